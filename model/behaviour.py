@@ -1,0 +1,119 @@
+"""Behaviour parameters: how pupils, parents and institutions act (calibrated or assumed, never legislation).
+
+Defaults, units, bounds and sources live in ``model/data/behaviour.toml``. :class:`Behaviour` is an immutable set of
+values; :meth:`Behaviour.replace` validates changes (unknown names, wrong types, values out of bounds) and returns a
+new object, so a run never starts with a half-applied change.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Iterator, Mapping
+
+from passend.model.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    """What the model accepts for one behaviour parameter."""
+
+    name: str
+    default: Any
+    unit: str
+    bounds: tuple[float, float]
+    source: str
+    calibrate: bool
+
+    def check(self, value: Any, where: str | None = None) -> Any:
+        field = f"behaviour.{self.name}"
+        lo, hi = self.bounds
+        allowed = f"a number in [{lo}, {hi}] ({self.unit})"
+        if isinstance(self.default, list):
+            allowed = f"a list of {len(self.default)} numbers in [{lo}, {hi}] ({self.unit})"
+            if not isinstance(value, (list, tuple)) or len(value) != len(self.default):
+                raise ConfigError(field, value, allowed, where)
+            items = [self._number(field, v, allowed, where) for v in value]
+            if any(not lo <= v <= hi for v in items):
+                raise ConfigError(field, value, allowed, where)
+            return items
+        number = self._number(field, value, allowed, where)
+        if not lo <= number <= hi:
+            raise ConfigError(field, value, allowed, where)
+        return int(number) if isinstance(self.default, int) and float(number).is_integer() else number
+
+    @staticmethod
+    def _number(field: str, value: Any, allowed: str, where: str | None) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(field, value, allowed, where)
+        return float(value)
+
+
+def _load_specs() -> dict[str, ParameterSpec]:
+    text = (resources.files("passend.model") / "data" / "behaviour.toml").read_text()
+    specs = {}
+    for name, table in tomllib.loads(text).items():
+        specs[name] = ParameterSpec(
+            name=name,
+            default=table["value"],
+            unit=table["unit"],
+            bounds=tuple(table["bounds"]),
+            source=table["source"],
+            calibrate=bool(table.get("calibrate", False)),
+        )
+    return specs
+
+
+SPECS: dict[str, ParameterSpec] = _load_specs()
+
+
+class Behaviour(Mapping[str, Any]):
+    """Immutable behaviour values with attribute access (``behaviour.cvi_noise``)."""
+
+    def __init__(self, values: Mapping[str, Any] | None = None, where: str | None = None):
+        merged = {name: spec.default for name, spec in SPECS.items()}
+        for name, value in (values or {}).items():
+            if name not in SPECS:
+                raise ConfigError("behaviour parameter", name, "one of: " + ", ".join(sorted(SPECS)), where)
+            merged[name] = SPECS[name].check(value, where)
+        shares = merged["cluster_shares"]
+        if abs(sum(shares) - 1.0) > 1e-6:
+            raise ConfigError("behaviour.cluster_shares", shares, "four shares that sum to 1", where)
+        object.__setattr__(self, "_values", merged)
+
+    def replace(self, where: str | None = None, **changes: Any) -> "Behaviour":
+        """A copy with some values changed; validates them."""
+        return Behaviour({**self._values, **changes}, where)
+
+    def __reduce__(self):
+        # pickled for parallel workers; rebuilt (and so re-validated) from its values
+        return (Behaviour, (self._values,))
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(f"no behaviour parameter {name!r}") from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Behaviour is immutable; use .replace(...)")
+
+    def __getitem__(self, name: str) -> Any:
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self._values)
+
+
+def calibrated_names() -> list[str]:
+    """Names of the parameters that ``passend calibrate`` fits."""
+    return [name for name, spec in SPECS.items() if spec.calibrate]

@@ -1,0 +1,76 @@
+"""The pupils (with their parents' attributes) as a table of numpy columns: one row per pupil.
+
+Settings are small integers (see :class:`Setting`). A pupil is in exactly one setting each month. A pupil at home
+keeps the registration at the school (type) they were in before, in ``registered``: published 1-October counts
+include registered pupils who are absent.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+
+from passend.model.columns import Column, ColumnTable
+
+
+class Setting(IntEnum):
+    """Where a pupil is. Names follow the published tables."""
+
+    BAO = 0  # regular primary school (basisonderwijs)
+    SBO = 1  # special primary school for light care (speciaal basisonderwijs)
+    SO = 2  # special education, primary age (speciaal onderwijs, clusters 1-4)
+    VO = 3  # regular secondary school without lwoo/pro ('vo_other')
+    LWOO = 4  # regular secondary with learning support (leerwegondersteunend onderwijs)
+    PRO = 5  # practical education (praktijkonderwijs)
+    VSO = 6  # special secondary education (voortgezet speciaal onderwijs)
+    HOME = 7  # at home without leave: relative absence ('thuiszitter' once it lasts)
+    EXEMPT = 8  # exempt from compulsory attendance, art. 5 onder a Leerplichtwet
+
+
+N_SETTINGS = len(Setting)
+REGULAR = np.array([Setting.BAO, Setting.VO, Setting.LWOO, Setting.PRO])
+SPECIAL = np.array([Setting.SO, Setting.VSO])
+PRIMARY_GRADES = 8
+"""Grades 0-7 are primary (age 4 to 11 on 1 October), from grade 8 on secondary."""
+
+NO_PROVIDER = -1
+
+
+class Pupils(ColumnTable):
+    """All pupils of the simulated country."""
+
+    COLUMNS = (
+        Column("uid", "int64", -1, "pupil id, never reused (keys the pupil's random numbers)"),
+        Column("cohort", "int16", 0, "year the pupil turned 4 and entered primary school", "calendar year"),
+        Column("secondary_years", "int8", 4, "years the pupil will spend in secondary school", "years"),
+        Column("need", "float32", 0.0, "severity of support need", "latent, standard normal in the population"),
+        Column("learning_delay", "float32", 0.0, "learning delay (lwoo/pro, sbo)", "latent, standard normal"),
+        Column("cluster", "int8", 3, "type of need: 1 visual, 2 hearing/language, 3 intellectual/physical/chronic, 4 behavioural/psychiatric", "1-4"),
+        Column("onset_age", "int8", 4, "age from which the need shows", "years"),
+        Column("push", "float32", 0.0, "parents' resources and assertiveness", "latent, standard normal"),
+        Column("prefers_special", "float32", 0.0, "parents' preference for a special over a regular school", "latent, standard normal"),
+        Column("area", "int16", 0, "region (one primary alliance area)", "index"),
+        Column("municipality", "int16", 0, "home municipality", "index"),
+        Column("school", "int32", 0, "regular school of registration or, when in special education, of the catchment", "index"),
+        Column("setting", "int8", int(Setting.BAO), "where the pupil is this month", "Setting"),
+        Column("registered", "int8", int(Setting.BAO), "setting counted on 1 October (differs from setting only at home)", "Setting"),
+        Column("provider", "int16", NO_PROVIDER, "(v)so provider when in so/vso or waiting for it", "index, -1 none"),
+        Column("indication", "int8", 0, "heavy-care indication: cluster 1-4, 0 none", "0-4"),
+        Column("detected", "bool", False, "the school has noticed the support need"),
+        Column("waiting", "bool", False, "on a (v)so waiting list"),
+        Column("last_assessed", "int16", -999, "step of the last indication assessment", "step"),
+        Column("months_home", "int16", 0, "months of the current spell at home", "months"),
+        Column("found", "bool", False, "an attendance officer knows about the current spell at home"),
+        Column("home_long_this_year", "bool", False, "at home over 4 weeks at some time this school year"),
+        Column("home_3m_this_year", "bool", False, "at home over 3 months at some time this school year"),
+        Column("exempt_this_year", "bool", False, "exempt (5a) at some time this school year"),
+    )
+
+    def grade(self, school_year: int) -> np.ndarray:
+        """Grade in the school year starting in August of ``school_year`` (0 = age 4)."""
+        return (school_year - self.cohort).astype(np.int16)
+
+    def age(self, school_year: int) -> np.ndarray:
+        """Age on 1 October of ``school_year``."""
+        return self.grade(school_year) + 4
