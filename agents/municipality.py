@@ -1,0 +1,73 @@
+"""Municipalities (gemeenten): compulsory-attendance officers find pupils at home and work on their return; the
+municipality may exempt a child under art. 5 onder a Leerplichtwet, which takes the child out of the absence count."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from passend.agents.base import RowValue, TableAgent
+from passend.model.columns import Column, ColumnTable
+from passend.model.population import Setting
+
+if TYPE_CHECKING:
+    from passend.model.model import PassendModel
+
+N_MUNICIPALITIES = 415
+"""1 January 2012 (institutions.toml, CBS). Mergers are not modelled: one set of municipalities for the whole run."""
+
+
+class MunicipalityTable(ColumnTable):
+    COLUMNS = (
+        Column("area", "int16", 0, "region", "index"),
+        Column("weight", "float64", 1.0, "share of the area's pupils living here"),
+        Column("officer_capacity", "float32", 1.0, "attendance officers relative to the average municipality"),
+        Column("exempt_propensity", "float32", 1.0, "readiness to grant 5a exemptions relative to the average"),
+    )
+
+
+class Municipality(TableAgent):
+    area = RowValue()
+    officer_capacity = RowValue()
+    exempt_propensity = RowValue()
+
+
+def attend_to_pupils_at_home(model: "PassendModel") -> None:
+    """Monthly: officers find pupils at home; found pupils return to school or, with severe needs, are exempted;
+    some return without an officer. Waiting pupils go back to the regular place they wait in."""
+    p, b = model.pupils, model.behaviour
+    idx = np.flatnonzero(p.setting == Setting.HOME)
+    if len(idx) == 0:
+        return
+    muni = model.municipalities
+    uid, step = p.uid[idx], model.step_index
+    newly_found = ~p.found[idx] & (model.streams.uniform("municipality.find", uid, step) < b.find_rate * muni.officer_capacity[p.municipality[idx]])
+    p.found[idx[newly_found]] = True
+    found = p.found[idx]
+    exempt = found & (p.need[idx] > b.exempt_threshold) & bool(model.law("exemption_5a_allowed"))
+    exempt &= model.streams.uniform("municipality.exempt", uid, step) < b.exempt_rate * muni.exempt_propensity[p.municipality[idx]]
+    back_rate = np.where(found, b.return_found, b.return_unfound)
+    back = ~exempt & (model.streams.uniform("municipality.return", uid, step) < back_rate)
+
+    exempted = idx[exempt]
+    p.setting[exempted] = Setting.EXEMPT
+    p.waiting[exempted] = False
+    p.exempt_this_year[exempted] = True
+    returned = idx[back]
+    p.setting[returned] = p.registered[returned]
+    ended = np.r_[exempted, returned]
+    p.months_home[ended] = 0
+    p.found[ended] = False
+    model.flows.add("returned_home_spells", len(returned))
+    model.flows.add("exemptions_granted", len(exempted))
+
+
+def count_months_at_home(model: "PassendModel") -> None:
+    """End of month: spells at home get one month longer; flag the durations the attendance counts use."""
+    p = model.pupils
+    home = np.flatnonzero(p.setting == Setting.HOME)
+    p.months_home[home] += 1
+    over = model.law("long_absence_months")
+    p.home_long_this_year[home[p.months_home[home] > over]] = True
+    p.home_3m_this_year[home[p.months_home[home] > 3]] = True

@@ -1,0 +1,272 @@
+"""A synthetic Netherlands on 1 October 2003.
+
+Built from the published counts (``data/published``): the number of pupils per setting on 1 October 2003 (scaled),
+the cluster split of special education, the counts of schools and municipalities. Which pupils start where follows
+the same quantities the agents decide on later (need, learning delay, parents' preference, the area's culture), so
+that the starting state is one the mechanisms could have produced. Participation after the start is never read from
+data: it is what the agents do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from passend.agents.alliance import AreaTable, N_PRIMARY_ALLIANCES, N_SECONDARY_ALLIANCES, N_WSNS, WsnsTable
+from passend.agents.municipality import N_MUNICIPALITIES, MunicipalityTable
+from passend.agents.school import PRIMARY, SECONDARY, SchoolTable
+from passend.agents.special_school import CLUSTER_REGION_SIZE, ProviderTable
+from passend.model import demography
+from passend.model.behaviour import Behaviour
+from passend.model.population import NO_PROVIDER, PRIMARY_GRADES, Pupils, Setting
+from passend.model.streams import RandomStreams
+
+START_YEAR = demography.START_YEAR
+N_PRIMARY_SCHOOLS = 6970  # institutions.toml [primary_schools] 2006 (CBS)
+MEAN_PRIMARY_SCHOOL = 219  # institutions.toml average_size_2010 (Zoontjens 2010)
+N_SECONDARY_SCHOOLS = 660  # institutions.toml [secondary_schools] 2009
+SCHOOL_SIZE_SIGMA = 0.55  # assumption: lognormal spread of school sizes (small village schools, large city schools)
+
+# Shares used to split published totals where the 2003 table has no split (pupil_counts_2011_2014.csv, 2011).
+SO_CLUSTER_SHARES_2011 = np.array([503, 6870, 25801]) / (503 + 6870 + 25801)  # cl1, cl2, cl3+4
+VSO_CLUSTER_SHARES_2011 = np.array([249, 2283, 32993]) / (249 + 2283 + 32993)
+PRO_SHARE_OF_LWOO_PRO_2011 = 26665 / (101206 + 26665)
+RUGZAK_2003 = 11000  # system_facts.toml rugzak_pupils_2003 (kst_31497_31)
+RUGZAK_PRIMARY_SHARE = 0.45  # labelling_old_system.toml: 17,000 of ~39,000 rugzak pupils were in regular primary (ar13)
+EXEMPT_2003 = 1978  # attendance_2004_2014.csv exempt_5a 2004-2005, the earliest year
+HOME_2003 = 2269  # attendance_2004_2014.csv: stock of long relative absence at the start of 2009/10
+
+
+@dataclass
+class Country:
+    """Everything the model starts from."""
+
+    pupils: Pupils
+    areas: AreaTable
+    wsns: WsnsTable
+    schools: SchoolTable
+    providers: ProviderTable
+    provider_index: np.ndarray  # [indication cluster 0-4, area] -> provider (-1 for cluster 0)
+    municipalities: MunicipalityTable
+    next_uid: int
+
+
+def build_country(behaviour: Behaviour, scale: float, streams: RandomStreams) -> Country:
+    areas = _build_areas(behaviour, streams.generator("country.areas"))
+    wsns = _build_wsns(areas)
+    schools = _build_schools(areas, wsns, behaviour, scale, streams.generator("country.schools"))
+    municipalities = _build_municipalities(areas, streams.generator("country.municipalities"))
+    pupils = Pupils(0)
+    cohorts = np.arange(START_YEAR - PRIMARY_GRADES - 5, START_YEAR + 1)
+    next_uid = 0
+    for cohort in cohorts:
+        fresh = new_cohort(cohort, scale, behaviour, areas, schools, municipalities, streams, next_uid)
+        next_uid += len(fresh["uid"])
+        pupils.append(**fresh)
+    grade = pupils.grade(START_YEAR)
+    pupils.keep(grade < PRIMARY_GRADES + pupils.secondary_years)
+    providers, provider_index = _build_providers(len(areas))
+    _place_at_start(pupils, areas, schools, behaviour, scale, streams.generator("country.start_settings"))
+    _set_provider_capacity(pupils, providers, provider_index, behaviour)
+    return Country(pupils, areas, wsns, schools, providers, provider_index, municipalities, next_uid)
+
+
+def new_cohort(cohort, scale, behaviour, areas, schools, municipalities, streams, first_uid) -> dict[str, np.ndarray]:
+    """Columns of the pupils of one entering cohort (grade 0 in ``cohort``); also used for the 2003 age groups."""
+    rng = streams.generator(f"cohort.{cohort}")
+    n = int(round(demography.entering_cohort_size(cohort, scale)))
+    z_need, z_other = rng.standard_normal(n), rng.standard_normal(n)
+    rho = behaviour.need_learning_correlation
+    need = behaviour.need_sd * z_need
+    learning = behaviour.need_sd * (rho * z_need + np.sqrt(1 - rho**2) * z_other)
+    cluster = rng.choice(np.arange(1, 5), size=n, p=np.asarray(behaviour.cluster_shares) / sum(behaviour.cluster_shares))
+    onset = np.where(cluster == 4, rng.integers(4, behaviour.behaviour_onset_max_age + 1, size=n), 4)
+    area = rng.choice(len(areas), size=n, p=areas.weight / areas.weight.sum())
+    grade = START_YEAR - cohort
+    sector = PRIMARY if grade < PRIMARY_GRADES else SECONDARY
+    return dict(
+        uid=np.arange(first_uid, first_uid + n),
+        cohort=np.full(n, cohort),
+        secondary_years=rng.choice(demography.SECONDARY_YEARS, size=n, p=demography.secondary_year_shares()),
+        need=need,
+        learning_delay=learning,
+        cluster=cluster,
+        onset_age=onset,
+        push=rng.standard_normal(n),
+        prefers_special=rng.standard_normal(n),
+        area=area,
+        municipality=choose_within(municipalities.area, municipalities.weight, area, rng.random(n)),
+        school=choose_school(schools, sector, area, rng.random(n)),
+        setting=np.full(n, Setting.BAO if sector == PRIMARY else Setting.VO),
+        registered=np.full(n, Setting.BAO if sector == PRIMARY else Setting.VO),
+    )
+
+
+def choose_school(schools: SchoolTable, sector: int, area: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """A school of ``sector`` in each pupil's area, with probability proportional to school size."""
+    in_sector = np.flatnonzero(schools.sector == sector)
+    local = choose_within(schools.area[in_sector], schools.size_weight[in_sector], area, u)
+    return in_sector[local]
+
+
+def choose_within(item_group: np.ndarray, item_weight: np.ndarray, row_group: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """For each row, an item of the row's group drawn with probability proportional to weight (u: uniforms).
+
+    Every group that occurs in ``row_group`` must have at least one item with positive weight.
+    """
+    order = np.argsort(item_group, kind="stable")
+    cum = np.cumsum(item_weight[order].astype(np.float64))
+    n_groups = int(max(item_group.max(), row_group.max() if len(row_group) else 0)) + 1
+    totals = np.bincount(item_group, weights=item_weight, minlength=n_groups)
+    before = np.concatenate([[0.0], np.cumsum(totals)[:-1]])
+    target = before[row_group] + u * totals[row_group]
+    pos = np.minimum(np.searchsorted(cum, target, side="right"), len(cum) - 1)
+    return order[pos]
+
+
+def _build_areas(behaviour: Behaviour, rng: np.random.Generator) -> AreaTable:
+    areas = AreaTable(N_PRIMARY_ALLIANCES)
+    weight = rng.lognormal(0.0, 0.35, N_PRIMARY_ALLIANCES)
+    areas.weight = weight / weight.sum()
+    areas.culture = rng.normal(0.0, behaviour.area_culture_sd, N_PRIMARY_ALLIANCES)
+    # 75 secondary alliances from 77 areas: the last two areas join the two before them.
+    areas.secondary_alliance = np.where(
+        np.arange(N_PRIMARY_ALLIANCES) < N_SECONDARY_ALLIANCES,
+        np.arange(N_PRIMARY_ALLIANCES),
+        np.arange(N_PRIMARY_ALLIANCES) - 2,
+    )
+    return areas
+
+
+def _build_wsns(areas: AreaTable) -> WsnsTable:
+    """234 WSNS alliances: three per area, a fourth in the three largest areas."""
+    per_area = np.full(len(areas), 3)
+    per_area[np.argsort(-areas.weight)[: N_WSNS - 3 * len(areas)]] += 1
+    wsns = WsnsTable(N_WSNS)
+    wsns.area = np.repeat(np.arange(len(areas)), per_area)
+    return wsns
+
+
+def _build_schools(areas, wsns, behaviour, scale, rng) -> SchoolTable:
+    """Regular schools, at least one per WSNS alliance (primary) and per area (secondary), sizes lognormal."""
+    n_po = max(N_WSNS, int(round(N_PRIMARY_SCHOOLS * scale)))
+    n_vo = max(len(areas), int(round(N_SECONDARY_SCHOOLS * scale)))
+    wsns_weight = areas.weight[wsns.area] / np.bincount(wsns.area)[wsns.area]
+    po_wsns = np.r_[np.arange(N_WSNS), rng.choice(N_WSNS, size=n_po - N_WSNS, p=wsns_weight)]
+    vo_area = np.r_[np.arange(len(areas)), rng.choice(len(areas), size=n_vo - len(areas), p=areas.weight)]
+    schools = SchoolTable(n_po + n_vo)
+    schools.sector = np.r_[np.full(n_po, PRIMARY), np.full(n_vo, SECONDARY)]
+    schools.wsns = np.r_[po_wsns, np.full(n_vo, -1)]
+    schools.area = np.r_[wsns.area[po_wsns], vo_area]
+    schools.size_weight = rng.lognormal(-SCHOOL_SIZE_SIGMA**2 / 2, SCHOOL_SIZE_SIGMA, n_po + n_vo)
+    m = behaviour.teacher_skill_mean
+    schools.skill = rng.beta(4 * m, 4 * (1 - m), n_po + n_vo)
+    k = min(max(behaviour.know_how_initial, 0.01), 0.99)
+    schools.know_how = rng.beta(3 * k, 3 * (1 - k), n_po + n_vo)
+    return schools
+
+
+def _build_municipalities(areas: AreaTable, rng: np.random.Generator) -> MunicipalityTable:
+    """415 municipalities, at least one per area, the rest in proportion to the areas' sizes."""
+    n_areas = len(areas)
+    extra = rng.multinomial(N_MUNICIPALITIES - n_areas, areas.weight)
+    table = MunicipalityTable(N_MUNICIPALITIES)
+    table.area = np.repeat(np.arange(n_areas), 1 + extra)
+    table.weight = rng.lognormal(0.0, 0.9, N_MUNICIPALITIES)
+    table.officer_capacity = rng.lognormal(-0.125, 0.5, N_MUNICIPALITIES)
+    table.exempt_propensity = rng.lognormal(-0.125, 0.5, N_MUNICIPALITIES)
+    return table
+
+
+def _build_providers(n_areas: int) -> tuple[ProviderTable, np.ndarray]:
+    index = np.full((5, n_areas), -1, dtype=np.int16)
+    clusters, regions = [], []
+    for cluster, region_size in CLUSTER_REGION_SIZE.items():
+        region_of_area = np.arange(n_areas) // region_size
+        for region in range(region_of_area.max() + 1):
+            index[cluster, region_of_area == region] = len(clusters)
+            clusters.append(cluster)
+            regions.append(region)
+    table = ProviderTable(len(clusters))
+    table.cluster = clusters
+    table.region = regions
+    return table, index
+
+
+def _top(candidates: np.ndarray, score: np.ndarray, n: int) -> np.ndarray:
+    """The ``n`` candidates with the highest score."""
+    n = int(min(max(n, 0), len(candidates)))
+    if n == 0:
+        return candidates[:0]
+    return candidates[np.argpartition(-score, n - 1)[:n]]
+
+
+def _place_at_start(pupils: Pupils, areas: AreaTable, schools: SchoolTable, behaviour: Behaviour, scale: float, rng) -> None:
+    """Put the published 1 October 2003 numbers of pupils in each setting, choosing who by the model's own drivers:
+    heavy indications by need (plus the area's culture), so versus rugzak by the parents' preference, sbo by need and
+    learning delay, lwoo/pro by learning delay."""
+    counts = demography.published_2003()
+    p = pupils
+    n = len(p)
+    grade = p.grade(START_YEAR)
+    primary = grade < PRIMARY_GRADES
+    manifest = p.age(START_YEAR) >= p.onset_age
+    culture = areas.culture[p.area]
+    noise = rng.standard_normal(n)
+
+    for is_primary, special_total, cluster_shares, special_setting in (
+        (True, counts["so"], SO_CLUSTER_SHARES_2011, Setting.SO),
+        (False, counts["vso"], VSO_CLUSTER_SHARES_2011, Setting.VSO),
+    ):
+        rugzak = RUGZAK_2003 * (RUGZAK_PRIMARY_SHARE if is_primary else 1 - RUGZAK_PRIMARY_SHARE)
+        sector = (primary == is_primary) & manifest
+        indicated = _top(np.flatnonzero(sector), (p.need + behaviour.cvi_noise * noise + culture)[sector], (special_total + rugzak) * scale)
+        p.indication[indicated] = p.cluster[indicated]
+        p.detected[indicated] = True
+        # Split the special places by cluster group as published, the rest keep a rugzak.
+        choice = p.prefers_special + p.need + culture
+        for clusters, share in zip(((1,), (2,), (3, 4)), cluster_shares):
+            pool = indicated[np.isin(p.cluster[indicated], clusters)]
+            chosen = _top(pool, choice[pool], special_total * share * scale)
+            p.setting[chosen] = special_setting
+            p.registered[chosen] = special_setting
+
+    regular_primary = np.flatnonzero(primary & (grade >= 2) & (p.indication == 0))
+    severity = 0.5 * (p.need + p.learning_delay) + culture
+    sbo = _top(regular_primary, (severity + 0.3 * noise)[regular_primary], counts["sbao"] * scale)
+    p.setting[sbo] = Setting.SBO
+    p.registered[sbo] = Setting.SBO
+    p.detected[sbo] = True
+
+    regular_secondary = np.flatnonzero(~primary & (p.setting == Setting.VO))
+    lwoo_pro = _top(regular_secondary, (p.learning_delay + behaviour.rvc_noise * noise)[regular_secondary], counts["lwoo_pro"] * scale)
+    pro = _top(lwoo_pro, p.learning_delay[lwoo_pro], len(lwoo_pro) * PRO_SHARE_OF_LWOO_PRO_2011)
+    p.setting[lwoo_pro] = Setting.LWOO
+    p.setting[pro] = Setting.PRO
+    p.registered[lwoo_pro] = p.setting[lwoo_pro]
+
+    severe = np.flatnonzero(manifest & (p.need > behaviour.exempt_threshold) & (p.setting != Setting.SO) & (p.setting != Setting.VSO))
+    exempt = rng.choice(severe, size=min(len(severe), int(round(EXEMPT_2003 * scale))), replace=False)
+    p.setting[exempt] = Setting.EXEMPT
+
+    in_regular = np.flatnonzero(manifest & np.isin(p.setting, [Setting.BAO, Setting.VO]) & (p.need > behaviour.detect_threshold))
+    home = _top(in_regular, (p.need + noise)[in_regular], HOME_2003 * scale)
+    p.setting[home] = Setting.HOME
+    p.months_home[home] = rng.integers(1, 12, size=len(home))
+    p.found[home] = rng.random(len(home)) < 0.5
+
+    noticed = manifest & (p.need > behaviour.detect_threshold) & (rng.random(n) < 0.6)
+    p.detected |= noticed
+
+
+def _set_provider_capacity(pupils: Pupils, providers: ProviderTable, provider_index: np.ndarray, behaviour: Behaviour) -> None:
+    p = pupils
+    special = np.flatnonzero((p.setting == Setting.SO) | (p.setting == Setting.VSO))
+    p.provider[special] = provider_index[p.indication[special], p.area[special]]
+    slack = 1.0 + behaviour.capacity_slack
+    n_prov = len(providers)
+    is_so = p.setting[special] == Setting.SO
+    providers.capacity_so = np.ceil(np.bincount(p.provider[special[is_so]], minlength=n_prov) * slack + 1)
+    providers.capacity_vso = np.ceil(np.bincount(p.provider[special[~is_so]], minlength=n_prov) * slack + 1)
+    p.provider[p.provider < 0] = NO_PROVIDER
