@@ -1,0 +1,1 @@
+"""Scenarios, runs, calibration, benchmarks, figures and the command line."""

@@ -1,0 +1,230 @@
+"""The ``passend`` command.
+
+    passend run          simulate one scenario and write a results folder
+    passend validate     several seeds against the published targets (mean, range), with figures
+    passend calibrate    fit the calibrated behaviour parameters to 2003-2013
+    passend benchmark    wall time, pupil-months per second and peak memory per scale
+    passend scenarios    list the named scenarios
+
+Invalid options or values: exit code 2 and a message naming the option and what is allowed; nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+from passend.model.errors import ConfigError
+from passend.model.settings import FIRST_START, LAST_END, MAX_SCALE, MIN_SCALE, RunSettings
+
+USAGE_ERROR = 2
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; allowed: YYYY-MM-DD") from None
+
+
+def _whole(minimum: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number; allowed: a whole number >= {minimum}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is too small; allowed: a whole number >= {minimum}")
+        return value
+
+    return parse
+
+
+def _scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number; allowed: a number in [{MIN_SCALE}, {MAX_SCALE}]") from None
+    if not MIN_SCALE <= value <= MAX_SCALE:
+        raise argparse.ArgumentTypeError(f"{value} is out of range; allowed: a number in [{MIN_SCALE}, {MAX_SCALE}]")
+    return value
+
+
+def _add_run_options(p: argparse.ArgumentParser, scale_default: float) -> None:
+    from passend.experiments.scenarios import SCENARIOS
+
+    p.add_argument("--scenario", default="default", choices=list(SCENARIOS), help="named scenario (default: %(default)s)")
+    p.add_argument("--scale", type=_scale, default=scale_default,
+                   help=f"fraction of the national population, {MIN_SCALE} to {MAX_SCALE} (default: %(default)s)")
+    p.add_argument("--start", type=_date, default=FIRST_START, help=f"first date reported (default: {FIRST_START})")
+    p.add_argument("--end", type=_date, default=LAST_END, help=f"last day simulated (default: {LAST_END})")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="passend", description="Simulate extra support in Dutch education.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="simulate one scenario and write a results folder")
+    _add_run_options(run, 0.1)
+    run.add_argument("--seed", type=_whole(0), default=1, help="random seed, a whole number >= 0 (default: %(default)s)")
+    run.add_argument("--out", type=Path, help="results folder to create (default: results/<scenario>-<time>)")
+    run.add_argument("--no-figures", action="store_true", help="write the tables only")
+    run.add_argument("--quiet", action="store_true", help="no progress lines")
+
+    val = sub.add_parser("validate", help="several seeds against the published targets")
+    _add_run_options(val, 0.1)
+    val.add_argument("--seeds", type=_whole(1), default=5, help="number of seeds (default: %(default)s)")
+    val.add_argument("--root-seed", type=_whole(0), default=1, help="seeds are spawned from this one (default: %(default)s)")
+    val.add_argument("--jobs", type=_whole(1), default=2, help="parallel processes (default: %(default)s)")
+    val.add_argument("--out", type=Path, help="folder to create (default: results/validate-<time>)")
+
+    cal = sub.add_parser("calibrate", help="fit the calibrated behaviour parameters to 2003-2013")
+    cal.add_argument("--seeds", type=_whole(1), default=4, help="seeds per evaluation (default: %(default)s)")
+    cal.add_argument("--scale", type=_scale, default=0.05, help="scale of the runs (default: %(default)s)")
+    cal.add_argument("--max-evaluations", type=_whole(1), default=250, help="(default: %(default)s)")
+    cal.add_argument("--jobs", type=_whole(1), default=2, help="parallel processes (default: %(default)s)")
+    cal.add_argument("--out", type=Path, help="folder to create (default: results/calibration-<time>)")
+    cal.add_argument("--install", action="store_true",
+                     help="write the fitted values into the package's behaviour.toml as the new defaults")
+
+    bench = sub.add_parser("benchmark", help="speed and memory per scale (each in a fresh process)")
+    bench.add_argument("--scales", type=_scale, nargs="+", default=[0.1, 1.0], help="(default: 0.1 1.0)")
+    bench.add_argument("--end", type=_date, default=LAST_END, help=f"last day simulated (default: {LAST_END})")
+    bench.add_argument("--seed", type=_whole(0), default=1)
+
+    sub.add_parser("scenarios", help="list the named scenarios")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    sub = parser._subparsers._group_actions[0].choices[args.command]  # the subcommand's parser, for its error()
+    try:
+        return COMMANDS[args.command](args)
+    except ConfigError as err:
+        sub.error(str(err))  # exits with code 2
+    return USAGE_ERROR
+
+
+def _settings(args, seed: int) -> RunSettings:
+    return RunSettings(seed=seed, scale=args.scale, start=args.start, end=args.end)
+
+
+def _new_folder(out: Path | None, default_name: str) -> Path:
+    folder = out or Path("results") / f"{default_name}-{dt.datetime.now():%Y%m%d-%H%M%S}"
+    if folder.exists():
+        raise ConfigError("--out", str(folder), "a folder that does not exist yet (results are never overwritten)")
+    return folder
+
+
+def _progress_printer(quiet: bool):
+    began = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:
+        from passend.model.calendar import month_of_step
+
+        month = month_of_step(done - 1)
+        if not quiet and (month.month == 7 or done == total):
+            print(f"  {month.year - 1}-{month.year} done ({done}/{total} months, {time.perf_counter() - began:.1f} s)",
+                  file=sys.stderr, flush=True)
+
+    return progress
+
+
+def cmd_run(args) -> int:
+    from passend.experiments.output import write_run
+    from passend.experiments.runner import simulate
+    from passend.experiments.scenarios import build_scenario
+
+    settings = _settings(args, args.seed)
+    folder = _new_folder(args.out, args.scenario)
+    policy, behaviour = build_scenario(args.scenario)
+    if not args.quiet:
+        print(f"passend run: scenario {args.scenario}, seed {settings.seed}, scale {settings.scale}, "
+              f"{settings.start} to {settings.end}", file=sys.stderr)
+    output = simulate(settings, behaviour, policy, args.scenario, _progress_printer(args.quiet))
+    write_run(folder, output, args.scenario, policy, behaviour, figures=not args.no_figures)
+    print(f"results written to {folder} ({output.wall_seconds:.1f} s simulated)")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from passend.experiments.figures import attendance_figure, counts_figure
+    from passend.experiments.output import write_csv
+    from passend.experiments.runner import simulate_many
+    from passend.experiments.scenarios import build_scenario
+    from passend.experiments.targets import compare, mean_results
+    from passend.model.streams import RandomStreams
+
+    seeds = RandomStreams.replicate_seeds(args.root_seed, args.seeds)
+    settings = [_settings(args, s) for s in seeds]
+    folder = _new_folder(args.out, "validate")
+    policy, behaviour = build_scenario(args.scenario)
+    print(f"passend validate: {len(seeds)} seeds at scale {args.scale}, {args.jobs} processes", file=sys.stderr)
+    began = time.perf_counter()
+    runs = simulate_many(settings, behaviour, policy, args.scenario, n_jobs=args.jobs)
+    counts, years = mean_results([(r.counts, r.school_years) for r in runs])
+    fit = compare(counts, years)
+    partial = folder.with_name(folder.name + ".partial")
+    partial.mkdir(parents=True)
+    write_csv(partial / "targets.csv", fit)
+    write_csv(partial / "counts_by_seed.csv", [{"seed": r.settings.seed, **row} for r in runs for row in r.counts])
+    write_csv(partial / "school_years_by_seed.csv", [{"seed": r.settings.seed, **row} for r in runs for row in r.school_years])
+    counts_figure([r.counts for r in runs], partial / "counts_vs_published.png")
+    attendance_figure([r.school_years for r in runs], partial / "attendance_vs_published.png")
+    partial.rename(folder)
+    print(f"{'target':40s} {'published':>11s} {'simulated':>11s} {'error':>7s} {'tol':>5s}")
+    for row in fit:
+        mark = "" if row["within"] else "  <- outside"
+        print(f"{row['target']:40s} {row['published']:11.2f} {row['simulated']:11.2f} {row['relative_error']:+7.1%} "
+              f"{row['tolerance']:5.0%}{mark}")
+    within = sum(r["within"] for r in fit)
+    print(f"{within}/{len(fit)} targets within tolerance; {time.perf_counter() - began:.0f} s; written to {folder}")
+    return 0
+
+
+def cmd_calibrate(args) -> int:
+    from passend.experiments.calibrate import calibrate, install_defaults, write_calibration
+
+    folder = _new_folder(args.out, "calibration")
+    fitted, fit, cal = calibrate(args.seeds, args.scale, args.max_evaluations, args.jobs,
+                                 report=lambda line: print(line, file=sys.stderr, flush=True))
+    write_calibration(folder, fitted, fit, cal)
+    for name, value in fitted.items():
+        print(f"{name:24s} {cal.start[name]:>10.4g} -> {value:.4g}")
+    print(f"{sum(r['within'] for r in fit)}/{len(fit)} targets within tolerance; written to {folder}")
+    if args.install:
+        print(f"defaults updated in {install_defaults(fitted)}")
+    return 0
+
+
+def cmd_benchmark(args) -> int:
+    from passend.experiments.benchmark import benchmark
+
+    for scale in args.scales:
+        benchmark(scale, args.end, args.seed)
+    return 0
+
+
+def cmd_scenarios(args) -> int:
+    from passend.experiments.scenarios import SCENARIOS
+
+    for s in SCENARIOS.values():
+        print(f"{s.name:20s} {s.description}")
+    return 0
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "validate": cmd_validate,
+    "calibrate": cmd_calibrate,
+    "benchmark": cmd_benchmark,
+    "scenarios": cmd_scenarios,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

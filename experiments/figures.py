@@ -1,0 +1,180 @@
+"""Figures drawn from results files (never from a live model): simulated series against the published ones.
+
+Each function takes rows as written to the CSV files; with several runs (seeds) it draws their mean and the band
+between the lowest and highest run.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; no display needed
+import matplotlib.pyplot as plt
+import numpy as np
+
+from passend.experiments.targets import _published_file, labelling
+
+SIM_COLOUR, PUB_COLOUR, OUT_COLOUR = "#1f5fa8", "#222222", "#c0392b"
+
+
+def read_csv(path: Path) -> list[dict]:
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def draw_run_figures(folder: Path) -> list[Path]:
+    """All figures of one results folder, written into it."""
+    counts = read_csv(folder / "counts.csv")
+    years = read_csv(folder / "school_years.csv")
+    alliances = read_csv(folder / "alliances.csv")
+    return [
+        counts_figure([counts], folder / "counts_vs_published.png"),
+        attendance_figure([years], folder / "attendance_vs_published.png"),
+        spending_figure(years, folder / "spending.png"),
+        alliances_figure(alliances, folder / "alliances.png"),
+    ]
+
+
+def _series(runs: Sequence[list[dict]], key: str, columns: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Years (from the first four characters of ``key``) and values (runs x years) summed over ``columns``."""
+    x = np.array([int(str(r[key])[:4]) for r in runs[0]])
+    y = np.array([[sum(float(r[c]) for c in columns) for r in run] for run in runs])
+    return x, y
+
+
+def _draw(ax, x, y, label="simulated"):
+    ax.plot(x, y.mean(axis=0), color=SIM_COLOUR, lw=2, label=label if len(y) == 1 else f"simulated, mean of {len(y)}")
+    if len(y) > 1:
+        ax.fill_between(x, y.min(axis=0), y.max(axis=0), color=SIM_COLOUR, alpha=0.2, lw=0, label="range over seeds")
+
+
+def _published_counts() -> dict[str, list[tuple[int, float]]]:
+    old = _published_file("pupil_counts_2003_2009.csv")
+    new = _published_file("pupil_counts_2011_2014.csv")
+    pub: dict[str, list[tuple[int, float]]] = {k: [] for k in ("sbo", "so", "vso", "lwoo+pro", "rugzak", "indications")}
+    for r in old:
+        y = int(r["year"])
+        pub["sbo"].append((y, float(r["sbao"]) * 1000))
+        pub["so"].append((y, float(r["so"]) * 1000))
+        pub["vso"].append((y, float(r["vso"]) * 1000))
+        pub["lwoo+pro"].append((y, float(r["lwoo_pro"]) * 1000))
+    for r in new:
+        y = int(r["date"][:4])
+        pub["sbo"].append((y, float(r["sbo"])))
+        pub["so"].append((y, sum(float(r[c]) for c in ("so_cl1", "so_cl2", "so_cl34"))))
+        pub["vso"].append((y, sum(float(r[c]) for c in ("vso_cl1", "vso_cl2", "vso_cl34"))))
+        pub["lwoo+pro"].append((y, float(r["lwoo"]) + float(r["pro"])))
+    lab = labelling()["labels"]
+    pub["rugzak"] = [(2003, 11000.0), (2010, 39000.0)]
+    pub["indications"] = [(2003, float(lab["heavy_indications_2003"])), (2009, float(lab["heavy_indications_2009"]))]
+    return pub
+
+
+def counts_figure(runs: Sequence[list[dict]], path: Path) -> Path:
+    """Six panels: sbo, so, vso, lwoo+pro, rugzak, all heavy indications (1 October, national)."""
+    panels = [
+        ("sbo", ("sbo",), "special primary (sbo)"),
+        ("so", ("so",), "special education, primary age (so)"),
+        ("vso", ("vso",), "special secondary (vso)"),
+        ("lwoo+pro", ("lwoo", "pro"), "learning support + practical (lwoo+pro)"),
+        ("rugzak", ("rugzak",), "rugzak: indication in a regular school"),
+        ("indications", ("indications",), "all heavy-care indications (rugzak + (v)so)"),
+    ]
+    published = _published_counts()
+    fig, axes = plt.subplots(2, 3, figsize=(14, 7.5), sharex=True)
+    for ax, (key, columns, title) in zip(axes.flat, panels):
+        x, y = _series(runs, "date", columns)
+        _draw(ax, x, y / 1000)
+        pts = published[key]
+        px = np.array([p[0] for p in pts])
+        py = np.array([p[1] for p in pts]) / 1000
+        calib = px <= 2013
+        ax.plot(px[calib], py[calib], "o", color=PUB_COLOUR, ms=5, label="published (calibration)")
+        if (~calib).any():
+            ax.plot(px[~calib], py[~calib], "s", color=OUT_COLOUR, ms=5, label="published (not used in calibration)")
+        ax.set_title(title, fontsize=10)
+        ax.set_ylabel("pupils (x 1,000)")
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+    axes.flat[0].legend(fontsize=8, loc="lower left")
+    fig.suptitle("Pupils on 1 October: simulated against published", fontsize=12)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def attendance_figure(runs: Sequence[list[dict]], path: Path) -> Path:
+    """Long relative absence, over 3 months at home, and 5a exemptions per school year."""
+    pub = _published_file("attendance_2004_2014.csv")
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
+    for ax, (column, title) in zip(axes, (
+        ("long_relative_absence", "at home over 4 weeks during the year"),
+        ("home_over_3_months", "at home over 3 months during the year"),
+        ("exempt_5a", "exempt under art. 5 onder a"),
+    )):
+        x, y = _series(runs, "school_year", (column,))
+        _draw(ax, x, y)
+        pts = [(int(r["school_year"][:4]), float(r[column])) for r in pub if r.get(column)]
+        if pts:
+            ax.plot(*zip(*pts), "o", color=PUB_COLOUR, ms=5, label="published (Leerplichttelling)")
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("school year starting")
+        ax.set_ylabel("pupils")
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def spending_figure(years: list[dict], path: Path) -> Path:
+    """Extra-support spending per funding stream and school year (stacked, EUR bn)."""
+    streams = [k for k in years[0] if k.startswith("spend_") and k != "spend_state_total_eur" and k != "spend_sbo_wsns_eur"]
+    x = np.array([int(r["school_year"][:4]) for r in years])
+    full = np.array([int(r["months_simulated"]) == 12 for r in years])
+    data = np.array([[float(r[k]) / 1e9 for r in years] for k in streams])
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    labels = [k.removeprefix("spend_").removesuffix("_eur").replace("_", " ") for k in streams]
+    ax.stackplot(x[full], data[:, full], labels=labels, alpha=0.85)
+    ax.set_ylabel("EUR bn per school year")
+    ax.set_xlabel("school year starting")
+    ax.set_title("Extra-support money by funding stream (full school years)")
+    ax.legend(fontsize=8, loc="upper left", ncol=2)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def alliances_figure(alliances: list[dict], path: Path) -> Path:
+    """Special-school participation per alliance over time: each alliance a thin line, the median thick."""
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), sharex=True)
+    for ax, sector, columns, title in (
+        (axes[0], "po", ("sbo_share", "so_share"), "primary alliances: sbo + so share"),
+        (axes[1], "vo", ("vso_share",), "secondary alliances: vso share"),
+    ):
+        rows = [r for r in alliances if r["sector"] == sector]
+        names = sorted({r["alliance"] for r in rows})
+        dates = sorted({r["date"] for r in rows})
+        x = np.array([int(d[:4]) for d in dates])
+        table = {(r["alliance"], r["date"]): sum(float(r[c]) for c in columns) * 100 for r in rows}
+        y = np.array([[table[(n, d)] for d in dates] for n in names])
+        for line in y:
+            ax.plot(x, line, color="#999999", lw=0.6, alpha=0.6)
+        ax.plot(x, np.median(y, axis=0), color=SIM_COLOUR, lw=2.5, label="median alliance")
+        ax.set_title(title, fontsize=10)
+        ax.set_ylabel("% of the alliance's pupils")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

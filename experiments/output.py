@@ -1,0 +1,126 @@
+"""Writing a run's results folder: tidy CSV files, a manifest, figures.
+
+The folder is written under a temporary name and renamed when complete, so a failed run leaves no half-written
+results behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import platform
+import shutil
+from importlib import metadata, resources
+from pathlib import Path
+
+from passend.experiments.runner import RunOutput
+from passend.model import __version__
+from passend.model.behaviour import SPECS, Behaviour
+from passend.model.policy import PolicyTimeline
+
+SIMPLIFICATIONS = [
+    "Regions: the 77 primary and 75 secondary alliance regions of passend onderwijs are used from 2003 on; the "
+    "old-system regions (234 WSNS alliances, 84 secondary light-care alliances, 34 RECs) are not mapped "
+    "geographically: WSNS alliances are nested three or four to a primary region. Why: the reform's equalisation is "
+    "computed per new alliance, so the spread of special-school use must live on those regions from the start.",
+    "Special schools: one provider agent stands for the (v)so schools of one cluster in one region (clusters 3 and 4 "
+    "per region, cluster 2 per eight regions, cluster 1 per twenty), with one capacity for so and one for vso.",
+    "so is primary age (4-11) and vso secondary age (12+); the published so counts before 2013 include some pupils "
+    "aged 12-13.",
+    "Municipalities: the 415 of 2012, no mergers.",
+    "Time: monthly steps; 'over 4 weeks' at home is modelled as more than one month.",
+    "Years in secondary school (4, 5 or 6) are drawn per pupil independent of the track (lwoo, pro, vso).",
+    "Money: per-pupil amounts in nominal euro of the year; no indexation except the state's lowering of rugzak "
+    "amounts as indications grow.",
+    "Start: the 1 October 2003 state is built to match the published counts; who starts where is chosen by need, "
+    "learning delay, parents' preference and the area's culture (the same drivers as the agents' decisions). The "
+    "first school year (2003-2004) is simulated from October only.",
+]
+
+
+def write_run(folder: Path, output: RunOutput, scenario: str, policy: PolicyTimeline, behaviour: Behaviour,
+              figures: bool = True) -> Path:
+    """Write the results of ``output`` to ``folder`` (which must not exist yet)."""
+    partial = folder.with_name(folder.name + ".partial")
+    if partial.exists():
+        shutil.rmtree(partial)
+    partial.mkdir(parents=True)
+    try:
+        write_csv(partial / "counts.csv", output.counts)
+        write_csv(partial / "school_years.csv", output.school_years)
+        write_csv(partial / "months.csv", output.months)
+        write_csv(partial / "alliances.csv", output.alliances)
+        manifest = build_manifest(output, scenario, policy, behaviour)
+        (partial / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
+        if figures:
+            from passend.experiments.figures import draw_run_figures
+
+            draw_run_figures(partial)
+        partial.rename(folder)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    return folder
+
+
+def build_manifest(output: RunOutput, scenario: str, policy: PolicyTimeline, behaviour: Behaviour) -> dict:
+    return {
+        "passend_version": __version__,
+        "scenario": scenario,
+        "settings": output.settings.to_dict(),
+        "seed": output.settings.seed,
+        "scale": output.settings.scale,
+        "run_seconds": round(output.wall_seconds, 3),
+        "pupil_months": output.pupil_months,
+        "counts_are_national": "simulated numbers divided by the scale",
+        "behaviour": {
+            name: {"value": behaviour[name], "unit": SPECS[name].unit, "source": SPECS[name].source,
+                   "calibrated": SPECS[name].calibrate}
+            for name in behaviour
+        },
+        "policy_timeline": policy.to_dict(),
+        "simplifications": SIMPLIFICATIONS,
+        "data_files": data_file_hashes(),
+        "environment": {
+            "python": platform.python_version(),
+            **{pkg: _version(pkg) for pkg in ("mesa", "numpy", "scipy", "matplotlib", "joblib")},
+        },
+    }
+
+
+def data_file_hashes() -> dict[str, str]:
+    """SHA-256 of each shipped data and legislation file, so results can be tied to the data they used."""
+    root = resources.files("passend.model")
+    out = {}
+    for folder in ("data", "data/published", "legislation"):
+        for entry in sorted((root / folder).iterdir(), key=lambda e: e.name):
+            if entry.is_file() and entry.name.endswith((".csv", ".toml")):
+                out[f"{folder}/{entry.name}"] = hashlib.sha256(entry.read_bytes()).hexdigest()
+    return out
+
+
+def write_csv(path: Path, rows: list[dict]) -> None:
+    if not rows:
+        path.write_text("")
+        return
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: _plain(v) for k, v in row.items()})
+
+
+def _plain(value):
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float):
+        return round(value, 6)
+    return value
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
