@@ -1,0 +1,23 @@
+"""Shared fixtures: small runs built once per session (scale 0.01 is ~26,000 pupils)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from passend.experiments.runner import simulate
+from passend.model.settings import RunSettings
+
+SMALL = 0.01
+
+
+@pytest.fixture(scope="session")
+def small_run():
+    """The default scenario, 2003-2014, one seed, 1% scale."""
+    return simulate(RunSettings(seed=7, scale=SMALL))
+
+
+@pytest.fixture(scope="session")
+def short_settings():
+    return RunSettings(seed=3, scale=SMALL, end=dt.date(2006, 7, 31))

@@ -1,0 +1,31 @@
+import datetime as dt
+from pathlib import Path
+
+from passend.experiments.cli import main
+from passend.experiments.runner import simulate_many
+from passend.model.settings import RunSettings
+
+
+def _run(folder: Path, seed: int) -> Path:
+    assert main(["run", "--seed", str(seed), "--scale", "0.005", "--end", "2006-07-31", "--out", str(folder),
+                 "--no-figures", "--quiet"]) == 0
+    return folder
+
+
+def test_the_same_seed_gives_identical_output_files(tmp_path):
+    a, b = _run(tmp_path / "a", 4), _run(tmp_path / "b", 4)
+    for name in ("counts.csv", "school_years.csv", "alliances.csv", "months.csv"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+def test_another_seed_gives_another_run(tmp_path):
+    a, b = _run(tmp_path / "a", 4), _run(tmp_path / "b", 5)
+    assert (a / "counts.csv").read_bytes() != (b / "counts.csv").read_bytes()
+
+
+def test_results_do_not_depend_on_the_number_of_worker_processes():
+    settings = [RunSettings(seed=s, scale=0.005, end=dt.date(2005, 7, 31)) for s in (1, 2)]
+    serial = simulate_many(settings, n_jobs=1)
+    parallel = simulate_many(settings, n_jobs=2)
+    for a, b in zip(serial, parallel):
+        assert a.counts == b.counts and a.school_years == b.school_years and a.months == b.months

@@ -1,0 +1,88 @@
+"""Conservation and consistency, checked every month of short runs with varying seeds and scales."""
+
+import datetime as dt
+
+import numpy as np
+from hypothesis import given, settings, strategies as st
+
+from passend.agents.special_school import occupancy
+from passend.model.model import PassendModel
+from passend.model.population import N_SETTINGS, Setting
+from passend.model.settings import RunSettings
+
+SCHOOL_SETTINGS = [s for s in Setting if s not in (Setting.HOME, Setting.EXEMPT)]
+
+
+def check_month(model: PassendModel, pupils_before: int) -> None:
+    p = model.pupils
+    assert p.setting.min() >= 0 and p.setting.max() < N_SETTINGS
+    # Every pupil is in exactly one setting, and each setting's count is what the pupils say.
+    counts = np.bincount(p.setting, minlength=N_SETTINGS)
+    assert counts.sum() == len(p) and (counts >= 0).all()
+    # At home you stay registered at a school; elsewhere registration and place agree.
+    home = p.setting == Setting.HOME
+    assert np.isin(p.registered[home], SCHOOL_SETTINGS).all()
+    in_school = ~home & (p.setting != Setting.EXEMPT)
+    assert (p.registered[in_school] == p.setting[in_school]).all()
+    # Special places and waiting lists only with an indication, and within capacity.
+    special = (p.setting == Setting.SO) | (p.setting == Setting.VSO)
+    assert (p.indication[special] > 0).all() and (p.provider[special] >= 0).all()
+    assert (p.indication[p.waiting] > 0).all()
+    so, vso = occupancy(model)
+    assert (so <= model.providers.capacity_so).all() and (vso <= model.providers.capacity_vso).all()
+    assert (p.months_home >= 0).all() and (p.months_home[~home] == 0).all()
+    # Nobody appears or disappears outside the August turnover of cohorts.
+    if model.today.month != 8:
+        assert len(p) == pupils_before
+
+
+@settings(max_examples=6, deadline=None)
+@given(seed=st.integers(0, 10_000), scale=st.sampled_from([0.004, 0.007, 0.01]))
+def test_every_pupil_is_in_exactly_one_setting_every_month(seed, scale):
+    model = PassendModel(RunSettings(seed=seed, scale=scale, end=dt.date(2006, 10, 31)))
+    while model.step_index < model.n_steps:
+        before = len(model.pupils)
+        model.step()
+        model.step_index -= 1  # look at the month just simulated
+        check_month(model, before)
+        model.step_index += 1
+
+
+def test_indications_are_never_taken_away_before_a_pupil_leaves(short_settings):
+    model = PassendModel(short_settings)
+    for _ in range(model.n_steps):
+        indicated = set(model.pupils.uid[model.pupils.indication > 0])
+        model.step()
+        still_here = set(model.pupils.uid)
+        assert indicated & still_here <= set(model.pupils.uid[model.pupils.indication > 0])
+
+
+def test_reported_counts_add_up_to_the_population(small_run):
+    for row in small_run.counts:
+        settings_total = sum(row[k] for k in ("bao", "sbo", "so", "vso", "lwoo", "pro", "vo_other", "exempt"))
+        assert abs(settings_total - row["pupils_total"]) <= 6 / 0.01  # rounding of each column
+        assert row["rugzak"] + row["so"] + row["vso"] <= row["indications"] + 6 / 0.01
+        assert all(v >= 0 for k, v in row.items() if k != "date")
+
+
+def test_every_euro_of_a_school_year_is_in_its_months(small_run):
+    """Yearly spending per stream is the sum of the monthly bookings of that school year."""
+    for year in small_run.school_years:
+        first = int(year["school_year"][:4])
+        months = [m for m in small_run.months
+                  if (int(m["date"][:4]) == first and int(m["date"][5:7]) >= 8)
+                  or (int(m["date"][:4]) == first + 1 and int(m["date"][5:7]) <= 7)]
+        assert len(months) == year["months_simulated"]
+        for key in year:
+            if key.startswith("spend_") and key != "spend_state_total_eur":
+                assert abs(sum(m[key] for m in months) - year[key]) <= 1.0 + 1e-9 * year[key], key
+
+
+def test_the_start_matches_the_published_1_october_2003_counts(small_run):
+    first = small_run.counts[0]
+    assert first["date"] == "2003-10-01"
+    published = {"sbo": 51400, "so": 34000, "vso": 21300, "rugzak": 11000}
+    for key, value in published.items():
+        assert abs(first[key] / value - 1) < 0.03, key
+    assert abs((first["lwoo"] + first["pro"]) / 116200 - 1) < 0.03
+    assert abs(first["pupils_total"] / 2_578_900 - 1) < 0.01

@@ -1,0 +1,62 @@
+"""Known responses: the mechanisms answer incentives in the expected direction, under common random numbers
+(same seed, so a difference comes from the mechanism and not from reshuffled chance)."""
+
+import datetime as dt
+
+import pytest
+
+from passend.experiments.runner import simulate
+from passend.experiments.scenarios import build_scenario
+from passend.model.behaviour import Behaviour
+from passend.model.policy import PolicyTimeline
+from passend.model.settings import RunSettings
+
+SETTINGS = RunSettings(seed=5, scale=0.02, end=dt.date(2010, 7, 31))
+
+
+def count(run, year, key):
+    return next(r[key] for r in run.counts if r["date"].startswith(str(year)))
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return simulate(SETTINGS)
+
+
+def test_a_larger_reward_for_an_indication_raises_labelling(baseline):
+    policy = PolicyTimeline.baseline()
+    richer = policy.with_values("rugzak_school_eur", {dt.date(2003, 8, 1): 2 * policy.at("rugzak_school_eur", dt.date(2004, 1, 1))})
+    reformed = simulate(SETTINGS, policy=richer)
+    assert count(reformed, 2009, "indications") > 1.05 * count(baseline, 2009, "indications")
+    assert count(reformed, 2009, "rugzak") > count(baseline, 2009, "rugzak")
+
+
+def test_capping_the_heavy_care_budget_slows_the_growth_of_indications(baseline):
+    policy, behaviour = build_scenario("capped_heavy_care")
+    capped = simulate(SETTINGS, behaviour, policy)
+    growth = lambda run: count(run, 2009, "indications") / count(run, 2003, "indications")
+    assert growth(capped) < growth(baseline) - 0.05
+
+
+def test_when_referral_to_sbo_costs_schools_more_they_refer_less(baseline):
+    policy = PolicyTimeline.baseline().with_values("sbo_school_pays_fraction", {dt.date(2003, 8, 1): 1.0})
+    costly = simulate(SETTINGS, policy=policy)
+    inflow = lambda run: sum(y["inflow_sbo"] for y in run.school_years)
+    assert inflow(costly) < 0.95 * inflow(baseline)
+
+
+def test_no_need_no_labels():
+    """A population without support needs or learning delays gets no new indication, sbo referral or lwoo/pro."""
+    run = simulate(SETTINGS, behaviour=Behaviour().replace(need_sd=0.0))
+    assert sum(y["indications_granted"] for y in run.school_years) == 0
+    assert sum(y["inflow_sbo"] for y in run.school_years) == 0
+    assert count(run, 2009, "indications") < count(run, 2003, "indications")
+    assert count(run, 2009, "lwoo") + count(run, 2009, "pro") < 0.5 * (count(run, 2003, "lwoo") + count(run, 2003, "pro"))
+
+
+def test_the_calibrated_default_grows_labelling_and_shrinks_sbo(baseline):
+    """The old system's signature: heavy indications and rugzak grow, sbo falls, (v)so grows."""
+    assert count(baseline, 2009, "indications") > 1.3 * count(baseline, 2003, "indications")
+    assert count(baseline, 2009, "rugzak") > 2 * count(baseline, 2003, "rugzak")
+    assert count(baseline, 2009, "sbo") < 0.95 * count(baseline, 2003, "sbo")
+    assert count(baseline, 2009, "so") + count(baseline, 2009, "vso") > count(baseline, 2003, "so") + count(baseline, 2003, "vso")
