@@ -52,25 +52,26 @@ def _draw(ax, x, y, label="simulated"):
         ax.fill_between(x, y.min(axis=0), y.max(axis=0), color=SIM_COLOUR, alpha=0.2, lw=0, label="range over seeds")
 
 
-def _published_counts() -> dict[str, list[tuple[int, float]]]:
+def _published_counts() -> dict[str, list[tuple[int, float, bool]]]:
+    """Published points per panel: (year, value, is a calibration target)."""
     old = _published_file("pupil_counts_2003_2009.csv")
     new = _published_file("pupil_counts_2011_2014.csv")
-    pub: dict[str, list[tuple[int, float]]] = {k: [] for k in ("sbo", "so", "vso", "lwoo+pro", "rugzak", "indications")}
+    pub: dict[str, list[tuple[int, float, bool]]] = {k: [] for k in ("sbo", "so", "vso", "lwoo+pro")}
     for r in old:
         y = int(r["year"])
-        pub["sbo"].append((y, float(r["sbao"]) * 1000))
-        pub["so"].append((y, float(r["so"]) * 1000))
-        pub["vso"].append((y, float(r["vso"]) * 1000))
-        pub["lwoo+pro"].append((y, float(r["lwoo_pro"]) * 1000))
+        pub["sbo"].append((y, float(r["sbao"]) * 1000, True))
+        pub["so"].append((y, float(r["so"]) * 1000, True))
+        pub["vso"].append((y, float(r["vso"]) * 1000, True))
+        pub["lwoo+pro"].append((y, float(r["lwoo_pro"]) * 1000, True))
     for r in new:
         y = int(r["date"][:4])
-        pub["sbo"].append((y, float(r["sbo"])))
-        pub["so"].append((y, sum(float(r[c]) for c in ("so_cl1", "so_cl2", "so_cl34"))))
-        pub["vso"].append((y, sum(float(r[c]) for c in ("vso_cl1", "vso_cl2", "vso_cl34"))))
-        pub["lwoo+pro"].append((y, float(r["lwoo"]) + float(r["pro"])))
+        pub["sbo"].append((y, float(r["sbo"]), False))
+        pub["so"].append((y, sum(float(r[c]) for c in ("so_cl1", "so_cl2", "so_cl34")), False))
+        pub["vso"].append((y, sum(float(r[c]) for c in ("vso_cl1", "vso_cl2", "vso_cl34")), False))
+        pub["lwoo+pro"].append((y, float(r["lwoo"]) + float(r["pro"]), False))
     lab = labelling()["labels"]
-    pub["rugzak"] = [(2003, 11000.0), (2010, 39000.0)]
-    pub["indications"] = [(2003, float(lab["heavy_indications_2003"])), (2009, float(lab["heavy_indications_2009"]))]
+    pub["rugzak"] = [(2003, 11000.0, True), (2010, 39000.0, True)]
+    pub["indications"] = [(2003, float(lab["heavy_indications_2003"]), True), (2009, float(lab["heavy_indications_2009"]), True)]
     return pub
 
 
@@ -92,10 +93,10 @@ def counts_figure(runs: Sequence[list[dict]], path: Path) -> Path:
         pts = published[key]
         px = np.array([p[0] for p in pts])
         py = np.array([p[1] for p in pts]) / 1000
-        calib = px <= 2013
-        ax.plot(px[calib], py[calib], "o", color=PUB_COLOUR, ms=5, label="published (calibration)")
+        calib = np.array([p[2] for p in pts])
+        ax.plot(px[calib], py[calib], "o", color=PUB_COLOUR, ms=5, label="published, calibration target")
         if (~calib).any():
-            ax.plot(px[~calib], py[~calib], "s", color=OUT_COLOUR, ms=5, label="published (not used in calibration)")
+            ax.plot(px[~calib], py[~calib], "s", color=OUT_COLOUR, ms=5, label="published, not a target")
         ax.set_title(title, fontsize=10)
         ax.set_ylabel("pupils (x 1,000)")
         ax.set_ylim(bottom=0)
