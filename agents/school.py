@@ -14,6 +14,7 @@ import numpy as np
 
 from passend.agents.base import RowValue, TableAgent
 from passend.agents.rules import IS_REGULAR, monthly_probability, sigmoid
+from passend.agents.special_school import choose_sbo_school
 from passend.model.columns import Column, ColumnTable
 from passend.model.groups import mean_by
 from passend.model.population import Setting
@@ -118,6 +119,8 @@ def refer_to_sbo(model: "PassendModel") -> None:
     logit = b.sbo_intercept + b.sbo_need * (severity - 1.5) - b.sbo_cost * cost_k + model.areas.culture[p.area[idx]]
     hit = model.streams.uniform("school.refer_sbo", p.uid[idx], model.step_index) < monthly_probability(logit)
     moved = idx[hit]
+    u = model.streams.uniform("school.sbo_school", p.uid[moved], model.step_index)
+    p.provider[moved] = choose_sbo_school(model.providers, p.area[moved], u)
     p.setting[moved] = Setting.SBO
     p.registered[moved] = Setting.SBO
     model.flows.add("inflow_sbo", len(moved))

@@ -2,7 +2,8 @@
 persist.
 
 One provider agent stands for the (v)so schools of one cluster in one region (clusters 3 and 4 per area, cluster 2
-per group of areas, cluster 1 nationally in four regions), with a capacity for so (primary age) and for vso.
+per group of areas, cluster 1 nationally in four regions), with a capacity for so (primary age) and for vso. sbo
+schools are providers too (cluster 0), one or more per area; in the old system they have no capacity limit.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import numpy as np
 from passend.agents.base import RowValue, TableAgent
 from passend.agents.rules import rank_within
 from passend.model.columns import Column, ColumnTable
-from passend.model.groups import total_by
+from passend.model.groups import choose_within, total_by
 from passend.model.population import PRIMARY_GRADES, Setting
 
 if TYPE_CHECKING:
@@ -22,12 +23,15 @@ if TYPE_CHECKING:
 
 CLUSTER_REGION_SIZE = {1: 20, 2: 8, 3: 1, 4: 1}
 """Cluster c is organised in regions of this many areas (1 = per area)."""
+SBO_CLUSTER = 0
+"""Providers with cluster 0 are sbo schools (light care, primary; one region = one area)."""
 
 
 class ProviderTable(ColumnTable):
     COLUMNS = (
-        Column("cluster", "int8", 3, "cluster served", "1-4"),
-        Column("region", "int16", 0, "region served (areas // region size)", "index"),
+        Column("cluster", "int8", 3, "cluster served; 0 = an sbo school", "0-4"),
+        Column("region", "int16", 0, "region served (areas // region size); the area for an sbo school", "index"),
+        Column("size_weight", "float32", 1.0, "relative size, for which sbo school of an area a pupil goes to"),
         Column("capacity_so", "float64", 0.0, "places for primary-age pupils", "pupils"),
         Column("capacity_vso", "float64", 0.0, "places for secondary-age pupils", "pupils"),
         Column("waiting_so_sum", "float64", 0.0, "waiting so pupils summed over the months of this year", "pupil-months"),
@@ -51,6 +55,12 @@ class SpecialSchoolProvider(TableAgent):
             self.capacity_vso = self.capacity_vso + growth * self.waiting_vso_sum / months
         self.waiting_so_sum = 0.0
         self.waiting_vso_sum = 0.0
+
+
+def choose_sbo_school(providers: ProviderTable, area: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """An sbo school in each pupil's area, with probability proportional to its size (u: uniforms)."""
+    sbo = np.flatnonzero(providers.cluster == SBO_CLUSTER)
+    return sbo[choose_within(providers.region[sbo], providers.size_weight[sbo], area, u)]
 
 
 def provider_of(model: "PassendModel", idx: np.ndarray) -> np.ndarray:

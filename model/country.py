@@ -16,16 +16,18 @@ import numpy as np
 from passend.agents.alliance import AreaTable, N_PRIMARY_ALLIANCES, N_SECONDARY_ALLIANCES, N_WSNS, WsnsTable
 from passend.agents.municipality import N_MUNICIPALITIES, MunicipalityTable
 from passend.agents.school import PRIMARY, SECONDARY, SchoolTable
-from passend.agents.special_school import CLUSTER_REGION_SIZE, ProviderTable
+from passend.agents.special_school import CLUSTER_REGION_SIZE, SBO_CLUSTER, ProviderTable, choose_sbo_school
 from passend.model import demography
 from passend.model.behaviour import Behaviour
-from passend.model.population import NO_PROVIDER, PRIMARY_GRADES, Pupils, Setting
+from passend.model.groups import choose_within
+from passend.model.population import PRIMARY_GRADES, Pupils, Setting
 from passend.model.streams import RandomStreams
 
 START_YEAR = demography.START_YEAR
 N_PRIMARY_SCHOOLS = 6970  # institutions.toml [primary_schools] 2006 (CBS)
 MEAN_PRIMARY_SCHOOL = 219  # institutions.toml average_size_2010 (Zoontjens 2010)
 N_SECONDARY_SCHOOLS = 660  # institutions.toml [secondary_schools] 2009
+N_SBO_SCHOOLS = 304  # institutions.toml [sbo_schools] 2011 (NJI), the earliest count there
 SCHOOL_SIZE_SIGMA = 0.55  # assumption: lognormal spread of school sizes (small village schools, large city schools)
 
 # Shares used to split published totals where the 2003 table has no split (pupil_counts_2011_2014.csv, 2011).
@@ -36,6 +38,11 @@ RUGZAK_2003 = 11000  # system_facts.toml rugzak_pupils_2003 (kst_31497_31)
 RUGZAK_PRIMARY_SHARE = 0.45  # labelling_old_system.toml: 17,000 of ~39,000 rugzak pupils were in regular primary (ar13)
 EXEMPT_2003 = 1978  # attendance_2004_2014.csv exempt_5a 2004-2005, the earliest year
 HOME_2003 = 2269  # attendance_2004_2014.csv: stock of long relative absence at the start of 2009/10
+CULTURE_IN_START_SCORE = 0.45
+"""Weight of the area's culture (a log-odds shift in the monthly rules) in the start-up selection scores. Selecting
+the top few per cent by need + w * culture multiplies an area's share by about exp(w * culture * m), with m ~ 2.2
+the inverse Mills ratio at those tails; w = 1/m makes the 2003 spread between areas match the ratio exp(culture)
+that the referral and choice rules sustain afterwards."""
 
 
 @dataclass
@@ -66,8 +73,8 @@ def build_country(behaviour: Behaviour, scale: float, streams: RandomStreams) ->
         pupils.append(**fresh)
     grade = pupils.grade(START_YEAR)
     pupils.keep(grade < PRIMARY_GRADES + pupils.secondary_years)
-    providers, provider_index = _build_providers(len(areas))
-    _place_at_start(pupils, areas, schools, behaviour, scale, streams.generator("country.start_settings"))
+    providers, provider_index = _build_providers(areas, scale, streams.generator("country.providers"))
+    _place_at_start(pupils, areas, providers, behaviour, scale, streams.generator("country.start_settings"))
     _set_provider_capacity(pupils, providers, provider_index, behaviour)
     return Country(pupils, areas, wsns, schools, providers, provider_index, municipalities, next_uid)
 
@@ -108,21 +115,6 @@ def choose_school(schools: SchoolTable, sector: int, area: np.ndarray, u: np.nda
     in_sector = np.flatnonzero(schools.sector == sector)
     local = choose_within(schools.area[in_sector], schools.size_weight[in_sector], area, u)
     return in_sector[local]
-
-
-def choose_within(item_group: np.ndarray, item_weight: np.ndarray, row_group: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """For each row, an item of the row's group drawn with probability proportional to weight (u: uniforms).
-
-    Every group that occurs in ``row_group`` must have at least one item with positive weight.
-    """
-    order = np.argsort(item_group, kind="stable")
-    cum = np.cumsum(item_weight[order].astype(np.float64))
-    n_groups = int(max(item_group.max(), row_group.max() if len(row_group) else 0)) + 1
-    totals = np.bincount(item_group, weights=item_weight, minlength=n_groups)
-    before = np.concatenate([[0.0], np.cumsum(totals)[:-1]])
-    target = before[row_group] + u * totals[row_group]
-    pos = np.minimum(np.searchsorted(cum, target, side="right"), len(cum) - 1)
-    return order[pos]
 
 
 def _build_areas(behaviour: Behaviour, rng: np.random.Generator) -> AreaTable:
@@ -179,7 +171,12 @@ def _build_municipalities(areas: AreaTable, rng: np.random.Generator) -> Municip
     return table
 
 
-def _build_providers(n_areas: int) -> tuple[ProviderTable, np.ndarray]:
+def _build_providers(areas: AreaTable, scale: float, rng: np.random.Generator) -> tuple[ProviderTable, np.ndarray]:
+    """(v)so providers per cluster and region, then sbo schools (at least one per area, the rest by area size).
+
+    Returns the table and ``index[cluster, area]``: the (v)so provider serving a cluster in an area (row 0 unused).
+    """
+    n_areas = len(areas)
     index = np.full((5, n_areas), -1, dtype=np.int16)
     clusters, regions = [], []
     for cluster, region_size in CLUSTER_REGION_SIZE.items():
@@ -188,9 +185,14 @@ def _build_providers(n_areas: int) -> tuple[ProviderTable, np.ndarray]:
             index[cluster, region_of_area == region] = len(clusters)
             clusters.append(cluster)
             regions.append(region)
-    table = ProviderTable(len(clusters))
-    table.cluster = clusters
-    table.region = regions
+    n_sbo = max(n_areas, int(round(N_SBO_SCHOOLS * scale)))
+    sbo_area = np.r_[np.arange(n_areas), rng.choice(n_areas, size=n_sbo - n_areas, p=areas.weight)]
+    table = ProviderTable(len(clusters) + n_sbo)
+    table.cluster = np.r_[clusters, np.full(n_sbo, SBO_CLUSTER)]
+    table.region = np.r_[regions, sbo_area]
+    table.size_weight = np.r_[np.ones(len(clusters)), rng.lognormal(-0.08, 0.4, n_sbo)]
+    # sbo was funded by rule, not by places: no capacity limit in the old system
+    table.capacity_so = np.r_[np.zeros(len(clusters)), np.full(n_sbo, np.inf)]
     return table, index
 
 
@@ -202,7 +204,7 @@ def _top(candidates: np.ndarray, score: np.ndarray, n: int) -> np.ndarray:
     return candidates[np.argpartition(-score, n - 1)[:n]]
 
 
-def _place_at_start(pupils: Pupils, areas: AreaTable, schools: SchoolTable, behaviour: Behaviour, scale: float, rng) -> None:
+def _place_at_start(pupils: Pupils, areas: AreaTable, providers: ProviderTable, behaviour: Behaviour, scale: float, rng) -> None:
     """Put the published 1 October 2003 numbers of pupils in each setting, choosing who by the model's own drivers:
     heavy indications by need (plus the area's culture), so versus rugzak by the parents' preference, sbo by need and
     learning delay, lwoo/pro by learning delay."""
@@ -212,7 +214,7 @@ def _place_at_start(pupils: Pupils, areas: AreaTable, schools: SchoolTable, beha
     grade = p.grade(START_YEAR)
     primary = grade < PRIMARY_GRADES
     manifest = p.age(START_YEAR) >= p.onset_age
-    culture = areas.culture[p.area]
+    culture = CULTURE_IN_START_SCORE * areas.culture[p.area]
     noise = rng.standard_normal(n)
 
     for is_primary, special_total, cluster_shares, special_setting in (
@@ -235,6 +237,7 @@ def _place_at_start(pupils: Pupils, areas: AreaTable, schools: SchoolTable, beha
     regular_primary = np.flatnonzero(primary & (grade >= 2) & (p.indication == 0))
     severity = 0.5 * (p.need + p.learning_delay) + culture
     sbo = _top(regular_primary, (severity + 0.3 * noise)[regular_primary], counts["sbao"] * scale)
+    p.provider[sbo] = choose_sbo_school(providers, p.area[sbo], rng.random(len(sbo)))
     p.setting[sbo] = Setting.SBO
     p.registered[sbo] = Setting.SBO
     p.detected[sbo] = True
@@ -267,6 +270,8 @@ def _set_provider_capacity(pupils: Pupils, providers: ProviderTable, provider_in
     slack = 1.0 + behaviour.capacity_slack
     n_prov = len(providers)
     is_so = p.setting[special] == Setting.SO
-    providers.capacity_so = np.ceil(np.bincount(p.provider[special[is_so]], minlength=n_prov) * slack + 1)
-    providers.capacity_vso = np.ceil(np.bincount(p.provider[special[~is_so]], minlength=n_prov) * slack + 1)
-    p.provider[p.provider < 0] = NO_PROVIDER
+    vso_providers = providers.cluster != SBO_CLUSTER
+    so_places = np.ceil(np.bincount(p.provider[special[is_so]], minlength=n_prov) * slack + 1)
+    vso_places = np.ceil(np.bincount(p.provider[special[~is_so]], minlength=n_prov) * slack + 1)
+    providers.capacity_so = np.where(vso_providers, so_places, providers.capacity_so)
+    providers.capacity_vso = np.where(vso_providers, vso_places, 0.0)

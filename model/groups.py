@@ -38,3 +38,18 @@ def mean_by(index: np.ndarray, n_groups: int, values: np.ndarray, empty: float =
 def broadcast(group_values: np.ndarray, index: np.ndarray) -> np.ndarray:
     """The value of each row's group: ``group_values[index]``."""
     return group_values[index]
+
+
+def choose_within(item_group: np.ndarray, item_weight: np.ndarray, row_group: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """For each row, an item of the row's group drawn with probability proportional to weight (u: uniforms).
+
+    Every group that occurs in ``row_group`` must have at least one item with positive weight.
+    """
+    order = np.argsort(item_group, kind="stable")
+    cum = np.cumsum(item_weight[order].astype(np.float64))
+    n_groups = int(max(item_group.max(), row_group.max() if len(row_group) else 0)) + 1
+    totals = np.bincount(item_group, weights=item_weight, minlength=n_groups)
+    before = np.concatenate([[0.0], np.cumsum(totals)[:-1]])
+    target = before[row_group] + u * totals[row_group]
+    pos = np.minimum(np.searchsorted(cum, target, side="right"), len(cum) - 1)
+    return order[pos]

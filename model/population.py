@@ -55,7 +55,7 @@ class Pupils(ColumnTable):
         Column("school", "int32", 0, "regular school of registration or, when in special education, of the catchment", "index"),
         Column("setting", "int8", int(Setting.BAO), "where the pupil is this month", "Setting"),
         Column("registered", "int8", int(Setting.BAO), "setting counted on 1 October (differs from setting only at home)", "Setting"),
-        Column("provider", "int16", NO_PROVIDER, "(v)so provider when in so/vso or waiting for it", "index, -1 none"),
+        Column("provider", "int16", NO_PROVIDER, "special-school provider attended (sbo, so, vso) or waited for", "index, -1 none"),
         Column("indication", "int8", 0, "heavy-care indication: cluster 1-4, 0 none", "0-4"),
         Column("detected", "bool", False, "the school has noticed the support need"),
         Column("waiting", "bool", False, "on a (v)so waiting list"),

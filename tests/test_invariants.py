@@ -5,7 +5,7 @@ import datetime as dt
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from passend.agents.special_school import occupancy
+from passend.agents.special_school import SBO_CLUSTER, occupancy
 from passend.model.model import PassendModel
 from passend.model.population import N_SETTINGS, Setting
 from passend.model.settings import RunSettings
@@ -28,6 +28,8 @@ def check_month(model: PassendModel, pupils_before: int) -> None:
     special = (p.setting == Setting.SO) | (p.setting == Setting.VSO)
     assert (p.indication[special] > 0).all() and (p.provider[special] >= 0).all()
     assert (p.indication[p.waiting] > 0).all()
+    in_sbo = (p.registered == Setting.SBO) & ~p.waiting & (p.setting != Setting.EXEMPT)
+    assert (model.providers.cluster[p.provider[in_sbo]] == SBO_CLUSTER).all() and (p.provider[in_sbo] >= 0).all()
     so, vso = occupancy(model)
     assert (so <= model.providers.capacity_so).all() and (vso <= model.providers.capacity_vso).all()
     assert (p.months_home >= 0).all() and (p.months_home[~home] == 0).all()
