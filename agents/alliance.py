@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import mesa
 import numpy as np
 
 from passend.agents.base import RowValue, TableAgent
@@ -47,12 +48,13 @@ class WsnsTable(ColumnTable):
     )
 
 
-class Alliance(TableAgent):
+class Alliance(mesa.Agent):
     """A primary (po) or secondary (vo) alliance region; in the old system it reports, it does not decide."""
 
-    def __init__(self, model, table, idx: int, sector: str):
-        super().__init__(model, table, idx)
+    def __init__(self, model: "PassendModel", sector: str, idx: int):
+        super().__init__(model)
         self.sector = sector
+        self.idx = idx
 
     @property
     def name(self) -> str:

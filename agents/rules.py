@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from passend.model.population import N_SETTINGS, REGULAR, SPECIAL, Setting
+from passend.model.population import N_SETTINGS, REGULAR, SPECIAL
 
 
 def _lookup(settings) -> np.ndarray:
@@ -15,8 +15,6 @@ def _lookup(settings) -> np.ndarray:
 
 IS_REGULAR = _lookup(REGULAR)
 IS_SPECIAL = _lookup(SPECIAL)
-IS_IN_SCHOOL = _lookup([s for s in Setting if s not in (Setting.HOME, Setting.EXEMPT)])
-IS_SECONDARY_SETTING = _lookup([Setting.VO, Setting.LWOO, Setting.PRO, Setting.VSO])
 
 
 def monthly_probability(annual_logit: np.ndarray) -> np.ndarray:

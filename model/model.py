@@ -33,7 +33,6 @@ import numpy as np
 from passend.agents import municipality, parents, school, special_school
 from passend.agents.alliance import Alliance, WsnsAlliance, update_wsns
 from passend.agents.municipality import Municipality
-from passend.agents.rules import IS_REGULAR
 from passend.agents.school import RegularSchool
 from passend.agents.special_school import SpecialSchoolProvider
 from passend.agents.state import IndicationCommittee, State
@@ -93,9 +92,9 @@ class PassendModel(mesa.Model):
         for i in range(len(self.wsns)):
             WsnsAlliance(self, self.wsns, i)
         for i in range(self.n_areas):
-            Alliance(self, self.areas, i, "po")
+            Alliance(self, "po", i)
         for i in range(int(self.areas.secondary_alliance.max()) + 1):
-            Alliance(self, self.areas, i, "vo")
+            Alliance(self, "vo", i)
         self.state = State(self)
         self.committee = IndicationCommittee(self)
 
@@ -250,9 +249,3 @@ class PassendModel(mesa.Model):
         self._next_uid += len(fresh["uid"])
         self.pupils.append(**fresh)
 
-
-def rugzak_mask(model: PassendModel) -> np.ndarray:
-    """Pupils with pupil-bound funding in a regular school (including those registered there but at home)."""
-    p = model.pupils
-    counted = np.where(p.setting == Setting.HOME, p.registered, p.setting)
-    return (p.indication > 0) & IS_REGULAR[counted]
