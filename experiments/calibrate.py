@@ -65,9 +65,13 @@ def calibrate(
     scale: float = 0.03,
     max_evaluations: int = 200,
     n_jobs: int = 2,
+    step: float = 0.08,
     report: Callable[[str], None] = print,
 ) -> tuple[dict[str, float], list[dict], Calibration]:
-    """Run the search; returns (fitted values, fit per target at those values, the calibration record)."""
+    """Run the search from the current defaults; returns (fitted values, fit per target, the calibration record).
+
+    ``step`` is the size of the starting simplex as a fraction of each parameter's range: smaller to refine.
+    """
     from passend.model.streams import RandomStreams
 
     cal = Calibration(calibrated_names(), RandomStreams.replicate_seeds(20031001, seeds), scale, n_jobs, Behaviour())
@@ -86,7 +90,7 @@ def calibrate(
     x0 = cal.unit(cal.start)
     minimize(
         objective, x0, method="Nelder-Mead", bounds=[(0.0, 1.0)] * len(x0),
-        options={"maxfev": max_evaluations, "xatol": 1e-3, "fatol": 1e-3, "initial_simplex": _simplex(x0)},
+        options={"maxfev": max_evaluations, "xatol": 1e-3, "fatol": 1e-3, "initial_simplex": _simplex(x0, step)},
     )
     fitted = best["values"]
     _, fit = cal.evaluate(fitted)

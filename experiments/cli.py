@@ -86,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--scale", type=_scale, default=0.05, help="scale of the runs (default: %(default)s)")
     cal.add_argument("--max-evaluations", type=_whole(1), default=250, help="(default: %(default)s)")
     cal.add_argument("--jobs", type=_whole(1), default=2, help="parallel processes (default: %(default)s)")
+    cal.add_argument("--step", type=float, default=0.08,
+                     help="starting simplex size as a fraction of each parameter's range; smaller to refine (default: %(default)s)")
     cal.add_argument("--out", type=Path, help="folder to create (default: results/calibration-<time>)")
     cal.add_argument("--install", action="store_true",
                      help="write the fitted values into the package's behaviour.toml as the new defaults")
@@ -191,7 +193,7 @@ def cmd_calibrate(args) -> int:
     from passend.experiments.calibrate import calibrate, install_defaults, write_calibration
 
     folder = _new_folder(args.out, "calibration")
-    fitted, fit, cal = calibrate(args.seeds, args.scale, args.max_evaluations, args.jobs,
+    fitted, fit, cal = calibrate(args.seeds, args.scale, args.max_evaluations, args.jobs, args.step,
                                  report=lambda line: print(line, file=sys.stderr, flush=True))
     write_calibration(folder, fitted, fit, cal)
     for name, value in fitted.items():
