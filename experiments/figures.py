@@ -16,7 +16,7 @@ matplotlib.use("Agg")  # files only; no display needed
 import matplotlib.pyplot as plt
 import numpy as np
 
-from passend.experiments.targets import _published_file, labelling
+from passend.experiments.targets import _published_file, calibration_targets, labelling
 
 SIM_COLOUR, PUB_COLOUR, OUT_COLOUR = "#1f5fa8", "#222222", "#c0392b"
 
@@ -53,22 +53,24 @@ def _draw(ax, x, y, label="simulated"):
 
 
 def _published_counts() -> dict[str, list[tuple[int, float, bool]]]:
-    """Published points per panel: (year, value, is a calibration target)."""
-    old = _published_file("pupil_counts_2003_2009.csv")
-    new = _published_file("pupil_counts_2011_2014.csv")
+    """Published points per panel: (year, value, is a calibration target). so and vso of 2011-2013 are targets only
+    as their sum (the source moved so pupils aged 14+ to vso), so they show as not a target here."""
+    targets = {t.name for t in calibration_targets()}
     pub: dict[str, list[tuple[int, float, bool]]] = {k: [] for k in ("sbo", "so", "vso", "lwoo+pro")}
-    for r in old:
+
+    def add(panel: str, year: int, value: float) -> None:
+        pub[panel].append((year, value, f"{panel} {year}" in targets))
+
+    for r in _published_file("pupil_counts_2003_2009.csv"):
         y = int(r["year"])
-        pub["sbo"].append((y, float(r["sbao"]) * 1000, True))
-        pub["so"].append((y, float(r["so"]) * 1000, True))
-        pub["vso"].append((y, float(r["vso"]) * 1000, True))
-        pub["lwoo+pro"].append((y, float(r["lwoo_pro"]) * 1000, True))
-    for r in new:
+        for panel, column in (("sbo", "sbao"), ("so", "so"), ("vso", "vso"), ("lwoo+pro", "lwoo_pro")):
+            add(panel, y, float(r[column]) * 1000)
+    for r in _published_file("pupil_counts_2011_2014.csv"):
         y = int(r["date"][:4])
-        pub["sbo"].append((y, float(r["sbo"]), False))
-        pub["so"].append((y, sum(float(r[c]) for c in ("so_cl1", "so_cl2", "so_cl34")), False))
-        pub["vso"].append((y, sum(float(r[c]) for c in ("vso_cl1", "vso_cl2", "vso_cl34")), False))
-        pub["lwoo+pro"].append((y, float(r["lwoo"]) + float(r["pro"]), False))
+        add("sbo", y, float(r["sbo"]))
+        add("so", y, sum(float(r[c]) for c in ("so_cl1", "so_cl2", "so_cl34")))
+        add("vso", y, sum(float(r[c]) for c in ("vso_cl1", "vso_cl2", "vso_cl34")))
+        add("lwoo+pro", y, float(r["lwoo"]) + float(r["pro"]))
     lab = labelling()["labels"]
     pub["rugzak"] = [(2003, 11000.0, True), (2010, 39000.0, True)]
     pub["indications"] = [(2003, float(lab["heavy_indications_2003"]), True), (2009, float(lab["heavy_indications_2009"]), True)]

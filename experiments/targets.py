@@ -69,7 +69,7 @@ def _light_care(year: int) -> Callable[[dict, dict], float]:
 
 @lru_cache(maxsize=None)
 def calibration_targets() -> tuple[Target, ...]:
-    """The issue's acceptance figures for 2003-2013."""
+    """The issue's acceptance figures for 2003-2009, and the published counts, rugzak and absence up to 2013."""
     targets: list[Target] = []
     for row in _published_file("pupil_counts_2003_2009.csv"):
         year = int(row["year"])
@@ -81,6 +81,21 @@ def calibration_targets() -> tuple[Target, ...]:
             ("lwoo+pro", ("lwoo", "pro"), row["lwoo_pro"]),
         ):
             targets.append(Target(f"{name} {year}", year, float(published) * 1000, 0.07, src, _count(column, year)))
+    # 2011-2013 from the later table. Its so/vso split moved (so pupils aged 14+ counted as vso in 2011-2012), so so and
+    # vso are one target there; pupils in judicial institutions (*_jji) are left out, as the model has none. A looser
+    # tolerance: the issue's 7% promise is for 2003-2009.
+    for row in _published_file("pupil_counts_2011_2014.csv"):
+        year = int(row["date"][:4])
+        if year > CALIBRATION_LAST_YEAR:
+            continue
+        src = "pupil_counts_2011_2014.csv"
+        special = sum(float(row[f"{s}_{c}"]) for s in ("so", "vso") for c in ("cl1", "cl2", "cl34"))
+        for name, column, published in (
+            ("sbo", "sbo", float(row["sbo"])),
+            ("so+vso", ("so", "vso"), special),
+            ("lwoo+pro", ("lwoo", "pro"), float(row["lwoo"]) + float(row["pro"])),
+        ):
+            targets.append(Target(f"{name} {year}", year, published, 0.10, src, _count(column, year)))
     targets.append(Target("rugzak 2003", 2003, 11000, 0.15, "system_facts.toml rugzak_pupils_2003", _count("rugzak", 2003)))
     targets.append(Target("rugzak 2010", 2010, 39000, 0.15, "system_facts.toml rugzak_pupils_2010", _count("rugzak", 2010)))
     lab = labelling()["labels"]
