@@ -16,13 +16,16 @@ from passend.agents.base import RowValue, TableAgent
 from passend.agents.rules import IS_REGULAR, monthly_probability, sigmoid
 from passend.agents.special_school import choose_sbo_school
 from passend.model.columns import Column, ColumnTable
-from passend.model.groups import mean_by
+from passend.model.groups import mean_by, total_by
 from passend.model.population import Setting
 
 if TYPE_CHECKING:
     from passend.model.model import PassendModel
 
 PRIMARY, SECONDARY = 0, 1
+# Grades (0 = age 4) in which a primary school refers to sbo: after the two infant years, and not in the final
+# year, when the pupil moves to secondary anyway. Assumption; the WSNS rules set no age limits.
+SBO_REFERRAL_GRADES = (2, 6)
 
 
 class SchoolTable(ColumnTable):
@@ -57,13 +60,27 @@ class RegularSchool(TableAgent):
 
 
 def peer_know_how(model: "PassendModel") -> np.ndarray:
-    """Per school: the know-how of the better-practised schools of its sector in its area (mean + 1 sd)."""
+    """Per school: the know-how of the better-practised schools of its sector in its area (area mean + 1 sd).
+
+    The sd is the spread between schools of one area pooled over all areas of the sector (unbiased, with n - 1), not
+    each area's own: at a small scale an area has one or two schools, its own sd is about zero, and schools would
+    stop learning for a reason that is only the sample size.
+    """
     s = model.schools
+    know_how = s.know_how.astype(np.float64)
     group = s.area.astype(np.int64) * 2 + s.sector
     n_groups = model.n_areas * 2
-    mean = mean_by(group, n_groups, s.know_how.astype(np.float64))
-    sq = mean_by(group, n_groups, s.know_how.astype(np.float64) ** 2)
-    sd = np.sqrt(np.maximum(sq - mean**2, 0.0))
+    size = total_by(group, n_groups)
+    mean = mean_by(group, n_groups, know_how)
+    squares = total_by(group, n_groups, (know_how - mean[group]) ** 2)
+    sd = np.zeros(n_groups)
+    for sector in (PRIMARY, SECONDARY):
+        in_sector = np.arange(n_groups) % 2 == sector
+        degrees = (size[in_sector] - 1).clip(min=0).sum()
+        if degrees > 0:
+            sd[in_sector] = np.sqrt(squares[in_sector].sum() / degrees)
+        else:  # no area holds two schools of this sector: the spread between all its schools
+            sd[in_sector] = know_how[s.sector == sector].std()
     return np.minimum(1.0, mean + sd)[group]
 
 
@@ -112,7 +129,8 @@ def refer_to_sbo(model: "PassendModel") -> None:
     p, b = model.pupils, model.behaviour
     grade = p.grade(model.school_year)
     idx = np.flatnonzero(
-        (p.setting == Setting.BAO) & p.detected & (p.indication == 0) & ~p.waiting & (grade >= 2) & (grade <= 6)
+        (p.setting == Setting.BAO) & p.detected & (p.indication == 0) & ~p.waiting
+        & (grade >= SBO_REFERRAL_GRADES[0]) & (grade <= SBO_REFERRAL_GRADES[1])
     )
     severity = 0.5 * (p.need[idx] + p.learning_delay[idx])
     cost_k = model.wsns.cost_to_school_eur[model.schools.wsns[p.school[idx]]] / 1000.0

@@ -15,7 +15,7 @@ import numpy as np
 
 from passend.agents.alliance import AreaTable, N_PRIMARY_ALLIANCES, N_SECONDARY_ALLIANCES, N_WSNS, WsnsTable
 from passend.agents.municipality import N_MUNICIPALITIES, MunicipalityTable
-from passend.agents.school import PRIMARY, SECONDARY, SchoolTable
+from passend.agents.school import PRIMARY, SBO_REFERRAL_GRADES, SECONDARY, SchoolTable
 from passend.agents.special_school import CLUSTER_REGION_SIZE, SBO_CLUSTER, ProviderTable, choose_sbo_school
 from passend.model import demography
 from passend.model.behaviour import Behaviour
@@ -43,6 +43,7 @@ CULTURE_IN_START_SCORE = 0.45
 the top few per cent by need + w * culture multiplies an area's share by about exp(w * culture * m), with m ~ 2.2
 the inverse Mills ratio at those tails; w = 1/m makes the 2003 spread between areas match the ratio exp(culture)
 that the referral and choice rules sustain afterwards."""
+SBO_REFERRAL_TIMESCALE_MONTHS = 36.0  # see sbo_grade_profile
 
 
 @dataclass
@@ -204,6 +205,24 @@ def _top(candidates: np.ndarray, score: np.ndarray, n: int) -> np.ndarray:
     return candidates[np.argpartition(-score, n - 1)[:n]]
 
 
+def sbo_grade_profile() -> dict[int, float]:
+    """Share of the 1 October 2003 sbo pupils in each grade.
+
+    A pupil in sbo was referred at some month since the referral window opened, so the older the grade, the more
+    months of referral lie behind it; the pool of candidates thins as the clearest cases go first, so the profile
+    saturates: share ~ 1 - exp(-months / SBO_REFERRAL_TIMESCALE_MONTHS). With 36 months this is the grade profile the
+    referral rule itself sustains in the simulated years (tests/test_invariants.py checks that). Spreading the start
+    stock evenly over grades instead put too many pupils in the young grades, and their passage through sbo drove a
+    rise and then a fall that the rules did not cause. The published tables give no age profile of sbo pupils.
+    """
+    first, last = SBO_REFERRAL_GRADES
+    count_month = 2  # 1 October is two months into the school year
+    months = {g: 12 * (min(g, last + 1) - first) + (count_month if g <= last else 0) for g in range(first, PRIMARY_GRADES)}
+    weight = {g: 1.0 - np.exp(-m / SBO_REFERRAL_TIMESCALE_MONTHS) for g, m in months.items()}
+    total = sum(weight.values())
+    return {g: w / total for g, w in weight.items()}
+
+
 def _place_at_start(pupils: Pupils, areas: AreaTable, providers: ProviderTable, behaviour: Behaviour, scale: float, rng) -> None:
     """Put the published 1 October 2003 numbers of pupils in each setting, choosing who by the model's own drivers:
     heavy indications by need (plus the area's culture), so versus rugzak by the parents' preference, sbo by need and
@@ -217,12 +236,18 @@ def _place_at_start(pupils: Pupils, areas: AreaTable, providers: ProviderTable, 
     culture = CULTURE_IN_START_SCORE * areas.culture[p.area]
     noise = rng.standard_normal(n)
 
+    # Exempted children are in no school, so they are chosen first and hold none of the published school places.
+    severe = np.flatnonzero(manifest & (p.need > behaviour.exempt_threshold))
+    exempt = rng.choice(severe, size=min(len(severe), int(round(EXEMPT_2003 * scale))), replace=False)
+    p.setting[exempt] = Setting.EXEMPT
+    in_school = p.setting != Setting.EXEMPT
+
     for is_primary, special_total, cluster_shares, special_setting in (
         (True, counts["so"], SO_CLUSTER_SHARES_2011, Setting.SO),
         (False, counts["vso"], VSO_CLUSTER_SHARES_2011, Setting.VSO),
     ):
         rugzak = RUGZAK_2003 * (RUGZAK_PRIMARY_SHARE if is_primary else 1 - RUGZAK_PRIMARY_SHARE)
-        sector = (primary == is_primary) & manifest
+        sector = (primary == is_primary) & manifest & in_school
         indicated = _top(np.flatnonzero(sector), (p.need + behaviour.cvi_noise * noise + culture)[sector], (special_total + rugzak) * scale)
         p.indication[indicated] = p.cluster[indicated]
         p.detected[indicated] = True
@@ -234,9 +259,12 @@ def _place_at_start(pupils: Pupils, areas: AreaTable, providers: ProviderTable, 
             p.setting[chosen] = special_setting
             p.registered[chosen] = special_setting
 
-    regular_primary = np.flatnonzero(primary & (grade >= 2) & (p.indication == 0))
-    severity = 0.5 * (p.need + p.learning_delay) + culture
-    sbo = _top(regular_primary, (severity + 0.3 * noise)[regular_primary], counts["sbao"] * scale)
+    severity = 0.5 * (p.need + p.learning_delay) + culture + 0.3 * noise
+    eligible = primary & in_school & (p.indication == 0)
+    sbo = np.concatenate([
+        _top(np.flatnonzero(eligible & (grade == g)), severity[eligible & (grade == g)], counts["sbao"] * share * scale)
+        for g, share in sbo_grade_profile().items()
+    ])
     p.provider[sbo] = choose_sbo_school(providers, p.area[sbo], rng.random(len(sbo)))
     p.setting[sbo] = Setting.SBO
     p.registered[sbo] = Setting.SBO
@@ -248,10 +276,6 @@ def _place_at_start(pupils: Pupils, areas: AreaTable, providers: ProviderTable, 
     p.setting[lwoo_pro] = Setting.LWOO
     p.setting[pro] = Setting.PRO
     p.registered[lwoo_pro] = p.setting[lwoo_pro]
-
-    severe = np.flatnonzero(manifest & (p.need > behaviour.exempt_threshold) & (p.setting != Setting.SO) & (p.setting != Setting.VSO))
-    exempt = rng.choice(severe, size=min(len(severe), int(round(EXEMPT_2003 * scale))), replace=False)
-    p.setting[exempt] = Setting.EXEMPT
 
     in_regular = np.flatnonzero(manifest & np.isin(p.setting, [Setting.BAO, Setting.VO]) & (p.need > behaviour.detect_threshold))
     home = _top(in_regular, (p.need + noise)[in_regular], HOME_2003 * scale)

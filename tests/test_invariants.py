@@ -6,8 +6,9 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from passend.agents.special_school import SBO_CLUSTER, occupancy
+from passend.model.country import sbo_grade_profile
 from passend.model.model import PassendModel
-from passend.model.population import N_SETTINGS, Setting
+from passend.model.population import N_SETTINGS, PRIMARY_GRADES, Setting
 from passend.model.settings import RunSettings
 
 SCHOOL_SETTINGS = [s for s in Setting if s not in (Setting.HOME, Setting.EXEMPT)]
@@ -88,3 +89,20 @@ def test_the_start_matches_the_published_1_october_2003_counts(small_run):
         assert abs(first[key] / value - 1) < 0.03, key
     assert abs((first["lwoo"] + first["pro"]) / 116200 - 1) < 0.03
     assert abs(first["pupils_total"] / 2_578_900 - 1) < 0.01
+
+
+def test_start_up_sbo_grades_are_those_the_referral_rule_sustains():
+    """The 2003 sbo stock is spread over grades as the referral rule spreads it later; a mismatch would make sbo rise
+    or fall for years without any rule causing it (it did, when the start stock was spread evenly)."""
+    model = PassendModel(RunSettings(seed=5, scale=0.02, end=dt.date(2011, 7, 31)))
+    by_grade = np.zeros(PRIMARY_GRADES, dtype=int)
+    while model.running:
+        if model.today.month == 10 and model.school_year >= 2007:
+            p = model.pupils
+            by_grade += np.bincount(p.grade(model.school_year)[p.setting == Setting.SBO], minlength=PRIMARY_GRADES)[:PRIMARY_GRADES]
+        model.step()
+    simulated = by_grade / by_grade.sum()
+    expected = np.zeros(PRIMARY_GRADES)
+    for grade, share in sbo_grade_profile().items():
+        expected[grade] = share
+    assert np.abs(simulated - expected).max() < 0.035, (simulated.round(3), expected.round(3))
