@@ -8,6 +8,14 @@ stated in the manifest: the old-system regions (234 WSNS, 84 secondary light-car
 mapped geographically; WSNS alliances are nested three or four to a primary region, and the secondary regions stand
 in for the old secondary alliances. Why: the reform's equalisation is computed per new alliance, so the spread of
 special-school use must live on those regions from 2003 on.
+
+Passend onderwijs (from 1 August 2014): each alliance owns the extra-support budget of its region. Income is a
+normative amount per pupil: from the alliance's own 1 October 2011 cost per pupil it moves stepwise to the national
+average by 2020 (verevening). DUO deducts the supplementary funding of its (v)so pupils (clusters 3/4, by TLV
+category) and of sbo above 2%; the alliance pays arrangements for pupils with heavy needs in regular schools, keeps
+a little of any surplus as reserve and passes the rest to its schools; a deficit comes out of the reserves and then
+out of the schools' lump sums. Its TLV threshold (gatekeeping) rises with the shortfall it foresees, so
+alliances that lose under equalisation tighten.
 """
 
 from __future__ import annotations
@@ -18,9 +26,10 @@ import mesa
 import numpy as np
 
 from passend.agents.base import RowValue, TableAgent
+from passend.agents.rules import IS_REGULAR
 from passend.model.columns import Column, ColumnTable
 from passend.model.groups import total_by
-from passend.model.population import Setting
+from passend.model.population import PRIMARY_GRADES, Setting
 
 if TYPE_CHECKING:
     from passend.model.model import PassendModel
@@ -48,17 +57,73 @@ class WsnsTable(ColumnTable):
     )
 
 
-class Alliance(mesa.Agent):
-    """A primary (po) or secondary (vo) alliance region; in the old system it reports, it does not decide."""
+class AllianceTable(ColumnTable):
+    """One row per alliance: the 77 primary (po) first, then the 75 secondary (vo). Money in national euros."""
 
-    def __init__(self, model: "PassendModel", sector: str, idx: int):
-        super().__init__(model)
-        self.sector = sector
-        self.idx = idx
+    COLUMNS = (
+        Column("sector", "int8", 0, "0 primary (po), 1 secondary (vo)"),
+        Column("gatekeeping", "float64", 0.0, "the alliance's own TLV threshold above the national criterion", "latent need"),
+        Column("strictness", "float64", 0.0, "gatekeeping plus the response to the foreseen shortfall", "latent need"),
+        Column("doorzettingsmacht_rank", "float64", 0.0, "has doorzettingsmacht while below the share in force", "0-1"),
+        Column("base_eur_per_pupil", "float64", np.nan, "own extra-support cost per pupil on the base count (2011)", "EUR/year"),
+        Column("base_special_share", "float64", np.nan, "share of that cost that went to sbo and (v)so supplements", "fraction"),
+        Column("amount_eur_per_pupil", "float64", 0.0, "budget per pupil this school year (after equalisation)", "EUR/year"),
+        Column("pupils", "float64", 0.0, "pupils on the last count (national)", "pupils"),
+        Column("shortfall", "float64", 0.0, "foreseen yearly costs over income, minus 1", "fraction"),
+        Column("reserves_eur", "float64", 0.0, "reserves", "EUR"),
+        # Tallies of the twelve months up to the last count date (TALLIES):
+        Column("year_income_eur", "float64", 0.0, "income", "EUR"),
+        Column("year_deductions_eur", "float64", 0.0, "(v)so supplements and sbo above 2% deducted by DUO", "EUR"),
+        Column("year_arrangements_eur", "float64", 0.0, "arrangements in regular schools", "EUR"),
+        Column("year_to_schools_eur", "float64", 0.0, "passed to the schools by the alliance's key", "EUR"),
+        Column("year_lump_sum_eur", "float64", 0.0, "deducted from the schools' lump sums", "EUR"),
+        Column("tlv_low", "float64", 0.0, "TLVs for (v)so granted, category low (national)", "pupils"),
+        Column("tlv_medium", "float64", 0.0, "the same, category medium", "pupils"),
+        Column("tlv_high", "float64", 0.0, "the same, category high", "pupils"),
+        Column("tlv_sbo", "float64", 0.0, "TLVs for sbo granted (national)", "pupils"),
+    )
+
+
+class Alliance(TableAgent):
+    """A primary (po) or secondary (vo) alliance: reports in the old system, owns the budget from 2014."""
+
+    sector = RowValue()
+    gatekeeping = RowValue()
+    strictness = RowValue()
+    base_eur_per_pupil = RowValue()
+    base_special_share = RowValue()
+    amount_eur_per_pupil = RowValue()
+    shortfall = RowValue()
+    reserves_eur = RowValue()
 
     @property
     def name(self) -> str:
-        return f"{self.sector}{self.idx + 1:02d}"
+        return alliance_name(self.idx)
+
+    def set_amount(self, national_eur_per_pupil: float, progress: float) -> None:
+        """Verevening: from the own base level towards the national amount per pupil."""
+        self.amount_eur_per_pupil = (1.0 - progress) * self.base_eur_per_pupil + progress * national_eur_per_pupil
+
+    def plan_admissions(self, special_cost_eur: float, pupils: float, response: float) -> None:
+        """Keep special-school costs at the share of the budget they had in the base year: tighten the TLV threshold
+        in proportion to the overrun foreseen at this year's amount (loosen, at most a little, when under it). So
+        an alliance whose amount falls under equalisation, or whose admissions grow, tightens."""
+        allowed = self.base_special_share * pupils * self.amount_eur_per_pupil
+        self.shortfall = special_cost_eur / allowed - 1.0 if allowed > 0 else 0.0
+        self.strictness = self.gatekeeping + response * max(self.shortfall, -0.25)
+
+
+def alliance_name(idx: int) -> str:
+    return f"po{idx + 1:02d}" if idx < N_PRIMARY_ALLIANCES else f"vo{idx - N_PRIMARY_ALLIANCES + 1:02d}"
+
+
+def alliance_of(model: "PassendModel", idx: np.ndarray | None = None) -> np.ndarray:
+    """Each pupil's alliance row: the primary alliance of the area below secondary age, else the secondary one."""
+    p = model.pupils
+    area = p.area if idx is None else p.area[idx]
+    grade = p.grade(model.school_year) if idx is None else p.grade(model.school_year)[idx]
+    secondary = N_PRIMARY_ALLIANCES + model.areas.secondary_alliance[area].astype(np.int64)
+    return np.where(grade < PRIMARY_GRADES, area.astype(np.int64), secondary)
 
 
 class WsnsAlliance(TableAgent):
@@ -85,3 +150,118 @@ def update_wsns(model: "PassendModel") -> None:
     direct, sbo_eur, pays = (model.law(k) for k in ("sbo_direct_share", "sbo_eur", "sbo_school_pays_fraction"))
     for alliance in model.agents_by_type[WsnsAlliance]:
         alliance.apply_sbo_rule(direct, sbo_eur, pays)
+
+
+# --- passend onderwijs: money and admissions ---------------------------------------------------------------------
+ALLIANCE_CLUSTERS = (3, 4)
+"""Clusters 1 and 2 keep national funding and indication outside the alliances (system_facts.toml [new_system])."""
+
+
+def tlv_category(model: "PassendModel", need: np.ndarray) -> np.ndarray:
+    """TLV category by the weight of the need: 0 low, 1 medium, 2 high."""
+    medium, high = model.law("tlv_category_need")
+    above = need - model.law("indication_criterion")
+    return (above >= medium).astype(np.int8) + (above >= high)
+
+
+def special_supplement_eur(model: "PassendModel", need: np.ndarray) -> np.ndarray:
+    """Yearly supplementary funding of a (v)so place by TLV category (the part DUO deducts from the alliance)."""
+    factor = np.asarray(model.law("tlv_category_factor"), dtype=np.float64)[tlv_category(model, need)]
+    return model.law("special_school_eur") * model.law("special_supplement_share") * factor
+
+
+def support_costs(model: "PassendModel", per_regular_pupil_eur: float) -> tuple[np.ndarray, np.ndarray]:
+    """Yearly cost per alliance (national EUR) of the extra support its pupils use now, under the passend rules:
+    (deductions: (v)so supplements of clusters 3/4 and sbo above the directly funded 2%, arrangements: pupils with a
+    cluster 3/4 indication in regular schools at ``per_regular_pupil_eur`` each)."""
+    p = model.pupils
+    setting = p.counted_setting()
+    alliance = alliance_of(model)
+    n = len(model.alliances)
+    heavy = np.isin(p.indication, ALLIANCE_CLUSTERS)
+    special = heavy & ((setting == Setting.SO) | (setting == Setting.VSO))
+    regular = heavy & IS_REGULAR[setting]
+    deductions = total_by(alliance[special], n, special_supplement_eur(model, p.need[special]))
+    in_school = setting != Setting.EXEMPT
+    primary_pupils = total_by(alliance[in_school & (alliance < N_PRIMARY_ALLIANCES)], n)
+    sbo = total_by(alliance[setting == Setting.SBO], n)
+    deductions += np.maximum(sbo - model.law("sbo_direct_share") * primary_pupils, 0.0) * model.law("sbo_eur")
+    arrangements = total_by(alliance[regular], n) * per_regular_pupil_eur
+    inv = 1.0 / model.settings.scale
+    return deductions * inv, arrangements * inv
+
+
+def alliance_pupils(model: "PassendModel") -> np.ndarray:
+    p = model.pupils
+    in_school = p.setting != Setting.EXEMPT
+    return total_by(alliance_of(model)[in_school], len(model.alliances)) / model.settings.scale
+
+
+def record_base(model: "PassendModel") -> None:
+    """On the base count (1 October 2011): each alliance's own cost per pupil under the old amounts, which sets its
+    starting budget; the national average is where equalisation ends."""
+    deductions, rugzak = support_costs(model, model.state.rugzak_school_eur + model.state.rugzak_ambulant_eur)
+    pupils = alliance_pupils(model)
+    total = deductions + rugzak
+    model.alliances.base_eur_per_pupil = np.divide(total, pupils, out=np.zeros(len(pupils)), where=pupils > 0)
+    model.alliances.base_special_share = np.divide(deductions, total, out=np.zeros(len(total)), where=total > 0)
+    model.alliances.pupils = pupils
+    sector = model.alliances.sector
+    model.national_eur_per_pupil = np.array([
+        (deductions + rugzak)[sector == s].sum() / max(pupils[sector == s].sum(), 1.0) for s in (0, 1)
+    ])
+
+
+def plan_alliances(model: "PassendModel") -> None:
+    """Each August under passend onderwijs: this year's amount per pupil (equalisation) and the admission policy."""
+    a = model.alliances
+    a.pupils = alliance_pupils(model)
+    progress = model.law("equalisation_progress")
+    deductions, _ = support_costs(model, model.law("arrangement_eur"))
+    for alliance in model.agents_by_type[Alliance]:
+        alliance.set_amount(model.national_eur_per_pupil[alliance.sector], progress)
+        alliance.plan_admissions(deductions[alliance.idx], a.pupils[alliance.idx], model.behaviour.tlv_budget_response)
+
+
+TALLIES = ("year_income_eur", "year_deductions_eur", "year_arrangements_eur", "year_to_schools_eur",
+           "year_lump_sum_eur", "tlv_low", "tlv_medium", "tlv_high", "tlv_sbo")
+"""Alliance columns summed over the twelve months up to a count date; reported and restarted on 1 October."""
+
+
+def restart_tallies(model: "PassendModel") -> None:
+    for column in TALLIES:
+        setattr(model.alliances, column, np.zeros(len(model.alliances)))
+
+
+def alliances_settle_month(model: "PassendModel") -> dict[str, float]:
+    """One month of the alliances' money (national EUR): income, DUO's deductions, arrangements, and where a surplus
+    or a deficit goes. Returns the national totals per flow for the ledger."""
+    a = model.alliances
+    income = a.pupils * a.amount_eur_per_pupil / 12.0
+    deductions, arrangements = (x / 12.0 for x in support_costs(model, model.law("arrangement_eur")))
+    surplus = income - deductions - arrangements
+    kept = np.where(surplus > 0, model.behaviour.reserve_retention * surplus, 0.0)
+    to_schools = np.where(surplus > 0, surplus - kept, 0.0)
+    drawn = np.where(surplus < 0, np.minimum(a.reserves_eur, -surplus), 0.0)
+    lump_sum = np.where(surplus < 0, -surplus - drawn, 0.0)
+    a.reserves_eur = a.reserves_eur + kept - drawn
+    a.year_income_eur = a.year_income_eur + income
+    a.year_deductions_eur = a.year_deductions_eur + deductions
+    a.year_arrangements_eur = a.year_arrangements_eur + arrangements
+    a.year_to_schools_eur = a.year_to_schools_eur + to_schools
+    a.year_lump_sum_eur = a.year_lump_sum_eur + lump_sum
+    return {
+        "income": income.sum(), "deductions": deductions.sum(), "arrangements": arrangements.sum(),
+        "to_schools": to_schools.sum(), "reserves_kept": kept.sum(), "reserves_drawn": drawn.sum(),
+        "lump_sum": lump_sum.sum(),
+    }
+
+
+def count_tlvs(model: "PassendModel", alliance: np.ndarray, category: np.ndarray | None) -> None:
+    """Add granted TLVs (national numbers) to this school year's tally; ``category`` None for sbo."""
+    a, n, inv = model.alliances, len(model.alliances), 1.0 / model.settings.scale
+    if category is None:
+        a.tlv_sbo = a.tlv_sbo + total_by(alliance, n) * inv
+        return
+    for c, column in enumerate(("tlv_low", "tlv_medium", "tlv_high")):
+        setattr(a, column, getattr(a, column) + total_by(alliance[category == c], n) * inv)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from passend.agents.alliance import ALLIANCE_CLUSTERS, alliance_of, count_tlvs
 from passend.agents.base import RowValue, TableAgent
 from passend.agents.rules import IS_REGULAR, monthly_probability, sigmoid
 from passend.agents.special_school import choose_sbo_school
@@ -36,6 +37,7 @@ class SchoolTable(ColumnTable):
         Column("size_weight", "float32", 1.0, "relative size, for where pupils register"),
         Column("skill", "float32", 0.5, "teachers' skill at noticing and meeting needs", "0-1"),
         Column("know_how", "float32", 0.3, "practice with indication files", "0-1"),
+        Column("dodges_zorgplicht", "bool", False, "steers parents away before they register (passend onderwijs)"),
     )
 
 
@@ -94,6 +96,17 @@ def detect_needs(model: "PassendModel") -> None:
     p.detected[idx[hit]] = True
 
 
+def indication_reward_eur(model: "PassendModel", cluster: np.ndarray) -> np.ndarray:
+    """What asking for heavy support brings the school a year. Old system: the rugzak school part. Passend onderwijs,
+    clusters 3/4: the part of an arrangement that follows the pupil (the rest reaches the school by the alliance's
+    key whatever it does); clusters 1/2 keep the national rugzak."""
+    rugzak = np.full(len(cluster), model.state.rugzak_school_eur)
+    if not model.passend:
+        return rugzak
+    arrangement = model.behaviour.arrangement_share_of_reward * model.law("arrangement_eur")
+    return np.where(np.isin(cluster, ALLIANCE_CLUSTERS), arrangement, rugzak)
+
+
 def apply_for_indications(model: "PassendModel") -> np.ndarray:
     """Pupils for whom the school and parents ask the national committee for an indication this month.
 
@@ -109,7 +122,7 @@ def apply_for_indications(model: "PassendModel") -> np.ndarray:
     )
     idx = np.flatnonzero(eligible)
     criterion = model.law("indication_criterion")
-    reward_k = model.state.rugzak_school_eur / 1000.0
+    reward_k = indication_reward_eur(model, p.cluster[idx]) / 1000.0
     awareness = model.area_indication_rate[p.area[idx]] / model.reference_indication_rate - 1.0
     logit = (
         b.apply_intercept
@@ -135,8 +148,12 @@ def refer_to_sbo(model: "PassendModel") -> None:
     severity = 0.5 * (p.need[idx] + p.learning_delay[idx])
     cost_k = model.wsns.cost_to_school_eur[model.schools.wsns[p.school[idx]]] / 1000.0
     logit = b.sbo_intercept + b.sbo_need * (severity - 1.5) - b.sbo_cost * cost_k + model.areas.culture[p.area[idx]]
+    if model.passend:  # the alliance grants the TLV for sbo, as strictly as for (v)so
+        logit -= b.sbo_need * model.alliances.strictness[alliance_of(model, idx)]
     hit = model.streams.uniform("school.refer_sbo", p.uid[idx], model.step_index) < monthly_probability(logit)
     moved = idx[hit]
+    if model.passend:
+        count_tlvs(model, alliance_of(model, moved), None)
     u = model.streams.uniform("school.sbo_school", p.uid[moved], model.step_index)
     p.provider[moved] = choose_sbo_school(model.providers, p.area[moved], u)
     p.setting[moved] = Setting.SBO

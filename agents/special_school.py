@@ -72,7 +72,7 @@ def provider_of(model: "PassendModel", idx: np.ndarray) -> np.ndarray:
 def occupancy(model: "PassendModel") -> tuple[np.ndarray, np.ndarray]:
     """Seats taken per provider in so and in vso. A pupil at home keeps the seat of the school registered at."""
     p = model.pupils
-    counted = np.where(p.setting == Setting.HOME, p.registered, p.setting)
+    counted = p.counted_setting()
     n_prov = len(model.providers)
     return total_by(p.provider[counted == Setting.SO], n_prov), total_by(p.provider[counted == Setting.VSO], n_prov)
 

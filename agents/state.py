@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from passend.agents.alliance import ALLIANCE_CLUSTERS, alliance_of, count_tlvs, tlv_category
+
 if TYPE_CHECKING:
     from passend.model.model import PassendModel
 
@@ -42,7 +44,8 @@ class State(mesa.Agent):
 
 
 class IndicationCommittee(mesa.Agent):
-    """Judges a pupil's file against the national criterion, with assessment error ('all or nothing').
+    """Judges a pupil's file against the national criterion, with assessment error ('all or nothing'). Under passend
+    onderwijs the alliance judges clusters 3/4 (the TLV) by the same file, against the criterion plus its strictness.
 
     The committee sees a file, not the child: a school practised in writing indication files presents the same need
     as heavier (``file_know_how``).
@@ -55,9 +58,18 @@ class IndicationCommittee(mesa.Agent):
         b = model.behaviour
         file_strength = b.file_know_how * model.schools.know_how[p.school[idx]]
         judged = p.need[idx] + file_strength + b.cvi_noise * model.streams.normal("cvi.assess", p.uid[idx], model.step_index)
-        granted = judged > model.law("indication_criterion")
+        criterion = np.full(len(idx), float(model.law("indication_criterion")))
+        by_alliance = np.zeros(len(idx), dtype=bool)
+        if model.passend:  # clusters 3/4: the alliance decides (TLV), with its own strictness
+            by_alliance = np.isin(p.cluster[idx], ALLIANCE_CLUSTERS)
+            alliance = alliance_of(model, idx)
+            criterion[by_alliance] += model.alliances.strictness[alliance[by_alliance]]
+        granted = judged > criterion
         p.last_assessed[idx] = model.step_index
         p.indication[idx[granted]] = p.cluster[idx[granted]]
+        if model.passend:
+            tlv = granted & by_alliance
+            count_tlvs(model, alliance[tlv], tlv_category(model, p.need[idx[tlv]]))
         model.flows.add("indication_applications", len(idx))
         model.flows.add("indications_granted", int(np.count_nonzero(granted)))
         return granted

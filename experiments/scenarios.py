@@ -31,10 +31,16 @@ def _capped_heavy_care(policy: PolicyTimeline, behaviour: Behaviour) -> tuple[Po
     return policy.with_values("heavy_care_budget_cap_eur", {dt.date(2003, 8, 1): 265_000_000.0}), behaviour
 
 
+def _no_reform(policy: PolicyTimeline, behaviour: Behaviour) -> tuple[PolicyTimeline, Behaviour]:
+    # Pupil-bound funding carries on after 1 August 2014: the baseline against which the reform is measured.
+    return policy.with_values("regime", {dt.date(2014, 8, 1): "pupil_bound"}), behaviour
+
+
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
     for s in (
-        Scenario("default", "the law as it was: pupil-bound funding (rugzak), open-ended, 2003-2014", _baseline),
+        Scenario("default", "the law as it was: pupil-bound funding (rugzak) to July 2014, then passend onderwijs", _baseline),
+        Scenario("no_reform", "pupil-bound funding (rugzak, national indication) carries on after July 2014", _no_reform),
         Scenario(
             "capped_heavy_care",
             "as default, but the national rugzak budget is capped at its 2003 size (EUR 265 M a year)",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from passend.agents.alliance import AreaTable, N_PRIMARY_ALLIANCES, N_SECONDARY_ALLIANCES, N_WSNS, WsnsTable
+from passend.agents.alliance import AllianceTable, AreaTable, N_PRIMARY_ALLIANCES, N_SECONDARY_ALLIANCES, N_WSNS, WsnsTable
 from passend.agents.municipality import N_MUNICIPALITIES, MunicipalityTable
 from passend.agents.school import PRIMARY, SBO_REFERRAL_GRADES, SECONDARY, SchoolTable
 from passend.agents.special_school import CLUSTER_REGION_SIZE, SBO_CLUSTER, ProviderTable, choose_sbo_school
@@ -57,6 +57,7 @@ class Country:
     providers: ProviderTable
     provider_index: np.ndarray  # [indication cluster 0-4, area] -> provider (-1 for cluster 0)
     municipalities: MunicipalityTable
+    alliances: AllianceTable
     next_uid: int
 
 
@@ -77,7 +78,9 @@ def build_country(behaviour: Behaviour, scale: float, streams: RandomStreams) ->
     providers, provider_index = _build_providers(areas, scale, streams.generator("country.providers"))
     _place_at_start(pupils, areas, providers, behaviour, scale, streams.generator("country.start_settings"))
     _set_provider_capacity(pupils, providers, provider_index, behaviour)
-    return Country(pupils, areas, wsns, schools, providers, provider_index, municipalities, next_uid)
+    alliances = _build_alliances(behaviour, streams.generator("country.alliances"))
+    schools.dodges_zorgplicht = streams.generator("country.zorgplicht").random(len(schools)) < behaviour.dodging_share
+    return Country(pupils, areas, wsns, schools, providers, provider_index, municipalities, alliances, next_uid)
 
 
 def new_cohort(cohort, scale, behaviour, areas, schools, municipalities, streams, first_uid) -> dict[str, np.ndarray]:
@@ -130,6 +133,16 @@ def _build_areas(behaviour: Behaviour, rng: np.random.Generator) -> AreaTable:
         np.arange(N_PRIMARY_ALLIANCES) - 2,
     )
     return areas
+
+
+def _build_alliances(behaviour: Behaviour, rng: np.random.Generator) -> AllianceTable:
+    """The 77 primary and 75 secondary alliances of passend onderwijs; they only act from August 2014."""
+    alliances = AllianceTable(N_PRIMARY_ALLIANCES + N_SECONDARY_ALLIANCES)
+    alliances.sector = np.r_[np.zeros(N_PRIMARY_ALLIANCES), np.ones(N_SECONDARY_ALLIANCES)]
+    alliances.gatekeeping = behaviour.tlv_gatekeeping + behaviour.tlv_gatekeeping_sd * rng.standard_normal(len(alliances))
+    alliances.strictness = alliances.gatekeeping
+    alliances.doorzettingsmacht_rank = rng.random(len(alliances))
+    return alliances
 
 
 def _build_wsns(areas: AreaTable) -> WsnsTable:

@@ -7,9 +7,10 @@ phase                  when         what happens
 =====================  ===========  ===================================================================================
 new_school_year        August       leavers go; pupils enter secondary (vso or rugzak, lwoo/pro by the RVC); a new
                                     cohort enters primary; the state sets the rugzak amounts; schools learn indication
-                                    practice; providers plan capacity; yearly flags restart
+                                    practice; providers plan capacity; alliances set budgets and admission policy
+                                    (passend onderwijs); yearly flags restart
 count                  October      the 1 October count (before anything moves that month); WSNS sbo rule; how common
-                                    indications are per area
+                                    indications are per area; in 2011 the alliances' budget base
 attendance             every month  officers find pupils at home; returns to school; exemptions (5a)
 detection              every month  schools notice manifest needs
 indications            every month  schools/parents apply; the CvI judges; parents choose rugzak or (v)so; admission
@@ -17,7 +18,8 @@ waiting_lists          every month  free (v)so places go to waiting pupils
 sbo_referral           every month  primary schools refer to sbo (WSNS rule)
 breakdowns             every month  places that cannot carry the need break down: the child is at home
 months_at_home         every month  spells at home get a month longer
-money                  every month  spending per funding stream
+money                  every month  payments per funding stream, payer and receiver; alliances settle their month
+                                    (passend onderwijs)
 close_school_year      July         the school year's record
 =====================  ===========  ===================================================================================
 """
@@ -31,6 +33,7 @@ import mesa
 import numpy as np
 
 from passend.agents import municipality, parents, school, special_school
+from passend.agents import alliance as alliances
 from passend.agents.alliance import Alliance, WsnsAlliance, update_wsns
 from passend.agents.municipality import Municipality
 from passend.agents.school import RegularSchool
@@ -46,7 +49,7 @@ from passend.model.recorder import Flows, Recorder
 from passend.model.settings import RunSettings
 from passend.model.streams import RandomStreams
 
-SUPPORTED_REGIMES = ("pupil_bound",)
+SUPPORTED_REGIMES = ("pupil_bound", "passend")
 
 
 class PassendModel(mesa.Model):
@@ -91,10 +94,10 @@ class PassendModel(mesa.Model):
             Municipality(self, self.municipalities, i)
         for i in range(len(self.wsns)):
             WsnsAlliance(self, self.wsns, i)
-        for i in range(self.n_areas):
-            Alliance(self, "po", i)
-        for i in range(int(self.areas.secondary_alliance.max()) + 1):
-            Alliance(self, "vo", i)
+        self.alliances = country.alliances
+        for i in range(len(self.alliances)):
+            Alliance(self, self.alliances, i)
+        self.national_eur_per_pupil = np.full(2, np.nan)  # [po, vo], set on the base count (2011)
         self.state = State(self)
         self.committee = IndicationCommittee(self)
 
@@ -118,6 +121,11 @@ class PassendModel(mesa.Model):
         """The legislation value in force this month."""
         return self.policy.at(name, self.today)
 
+    @property
+    def passend(self) -> bool:
+        """Passend onderwijs in force this month (else pupil-bound funding)."""
+        return self.law("regime") == "passend"
+
     # --- phases ---------------------------------------------------------------------------------------------------
     def new_school_year(self) -> None:
         if self.today.month != 8:
@@ -129,6 +137,11 @@ class PassendModel(mesa.Model):
         self.state.set_amounts(last["indications"], last["rugzak"])
         school.schools_learn(self)
         special_school.providers_plan(self, self.months_in_school_year)
+        if self.passend:
+            if np.isnan(self.national_eur_per_pupil).any():
+                raise RuntimeError(f"passend onderwijs from {self.today} needs the budget base count of "
+                                   f"{self.law('budget_base_year')}, which this run has not passed")
+            alliances.plan_alliances(self)
         p = self.pupils
         at_home = p.setting == Setting.HOME
         p.home_long_this_year = at_home & (p.months_home > self.law("long_absence_months"))
@@ -145,6 +158,8 @@ class PassendModel(mesa.Model):
         self.area_indication_rate = np.divide(indicated, pupils, out=np.zeros(self.n_areas), where=pupils > 0)
         if self.step_index == 0:
             self.reference_indication_rate = max(indicated.sum() / max(pupils.sum(), 1.0), 1e-9)
+        if self.today.year == self.law("budget_base_year"):
+            alliances.record_base(self)
         self.recorder.record_count()
 
     def attendance(self) -> None:
@@ -172,7 +187,8 @@ class PassendModel(mesa.Model):
         municipality.count_months_at_home(self)
 
     def money(self) -> None:
-        self.recorder.record_month()
+        settled = alliances.alliances_settle_month(self) if self.passend else None
+        self.recorder.record_month(settled)
 
     def close_school_year(self) -> None:
         if self.today.month == 7 or self.step_index == self.n_steps - 1:

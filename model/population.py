@@ -67,6 +67,10 @@ class Pupils(ColumnTable):
         Column("exempt_this_year", "bool", False, "exempt (5a) at some time this school year"),
     )
 
+    def counted_setting(self) -> np.ndarray:
+        """Where each pupil counts (on 1 October, and for funding): a pupil at home at the school registered at."""
+        return np.where(self.setting == Setting.HOME, self.registered, self.setting)
+
     def grade(self, school_year: int) -> np.ndarray:
         """Grade in the school year starting in August of ``school_year`` (0 = age 4)."""
         return (school_year - self.cohort).astype(np.int16)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from passend.agents.alliance import ALLIANCE_CLUSTERS, N_PRIMARY_ALLIANCES, restart_tallies
 from passend.agents.rules import IS_REGULAR
 from passend.model.calendar import school_year_label
 from passend.model.groups import total_by
@@ -22,13 +23,37 @@ if TYPE_CHECKING:
 COUNT_COLUMNS = [
     "date", "bao", "sbo", "so", "vso", "lwoo", "pro", "vo_other",
     "so_cl1", "so_cl2", "so_cl34", "vso_cl1", "vso_cl2", "vso_cl34", "rugzak", "indications",
-    "rugzak_primary", "rugzak_secondary", "home", "exempt", "waiting_special", "pupils_total",
+    "rugzak_primary", "rugzak_secondary", "home", "exempt", "waiting_special", "pupils_total", "arrangements",
 ]
 
-STATE_STREAMS = ("rugzak_school", "rugzak_ambulant", "special_schools", "sbo_direct", "wsns", "lwoo_pro")
-"""Funding streams the state pays (EUR). Besides these, referring schools pay for sbo above the direct share
-('sbo_referring_schools', from their care budget) and the WSNS alliances pay the rest of it ('sbo_wsns', out of the
-'wsns' budget they receive)."""
+STREAMS: dict[str, tuple[str, str]] = {
+    # stream: (payer, receiver). Old system (pupil-bound funding):
+    "rugzak_school": ("state", "regular_schools"),
+    "rugzak_ambulant": ("state", "special_schools"),  # ambulant support by the RECs of the (v)so schools
+    "special_schools": ("state", "special_schools"),  # (v)so places; under passend only the basic part of clusters 3/4
+    "sbo_direct": ("state", "special_schools"),  # sbo up to 2% of the primary pupils
+    "wsns": ("state", "alliances"),  # light-support budget per primary pupil
+    "lwoo_pro": ("state", "regular_schools"),
+    "sbo_referring_schools": ("school_lump_sums", "special_schools"),  # sbo above 2%, the referring school's part
+    "sbo_wsns": ("alliances", "special_schools"),  # sbo above 2%, the WSNS alliance's part
+    # Passend onderwijs (from 2014-08-01):
+    "alliance_budget": ("state", "alliances"),
+    "alliance_deductions": ("alliances", "special_schools"),  # (v)so supplements and sbo above 2%, deducted by DUO
+    "arrangements": ("alliances", "regular_schools"),
+    "alliance_to_schools": ("alliances", "regular_schools"),
+    "reserves_kept": ("alliances", "alliance_reserves"),
+    "reserves_drawn": ("alliance_reserves", "alliances"),
+    "lump_sum_deductions": ("school_lump_sums", "alliances"),  # an alliance's deficit beyond its reserves
+    # Both systems:
+    "transport": ("municipalities", "transport"),  # pupil transport to special schools
+}
+"""Every euro a run books: each funding stream with who pays and who receives it (national EUR)."""
+PAYERS = tuple(dict.fromkeys(payer for payer, _ in STREAMS.values()))
+RECEIVERS = tuple(dict.fromkeys(receiver for _, receiver in STREAMS.values()))
+
+TRANSPORTED_SHARE = 79_000 / (39_929 + 68_927)
+"""Share of the pupils of sbo and (v)so who are transported: 79,000 transported pupils in 2012/13
+(labelling_old_system.toml [transport], mlv) over the sbo + (v)so pupils of 1 October 2012 (pupil_counts_2011_2014.csv)."""
 
 FLOW_NAMES = (
     "inflow_sbo", "inflow_so", "inflow_vso", "indication_applications", "indications_granted",
@@ -54,9 +79,23 @@ class Flows:
         self.year = defaultdict(float)
 
 
-def counted_setting(model: "PassendModel") -> np.ndarray:
+def by_payer_and_receiver(payments: dict[str, float]) -> dict[str, float]:
+    """Columns ``pay_<payer>_eur`` and ``receive_<receiver>_eur``: the streams summed by who pays and who receives."""
+    row = {f"pay_{payer}_eur": 0.0 for payer in PAYERS} | {f"receive_{r}_eur": 0.0 for r in RECEIVERS}
+    for stream, amount in payments.items():
+        payer, receiver = STREAMS[stream]
+        row[f"pay_{payer}_eur"] += amount
+        row[f"receive_{receiver}_eur"] += amount
+    return row
+
+
+def pupil_bound(model: "PassendModel") -> np.ndarray:
+    """Pupils whose indication brings pupil-bound funding (the rugzak when in a regular school): every indication in
+    the old system; under passend onderwijs only clusters 1 and 2, which stay national."""
     p = model.pupils
-    return np.where(p.setting == Setting.HOME, p.registered, p.setting)
+    if model.passend:
+        return np.isin(p.indication, (1, 2))
+    return p.indication > 0
 
 
 class Recorder:
@@ -76,9 +115,10 @@ class Recorder:
         m = self.model
         p = m.pupils
         inv = 1.0 / m.settings.scale
-        setting = counted_setting(m)
+        setting = m.pupils.counted_setting()
         by_setting = np.bincount(setting, minlength=N_SETTINGS) * inv
-        rugzak = (p.indication > 0) & IS_REGULAR[setting]
+        rugzak = pupil_bound(m) & IS_REGULAR[setting]
+        arrangement = (p.indication > 0) & IS_REGULAR[setting] & ~rugzak
         primary = p.grade(m.school_year) < PRIMARY_GRADES
 
         def cluster_count(s: Setting, clusters: tuple[int, ...]) -> float:
@@ -97,6 +137,7 @@ class Recorder:
             "indications": np.count_nonzero(p.indication > 0) * inv,
             "rugzak_primary": np.count_nonzero(rugzak & primary) * inv,
             "rugzak_secondary": np.count_nonzero(rugzak & ~primary) * inv,
+            "arrangements": np.count_nonzero(arrangement) * inv,
             "home": np.count_nonzero(p.setting == Setting.HOME) * inv,
             "exempt": by_setting[Setting.EXEMPT],
             "waiting_special": np.count_nonzero(p.waiting) * inv,
@@ -124,12 +165,33 @@ class Recorder:
             spend = total_by(alliance, n, cost[mask]) * inv
             sbo, so, vso = share(setting == Setting.SBO), share(setting == Setting.SO), share(setting == Setting.VSO)
             rz, ind = share(rugzak), share(p.indication > 0)
+            home = total_by(alliance[(p.setting[mask] == Setting.HOME) & (p.months_home[mask] > m.law("long_absence_months"))], n) * inv
+            row_of = np.arange(n) + (0 if sector == "po" else N_PRIMARY_ALLIANCES)
             for a in range(n):
                 self.alliances.append({
                     "date": m.today.isoformat(), "alliance": f"{sector}{a + 1:02d}", "sector": sector,
                     "pupils": int(round(pupils[a] * inv)), "sbo_share": sbo[a], "so_share": so[a], "vso_share": vso[a],
                     "rugzak_share": rz[a], "indication_share": ind[a], "spending_eur_per_year": spend[a],
+                    "thuiszitters": home[a], **self._alliance_money(row_of[a]),
                 })
+        restart_tallies(m)
+
+    def _alliance_money(self, row: int) -> dict:
+        """Budget columns of one alliance: its base and equalisation, this year's amount, and the tallies of the twelve
+        months up to this count (zero before passend onderwijs)."""
+        a, m = self.model.alliances, self.model
+        base, national = a.base_eur_per_pupil[row], m.national_eur_per_pupil[a.sector[row]]
+        sign = "" if np.isnan(base) else ("gain" if national >= base else "lose")
+        return {
+            "equalisation_sign": sign, "base_eur_per_pupil": base, "amount_eur_per_pupil": a.amount_eur_per_pupil[row],
+            "budget_eur_per_year": a.amount_eur_per_pupil[row] * a.pupils[row], "strictness": a.strictness[row],
+            "income_eur": a.year_income_eur[row], "deductions_eur": a.year_deductions_eur[row],
+            "arrangements_eur": a.year_arrangements_eur[row], "to_schools_eur": a.year_to_schools_eur[row],
+            "lump_sum_deductions_eur": a.year_lump_sum_eur[row], "reserves_eur": a.reserves_eur[row],
+            "reserves_flagged": bool(a.reserves_eur[row] > max(m.law("reserve_signal_share") * a.year_income_eur[row],
+                                                               m.law("reserve_signal_minimum_eur"))),
+            "tlv_low": a.tlv_low[row], "tlv_medium": a.tlv_medium[row], "tlv_high": a.tlv_high[row], "tlv_sbo": a.tlv_sbo[row],
+        }
 
     # --- money, every month ---------------------------------------------------------------------------------------
     def _annual_cost_per_pupil(self, setting: np.ndarray, rugzak: np.ndarray) -> np.ndarray:
@@ -143,12 +205,20 @@ class Recorder:
         cost[(setting == Setting.LWOO) | (setting == Setting.PRO)] = m.law("lwoo_pro_eur")
         return cost
 
-    def _month_spending(self, setting: np.ndarray) -> dict[str, float]:
+    def _month_payments(self, setting: np.ndarray, settled: dict[str, float] | None) -> dict[str, float]:
+        """This month's payments per stream (national EUR); ``settled`` is the alliances' month under passend."""
         m = self.model
         p = m.pupils
         inv = 1.0 / m.settings.scale
-        n_rugzak = np.count_nonzero((p.indication > 0) & IS_REGULAR[setting])
-        n_special = np.count_nonzero((setting == Setting.SO) | (setting == Setting.VSO))
+        month = inv / 12.0
+        n_rugzak = np.count_nonzero(pupil_bound(m) & IS_REGULAR[setting])
+        special = (setting == Setting.SO) | (setting == Setting.VSO)
+        place_eur = m.law("special_school_eur")
+        if m.passend:  # clusters 3/4: the state pays the basic part, DUO takes the supplement from the alliance
+            by_alliance = special & np.isin(p.indication, ALLIANCE_CLUSTERS)
+            special_eur = place_eur * (np.count_nonzero(special) - m.law("special_supplement_share") * np.count_nonzero(by_alliance))
+        else:
+            special_eur = place_eur * np.count_nonzero(special)
         n_lwoo_pro = np.count_nonzero((setting == Setting.LWOO) | (setting == Setting.PRO))
         primary = p.grade(m.school_year) < PRIMARY_GRADES
         wsns_of = m.schools.wsns[p.school]
@@ -157,24 +227,34 @@ class Recorder:
         wsns_pupils = total_by(wsns_of[in_wsns], n_wsns)
         wsns_sbo = total_by(wsns_of[in_wsns & (setting == Setting.SBO)], n_wsns)
         direct = np.minimum(wsns_sbo, m.law("sbo_direct_share") * wsns_pupils).sum()
-        over = wsns_sbo.sum() - direct
+        over = 0.0 if m.passend else wsns_sbo.sum() - direct  # under passend the alliances' deductions hold it
         sbo_eur, pays = m.law("sbo_eur"), m.law("sbo_school_pays_fraction")
-        month = inv / 12.0
-        return {
+        transported = TRANSPORTED_SHARE * np.count_nonzero(special | (setting == Setting.SBO))
+        payments = dict.fromkeys(STREAMS, 0.0)
+        payments.update({
             "rugzak_school": n_rugzak * m.state.rugzak_school_eur * month,
             "rugzak_ambulant": n_rugzak * m.state.rugzak_ambulant_eur * month,
-            "special_schools": n_special * m.law("special_school_eur") * month,
+            "special_schools": special_eur * month,
             "sbo_direct": direct * sbo_eur * month,
             "wsns": wsns_pupils.sum() * m.law("wsns_eur") * month,
             "lwoo_pro": n_lwoo_pro * m.law("lwoo_pro_eur") * month,
             "sbo_referring_schools": over * sbo_eur * pays * month,
             "sbo_wsns": over * sbo_eur * (1 - pays) * month,
-        }
+            "transport": transported * m.law("transport_eur_per_pupil") * month,
+        })
+        if settled is not None:
+            payments.update({
+                "alliance_budget": settled["income"], "alliance_deductions": settled["deductions"],
+                "arrangements": settled["arrangements"], "alliance_to_schools": settled["to_schools"],
+                "reserves_kept": settled["reserves_kept"], "reserves_drawn": settled["reserves_drawn"],
+                "lump_sum_deductions": settled["lump_sum"],
+            })
+        return payments
 
-    def record_month(self) -> None:
+    def record_month(self, settled: dict[str, float] | None = None) -> None:
         m = self.model
-        spend = self._month_spending(counted_setting(m))
-        for k, v in spend.items():
+        payments = self._month_payments(m.pupils.counted_setting(), settled)
+        for k, v in payments.items():
             self._year_spend[k] += v
         inv = 1.0 / m.settings.scale
         p = m.pupils
@@ -184,7 +264,8 @@ class Recorder:
         row["waiting_special"] = np.count_nonzero(p.waiting) * inv
         row["rugzak_school_eur_per_pupil"] = m.state.rugzak_school_eur
         row["rugzak_ambulant_eur_per_pupil"] = m.state.rugzak_ambulant_eur
-        row.update({f"spend_{k}_eur": v for k, v in spend.items()})
+        row.update({f"spend_{k}_eur": v for k, v in payments.items()})
+        row.update(by_payer_and_receiver(payments))
         self.months.append(row)
         m.flows.start_month()
 
@@ -199,6 +280,8 @@ class Recorder:
         row["home_over_3_months"] = np.count_nonzero(p.home_3m_this_year) * inv
         row["exempt_5a"] = np.count_nonzero(p.exempt_this_year | (p.setting == Setting.EXEMPT)) * inv
         row.update({f"spend_{k}_eur": v for k, v in self._year_spend.items()})
-        row["spend_state_total_eur"] = sum(self._year_spend[k] for k in STATE_STREAMS)
+        row["spend_state_total_eur"] = sum(v for k, v in self._year_spend.items() if STREAMS[k][0] == "state")
+        row["transport_eur"] = self._year_spend["transport"]
+        row.update(by_payer_and_receiver(self._year_spend))
         self.school_years.append({k: (round(v) if isinstance(v, float) else v) for k, v in row.items()})
         self._year_spend = defaultdict(float)

@@ -10,9 +10,9 @@ from passend.model.errors import ConfigError
 FIRST_START = dt.date(2003, 10, 1)
 """The synthetic country is built as it was on the 1 October 2003 count date."""
 
-LAST_END = dt.date(2014, 7, 31)
-"""The last day whose rules the model implements (the old system ends 31 July 2014; passend onderwijs is not yet
-modelled)."""
+LAST_END = dt.date(2025, 7, 31)
+"""The last day simulated: the end of school year 2024-2025. The demography input (births up to 2021) covers every
+cohort that enters primary school by then."""
 
 MIN_SCALE, MAX_SCALE = 0.001, 1.0
 
@@ -27,7 +27,7 @@ class RunSettings:
             scaled back to national numbers.
         start: first day reported. The simulation always starts from the country built for 1 October 2003 (the only
             state the published data describe); a later start only leaves the earlier years out of the results.
-        end: last day simulated (inclusive), at most 2014-07-31.
+        end: last day simulated (inclusive), at most 2025-07-31.
     """
 
     seed: int = 1

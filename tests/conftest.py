@@ -14,7 +14,7 @@ SMALL = 0.01
 
 @pytest.fixture(scope="session")
 def small_run():
-    """The default scenario, 2003-2014, one seed, 1% scale."""
+    """The default scenario, 2003-2025 (the reform from August 2014), one seed, 1% scale."""
     return simulate(RunSettings(seed=7, scale=SMALL))
 
 

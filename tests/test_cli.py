@@ -33,7 +33,7 @@ def test_seed_negative(capsys, tmp_path):
 
 
 def test_end_after_the_modelled_period(capsys, tmp_path):
-    fails(["--end", "2020-01-01"], capsys, tmp_path, "end", "2014-07-31")
+    fails(["--end", "2030-01-01"], capsys, tmp_path, "end", "2025-07-31")
 
 
 def test_start_before_the_synthetic_country(capsys, tmp_path):
