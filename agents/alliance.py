@@ -14,8 +14,8 @@ normative amount per pupil: from the alliance's own 1 October 2011 cost per pupi
 average by 2020 (verevening). DUO deducts the supplementary funding of its (v)so pupils (clusters 3/4, by TLV
 category) and of sbo above 2%; the alliance pays arrangements for pupils with heavy needs in regular schools, keeps
 a little of any surplus as reserve and passes the rest to its schools; a deficit comes out of the reserves and then
-out of the schools' lump sums. Its TLV threshold (gatekeeping) rises with the shortfall it foresees, so
-alliances that lose under equalisation tighten.
+out of the schools' lump sums. Its TLV threshold (gatekeeping) rises as its amount per pupil falls below what its
+own practice cost per pupil in 2011, so alliances that lose under equalisation tighten and gainers ease a little.
 """
 
 from __future__ import annotations
@@ -66,10 +66,9 @@ class AllianceTable(ColumnTable):
         Column("strictness", "float64", 0.0, "gatekeeping plus the response to the foreseen shortfall", "latent need"),
         Column("doorzettingsmacht_rank", "float64", 0.0, "has doorzettingsmacht while below the share in force", "0-1"),
         Column("base_eur_per_pupil", "float64", np.nan, "own extra-support cost per pupil on the base count (2011)", "EUR/year"),
-        Column("base_special_share", "float64", np.nan, "share of that cost that went to sbo and (v)so supplements", "fraction"),
         Column("amount_eur_per_pupil", "float64", 0.0, "budget per pupil this school year (after equalisation)", "EUR/year"),
         Column("pupils", "float64", 0.0, "pupils on the last count (national)", "pupils"),
-        Column("shortfall", "float64", 0.0, "foreseen yearly costs over income, minus 1", "fraction"),
+        Column("shortfall", "float64", 0.0, "base-year cost per pupil over this year's amount per pupil, minus 1", "fraction"),
         Column("reserves_eur", "float64", 0.0, "reserves", "EUR"),
         # Tallies of the twelve months up to the last count date (TALLIES):
         Column("year_income_eur", "float64", 0.0, "income", "EUR"),
@@ -84,6 +83,11 @@ class AllianceTable(ColumnTable):
     )
 
 
+MAX_LOOSENING = 0.25
+"""Largest shortfall below zero an alliance acts on (latent need per unit of response): room in the budget eases
+admission a little, it does not open the doors."""
+
+
 class Alliance(TableAgent):
     """A primary (po) or secondary (vo) alliance: reports in the old system, owns the budget from 2014."""
 
@@ -91,7 +95,6 @@ class Alliance(TableAgent):
     gatekeeping = RowValue()
     strictness = RowValue()
     base_eur_per_pupil = RowValue()
-    base_special_share = RowValue()
     amount_eur_per_pupil = RowValue()
     shortfall = RowValue()
     reserves_eur = RowValue()
@@ -104,13 +107,16 @@ class Alliance(TableAgent):
         """Verevening: from the own base level towards the national amount per pupil."""
         self.amount_eur_per_pupil = (1.0 - progress) * self.base_eur_per_pupil + progress * national_eur_per_pupil
 
-    def plan_admissions(self, special_cost_eur: float, pupils: float, response: float) -> None:
-        """Keep special-school costs at the share of the budget they had in the base year: tighten the TLV threshold
-        in proportion to the overrun foreseen at this year's amount (loosen, at most a little, when under it). So
-        an alliance whose amount falls under equalisation, or whose admissions grow, tightens."""
-        allowed = self.base_special_share * pupils * self.amount_eur_per_pupil
-        self.shortfall = special_cost_eur / allowed - 1.0 if allowed > 0 else 0.0
-        self.strictness = self.gatekeeping + response * max(self.shortfall, -0.25)
+    def plan_admissions(self, response: float) -> None:
+        """Set the TLV threshold for the year from the budget: an alliance whose amount per pupil falls below what its
+        own practice cost per pupil in the base year raises the bar in proportion to the gap, one that gains lowers
+        it (by at most MAX_LOOSENING per unit of response).
+
+        Why the base-year cost and not this year's spending: the alliance plans on what it knows it will lose or gain
+        under equalisation; this year's special-school costs of one alliance are noisy, the more so at small scales,
+        and a rule that chased them would make the reform's effect depend on the scale of the run."""
+        self.shortfall = self.base_eur_per_pupil / self.amount_eur_per_pupil - 1.0 if self.amount_eur_per_pupil > 0 else 0.0
+        self.strictness = self.gatekeeping + response * max(self.shortfall, -MAX_LOOSENING)
 
 
 def alliance_name(idx: int) -> str:
@@ -204,7 +210,6 @@ def record_base(model: "PassendModel") -> None:
     pupils = alliance_pupils(model)
     total = deductions + rugzak
     model.alliances.base_eur_per_pupil = np.divide(total, pupils, out=np.zeros(len(pupils)), where=pupils > 0)
-    model.alliances.base_special_share = np.divide(deductions, total, out=np.zeros(len(total)), where=total > 0)
     model.alliances.pupils = pupils
     sector = model.alliances.sector
     model.national_eur_per_pupil = np.array([
@@ -217,10 +222,9 @@ def plan_alliances(model: "PassendModel") -> None:
     a = model.alliances
     a.pupils = alliance_pupils(model)
     progress = model.law("equalisation_progress")
-    deductions, _ = support_costs(model, model.law("arrangement_eur"))
     for alliance in model.agents_by_type[Alliance]:
         alliance.set_amount(model.national_eur_per_pupil[alliance.sector], progress)
-        alliance.plan_admissions(deductions[alliance.idx], a.pupils[alliance.idx], model.behaviour.tlv_budget_response)
+        alliance.plan_admissions(model.behaviour.tlv_budget_response)
 
 
 TALLIES = ("year_income_eur", "year_deductions_eur", "year_arrangements_eur", "year_to_schools_eur",
