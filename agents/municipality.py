@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from passend.agents.alliance import alliance_of
 from passend.agents.base import RowValue, TableAgent
 from passend.model.columns import Column, ColumnTable
 from passend.model.population import Setting
@@ -47,8 +48,11 @@ def attend_to_pupils_at_home(model: "PassendModel") -> None:
     found = p.found[idx]
     exempt = found & (p.need[idx] > b.exempt_threshold) & bool(model.law("exemption_5a_allowed"))
     exempt &= model.streams.uniform("municipality.exempt", uid, step) < b.exempt_rate * muni.exempt_propensity[p.municipality[idx]]
-    back_rate = np.where(found, b.return_found, b.return_unfound)
-    back = ~exempt & (model.streams.uniform("municipality.return", uid, step) < back_rate)
+    back_rate = np.where(found, b.return_found, b.return_unfound) * return_boost(model, idx, found)
+    back = ~exempt & (model.streams.uniform("municipality.return", uid, step) < np.minimum(back_rate, 1.0))
+    # 'Van het kastje naar de muur': parents who asked a school for a place this month and were sent on.
+    seeking = model.streams.uniform("parents.seek_place", uid, step) < b.parents_seek
+    model.flows.add("sent_on", int(np.count_nonzero(seeking & ~back & ~exempt)))
 
     exempted = idx[exempt]
     p.setting[exempted] = Setting.EXEMPT
@@ -61,6 +65,24 @@ def attend_to_pupils_at_home(model: "PassendModel") -> None:
     p.found[ended] = False
     model.flows.add("returned_home_spells", len(returned))
     model.flows.add("exemptions_granted", len(exempted))
+
+
+def return_boost(model: "PassendModel", idx: np.ndarray, found: np.ndarray) -> np.ndarray:
+    """Factor on the monthly return rate of pupils ``idx`` at home, from the policies in force:
+    zorgplicht (passend onderwijs: the school of registration must find a fitting place, unless it dodges),
+    doorzettingsmacht (a found case in an alliance where someone can decide), and the Thuiszitterspact (cases home
+    over 3 months get priority)."""
+    p, b = model.pupils, model.behaviour
+    boost = np.ones(len(idx))
+    if model.passend:
+        boost *= 1.0 + b.zorgplicht_return * ~model.schools.dodges_zorgplicht[p.school[idx]]
+        alliance = alliance_of(model, idx)
+        share = np.asarray(model.law("doorzettingsmacht_share"))[model.alliances.sector[alliance]]
+        decides = model.alliances.doorzettingsmacht_rank[alliance] < share
+        boost *= 1.0 + b.doorzettingsmacht_return * (found & decides)
+    if model.law("thuiszitterspact"):
+        boost *= 1.0 + b.pact_return * (p.months_home[idx] > 3)
+    return boost
 
 
 def count_months_at_home(model: "PassendModel") -> None:

@@ -57,7 +57,7 @@ TRANSPORTED_SHARE = 79_000 / (39_929 + 68_927)
 
 FLOW_NAMES = (
     "inflow_sbo", "inflow_so", "inflow_vso", "indication_applications", "indications_granted",
-    "new_home_spells", "returned_home_spells", "exemptions_granted",
+    "new_home_spells", "returned_home_spells", "exemptions_granted", "sent_on",
 )
 
 
