@@ -159,7 +159,7 @@ def cmd_validate(args) -> int:
     from passend.experiments.output import write_csv
     from passend.experiments.runner import simulate_many
     from passend.experiments.scenarios import build_scenario
-    from passend.experiments.targets import compare, mean_results
+    from passend.experiments.targets import bands_over_seeds, compare, mean_results, out_of_sample_checks
     from passend.model.streams import RandomStreams
 
     seeds = RandomStreams.replicate_seeds(args.root_seed, args.seeds)
@@ -171,22 +171,33 @@ def cmd_validate(args) -> int:
     runs = simulate_many(settings, behaviour, policy, args.scenario, n_jobs=args.jobs)
     counts, years = mean_results([(r.counts, r.school_years) for r in runs])
     fit = compare(counts, years)
+    unseen = compare(counts, years, out_of_sample_checks())
     partial = folder.with_name(folder.name + ".partial")
     partial.mkdir(parents=True)
     write_csv(partial / "targets.csv", fit)
+    if unseen:
+        write_csv(partial / "out_of_sample.csv", unseen)
+    write_csv(partial / "bands.csv", bands_over_seeds([r.counts for r in runs]))
     write_csv(partial / "counts_by_seed.csv", [{"seed": r.settings.seed, **row} for r in runs for row in r.counts])
     write_csv(partial / "school_years_by_seed.csv", [{"seed": r.settings.seed, **row} for r in runs for row in r.school_years])
     counts_figure([r.counts for r in runs], partial / "counts_vs_published.png")
     attendance_figure([r.school_years for r in runs], partial / "attendance_vs_published.png")
     partial.rename(folder)
-    print(f"{'target':40s} {'published':>11s} {'simulated':>11s} {'error':>7s} {'tol':>5s}")
-    for row in fit:
+    _print_comparison("target", fit)
+    within = sum(r["within"] for r in fit)
+    print(f"{within}/{len(fit)} targets within tolerance")
+    if unseen:
+        _print_comparison("out of sample (never fitted)", unseen)
+    print(f"{time.perf_counter() - began:.0f} s; written to {folder} (bands.csv: mean and range over seeds per year)")
+    return 0
+
+
+def _print_comparison(title: str, rows: list[dict]) -> None:
+    print(f"{title:40s} {'published':>11s} {'simulated':>11s} {'error':>7s} {'tol':>5s}")
+    for row in rows:
         mark = "" if row["within"] else "  <- outside"
         print(f"{row['target']:40s} {row['published']:11.2f} {row['simulated']:11.2f} {row['relative_error']:+7.1%} "
               f"{row['tolerance']:5.0%}{mark}")
-    within = sum(r["within"] for r in fit)
-    print(f"{within}/{len(fit)} targets within tolerance; {time.perf_counter() - began:.0f} s; written to {folder}")
-    return 0
 
 
 def cmd_calibrate(args) -> int:

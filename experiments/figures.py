@@ -77,6 +77,10 @@ def _published_counts() -> dict[str, list[tuple[int, float, bool]]]:
     return pub
 
 
+REFORM_YEAR = 2014
+"""Passend onderwijs starts on 1 August of this year (dashed line in the figures)."""
+
+
 def counts_figure(runs: Sequence[list[dict]], path: Path) -> Path:
     """Six panels: sbo, so, vso, lwoo+pro, rugzak, all heavy indications (1 October, national)."""
     panels = [
@@ -84,8 +88,8 @@ def counts_figure(runs: Sequence[list[dict]], path: Path) -> Path:
         ("so", ("so",), "special education, primary age (so)"),
         ("vso", ("vso",), "special secondary (vso)"),
         ("lwoo+pro", ("lwoo", "pro"), "learning support + practical (lwoo+pro)"),
-        ("rugzak", ("rugzak",), "rugzak: indication in a regular school"),
-        ("indications", ("indications",), "all heavy-care indications (rugzak + (v)so)"),
+        ("rugzak", ("rugzak", "arrangements"), "rugzak, from 2014 + arrangement: heavy needs in a regular school"),
+        ("indications", ("indications",), "heavy-care indications / TLVs (regular + (v)so)"),
     ]
     published = _published_counts()
     fig, axes = plt.subplots(2, 3, figsize=(14, 7.5), sharex=True)
@@ -99,6 +103,10 @@ def counts_figure(runs: Sequence[list[dict]], path: Path) -> Path:
         ax.plot(px[calib], py[calib], "o", color=PUB_COLOUR, ms=5, label="published, calibration target")
         if (~calib).any():
             ax.plot(px[~calib], py[~calib], "s", color=OUT_COLOUR, ms=5, label="published, not a target")
+        if x.size and x.max() >= REFORM_YEAR:
+            ax.axvline(REFORM_YEAR + 7 / 12, color="0.4", lw=0.8, ls="--")
+            ax.text(REFORM_YEAR + 0.8, 0.03, "passend onderwijs", transform=ax.get_xaxis_transform(), fontsize=7,
+                    color="0.35", rotation=90, va="bottom")
         ax.set_title(title, fontsize=10)
         ax.set_ylabel("pupils (x 1,000)")
         ax.set_ylim(bottom=0)

@@ -67,6 +67,38 @@ def _light_care(year: int) -> Callable[[dict, dict], float]:
     return lambda counts, years: float(counts[year]["sbo"] + counts[year]["lwoo"] + counts[year]["pro"])
 
 
+def _later_counts(keep: Callable[[int], bool]) -> list[Target]:
+    """Counts of the 2011-2014 table for the years ``keep`` accepts. Its so/vso split moved (so pupils aged 14+
+    counted as vso in 2011-2012), so so and vso are one target; pupils in judicial institutions (*_jji) are left out,
+    as the model has none. A looser tolerance than the issue's 7% promise for 2003-2009."""
+    targets = []
+    src = "pupil_counts_2011_2014.csv"
+    for row in _published_file(src):
+        year = int(row["date"][:4])
+        if not keep(year):
+            continue
+        special = sum(float(row[f"{s}_{c}"]) for s in ("so", "vso") for c in ("cl1", "cl2", "cl34"))
+        for name, column, published in (
+            ("sbo", "sbo", float(row["sbo"])),
+            ("so+vso", ("so", "vso"), special),
+            ("lwoo+pro", ("lwoo", "pro"), float(row["lwoo"]) + float(row["pro"])),
+        ):
+            targets.append(Target(f"{name} {year}", year, published, 0.10, src, _count(column, year)))
+    return targets
+
+
+def out_of_sample_checks() -> tuple[Target, ...]:
+    """Published figures the calibration never saw: the 1 October 2014 count, the first under passend onderwijs."""
+    checks = _later_counts(lambda year: year > CALIBRATION_LAST_YEAR)
+    for row in _published_file("pupil_counts_2011_2014.csv"):  # from 2013 the so/vso split is clean again
+        year = int(row["date"][:4])
+        if year > CALIBRATION_LAST_YEAR:
+            for name in ("so", "vso"):
+                published = sum(float(row[f"{name}_{c}"]) for c in ("cl1", "cl2", "cl34"))
+                checks.append(Target(f"{name} {year}", year, published, 0.10, "pupil_counts_2011_2014.csv", _count(name, year)))
+    return tuple(checks)
+
+
 @lru_cache(maxsize=None)
 def calibration_targets() -> tuple[Target, ...]:
     """The issue's acceptance figures for 2003-2009, and the published counts, rugzak and absence up to 2013."""
@@ -81,21 +113,7 @@ def calibration_targets() -> tuple[Target, ...]:
             ("lwoo+pro", ("lwoo", "pro"), row["lwoo_pro"]),
         ):
             targets.append(Target(f"{name} {year}", year, float(published) * 1000, 0.07, src, _count(column, year)))
-    # 2011-2013 from the later table. Its so/vso split moved (so pupils aged 14+ counted as vso in 2011-2012), so so and
-    # vso are one target there; pupils in judicial institutions (*_jji) are left out, as the model has none. A looser
-    # tolerance: the issue's 7% promise is for 2003-2009.
-    for row in _published_file("pupil_counts_2011_2014.csv"):
-        year = int(row["date"][:4])
-        if year > CALIBRATION_LAST_YEAR:
-            continue
-        src = "pupil_counts_2011_2014.csv"
-        special = sum(float(row[f"{s}_{c}"]) for s in ("so", "vso") for c in ("cl1", "cl2", "cl34"))
-        for name, column, published in (
-            ("sbo", "sbo", float(row["sbo"])),
-            ("so+vso", ("so", "vso"), special),
-            ("lwoo+pro", ("lwoo", "pro"), float(row["lwoo"]) + float(row["pro"])),
-        ):
-            targets.append(Target(f"{name} {year}", year, published, 0.10, src, _count(column, year)))
+    targets += _later_counts(lambda year: year <= CALIBRATION_LAST_YEAR)
     targets.append(Target("rugzak 2003", 2003, 11000, 0.15, "system_facts.toml rugzak_pupils_2003", _count("rugzak", 2003)))
     targets.append(Target("rugzak 2010", 2010, 39000, 0.15, "system_facts.toml rugzak_pupils_2010", _count("rugzak", 2010)))
     lab = labelling()["labels"]
@@ -152,4 +170,17 @@ def compare(counts: dict, years: dict, targets: Sequence[Target] | None = None) 
             "target": t.name, "year": t.year, "published": t.published, "simulated": simulated,
             "relative_error": error, "tolerance": t.tolerance, "within": abs(error) <= t.tolerance, "source": t.source,
         })
+    return rows
+
+
+def bands_over_seeds(runs_counts: Sequence[Sequence[dict]]) -> list[dict]:
+    """Per count date and column: mean, minimum and maximum over the runs (seeds), as tidy rows."""
+    rows = []
+    for date_rows in zip(*runs_counts):
+        for column in date_rows[0]:
+            if column == "date":
+                continue
+            values = np.array([float(r[column]) for r in date_rows])
+            rows.append({"date": date_rows[0]["date"], "column": column, "mean": values.mean(),
+                         "min": values.min(), "max": values.max(), "seeds": len(values)})
     return rows

@@ -1,0 +1,117 @@
+"""Passend onderwijs against pupil-bound funding carried on (no_reform), on common random numbers: same seed, same
+country, same draws for every named decision, so the runs differ only through the reform's rules."""
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from passend.experiments.runner import simulate
+from passend.experiments.scenarios import build_scenario
+from passend.model.model import PassendModel
+from passend.model.recorder import PAYERS, RECEIVERS, STREAMS
+from passend.model.settings import RunSettings
+from test_invariants import check_month
+
+SEEDS = (2, 3)
+END = dt.date(2020, 10, 31)  # equalisation complete from 2020-08-01; one more count
+
+
+def paired_runs(budget_response: float | None = None) -> dict[str, list]:
+    runs = {}
+    for scenario in ("default", "no_reform"):
+        policy, behaviour = build_scenario(scenario)
+        if budget_response is not None:
+            behaviour = behaviour.replace(tlv_budget_response=budget_response)
+        runs[scenario] = [simulate(RunSettings(seed=s, scale=0.02, end=END), behaviour, policy, scenario) for s in SEEDS]
+    return runs
+
+
+@pytest.fixture(scope="module")
+def reform():
+    return paired_runs()
+
+
+def inflow_since_reform(run) -> float:
+    return sum(y["inflow_sbo"] + y["inflow_so"] + y["inflow_vso"] for y in run.school_years if y["school_year"] >= "2014")
+
+
+def special_share_change_by_sign(runs: dict[str, list]) -> dict[str, float]:
+    """Per equalisation sign: the reform's effect on the alliances' special-school share (sbo + so + vso) in 2019,
+    reform minus no_reform, pupil-weighted over alliances and averaged over seeds (percentage points)."""
+    effect = {"lose": [], "gain": []}
+    for reformed, baseline in zip(runs["default"], runs["no_reform"]):
+        def by_alliance(rows, year):
+            return {r["alliance"]: r for r in rows if r["date"].startswith(str(year))}
+        base, after, without = by_alliance(reformed.alliances, 2013), by_alliance(reformed.alliances, 2019), by_alliance(baseline.alliances, 2019)
+        share = lambda r: r["sbo_share"] + r["so_share"] + r["vso_share"]
+        for sign in effect:
+            names = [a for a, r in base.items() if r["equalisation_sign"] == sign]
+            weights = np.array([base[a]["pupils"] for a in names], dtype=float)
+            difference = np.array([share(after[a]) - share(without[a]) for a in names])
+            effect[sign].append(100 * float((difference * weights).sum() / weights.sum()))
+    return {sign: float(np.mean(values)) for sign, values in effect.items()}
+
+
+def test_the_reform_lowers_inflow_into_sbo_and_special_schools(reform):
+    for reformed, baseline in zip(reform["default"], reform["no_reform"]):
+        assert inflow_since_reform(reformed) < 0.99 * inflow_since_reform(baseline)
+
+
+def test_the_runs_agree_until_the_reform(reform):
+    for reformed, baseline in zip(reform["default"], reform["no_reform"]):
+        before = [c for c in reformed.counts if c["date"] < "2014-08-01"]
+        assert before == [c for c in baseline.counts if c["date"] < "2014-08-01"]
+
+
+def test_alliances_that_lose_under_equalisation_cut_special_participation_more(reform):
+    effect = special_share_change_by_sign(reform)
+    assert effect["lose"] < effect["gain"] - 0.1, effect
+
+
+def test_without_the_budget_link_losers_and_gainers_do_not_differ_that_way():
+    """The same comparison with the alliances deaf to their budget: the gap between losers and gainers is gone, so
+    the previous test measures the budget link and not which alliances happen to be losers."""
+    effect = special_share_change_by_sign(paired_runs(budget_response=0.0))
+    assert effect["lose"] > effect["gain"] - 0.1, effect
+
+
+def test_equalisation_has_gainers_and_losers_in_both_sectors(reform):
+    rows = [r for r in reform["default"][0].alliances if r["date"].startswith("2019")]
+    for sector in ("po", "vo"):
+        signs = {r["equalisation_sign"] for r in rows if r["sector"] == sector}
+        assert signs == {"gain", "lose"}
+    # from August 2020 every alliance of a sector gets the same amount per pupil, a year earlier not yet
+    for year, n_amounts in ((2019, lambda n: n > 1), (2020, lambda n: n == 1)):
+        rows = [r for r in reform["default"][0].alliances if r["date"].startswith(str(year)) and r["sector"] == "po"]
+        assert n_amounts(len({round(r["amount_eur_per_pupil"], 6) for r in rows})), year
+
+
+@settings(max_examples=3, deadline=None)
+@given(seed=st.integers(0, 10_000), scale=st.sampled_from([0.004, 0.007]))
+def test_every_euro_is_booked_to_a_payer_and_a_receiver_every_month(seed, scale):
+    """Through the switch to passend onderwijs and its first year: every pupil in one setting (as before 2014), the
+    payments by payer and by receiver add up to the same total, and every alliance's money balances: income and lump
+    sum deductions and reserves drawn = deductions, arrangements, money to schools and reserves kept."""
+    model = PassendModel(RunSettings(seed=seed, scale=scale, end=dt.date(2015, 12, 31)))
+    while model.step_index < model.n_steps:
+        before = len(model.pupils)
+        reserves_before = model.alliances.reserves_eur.copy()
+        model.step()
+        model.step_index -= 1
+        check_month(model, before)
+        model.step_index += 1
+        row = model.recorder.months[-1]
+        paid = sum(row[f"pay_{p}_eur"] for p in PAYERS)
+        received = sum(row[f"receive_{r}_eur"] for r in RECEIVERS)
+        streams = sum(row[f"spend_{s}_eur"] for s in STREAMS)
+        assert paid == pytest.approx(streams, rel=1e-9) and received == pytest.approx(streams, rel=1e-9)
+        assert all(row[f"spend_{s}_eur"] >= 0 for s in STREAMS)
+        into = row["spend_alliance_budget_eur"] + row["spend_lump_sum_deductions_eur"] + row["spend_reserves_drawn_eur"]
+        out = (row["spend_alliance_deductions_eur"] + row["spend_arrangements_eur"] + row["spend_alliance_to_schools_eur"]
+               + row["spend_reserves_kept_eur"])
+        assert into == pytest.approx(out, rel=1e-9, abs=1e-6)
+        change = model.alliances.reserves_eur.sum() - reserves_before.sum()
+        assert change == pytest.approx(row["spend_reserves_kept_eur"] - row["spend_reserves_drawn_eur"], abs=1e-6)
+        assert (model.alliances.reserves_eur >= -1e-9).all()
