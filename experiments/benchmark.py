@@ -1,7 +1,8 @@
 """``passend benchmark``: how fast and how large a run is, per scale. Each scale runs in a fresh Python process so
 that its peak memory is its own.
 
-Targets (issue 2, on a 2-core machine): national scale (1.0), 2003-2014, in at most 60 s and 1.5 GB peak memory.
+Targets (issues 2 and 3, on a 2-core machine): national scale (1.0), the whole period (now 2003-2025), in at most
+60 s and 1.5 GB peak memory.
 """
 
 from __future__ import annotations
