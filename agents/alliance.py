@@ -65,6 +65,9 @@ class AllianceTable(ColumnTable):
         Column("gatekeeping", "float64", 0.0, "the alliance's own TLV threshold above the national criterion", "latent need"),
         Column("strictness", "float64", 0.0, "gatekeeping plus the response to the foreseen shortfall", "latent need"),
         Column("doorzettingsmacht_rank", "float64", 0.0, "has doorzettingsmacht while below the share in force", "0-1"),
+        Column("lwoo_opt_out_rank", "float64", 1.0, "sets its own lwoo criteria while below the opt-out share in force", "0-1"),
+        Column("lwoo_budget_eur", "float64", 0.0, "yearly lwoo/pro budget, frozen on the base count (secondary)", "EUR/year"),
+        Column("lwoo_strictness", "float64", 0.0, "added to the lwoo criterion by an alliance with its own criteria", "latent"),
         Column("base_eur_per_pupil", "float64", np.nan, "own extra-support cost per pupil on the base count (2011)", "EUR/year"),
         Column("amount_eur_per_pupil", "float64", 0.0, "budget per pupil this school year (after equalisation)", "EUR/year"),
         Column("pupils", "float64", 0.0, "pupils on the last count (national)", "pupils"),
@@ -76,6 +79,7 @@ class AllianceTable(ColumnTable):
         Column("year_arrangements_eur", "float64", 0.0, "arrangements in regular schools", "EUR"),
         Column("year_to_schools_eur", "float64", 0.0, "passed to the schools by the alliance's key", "EUR"),
         Column("year_lump_sum_eur", "float64", 0.0, "deducted from the schools' lump sums", "EUR"),
+        Column("year_lwoo_pro_eur", "float64", 0.0, "paid to schools for lwoo/pro pupils (from 2016)", "EUR"),
         Column("tlv_low", "float64", 0.0, "TLVs for (v)so granted, category low (national)", "pupils"),
         Column("tlv_medium", "float64", 0.0, "the same, category medium", "pupils"),
         Column("tlv_high", "float64", 0.0, "the same, category high", "pupils"),
@@ -217,6 +221,24 @@ def record_base(model: "PassendModel") -> None:
     ])
 
 
+def lwoo_pro_costs(model: "PassendModel") -> np.ndarray:
+    """Yearly cost per alliance (national EUR) of its lwoo and pro pupils at the national amount."""
+    setting = model.pupils.counted_setting()
+    in_lwoo_pro = (setting == Setting.LWOO) | (setting == Setting.PRO)
+    cost = total_by(alliance_of(model)[in_lwoo_pro], len(model.alliances)) * model.law("lwoo_pro_eur")
+    return cost / model.settings.scale
+
+
+def record_lwoo_base(model: "PassendModel") -> None:
+    """On the lwoo base count (2012): each secondary alliance's lwoo/pro budget, frozen from 2016 on."""
+    model.alliances.lwoo_budget_eur = lwoo_pro_costs(model)
+
+
+def lwoo_with_own_criteria(model: "PassendModel", alliance: np.ndarray) -> np.ndarray:
+    """Whether each alliance (row) has left the national lwoo criteria."""
+    return model.alliances.lwoo_opt_out_rank[alliance] < model.law("lwoo_opt_out_share")
+
+
 def plan_alliances(model: "PassendModel") -> None:
     """Each August under passend onderwijs: this year's amount per pupil (equalisation) and the admission policy."""
     a = model.alliances
@@ -225,10 +247,14 @@ def plan_alliances(model: "PassendModel") -> None:
     for alliance in model.agents_by_type[Alliance]:
         alliance.set_amount(model.national_eur_per_pupil[alliance.sector], progress)
         alliance.plan_admissions(model.behaviour.tlv_budget_response)
+    # Alliances with their own lwoo criteria keep lwoo/pro within the frozen budget, as they keep (v)so within theirs.
+    budget = a.lwoo_budget_eur
+    overrun = np.divide(lwoo_pro_costs(model), budget, out=np.ones(len(a)), where=budget > 0) - 1.0
+    a.lwoo_strictness = model.behaviour.tlv_budget_response * np.maximum(overrun, -MAX_LOOSENING)
 
 
 TALLIES = ("year_income_eur", "year_deductions_eur", "year_arrangements_eur", "year_to_schools_eur",
-           "year_lump_sum_eur", "tlv_low", "tlv_medium", "tlv_high", "tlv_sbo")
+           "year_lump_sum_eur", "year_lwoo_pro_eur", "tlv_low", "tlv_medium", "tlv_high", "tlv_sbo")
 """Alliance columns summed over the twelve months up to a count date; reported and restarted on 1 October."""
 
 
@@ -243,7 +269,10 @@ def alliances_settle_month(model: "PassendModel") -> dict[str, float]:
     a = model.alliances
     income = a.pupils * a.amount_eur_per_pupil / 12.0
     deductions, arrangements = (x / 12.0 for x in support_costs(model, model.law("arrangement_eur")))
-    surplus = income - deductions - arrangements
+    lwoo_income = lwoo_cost = np.zeros(len(a))
+    if model.law("lwoo_pro_in_alliances"):
+        lwoo_income, lwoo_cost = a.lwoo_budget_eur / 12.0, lwoo_pro_costs(model) / 12.0
+    surplus = income + lwoo_income - deductions - arrangements - lwoo_cost
     kept = np.where(surplus > 0, model.behaviour.reserve_retention * surplus, 0.0)
     to_schools = np.where(surplus > 0, surplus - kept, 0.0)
     drawn = np.where(surplus < 0, np.minimum(a.reserves_eur, -surplus), 0.0)
@@ -254,8 +283,10 @@ def alliances_settle_month(model: "PassendModel") -> dict[str, float]:
     a.year_arrangements_eur = a.year_arrangements_eur + arrangements
     a.year_to_schools_eur = a.year_to_schools_eur + to_schools
     a.year_lump_sum_eur = a.year_lump_sum_eur + lump_sum
+    a.year_lwoo_pro_eur = a.year_lwoo_pro_eur + lwoo_cost
+    a.year_income_eur = a.year_income_eur + lwoo_income
     return {
-        "income": income.sum(), "deductions": deductions.sum(), "arrangements": arrangements.sum(),
+        "income": income.sum(), "lwoo_pro_income": lwoo_income.sum(), "lwoo_pro": lwoo_cost.sum(), "deductions": deductions.sum(), "arrangements": arrangements.sum(),
         "to_schools": to_schools.sum(), "reserves_kept": kept.sum(), "reserves_drawn": drawn.sum(),
         "lump_sum": lump_sum.sum(),
     }

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from passend.agents.alliance import ALLIANCE_CLUSTERS, alliance_of, count_tlvs
+from passend.agents.alliance import ALLIANCE_CLUSTERS, alliance_of, count_tlvs, lwoo_with_own_criteria
 from passend.agents.base import RowValue, TableAgent
 from passend.agents.rules import IS_REGULAR, monthly_probability, sigmoid
 from passend.agents.special_school import choose_sbo_school
@@ -164,7 +164,9 @@ def refer_to_sbo(model: "PassendModel") -> None:
 def apply_for_lwoo_pro(model: "PassendModel", entrants: np.ndarray, from_sbo: np.ndarray) -> None:
     """At entry to secondary school: for pupils whose learning delay shows, the school asks the RVC for lwoo/pro (more
     readily for pupils from sbo, and the more practised and the better paid it is); the RVC judges the delay against
-    the national criteria, with assessment error. Funding is open-ended."""
+    the national criteria, with assessment error. Funding is open-ended; from 2016 under passend onderwijs the
+    secondary alliance pays from a budget frozen on 2012, and alliances with their own criteria judge lwoo against
+    the national criterion plus their lwoo strictness (pro stays national)."""
     p, b = model.pupils, model.behaviour
     flagged = p.learning_delay[entrants] > b.lwoo_apply_threshold
     entrants, from_sbo = entrants[flagged], from_sbo[flagged]
@@ -177,7 +179,12 @@ def apply_for_lwoo_pro(model: "PassendModel", entrants: np.ndarray, from_sbo: np
     # pro is judged on the learning delay itself (an IQ test), lwoo on a file the school writes
     is_pro = asks & (p.learning_delay[entrants] + noise > model.law("pro_criterion"))
     pro = entrants[is_pro]
-    lwoo = entrants[asks & ~is_pro & (judged > model.law("lwoo_criterion"))]
+    criterion = np.full(len(entrants), float(model.law("lwoo_criterion")))
+    if model.passend and model.law("lwoo_pro_in_alliances"):
+        alliance = alliance_of(model, entrants)
+        own = lwoo_with_own_criteria(model, alliance)
+        criterion[own] += model.alliances.lwoo_strictness[alliance[own]]
+    lwoo = entrants[asks & ~is_pro & (judged > criterion)]
     for group, setting in ((lwoo, Setting.LWOO), (pro, Setting.PRO)):
         in_school = p.setting[group] == Setting.VO
         p.registered[group] = setting

@@ -142,6 +142,8 @@ def _build_alliances(behaviour: Behaviour, rng: np.random.Generator) -> Alliance
     alliances.gatekeeping = behaviour.tlv_gatekeeping + behaviour.tlv_gatekeeping_sd * rng.standard_normal(len(alliances))
     alliances.strictness = alliances.gatekeeping
     alliances.doorzettingsmacht_rank = rng.random(len(alliances))
+    # only secondary alliances take part in lwoo/pro; drawn last so that the draws above stay as they were
+    alliances.lwoo_opt_out_rank = np.where(alliances.sector == 1, rng.random(len(alliances)), 1.0)
     return alliances
 
 

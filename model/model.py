@@ -160,6 +160,8 @@ class PassendModel(mesa.Model):
             self.reference_indication_rate = max(indicated.sum() / max(pupils.sum(), 1.0), 1e-9)
         if self.today.year == self.law("budget_base_year"):
             alliances.record_base(self)
+        if self.today.year == self.law("lwoo_budget_base_year"):
+            alliances.record_lwoo_base(self)
         self.recorder.record_count()
 
     def attendance(self) -> None:

@@ -44,6 +44,8 @@ STREAMS: dict[str, tuple[str, str]] = {
     "reserves_kept": ("alliances", "alliance_reserves"),
     "reserves_drawn": ("alliance_reserves", "alliances"),
     "lump_sum_deductions": ("school_lump_sums", "alliances"),  # an alliance's deficit beyond its reserves
+    "lwoo_pro_budget": ("state", "alliances"),  # from 2016: frozen on the alliance's 2012 lwoo/pro participation
+    "lwoo_pro_by_alliances": ("alliances", "regular_schools"),
     # Both systems:
     "transport": ("municipalities", "transport"),  # pupil transport to special schools
 }
@@ -220,6 +222,7 @@ class Recorder:
         else:
             special_eur = place_eur * np.count_nonzero(special)
         n_lwoo_pro = np.count_nonzero((setting == Setting.LWOO) | (setting == Setting.PRO))
+        lwoo_in_alliances = settled is not None and m.law("lwoo_pro_in_alliances")
         primary = p.grade(m.school_year) < PRIMARY_GRADES
         wsns_of = m.schools.wsns[p.school]
         in_wsns = primary & (wsns_of >= 0) & (setting != Setting.EXEMPT)
@@ -237,7 +240,7 @@ class Recorder:
             "special_schools": special_eur * month,
             "sbo_direct": direct * sbo_eur * month,
             "wsns": wsns_pupils.sum() * m.law("wsns_eur") * month,
-            "lwoo_pro": n_lwoo_pro * m.law("lwoo_pro_eur") * month,
+            "lwoo_pro": 0.0 if lwoo_in_alliances else n_lwoo_pro * m.law("lwoo_pro_eur") * month,
             "sbo_referring_schools": over * sbo_eur * pays * month,
             "sbo_wsns": over * sbo_eur * (1 - pays) * month,
             "transport": transported * m.law("transport_eur_per_pupil") * month,
@@ -247,7 +250,8 @@ class Recorder:
                 "alliance_budget": settled["income"], "alliance_deductions": settled["deductions"],
                 "arrangements": settled["arrangements"], "alliance_to_schools": settled["to_schools"],
                 "reserves_kept": settled["reserves_kept"], "reserves_drawn": settled["reserves_drawn"],
-                "lump_sum_deductions": settled["lump_sum"],
+                "lump_sum_deductions": settled["lump_sum"], "lwoo_pro_budget": settled["lwoo_pro_income"],
+                "lwoo_pro_by_alliances": settled["lwoo_pro"],
             })
         return payments
 

@@ -91,10 +91,10 @@ def test_equalisation_has_gainers_and_losers_in_both_sectors(reform):
 @settings(max_examples=3, deadline=None)
 @given(seed=st.integers(0, 10_000), scale=st.sampled_from([0.004, 0.007]))
 def test_every_euro_is_booked_to_a_payer_and_a_receiver_every_month(seed, scale):
-    """Through the switch to passend onderwijs and its first year: every pupil in one setting (as before 2014), the
+    """Through the switch to passend onderwijs and lwoo/pro joining the alliances (January 2016): every pupil in one setting (as before 2014), the
     payments by payer and by receiver add up to the same total, and every alliance's money balances: income and lump
     sum deductions and reserves drawn = deductions, arrangements, money to schools and reserves kept."""
-    model = PassendModel(RunSettings(seed=seed, scale=scale, end=dt.date(2015, 12, 31)))
+    model = PassendModel(RunSettings(seed=seed, scale=scale, end=dt.date(2016, 3, 31)))
     while model.step_index < model.n_steps:
         before = len(model.pupils)
         reserves_before = model.alliances.reserves_eur.copy()
@@ -108,9 +108,10 @@ def test_every_euro_is_booked_to_a_payer_and_a_receiver_every_month(seed, scale)
         streams = sum(row[f"spend_{s}_eur"] for s in STREAMS)
         assert paid == pytest.approx(streams, rel=1e-9) and received == pytest.approx(streams, rel=1e-9)
         assert all(row[f"spend_{s}_eur"] >= 0 for s in STREAMS)
-        into = row["spend_alliance_budget_eur"] + row["spend_lump_sum_deductions_eur"] + row["spend_reserves_drawn_eur"]
+        into = (row["spend_alliance_budget_eur"] + row["spend_lwoo_pro_budget_eur"] + row["spend_lump_sum_deductions_eur"]
+                + row["spend_reserves_drawn_eur"])
         out = (row["spend_alliance_deductions_eur"] + row["spend_arrangements_eur"] + row["spend_alliance_to_schools_eur"]
-               + row["spend_reserves_kept_eur"])
+               + row["spend_lwoo_pro_by_alliances_eur"] + row["spend_reserves_kept_eur"])
         assert into == pytest.approx(out, rel=1e-9, abs=1e-6)
         change = model.alliances.reserves_eur.sum() - reserves_before.sum()
         assert change == pytest.approx(row["spend_reserves_kept_eur"] - row["spend_reserves_drawn_eur"], abs=1e-6)
