@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from passend.agents.alliance import alliance_of
 from passend.agents.rules import IS_REGULAR, IS_SPECIAL, sigmoid
 from passend.model.population import Setting
 
@@ -39,6 +40,8 @@ def support_level(model: "PassendModel", idx: np.ndarray) -> np.ndarray:
     setting = p.setting[idx]
     support = b.support_regular + b.support_skill * (model.schools.skill[p.school[idx]] - 0.5)
     support = support + b.support_rugzak * ((p.indication[idx] > 0) & IS_REGULAR[setting])
+    if model.passend:  # central expertise services of the alliance reach the regular classroom
+        support = support + b.expertise_support * model.alliances.expertise_model[alliance_of(model, idx)] * IS_REGULAR[setting]
     support = support + 0.5 * b.support_special * (setting == Setting.SBO)
     return support + b.support_special * IS_SPECIAL[setting]
 

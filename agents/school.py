@@ -96,15 +96,15 @@ def detect_needs(model: "PassendModel") -> None:
     p.detected[idx[hit]] = True
 
 
-def indication_reward_eur(model: "PassendModel", cluster: np.ndarray) -> np.ndarray:
+def indication_reward_eur(model: "PassendModel", idx: np.ndarray) -> np.ndarray:
     """What asking for heavy support brings the school a year. Old system: the rugzak school part. Passend onderwijs,
-    clusters 3/4: the part of an arrangement that follows the pupil (the rest reaches the school by the alliance's
-    key whatever it does); clusters 1/2 keep the national rugzak."""
-    rugzak = np.full(len(cluster), model.state.rugzak_school_eur)
+    clusters 3/4: the part of an arrangement that follows the pupil, i.e. the alliance's pupil-model share (under the
+    school and expertise models the money reaches the school whatever it asks); clusters 1/2 keep the rugzak."""
+    rugzak = np.full(len(idx), model.state.rugzak_school_eur)
     if not model.passend:
         return rugzak
-    arrangement = model.behaviour.arrangement_share_of_reward * model.law("arrangement_eur")
-    return np.where(np.isin(cluster, ALLIANCE_CLUSTERS), arrangement, rugzak)
+    arrangement = model.alliances.pupil_model[alliance_of(model, idx)] * model.law("arrangement_eur")
+    return np.where(np.isin(model.pupils.cluster[idx], ALLIANCE_CLUSTERS), arrangement, rugzak)
 
 
 def apply_for_indications(model: "PassendModel") -> np.ndarray:
@@ -122,7 +122,7 @@ def apply_for_indications(model: "PassendModel") -> np.ndarray:
     )
     idx = np.flatnonzero(eligible)
     criterion = model.law("indication_criterion")
-    reward_k = indication_reward_eur(model, p.cluster[idx]) / 1000.0
+    reward_k = indication_reward_eur(model, idx) / 1000.0
     awareness = model.area_indication_rate[p.area[idx]] / model.reference_indication_rate - 1.0
     logit = (
         b.apply_intercept

@@ -39,10 +39,9 @@ SIMPLIFICATIONS = [
     "Passend onderwijs: an alliance's budget is the extra support its pupils cost on 1 October 2011 under the old "
     "amounts (rugzak of clusters 3/4, (v)so supplements by TLV category, sbo above 2%), per pupil; the light-support "
     "(WSNS) money stays a separate stream. Why: the published equalisation is about the heavy-support budget.",
-    "Passend onderwijs: one distribution policy per alliance (money left after deductions and arrangements goes to "
-    "the schools, a small share to reserves); the school, expertise and pupil models are not yet told apart.",
-    "Passend onderwijs: lwoo and pro stay with the national rules and the state's open-ended funding after 2016 (the "
-    "move into the secondary alliances and the 16 opt-outs are not modelled yet).",
+    "Passend onderwijs: an alliance's mix of the school, expertise and pupil models is fixed for the whole run and "
+    "acts through the school's reward for asking support, the support a regular place can give, and cooperation in "
+    "finding a place; the money itself is booked as deductions, arrangements, reserves and the rest to schools.",
     "Passend onderwijs: youth care (municipal from 2015) and children registered at no school (absolute absence) "
     "are not modelled yet.",
     "Pupil transport: the published 2012/13 share of sbo and (v)so pupils transported (about 73%) at EUR 2,900 a "

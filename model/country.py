@@ -144,6 +144,8 @@ def _build_alliances(behaviour: Behaviour, rng: np.random.Generator) -> Alliance
     alliances.doorzettingsmacht_rank = rng.random(len(alliances))
     # only secondary alliances take part in lwoo/pro; drawn last so that the draws above stay as they were
     alliances.lwoo_opt_out_rank = np.where(alliances.sector == 1, rng.random(len(alliances)), 1.0)
+    mix = rng.dirichlet(behaviour.distribution_mix_alpha, len(alliances))
+    alliances.school_model, alliances.expertise_model, alliances.pupil_model = mix.T
     return alliances
 
 

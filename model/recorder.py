@@ -192,6 +192,7 @@ class Recorder:
             "lump_sum_deductions_eur": a.year_lump_sum_eur[row], "reserves_eur": a.reserves_eur[row],
             "reserves_flagged": bool(a.reserves_eur[row] > max(m.law("reserve_signal_share") * a.year_income_eur[row],
                                                                m.law("reserve_signal_minimum_eur"))),
+            "school_model": a.school_model[row], "expertise_model": a.expertise_model[row], "pupil_model": a.pupil_model[row],
             "tlv_low": a.tlv_low[row], "tlv_medium": a.tlv_medium[row], "tlv_high": a.tlv_high[row], "tlv_sbo": a.tlv_sbo[row],
         }
 
