@@ -63,6 +63,7 @@ def attend_to_pupils_at_home(model: "PassendModel") -> None:
     ended = np.r_[exempted, returned]
     p.months_home[ended] = 0
     p.found[ended] = False
+    p.unregistered[ended] = False  # back at school means registered again; an exemption is a registered status
     model.flows.add("returned_home_spells", len(returned))
     model.flows.add("exemptions_granted", len(exempted))
 
@@ -79,7 +80,9 @@ def return_boost(model: "PassendModel", idx: np.ndarray, found: np.ndarray) -> n
         alliance = alliance_of(model, idx)
         # schools in an alliance run on the school model look inward: they find a place elsewhere less readily
         cooperation = 1.0 - model.alliances.school_model[alliance]
-        boost *= 1.0 + b.zorgplicht_return * cooperation * ~model.schools.dodges_zorgplicht[p.school[idx]]
+        # zorgplicht binds the school of registration: a child registered nowhere has none
+        registered = ~model.schools.dodges_zorgplicht[p.school[idx]] & ~p.unregistered[idx]
+        boost *= 1.0 + b.zorgplicht_return * cooperation * registered
         share = np.asarray(model.law("doorzettingsmacht_share"))[model.alliances.sector[alliance]]
         decides = model.alliances.doorzettingsmacht_rank[alliance] < share
         boost *= 1.0 + b.doorzettingsmacht_return * (found & decides)
@@ -94,5 +97,7 @@ def count_months_at_home(model: "PassendModel") -> None:
     home = np.flatnonzero(p.setting == Setting.HOME)
     p.months_home[home] += 1
     over = model.law("long_absence_months")
-    p.home_long_this_year[home[p.months_home[home] > over]] = True
+    # relative absence is absence from the school registered at; children registered nowhere count as absolute
+    registered = ~p.unregistered[home]
+    p.home_long_this_year[home[registered & (p.months_home[home] > over)]] = True
     p.home_3m_this_year[home[p.months_home[home] > 3]] = True

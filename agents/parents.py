@@ -47,7 +47,8 @@ def support_level(model: "PassendModel", idx: np.ndarray) -> np.ndarray:
 
 
 def places_break_down(model: "PassendModel") -> None:
-    """A place that cannot carry the child's need breaks down and the parents keep the child at home.
+    """A place that cannot carry the child's need breaks down and the parents keep the child at home (a few also
+    deregister the child: absolute absence).
 
     Probability per month rises with the unmet need; higher while waiting for a (v)so place.
     """
@@ -63,4 +64,8 @@ def places_break_down(model: "PassendModel") -> None:
     p.setting[home] = Setting.HOME
     p.months_home[home] = 0
     p.found[home] = False
+    # Some parents take the child off the school's register as well: the child is registered nowhere.
+    leaves = home[model.streams.uniform("parents.deregister", p.uid[home], model.step_index) < b.deregister_share]
+    p.unregistered[leaves] = True
+    p.unregistered_this_year[leaves] = True
     model.flows.add("new_home_spells", len(home))

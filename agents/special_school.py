@@ -109,6 +109,7 @@ def admit(model: "PassendModel", idx: np.ndarray) -> np.ndarray:
     p.waiting[entered] = False
     p.months_home[entered] = 0
     p.found[entered] = False
+    p.unregistered[entered] = False
     queued = idx[~admitted]
     p.waiting[queued] = True
     p.provider[queued] = provider[~admitted]

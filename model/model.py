@@ -144,9 +144,10 @@ class PassendModel(mesa.Model):
             alliances.plan_alliances(self)
         p = self.pupils
         at_home = p.setting == Setting.HOME
-        p.home_long_this_year = at_home & (p.months_home > self.law("long_absence_months"))
+        p.home_long_this_year = at_home & ~p.unregistered & (p.months_home > self.law("long_absence_months"))
         p.home_3m_this_year = at_home & (p.months_home > 3)
         p.exempt_this_year = p.setting == Setting.EXEMPT
+        p.unregistered_this_year = p.unregistered.copy()
 
     def count(self) -> None:
         if self.today.month != 10:

@@ -65,11 +65,14 @@ class Pupils(ColumnTable):
         Column("home_long_this_year", "bool", False, "at home over 4 weeks at some time this school year"),
         Column("home_3m_this_year", "bool", False, "at home over 3 months at some time this school year"),
         Column("exempt_this_year", "bool", False, "exempt (5a) at some time this school year"),
+        Column("unregistered", "bool", False, "at home and registered at no school (absolute absence)"),
+        Column("unregistered_this_year", "bool", False, "registered at no school at some time this school year"),
     )
 
     def counted_setting(self) -> np.ndarray:
-        """Where each pupil counts (on 1 October, and for funding): a pupil at home at the school registered at."""
-        return np.where(self.setting == Setting.HOME, self.registered, self.setting)
+        """Where each pupil counts (on 1 October, and for funding): a pupil at home at the school registered at, one
+        registered nowhere at home."""
+        return np.where((self.setting == Setting.HOME) & ~self.unregistered, self.registered, self.setting)
 
     def grade(self, school_year: int) -> np.ndarray:
         """Grade in the school year starting in August of ``school_year`` (0 = age 4)."""

@@ -284,6 +284,7 @@ class Recorder:
         row["long_relative_absence"] = np.count_nonzero(p.home_long_this_year) * inv
         row["home_over_3_months"] = np.count_nonzero(p.home_3m_this_year) * inv
         row["exempt_5a"] = np.count_nonzero(p.exempt_this_year | (p.setting == Setting.EXEMPT)) * inv
+        row["absolute_absence"] = np.count_nonzero(p.unregistered_this_year | p.unregistered) * inv
         row.update({f"spend_{k}_eur": v for k, v in self._year_spend.items()})
         row["spend_state_total_eur"] = sum(v for k, v in self._year_spend.items() if STREAMS[k][0] == "state")
         row["transport_eur"] = self._year_spend["transport"]

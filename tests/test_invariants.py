@@ -20,9 +20,10 @@ def check_month(model: PassendModel, pupils_before: int) -> None:
     # Every pupil is in exactly one setting, and each setting's count is what the pupils say.
     counts = np.bincount(p.setting, minlength=N_SETTINGS)
     assert counts.sum() == len(p) and (counts >= 0).all()
-    # At home you stay registered at a school; elsewhere registration and place agree.
+    # At home you stay registered at a school (unless registered nowhere); elsewhere registration and place agree.
     home = p.setting == Setting.HOME
     assert np.isin(p.registered[home], SCHOOL_SETTINGS).all()
+    assert not p.unregistered[~home].any()
     in_school = ~home & (p.setting != Setting.EXEMPT)
     assert (p.registered[in_school] == p.setting[in_school]).all()
     # Special places and waiting lists only with an indication, and within capacity.
