@@ -1,5 +1,7 @@
 """Municipalities (gemeenten): compulsory-attendance officers find pupils at home and work on their return; the
-municipality may exempt a child under art. 5 onder a Leerplichtwet, which takes the child out of the absence count."""
+municipality may exempt a child under art. 5 onder a Leerplichtwet, which takes the child out of the absence count.
+Youth care for children at home: a regional (provincial) system until 2015, then each municipality's own, with its
+own capacity and so its own waiting list. Pupil transport to special schools is theirs throughout (see recorder)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,9 @@ import numpy as np
 
 from passend.agents.alliance import alliance_of
 from passend.agents.base import RowValue, TableAgent
+from passend.agents.rules import rank_within
 from passend.model.columns import Column, ColumnTable
+from passend.model.groups import total_by
 from passend.model.population import Setting
 
 if TYPE_CHECKING:
@@ -25,6 +29,7 @@ class MunicipalityTable(ColumnTable):
         Column("weight", "float64", 1.0, "share of the area's pupils living here"),
         Column("officer_capacity", "float32", 1.0, "attendance officers relative to the average municipality"),
         Column("exempt_propensity", "float32", 1.0, "readiness to grant 5a exemptions relative to the average"),
+        Column("youth_care_capacity", "float32", 1.0, "youth-care capacity relative to the average, once municipal (2015)"),
     )
 
 
@@ -68,6 +73,32 @@ def attend_to_pupils_at_home(model: "PassendModel") -> None:
     model.flows.add("exemptions_granted", len(exempted))
 
 
+def youth_care(model: "PassendModel") -> None:
+    """Monthly: found children at home with a manifest need get a youth-care place while there is one in their
+    region (before 2015) or municipality (from 2015); the others wait. Care ends when the child is back or exempt."""
+    p, b = model.pupils, model.behaviour
+    p.in_youth_care &= p.setting == Setting.HOME
+    home = p.setting == Setting.HOME
+    municipal = bool(model.law("youth_care_municipal"))
+    unit = p.municipality if municipal else p.area
+    n_units = len(model.municipalities) if municipal else model.n_areas
+    capacity = total_by(unit, n_units) * b.youth_care_places_per_1000 / 1000.0
+    if municipal:
+        capacity = capacity * model.municipalities.youth_care_capacity
+    # Places are whole: round the free capacity up or down at random so that a small-scale run has the right number
+    # on average (a municipality of a 1% sample holds a few hundredths of a place).
+    u = model.streams.uniform("youth_care.places", np.arange(n_units), model.step_index)
+    free = np.floor(np.maximum(capacity - total_by(unit[p.in_youth_care], n_units), 0.0) + u)
+    candidates = np.flatnonzero(home & p.found & ~p.in_youth_care & (p.need > b.detect_threshold))
+    # longest at home first
+    admitted = rank_within(unit[candidates], -p.months_home[candidates].astype(np.float64)) < free[unit[candidates]]
+    p.in_youth_care[candidates[admitted]] = True
+    p.youth_care_waiting[:] = False
+    p.youth_care_waiting[candidates[~admitted]] = True
+    model.flows.add("youth_care_starts", int(np.count_nonzero(admitted)))
+    model.flows.add("youth_care_waiting_months", int(np.count_nonzero(~admitted)))
+
+
 def return_boost(model: "PassendModel", idx: np.ndarray, found: np.ndarray) -> np.ndarray:
     """Factor on the monthly return rate of pupils ``idx`` at home, from the policies in force:
     zorgplicht (passend onderwijs: the school of registration must find a fitting place, unless it dodges; the less
@@ -86,6 +117,7 @@ def return_boost(model: "PassendModel", idx: np.ndarray, found: np.ndarray) -> n
         share = np.asarray(model.law("doorzettingsmacht_share"))[model.alliances.sector[alliance]]
         decides = model.alliances.doorzettingsmacht_rank[alliance] < share
         boost *= 1.0 + b.doorzettingsmacht_return * (found & decides)
+    boost *= 1.0 + b.youth_care_return * p.in_youth_care[idx]
     if model.law("thuiszitterspact"):
         boost *= 1.0 + b.pact_return * (p.months_home[idx] > 3)
     return boost

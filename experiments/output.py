@@ -42,8 +42,8 @@ SIMPLIFICATIONS = [
     "Passend onderwijs: an alliance's mix of the school, expertise and pupil models is fixed for the whole run and "
     "acts through the school's reward for asking support, the support a regular place can give, and cooperation in "
     "finding a place; the money itself is booked as deductions, arrangements, reserves and the rest to schools.",
-    "Passend onderwijs: youth care (municipal from 2015) and children registered at no school (absolute absence) "
-    "are not modelled yet.",
+    "Youth care: only for children at home, as a number of places per pupil (regional until 2015, per municipality "
+    "after); absolute absence only through parents who deregister a child after a breakdown.",
     "Pupil transport: the published 2012/13 share of sbo and (v)so pupils transported (about 73%) at EUR 2,900 a "
     "year each, in every year.",
 ]

@@ -80,6 +80,8 @@ def build_country(behaviour: Behaviour, scale: float, streams: RandomStreams) ->
     _set_provider_capacity(pupils, providers, provider_index, behaviour)
     alliances = _build_alliances(behaviour, streams.generator("country.alliances"))
     schools.dodges_zorgplicht = streams.generator("country.zorgplicht").random(len(schools)) < behaviour.dodging_share
+    sigma = behaviour.youth_care_spread
+    municipalities.youth_care_capacity = streams.generator("country.youth_care").lognormal(-sigma**2 / 2, sigma, len(municipalities))
     return Country(pupils, areas, wsns, schools, providers, provider_index, municipalities, alliances, next_uid)
 
 

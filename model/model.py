@@ -11,7 +11,9 @@ new_school_year        August       leavers go; pupils enter secondary (vso or r
                                     (passend onderwijs); yearly flags restart
 count                  October      the 1 October count (before anything moves that month); WSNS sbo rule; how common
                                     indications are per area; in 2011 the alliances' budget base
-attendance             every month  officers find pupils at home; returns to school; exemptions (5a)
+attendance             every month  youth care for found children at home; officers find pupils at home; returns to
+                                    school (faster under zorgplicht, doorzettingsmacht, the pact, youth care);
+                                    exemptions (5a)
 detection              every month  schools notice manifest needs
 indications            every month  schools/parents apply; the CvI judges; parents choose rugzak or (v)so; admission
 waiting_lists          every month  free (v)so places go to waiting pupils
@@ -166,6 +168,7 @@ class PassendModel(mesa.Model):
         self.recorder.record_count()
 
     def attendance(self) -> None:
+        municipality.youth_care(self)
         municipality.attend_to_pupils_at_home(self)
 
     def detection(self) -> None:

@@ -67,6 +67,8 @@ class Pupils(ColumnTable):
         Column("exempt_this_year", "bool", False, "exempt (5a) at some time this school year"),
         Column("unregistered", "bool", False, "at home and registered at no school (absolute absence)"),
         Column("unregistered_this_year", "bool", False, "registered at no school at some time this school year"),
+        Column("in_youth_care", "bool", False, "at home and in a youth-care trajectory"),
+        Column("youth_care_waiting", "bool", False, "at home, found, and waiting for youth care"),
     )
 
     def counted_setting(self) -> np.ndarray:

@@ -48,6 +48,8 @@ STREAMS: dict[str, tuple[str, str]] = {
     "lwoo_pro_by_alliances": ("alliances", "regular_schools"),
     # Both systems:
     "transport": ("municipalities", "transport"),  # pupil transport to special schools
+    "youth_care_provinces": ("provinces", "youth_care"),  # until 2015
+    "youth_care_municipalities": ("municipalities", "youth_care"),  # from 2015 (Jeugdwet)
 }
 """Every euro a run books: each funding stream with who pays and who receives it (national EUR)."""
 PAYERS = tuple(dict.fromkeys(payer for payer, _ in STREAMS.values()))
@@ -59,7 +61,8 @@ TRANSPORTED_SHARE = 79_000 / (39_929 + 68_927)
 
 FLOW_NAMES = (
     "inflow_sbo", "inflow_so", "inflow_vso", "indication_applications", "indications_granted",
-    "new_home_spells", "returned_home_spells", "exemptions_granted", "sent_on",
+    "new_home_spells", "returned_home_spells", "exemptions_granted", "sent_on", "youth_care_starts",
+    "youth_care_waiting_months",
 )
 
 
@@ -224,6 +227,7 @@ class Recorder:
             special_eur = place_eur * np.count_nonzero(special)
         n_lwoo_pro = np.count_nonzero((setting == Setting.LWOO) | (setting == Setting.PRO))
         lwoo_in_alliances = settled is not None and m.law("lwoo_pro_in_alliances")
+        youth_care_payer = "youth_care_municipalities" if m.law("youth_care_municipal") else "youth_care_provinces"
         primary = p.grade(m.school_year) < PRIMARY_GRADES
         wsns_of = m.schools.wsns[p.school]
         in_wsns = primary & (wsns_of >= 0) & (setting != Setting.EXEMPT)
@@ -245,6 +249,7 @@ class Recorder:
             "sbo_referring_schools": over * sbo_eur * pays * month,
             "sbo_wsns": over * sbo_eur * (1 - pays) * month,
             "transport": transported * m.law("transport_eur_per_pupil") * month,
+            youth_care_payer: np.count_nonzero(p.in_youth_care) * m.law("youth_care_eur_per_case") * month,
         })
         if settled is not None:
             payments.update({
@@ -267,6 +272,8 @@ class Recorder:
         row.update({name: m.flows.month.get(name, 0.0) * inv for name in FLOW_NAMES})
         row["home"] = np.count_nonzero(p.setting == Setting.HOME) * inv
         row["waiting_special"] = np.count_nonzero(p.waiting) * inv
+        row["in_youth_care"] = np.count_nonzero(p.in_youth_care) * inv
+        row["waiting_youth_care"] = np.count_nonzero(p.youth_care_waiting) * inv
         row["rugzak_school_eur_per_pupil"] = m.state.rugzak_school_eur
         row["rugzak_ambulant_eur_per_pupil"] = m.state.rugzak_ambulant_eur
         row.update({f"spend_{k}_eur": v for k, v in payments.items()})
