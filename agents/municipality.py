@@ -30,6 +30,7 @@ class MunicipalityTable(ColumnTable):
         Column("officer_capacity", "float32", 1.0, "attendance officers relative to the average municipality"),
         Column("exempt_propensity", "float32", 1.0, "readiness to grant 5a exemptions relative to the average"),
         Column("youth_care_capacity", "float32", 1.0, "youth-care capacity relative to the average, once municipal (2015)"),
+        Column("agreement_with_alliance", "bool", False, "pools youth care for children at home with the alliance's region"),
     )
 
 
@@ -75,16 +76,22 @@ def attend_to_pupils_at_home(model: "PassendModel") -> None:
 
 def youth_care(model: "PassendModel") -> None:
     """Monthly: found children at home with a manifest need get a youth-care place while there is one in their
-    region (before 2015) or municipality (from 2015); the others wait. Care ends when the child is back or exempt."""
+    region (before 2015) or municipality (from 2015; pooled over the region where the municipality has an agreement
+    with its alliance); the others wait. Care ends when the child is back or exempt."""
     p, b = model.pupils, model.behaviour
     p.in_youth_care &= p.setting == Setting.HOME
     home = p.setting == Setting.HOME
-    municipal = bool(model.law("youth_care_municipal"))
-    unit = p.municipality if municipal else p.area
-    n_units = len(model.municipalities) if municipal else model.n_areas
-    capacity = total_by(unit, n_units) * b.youth_care_places_per_1000 / 1000.0
-    if municipal:
-        capacity = capacity * model.municipalities.youth_care_capacity
+    muni = model.municipalities
+    n_muni = len(muni)
+    if model.law("youth_care_municipal"):
+        # each municipality's own places; those with an agreement with their alliance pool them over its region
+        pooled = muni.agreement_with_alliance[p.municipality]
+        unit = np.where(pooled, n_muni + p.area.astype(np.int64), p.municipality.astype(np.int64))
+        places = muni.youth_care_capacity[p.municipality]
+    else:  # one regional system
+        unit, places = n_muni + p.area.astype(np.int64), np.ones(len(p))
+    n_units = n_muni + model.n_areas
+    capacity = total_by(unit, n_units, places) * b.youth_care_places_per_1000 / 1000.0
     # Places are whole: round the free capacity up or down at random so that a small-scale run has the right number
     # on average (a municipality of a 1% sample holds a few hundredths of a place).
     u = model.streams.uniform("youth_care.places", np.arange(n_units), model.step_index)

@@ -81,7 +81,9 @@ def build_country(behaviour: Behaviour, scale: float, streams: RandomStreams) ->
     alliances = _build_alliances(behaviour, streams.generator("country.alliances"))
     schools.dodges_zorgplicht = streams.generator("country.zorgplicht").random(len(schools)) < behaviour.dodging_share
     sigma = behaviour.youth_care_spread
-    municipalities.youth_care_capacity = streams.generator("country.youth_care").lognormal(-sigma**2 / 2, sigma, len(municipalities))
+    youth_rng = streams.generator("country.youth_care")
+    municipalities.youth_care_capacity = youth_rng.lognormal(-sigma**2 / 2, sigma, len(municipalities))
+    municipalities.agreement_with_alliance = youth_rng.random(len(municipalities)) < behaviour.agreement_share
     return Country(pupils, areas, wsns, schools, providers, provider_index, municipalities, alliances, next_uid)
 
 

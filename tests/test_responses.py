@@ -60,3 +60,14 @@ def test_the_calibrated_default_grows_labelling_and_shrinks_sbo(baseline):
     assert count(baseline, 2009, "rugzak") > 2 * count(baseline, 2003, "rugzak")
     assert count(baseline, 2009, "sbo") < 0.95 * count(baseline, 2003, "sbo")
     assert count(baseline, 2009, "so") + count(baseline, 2009, "vso") > count(baseline, 2003, "so") + count(baseline, 2003, "vso")
+
+
+def test_pooling_youth_care_over_the_region_serves_more_children_at_home():
+    """From 2015 youth care is per municipality; the same places split into small pools sit idle in one town while
+    children wait in the next. Municipalities that pool with their alliance's region avoid that."""
+    settings = RunSettings(seed=5, scale=0.02, end=dt.date(2018, 7, 31))
+    starts = {}
+    for share in (0.0, 1.0):
+        run = simulate(settings, Behaviour().replace(agreement_share=share))
+        starts[share] = sum(y["youth_care_starts"] for y in run.school_years if y["school_year"] >= "2015")
+    assert starts[1.0] > 1.2 * starts[0.0], starts
