@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import mesa
 import numpy as np
 
 from passend.agents.base import RowValue, TableAgent
