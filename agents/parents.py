@@ -9,7 +9,7 @@ import numpy as np
 
 from passend.agents.alliance import alliance_of
 from passend.agents.rules import IS_REGULAR, IS_SPECIAL, sigmoid
-from passend.model.population import Setting
+from passend.model.population import NO_PROVIDER, PRIMARY_GRADES, Setting
 
 if TYPE_CHECKING:
     from passend.model.model import PassendModel
@@ -68,4 +68,9 @@ def places_break_down(model: "PassendModel") -> None:
     leaves = home[model.streams.uniform("parents.deregister", p.uid[home], model.step_index) < b.deregister_share]
     p.unregistered[leaves] = True
     p.unregistered_this_year[leaves] = True
+    # The place is given up: a return is to a regular school of the child's age (a special place must be sought anew).
+    secondary = p.grade(model.school_year)[leaves] >= PRIMARY_GRADES
+    p.registered[leaves] = np.where(secondary, Setting.VO, Setting.BAO)
+    p.provider[leaves] = NO_PROVIDER
+    p.waiting[leaves] = False
     model.flows.add("new_home_spells", len(home))
