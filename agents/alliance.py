@@ -132,10 +132,9 @@ def alliance_name(idx: int) -> str:
 def alliance_of(model: "PassendModel", idx: np.ndarray | None = None) -> np.ndarray:
     """Each pupil's alliance row: the primary alliance of the area below secondary age, else the secondary one."""
     p = model.pupils
-    area = p.area if idx is None else p.area[idx]
-    grade = p.grade(model.school_year) if idx is None else p.grade(model.school_year)[idx]
-    secondary = N_PRIMARY_ALLIANCES + model.areas.secondary_alliance[area].astype(np.int64)
-    return np.where(grade < PRIMARY_GRADES, area.astype(np.int64), secondary)
+    area, cohort = (p.area, p.cohort) if idx is None else (p.area[idx], p.cohort[idx])
+    primary = model.school_year - cohort < PRIMARY_GRADES
+    return np.where(primary, area, N_PRIMARY_ALLIANCES + model.areas.secondary_alliance[area]).astype(np.int64)
 
 
 class WsnsAlliance(TableAgent):

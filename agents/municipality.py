@@ -74,33 +74,49 @@ def attend_to_pupils_at_home(model: "PassendModel") -> None:
     model.flows.add("exemptions_granted", len(exempted))
 
 
+def youth_care_unit(model: "PassendModel", municipal: bool):
+    """The youth-care pool of a pupil, from its municipality and area: one per region before 2015; from 2015 each
+    municipality's own, or its region's where the municipality has an agreement with its alliance."""
+    n_muni = len(model.municipalities)
+    pooled = model.municipalities.agreement_with_alliance
+
+    def unit_of(municipality: np.ndarray, area: np.ndarray) -> np.ndarray:
+        regional = n_muni + area.astype(np.int64)
+        if not municipal:
+            return regional
+        return np.where(pooled[municipality], regional, municipality.astype(np.int64))
+
+    return unit_of
+
+
 def youth_care(model: "PassendModel") -> None:
     """Monthly: found children at home with a manifest need get a youth-care place while there is one in their
     region (before 2015) or municipality (from 2015; pooled over the region where the municipality has an agreement
     with its alliance); the others wait. Care ends when the child is back or exempt."""
     p, b = model.pupils, model.behaviour
-    p.in_youth_care &= p.setting == Setting.HOME
-    home = p.setting == Setting.HOME
-    muni = model.municipalities
-    n_muni = len(muni)
-    if model.law("youth_care_municipal"):
-        # each municipality's own places; those with an agreement with their alliance pool them over its region
-        pooled = muni.agreement_with_alliance[p.municipality]
-        unit = np.where(pooled, n_muni + p.area.astype(np.int64), p.municipality.astype(np.int64))
-        places = muni.youth_care_capacity[p.municipality]
-    else:  # one regional system
-        unit, places = n_muni + p.area.astype(np.int64), np.ones(len(p))
-    n_units = n_muni + model.n_areas
-    capacity = total_by(unit, n_units, places) * b.youth_care_places_per_1000 / 1000.0
+    at_home = p.setting == Setting.HOME
+    p.in_youth_care &= at_home
+    p.youth_care_waiting[:] = False
+    municipal = bool(model.law("youth_care_municipal"))
+    unit_of = youth_care_unit(model, municipal)
+    n_units = len(model.municipalities) + model.n_areas
+    key = (model.school_year, municipal)
+    if model.youth_care_places[0] != key:  # places follow the pupils, who move only in August
+        weight = model.municipalities.youth_care_capacity[p.municipality] if municipal else None
+        places = total_by(unit_of(p.municipality, p.area), n_units, weight) * b.youth_care_places_per_1000 / 1000.0
+        model.youth_care_places = (key, places)
+    home = np.flatnonzero(at_home)
+    unit = unit_of(p.municipality[home], p.area[home])
+    in_care = p.in_youth_care[home]
     # Places are whole: round the free capacity up or down at random so that a small-scale run has the right number
     # on average (a municipality of a 1% sample holds a few hundredths of a place).
     u = model.streams.uniform("youth_care.places", np.arange(n_units), model.step_index)
-    free = np.floor(np.maximum(capacity - total_by(unit[p.in_youth_care], n_units), 0.0) + u)
-    candidates = np.flatnonzero(home & p.found & ~p.in_youth_care & (p.need > b.detect_threshold))
+    free = np.floor(np.maximum(model.youth_care_places[1] - total_by(unit[in_care], n_units), 0.0) + u)
+    seeking = ~in_care & p.found[home] & (p.need[home] > b.detect_threshold)
+    candidates, their_unit = home[seeking], unit[seeking]
     # longest at home first
-    admitted = rank_within(unit[candidates], -p.months_home[candidates].astype(np.float64)) < free[unit[candidates]]
+    admitted = rank_within(their_unit, -p.months_home[candidates].astype(np.float64)) < free[their_unit]
     p.in_youth_care[candidates[admitted]] = True
-    p.youth_care_waiting[:] = False
     p.youth_care_waiting[candidates[~admitted]] = True
     model.flows.add("youth_care_starts", int(np.count_nonzero(admitted)))
     model.flows.add("youth_care_waiting_months", int(np.count_nonzero(~admitted)))

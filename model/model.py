@@ -100,6 +100,7 @@ class PassendModel(mesa.Model):
         for i in range(len(self.alliances)):
             Alliance(self, self.alliances, i)
         self.national_eur_per_pupil = np.full(2, np.nan)  # [po, vo], set on the base count (2011)
+        self.youth_care_places = (None, np.zeros(0))  # ((school year, municipal?), places per pool), see youth_care
         self.state = State(self)
         self.committee = IndicationCommittee(self)
 
