@@ -20,7 +20,7 @@ own practice cost per pupil in 2011, so alliances that lose under equalisation t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -125,7 +125,12 @@ class Alliance(TableAgent):
         self.strictness = self.gatekeeping + response * max(self.shortfall, -MAX_LOOSENING)
 
 
+SECTORS = ("po", "vo")
+"""Sector codes by AllianceTable.sector: primary (primair onderwijs), secondary (voortgezet onderwijs)."""
+
+
 def alliance_name(idx: int) -> str:
+    """'po01'..'po77' for the primary alliances, 'vo01'..'vo75' for the secondary ones."""
     return f"po{idx + 1:02d}" if idx < N_PRIMARY_ALLIANCES else f"vo{idx - N_PRIMARY_ALLIANCES + 1:02d}"
 
 
@@ -181,10 +186,16 @@ def special_supplement_eur(model: "PassendModel", need: np.ndarray) -> np.ndarra
     return model.law("special_school_eur") * model.law("special_supplement_share") * factor
 
 
-def support_costs(model: "PassendModel", per_regular_pupil_eur: float) -> tuple[np.ndarray, np.ndarray]:
-    """Yearly cost per alliance (national EUR) of the extra support its pupils use now, under the passend rules:
-    (deductions: (v)so supplements of clusters 3/4 and sbo above the directly funded 2%, arrangements: pupils with a
-    cluster 3/4 indication in regular schools at ``per_regular_pupil_eur`` each)."""
+class SupportCosts(NamedTuple):
+    """Yearly costs per alliance (national EUR) of the extra support its pupils use now, at passend rules."""
+
+    deductions: np.ndarray  # (v)so supplements of clusters 3/4 and sbo above the directly funded 2%
+    arrangements: np.ndarray  # pupils with a cluster 3/4 indication in regular schools
+    lwoo_pro: np.ndarray  # lwoo and pro pupils at the national amount
+
+
+def support_costs(model: "PassendModel", per_regular_pupil_eur: float) -> SupportCosts:
+    """One pass over the pupils for every cost an alliance carries; arrangements at ``per_regular_pupil_eur``."""
     p = model.pupils
     setting = p.counted_setting()
     alliance = alliance_of(model)
@@ -198,8 +209,9 @@ def support_costs(model: "PassendModel", per_regular_pupil_eur: float) -> tuple[
     sbo = total_by(alliance[setting == Setting.SBO], n)
     deductions += np.maximum(sbo - model.law("sbo_direct_share") * primary_pupils, 0.0) * model.law("sbo_eur")
     arrangements = total_by(alliance[regular], n) * per_regular_pupil_eur
+    lwoo_pro = total_by(alliance[(setting == Setting.LWOO) | (setting == Setting.PRO)], n) * model.law("lwoo_pro_eur")
     inv = 1.0 / model.settings.scale
-    return deductions * inv, arrangements * inv
+    return SupportCosts(deductions * inv, arrangements * inv, lwoo_pro * inv)
 
 
 def alliance_pupils(model: "PassendModel") -> np.ndarray:
@@ -211,28 +223,18 @@ def alliance_pupils(model: "PassendModel") -> np.ndarray:
 def record_base(model: "PassendModel") -> None:
     """On the base count (1 October 2011): each alliance's own cost per pupil under the old amounts, which sets its
     starting budget; the national average is where equalisation ends."""
-    deductions, rugzak = support_costs(model, model.state.rugzak_school_eur + model.state.rugzak_ambulant_eur)
+    costs = support_costs(model, model.state.rugzak_school_eur + model.state.rugzak_ambulant_eur)
     pupils = alliance_pupils(model)
-    total = deductions + rugzak
+    total = costs.deductions + costs.arrangements  # arrangements here: the rugzak of clusters 3/4
     model.alliances.base_eur_per_pupil = np.divide(total, pupils, out=np.zeros(len(pupils)), where=pupils > 0)
     model.alliances.pupils = pupils
     sector = model.alliances.sector
-    model.national_eur_per_pupil = np.array([
-        (deductions + rugzak)[sector == s].sum() / max(pupils[sector == s].sum(), 1.0) for s in (0, 1)
-    ])
-
-
-def lwoo_pro_costs(model: "PassendModel") -> np.ndarray:
-    """Yearly cost per alliance (national EUR) of its lwoo and pro pupils at the national amount."""
-    setting = model.pupils.counted_setting()
-    in_lwoo_pro = (setting == Setting.LWOO) | (setting == Setting.PRO)
-    cost = total_by(alliance_of(model)[in_lwoo_pro], len(model.alliances)) * model.law("lwoo_pro_eur")
-    return cost / model.settings.scale
+    model.national_eur_per_pupil = np.array([total[sector == s].sum() / max(pupils[sector == s].sum(), 1.0) for s in (0, 1)])
 
 
 def record_lwoo_base(model: "PassendModel") -> None:
     """On the lwoo base count (2012): each secondary alliance's lwoo/pro budget, frozen from 2016 on."""
-    model.alliances.lwoo_budget_eur = lwoo_pro_costs(model)
+    model.alliances.lwoo_budget_eur = support_costs(model, 0.0).lwoo_pro
 
 
 def lwoo_with_own_criteria(model: "PassendModel", alliance: np.ndarray) -> np.ndarray:
@@ -250,7 +252,7 @@ def plan_alliances(model: "PassendModel") -> None:
         alliance.plan_admissions(model.behaviour.tlv_budget_response)
     # Alliances with their own lwoo criteria keep lwoo/pro within the frozen budget, as they keep (v)so within theirs.
     budget = a.lwoo_budget_eur
-    overrun = np.divide(lwoo_pro_costs(model), budget, out=np.ones(len(a)), where=budget > 0) - 1.0
+    overrun = np.divide(support_costs(model, 0.0).lwoo_pro, budget, out=np.ones(len(a)), where=budget > 0) - 1.0
     a.lwoo_strictness = model.behaviour.tlv_budget_response * np.maximum(overrun, -MAX_LOOSENING)
 
 
@@ -269,27 +271,27 @@ def alliances_settle_month(model: "PassendModel") -> dict[str, float]:
     or a deficit goes. Returns the national totals per flow for the ledger."""
     a = model.alliances
     income = a.pupils * a.amount_eur_per_pupil / 12.0
-    deductions, arrangements = (x / 12.0 for x in support_costs(model, model.law("arrangement_eur")))
+    costs = support_costs(model, model.law("arrangement_eur"))
+    deductions, arrangements = costs.deductions / 12.0, costs.arrangements / 12.0
     lwoo_income = lwoo_cost = np.zeros(len(a))
     if model.law("lwoo_pro_in_alliances"):
-        lwoo_income, lwoo_cost = a.lwoo_budget_eur / 12.0, lwoo_pro_costs(model) / 12.0
+        lwoo_income, lwoo_cost = a.lwoo_budget_eur / 12.0, costs.lwoo_pro / 12.0
     surplus = income + lwoo_income - deductions - arrangements - lwoo_cost
     kept = np.where(surplus > 0, model.behaviour.reserve_retention * surplus, 0.0)
     to_schools = np.where(surplus > 0, surplus - kept, 0.0)
     drawn = np.where(surplus < 0, np.minimum(a.reserves_eur, -surplus), 0.0)
     lump_sum = np.where(surplus < 0, -surplus - drawn, 0.0)
     a.reserves_eur = a.reserves_eur + kept - drawn
-    a.year_income_eur = a.year_income_eur + income
+    a.year_income_eur = a.year_income_eur + income + lwoo_income
     a.year_deductions_eur = a.year_deductions_eur + deductions
     a.year_arrangements_eur = a.year_arrangements_eur + arrangements
     a.year_to_schools_eur = a.year_to_schools_eur + to_schools
     a.year_lump_sum_eur = a.year_lump_sum_eur + lump_sum
     a.year_lwoo_pro_eur = a.year_lwoo_pro_eur + lwoo_cost
-    a.year_income_eur = a.year_income_eur + lwoo_income
     return {
-        "income": income.sum(), "lwoo_pro_income": lwoo_income.sum(), "lwoo_pro": lwoo_cost.sum(), "deductions": deductions.sum(), "arrangements": arrangements.sum(),
-        "to_schools": to_schools.sum(), "reserves_kept": kept.sum(), "reserves_drawn": drawn.sum(),
-        "lump_sum": lump_sum.sum(),
+        "income": income.sum(), "lwoo_pro_income": lwoo_income.sum(), "lwoo_pro": lwoo_cost.sum(),
+        "deductions": deductions.sum(), "arrangements": arrangements.sum(), "to_schools": to_schools.sum(),
+        "reserves_kept": kept.sum(), "reserves_drawn": drawn.sum(), "lump_sum": lump_sum.sum(),
     }
 
 

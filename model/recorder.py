@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from passend.agents.alliance import ALLIANCE_CLUSTERS, N_PRIMARY_ALLIANCES, restart_tallies
+from passend.agents.alliance import ALLIANCE_CLUSTERS, SECTORS, alliance_name, alliance_of, restart_tallies
 from passend.agents.rules import IS_REGULAR
 from passend.model.calendar import school_year_label
 from passend.model.groups import total_by
@@ -157,28 +157,25 @@ class Recorder:
         m = self.model
         p = m.pupils
         inv = 1.0 / m.settings.scale
-        primary = p.grade(m.school_year) < PRIMARY_GRADES
-        cost = self._annual_cost_per_pupil(setting, rugzak)
-        for sector, mask, alliance_of_area in (
-            ("po", primary, np.arange(m.n_areas)),
-            ("vo", ~primary, m.areas.secondary_alliance.astype(np.int64)),
-        ):
-            n = int(alliance_of_area.max()) + 1
-            alliance = alliance_of_area[p.area[mask]]
-            pupils = total_by(alliance, n)
-            share = lambda sel: np.divide(total_by(alliance[sel[mask]], n), pupils, out=np.zeros(n), where=pupils > 0)
-            spend = total_by(alliance, n, cost[mask]) * inv
-            sbo, so, vso = share(setting == Setting.SBO), share(setting == Setting.SO), share(setting == Setting.VSO)
-            rz, ind = share(rugzak), share(p.indication > 0)
-            home = total_by(alliance[(p.setting[mask] == Setting.HOME) & (p.months_home[mask] > m.law("long_absence_months"))], n) * inv
-            row_of = np.arange(n) + (0 if sector == "po" else N_PRIMARY_ALLIANCES)
-            for a in range(n):
-                self.alliances.append({
-                    "date": m.today.isoformat(), "alliance": f"{sector}{a + 1:02d}", "sector": sector,
-                    "pupils": int(round(pupils[a] * inv)), "sbo_share": sbo[a], "so_share": so[a], "vso_share": vso[a],
-                    "rugzak_share": rz[a], "indication_share": ind[a], "spending_eur_per_year": spend[a],
-                    "thuiszitters": home[a], **self._alliance_money(row_of[a]),
-                })
+        alliance = alliance_of(m)
+        n = len(m.alliances)
+        pupils = total_by(alliance, n)
+
+        def share(selected: np.ndarray) -> np.ndarray:
+            return np.divide(total_by(alliance[selected], n), pupils, out=np.zeros(n), where=pupils > 0)
+
+        spend = total_by(alliance, n, self._annual_cost_per_pupil(setting, rugzak)) * inv
+        sbo, so, vso = share(setting == Setting.SBO), share(setting == Setting.SO), share(setting == Setting.VSO)
+        rz, ind = share(rugzak), share(p.indication > 0)
+        long_home = (p.setting == Setting.HOME) & (p.months_home > m.law("long_absence_months"))
+        home = total_by(alliance[long_home], n) * inv
+        for a in range(n):
+            self.alliances.append({
+                "date": m.today.isoformat(), "alliance": alliance_name(a), "sector": SECTORS[m.alliances.sector[a]],
+                "pupils": int(round(pupils[a] * inv)), "sbo_share": sbo[a], "so_share": so[a], "vso_share": vso[a],
+                "rugzak_share": rz[a], "indication_share": ind[a], "spending_eur_per_year": spend[a],
+                "thuiszitters": home[a], **self._alliance_money(a),
+            })
         restart_tallies(m)
 
     def _alliance_money(self, row: int) -> dict:
