@@ -20,32 +20,20 @@ def fails(args, capsys, tmp_path, *expected):
     assert not out.exists() and not list(tmp_path.iterdir())
 
 
-def test_scale_out_of_range(capsys, tmp_path):
-    fails(["--scale", "5"], capsys, tmp_path, "--scale", "allowed", "[0.001, 1.0]")
+BAD_OPTIONS = {
+    "scale out of range": (["--scale", "5"], ["--scale", "allowed", "[0.001, 1.0]"]),
+    "scale not a number": (["--scale", "ten"], ["--scale", "not a number"]),
+    "seed negative": (["--seed", "-1"], ["--seed", ">= 0"]),
+    "end after the modelled period": (["--end", "2030-01-01"], ["end", "2025-07-31"]),
+    "start before the synthetic country": (["--start", "2001-01-01"], ["start", "2003-10-01"]),
+    "date that is not a date": (["--end", "31-07-2014"], ["--end", "YYYY-MM-DD"]),
+    "unknown scenario": (["--scenario", "utopia"], ["--scenario", "default"]),
+}
 
 
-def test_scale_not_a_number(capsys, tmp_path):
-    fails(["--scale", "ten"], capsys, tmp_path, "--scale", "not a number")
-
-
-def test_seed_negative(capsys, tmp_path):
-    fails(["--seed", "-1"], capsys, tmp_path, "--seed", ">= 0")
-
-
-def test_end_after_the_modelled_period(capsys, tmp_path):
-    fails(["--end", "2030-01-01"], capsys, tmp_path, "end", "2025-07-31")
-
-
-def test_start_before_the_synthetic_country(capsys, tmp_path):
-    fails(["--start", "2001-01-01"], capsys, tmp_path, "start", "2003-10-01")
-
-
-def test_date_that_is_not_a_date(capsys, tmp_path):
-    fails(["--end", "31-07-2014"], capsys, tmp_path, "--end", "YYYY-MM-DD")
-
-
-def test_unknown_scenario(capsys, tmp_path):
-    fails(["--scenario", "utopia"], capsys, tmp_path, "--scenario", "default")
+@pytest.mark.parametrize("args, expected", BAD_OPTIONS.values(), ids=BAD_OPTIONS.keys())
+def test_bad_option_exits_2_naming_it_and_writes_nothing(args, expected, capsys, tmp_path):
+    fails(args, capsys, tmp_path, *expected)
 
 
 def test_an_existing_results_folder_is_never_overwritten(capsys, tmp_path):
