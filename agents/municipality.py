@@ -126,8 +126,8 @@ def return_boost(model: "PassendModel", idx: np.ndarray, found: np.ndarray) -> n
     """Factor on the monthly return rate of pupils ``idx`` at home, from the policies in force:
     zorgplicht (passend onderwijs: the school of registration must find a fitting place, unless it dodges; the less
     the alliance runs on the school model, the more its schools cooperate in finding one),
-    doorzettingsmacht (a found case in an alliance where someone can decide), and the Thuiszitterspact (cases home
-    over 3 months get priority)."""
+    doorzettingsmacht (a found case in an alliance where someone can decide), youth care, and the Thuiszitterspact
+    (cases home over 3 months get priority)."""
     p, b = model.pupils, model.behaviour
     boost = np.ones(len(idx))
     if model.passend:
@@ -135,8 +135,8 @@ def return_boost(model: "PassendModel", idx: np.ndarray, found: np.ndarray) -> n
         # schools in an alliance run on the school model look inward: they find a place elsewhere less readily
         cooperation = 1.0 - model.alliances.school_model[alliance]
         # zorgplicht binds the school of registration: a child registered nowhere has none
-        registered = ~model.schools.dodges_zorgplicht[p.school[idx]] & ~p.unregistered[idx]
-        boost *= 1.0 + b.zorgplicht_return * cooperation * registered
+        bound = ~model.schools.dodges_zorgplicht[p.school[idx]] & ~p.unregistered[idx]
+        boost *= 1.0 + b.zorgplicht_return * cooperation * bound
         share = np.asarray(model.law("doorzettingsmacht_share"))[model.alliances.sector[alliance]]
         decides = model.alliances.doorzettingsmacht_rank[alliance] < share
         boost *= 1.0 + b.doorzettingsmacht_return * (found & decides)

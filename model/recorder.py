@@ -98,9 +98,10 @@ def pupil_bound(model: "PassendModel") -> np.ndarray:
     """Pupils whose indication brings pupil-bound funding (the rugzak when in a regular school): every indication in
     the old system; under passend onderwijs only clusters 1 and 2, which stay national."""
     p = model.pupils
+    indicated = p.indication > 0
     if model.passend:
-        return np.isin(p.indication, (1, 2))
-    return p.indication > 0
+        return indicated & ~np.isin(p.indication, ALLIANCE_CLUSTERS)
+    return indicated
 
 
 class Recorder:
