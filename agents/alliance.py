@@ -109,9 +109,10 @@ class Alliance(TableAgent):
     def name(self) -> str:
         return alliance_name(self.idx)
 
-    def set_amount(self, national_eur_per_pupil: float, progress: float) -> None:
-        """Verevening: from the own base level towards the national amount per pupil."""
-        self.amount_eur_per_pupil = (1.0 - progress) * self.base_eur_per_pupil + progress * national_eur_per_pupil
+    def set_amount(self, national_eur_per_pupil: float, progress: float, cut_eur_per_pupil: float = 0.0) -> None:
+        """Verevening: from the own base level towards the national amount per pupil; less any national cut."""
+        equalised = (1.0 - progress) * self.base_eur_per_pupil + progress * national_eur_per_pupil
+        self.amount_eur_per_pupil = max(0.0, equalised - cut_eur_per_pupil)
 
     def plan_admissions(self, response: float) -> None:
         """Set the TLV threshold for the year from the budget: an alliance whose amount per pupil falls below what its
@@ -242,14 +243,24 @@ def lwoo_with_own_criteria(model: "PassendModel", alliance: np.ndarray) -> np.nd
     return model.alliances.lwoo_opt_out_rank[alliance] < model.law("lwoo_opt_out_share")
 
 
+DISTRIBUTION_MODELS = ("school", "expertise", "pupil")
+"""How an alliance spends its budget; AllianceTable has a share column '<name>_model' for each."""
+
+
 def plan_alliances(model: "PassendModel") -> None:
-    """Each August under passend onderwijs: this year's amount per pupil (equalisation) and the admission policy."""
+    """Each August under passend onderwijs: this year's amount per pupil (equalisation, less a national cut spread
+    evenly per pupil), the admission policy, and a distribution model if the law prescribes one."""
     a = model.alliances
     a.pupils = alliance_pupils(model)
     progress = model.law("equalisation_progress")
+    cut_per_pupil = model.law("alliance_budget_cut_eur") / max(a.pupils.sum(), 1.0)
     for alliance in model.agents_by_type[Alliance]:
-        alliance.set_amount(model.national_eur_per_pupil[alliance.sector], progress)
+        alliance.set_amount(model.national_eur_per_pupil[alliance.sector], progress, cut_per_pupil)
         alliance.plan_admissions(model.behaviour.tlv_budget_response)
+    prescribed = model.law("distribution_model")
+    if prescribed != "own":
+        for name in DISTRIBUTION_MODELS:
+            setattr(a, f"{name}_model", np.full(len(a), float(name == prescribed)))
     # Alliances with their own lwoo criteria keep lwoo/pro within the frozen budget, as they keep (v)so within theirs.
     budget = a.lwoo_budget_eur
     overrun = np.divide(support_costs(model, 0.0).lwoo_pro, budget, out=np.ones(len(a)), where=budget > 0) - 1.0

@@ -192,10 +192,18 @@ def apply_for_lwoo_pro(model: "PassendModel", entrants: np.ndarray, from_sbo: np
 
 
 def schools_learn(model: "PassendModel") -> None:
-    """Each school's yearly update of its indication practice (a Mesa agent step per school)."""
+    """Each school's yearly update of its indication practice (a Mesa agent step per school), and of its teachers'
+    skill when there is a national professionalisation budget."""
     peers = peer_know_how(model)
     reward_ratio = model.state.rugzak_school_eur / model.state.reference_rugzak_school_eur
     rate = model.behaviour.know_how_imitation
     for school in model.agents_by_type[RegularSchool]:
         school.learn_indication_practice(float(peers[school.idx]), reward_ratio, rate)
+    budget = model.law("professionalisation_eur")
+    if budget > 0:
+        # every school's share per pupil is the same, so skill rises by the same fraction of what is left to learn
+        per_100_eur = budget * model.settings.scale / len(model.pupils) / 100.0
+        gain = min(1.0, model.behaviour.professionalisation_skill_gain * per_100_eur)
+        s = model.schools
+        s.skill = (s.skill + gain * (1.0 - s.skill)).astype(s.skill.dtype)
 

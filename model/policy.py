@@ -8,6 +8,7 @@ so the baseline is never modified in place.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import math
 import tomllib
@@ -16,6 +17,7 @@ from importlib import resources
 from typing import Any
 
 from passend.model.errors import ConfigError
+from passend.model.settings import LAST_END
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ class DatedParameter:
         unit: unit of the values.
         reference: source key(s) or 'assumption: ...'.
         values: (date, value) pairs sorted by date.
+        bounds: what a number (or each number of a list) may be.
+        allowed: the names a text value may take (empty: not a text parameter).
     """
 
     name: str
@@ -35,6 +39,29 @@ class DatedParameter:
     unit: str
     reference: str
     values: tuple[tuple[dt.date, Any], ...]
+    bounds: tuple[float, float] = (0.0, math.inf)
+    allowed: tuple[str, ...] = ()
+
+    def check(self, value: Any, where: str | None = None) -> Any:
+        """``value`` if a reform may give it to this parameter: of the kind the law uses, within bounds or allowed."""
+        field, first = f"policy.{self.name}", self.values[0][1]
+        lo, hi = self.bounds
+        if isinstance(first, bool):
+            if not isinstance(value, bool):
+                raise ConfigError(field, value, "true or false", where)
+        elif isinstance(first, str):
+            if value not in self.allowed:
+                raise ConfigError(field, value, "one of: " + ", ".join(self.allowed), where)
+        elif isinstance(first, list):
+            allowed = f"a list of {len(first)} numbers in [{lo}, {hi}] ({self.unit})"
+            if not isinstance(value, list) or len(value) != len(first) or not all(_number_within(v, lo, hi) for v in value):
+                raise ConfigError(field, value, allowed, where)
+        else:
+            whole = isinstance(first, int)
+            if not _number_within(value, lo, hi) or (whole and float(value) != int(value)):
+                raise ConfigError(field, value, f"a {'whole ' if whole else ''}number in [{lo}, {hi}] ({self.unit})", where)
+            return int(value) if whole else float(value)
+        return value
 
     def at(self, when: dt.date) -> Any:
         """Value in force on ``when``; raises if ``when`` lies before the first date."""
@@ -85,20 +112,39 @@ class PolicyTimeline:
             raise ConfigError("policy parameter", name, ", ".join(self.names))
         return self._parameters[name].at(when)
 
-    def with_values(self, name: str, values: dict[dt.date, Any]) -> "PolicyTimeline":
+    def with_values(self, name: str, values: dict[dt.date, Any], where: str | None = None) -> "PolicyTimeline":
         """A copy in which ``name`` takes the given values from their dates (a reform overlay).
 
-        Values dated before the first new date are kept; the new dates replace everything from there on.
+        Values dated before the first new date are kept; the new dates replace everything from there on. Each value
+        is checked against the parameter's kind and bounds, each date against the simulated period; ``where`` names
+        the file they came from in the error.
         """
         if name not in self._parameters:
-            raise ConfigError("policy parameter", name, ", ".join(self.names))
+            raise ConfigError("policy parameter", name, "one of: " + ", ".join(self.names), where)
+        if not values:
+            raise ConfigError(f"policy.{name}", values, "at least one date with a value", where)
         old = self._parameters[name]
-        first_new = min(values)
+        first_date = old.values[0][0]
+        for when, value in values.items():
+            if not first_date <= when <= LAST_END:
+                raise ConfigError(f"policy.{name}", when.isoformat(),
+                                  f"a date from {first_date.isoformat()} to {LAST_END.isoformat()}", where)
+        checked = {when: old.check(value, where) for when, value in values.items()}
+        first_new = min(checked)
         kept = [(d, v) for d, v in old.values if d < first_new]
-        merged = tuple(sorted(kept + list(values.items())))
         clone = copy.copy(self._parameters)
-        clone[name] = DatedParameter(old.name, old.description, old.unit, old.reference, merged)
+        clone[name] = dataclasses.replace(old, values=tuple(sorted(kept + list(checked.items()))))
         return PolicyTimeline(clone)
+
+    def first_difference(self, other: "PolicyTimeline") -> dt.date | None:
+        """The first date on which ``other`` sets a value different from this timeline (None: the same law)."""
+        dates = [
+            when
+            for name in self.names
+            for when in sorted({d for d, _ in self[name].values} | {d for d, _ in other[name].values})
+            if self.at(name, when) != other.at(name, when)
+        ]
+        return min(dates, default=None)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for the manifest: every parameter with its dated values and reference."""
@@ -124,7 +170,12 @@ def _parse_parameter(name: str, table: dict, filename: str) -> DatedParameter:
         except ValueError as exc:
             raise ValueError(f"legislation/{filename}: {name}.values has {key!r}, not an ISO date") from exc
         values.append((when, value))
-    return DatedParameter(name, table["description"], table["unit"], table["reference"], tuple(sorted(values)))
+    return DatedParameter(name, table["description"], table["unit"], table["reference"], tuple(sorted(values)),
+                          bounds=tuple(table.get("bounds", (0.0, math.inf))), allowed=tuple(table.get("allowed", ())))
+
+
+def _number_within(value: Any, lo: float, hi: float) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and lo <= value <= hi
 
 
 def _jsonable(value: Any) -> Any:

@@ -46,6 +46,7 @@ STREAMS: dict[str, tuple[str, str]] = {
     "lump_sum_deductions": ("school_lump_sums", "alliances"),  # an alliance's deficit beyond its reserves
     "lwoo_pro_budget": ("state", "alliances"),  # from 2016: frozen on the alliance's 2012 lwoo/pro participation
     "lwoo_pro_by_alliances": ("alliances", "regular_schools"),
+    "professionalisation": ("state", "regular_schools"),  # teachers' professionalisation budget (a reform)
     # Both systems:
     "transport": ("municipalities", "transport"),  # pupil transport to special schools
     "youth_care_provinces": ("provinces", "youth_care"),  # until 2015
@@ -247,6 +248,7 @@ class Recorder:
             "sbo_referring_schools": over * sbo_eur * pays * month,
             "sbo_wsns": over * sbo_eur * (1 - pays) * month,
             "transport": transported * m.law("transport_eur_per_pupil") * month,
+            "professionalisation": m.law("professionalisation_eur") / 12.0,
             youth_care_payer: np.count_nonzero(p.in_youth_care) * m.law("youth_care_eur_per_case") * month,
         })
         if settled is not None:
