@@ -4,7 +4,8 @@
     passend validate     several seeds against the published targets (mean, range), with figures
     passend calibrate    fit the calibrated behaviour parameters to 2003-2013
     passend benchmark    wall time, pupil-months per second and peak memory per scale
-    passend scenarios    list the named scenarios
+    passend scenarios    list the registered scenarios
+    passend reforms      list the registered reforms
 
 Invalid options or values: exit code 2 and a message naming the option and what is allowed; nothing is written.
 """
@@ -53,14 +54,19 @@ def _scale(text: str) -> float:
     return value
 
 
-def _add_run_options(p: argparse.ArgumentParser, scale_default: float) -> None:
-    from passend.experiments.scenarios import SCENARIOS
+def _add_period_options(p: argparse.ArgumentParser) -> None:
+    """Options that override a scenario's [settings]; their defaults are the scenario's, else the model's."""
+    p.add_argument("--scale", type=_scale,
+                   help=f"fraction of the national population, {MIN_SCALE} to {MAX_SCALE} (default: the scenario's, else 0.1)")
+    p.add_argument("--start", type=_date, help=f"first date reported (default: the scenario's, else {FIRST_START})")
+    p.add_argument("--end", type=_date, help=f"last day simulated (default: the scenario's, else {LAST_END})")
 
-    p.add_argument("--scenario", default="default", choices=list(SCENARIOS), help="named scenario (default: %(default)s)")
-    p.add_argument("--scale", type=_scale, default=scale_default,
-                   help=f"fraction of the national population, {MIN_SCALE} to {MAX_SCALE} (default: %(default)s)")
-    p.add_argument("--start", type=_date, default=FIRST_START, help=f"first date reported (default: {FIRST_START})")
-    p.add_argument("--end", type=_date, default=LAST_END, help=f"last day simulated (default: {LAST_END})")
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scenario", default="default",
+                   help="a registered scenario or reform (see `passend scenarios`, `passend reforms`) or a scenario "
+                        "file (.toml) (default: %(default)s)")
+    _add_period_options(p)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,14 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="simulate one scenario and write a results folder")
-    _add_run_options(run, 0.1)
-    run.add_argument("--seed", type=_whole(0), default=1, help="random seed, a whole number >= 0 (default: %(default)s)")
+    _add_run_options(run)
+    run.add_argument("--seed", type=_whole(0), help="random seed, a whole number >= 0 (default: the scenario's, else 1)")
     run.add_argument("--out", type=Path, help="results folder to create (default: results/<scenario>-<time>)")
     run.add_argument("--no-figures", action="store_true", help="write the tables only")
     run.add_argument("--quiet", action="store_true", help="no progress lines")
 
     val = sub.add_parser("validate", help="several seeds against the published targets")
-    _add_run_options(val, 0.1)
+    _add_run_options(val)
     val.add_argument("--seeds", type=_whole(1), default=5, help="number of seeds (default: %(default)s)")
     val.add_argument("--root-seed", type=_whole(0), default=1, help="seeds are spawned from this one (default: %(default)s)")
     val.add_argument("--jobs", type=_whole(1), default=2, help="parallel processes (default: %(default)s)")
@@ -97,7 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--end", type=_date, default=LAST_END, help=f"last day simulated (default: {LAST_END})")
     bench.add_argument("--seed", type=_whole(0), default=1)
 
-    sub.add_parser("scenarios", help="list the named scenarios")
+    sub.add_parser("scenarios", help="list the registered scenarios")
+    sub.add_parser("reforms", help="list the registered reforms")
     return parser
 
 
@@ -112,8 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     return USAGE_ERROR
 
 
-def _settings(args, seed: int) -> RunSettings:
-    return RunSettings(seed=seed, scale=args.scale, start=args.start, end=args.end)
+def _settings(args, scenario, seed: int | None) -> RunSettings:
+    return scenario.run_settings(seed, args.scale, args.start, args.end)
 
 
 def _new_folder(out: Path | None, default_name: str) -> Path:
@@ -140,16 +147,17 @@ def _progress_printer(quiet: bool):
 def cmd_run(args) -> int:
     from passend.experiments.output import write_run
     from passend.experiments.runner import simulate
-    from passend.experiments.scenarios import build_scenario
+    from passend.experiments.scenarios import get_scenario
 
-    settings = _settings(args, args.seed)
-    folder = _new_folder(args.out, args.scenario)
-    policy, behaviour = build_scenario(args.scenario)
+    scenario = get_scenario(args.scenario)
+    settings = _settings(args, scenario, args.seed)
+    policy, behaviour = scenario.build()
+    folder = _new_folder(args.out, scenario.name)
     if not args.quiet:
-        print(f"passend run: scenario {args.scenario}, seed {settings.seed}, scale {settings.scale}, "
+        print(f"passend run: scenario {scenario.name}, seed {settings.seed}, scale {settings.scale}, "
               f"{settings.start} to {settings.end}", file=sys.stderr)
-    output = simulate(settings, behaviour, policy, args.scenario, _progress_printer(args.quiet))
-    write_run(folder, output, args.scenario, policy, behaviour, figures=not args.no_figures)
+    output = simulate(settings, behaviour, policy, scenario.name, _progress_printer(args.quiet))
+    write_run(folder, output, scenario.name, policy, behaviour, figures=not args.no_figures, scenario_definition=scenario)
     print(f"results written to {folder} ({output.wall_seconds:.1f} s simulated)")
     return 0
 
@@ -158,17 +166,18 @@ def cmd_validate(args) -> int:
     from passend.experiments.figures import attendance_figure, counts_figure
     from passend.experiments.output import write_csv
     from passend.experiments.runner import simulate_many
-    from passend.experiments.scenarios import build_scenario
+    from passend.experiments.scenarios import get_scenario
     from passend.experiments.targets import bands_over_seeds, compare, mean_results, out_of_sample_checks
     from passend.model.streams import RandomStreams
 
+    scenario = get_scenario(args.scenario)
     seeds = RandomStreams.replicate_seeds(args.root_seed, args.seeds)
-    settings = [_settings(args, s) for s in seeds]
+    settings = [_settings(args, scenario, s) for s in seeds]
+    policy, behaviour = scenario.build()
     folder = _new_folder(args.out, "validate")
-    policy, behaviour = build_scenario(args.scenario)
-    print(f"passend validate: {len(seeds)} seeds at scale {args.scale}, {args.jobs} processes", file=sys.stderr)
+    print(f"passend validate: {len(seeds)} seeds at scale {settings[0].scale}, {args.jobs} processes", file=sys.stderr)
     began = time.perf_counter()
-    runs = simulate_many(settings, behaviour, policy, args.scenario, n_jobs=args.jobs)
+    runs = simulate_many(settings, behaviour, policy, scenario.name, n_jobs=args.jobs)
     counts, years = mean_results([(r.counts, r.school_years) for r in runs])
     fit = compare(counts, years)
     unseen = compare(counts, years, out_of_sample_checks())
@@ -224,10 +233,18 @@ def cmd_benchmark(args) -> int:
 
 
 def cmd_scenarios(args) -> int:
-    from passend.experiments.scenarios import SCENARIOS
+    from passend.experiments.scenarios import registry_listing
 
-    for s in SCENARIOS.values():
-        print(f"{s.name:20s} {s.description}")
+    for name, description in registry_listing()[1]:
+        print(f"{name:28s} {description}")
+    return 0
+
+
+def cmd_reforms(args) -> int:
+    from passend.experiments.scenarios import registry_listing
+
+    for name, description in registry_listing()[0]:
+        print(f"{name:28s} {description}")
     return 0
 
 
@@ -237,6 +254,7 @@ COMMANDS = {
     "calibrate": cmd_calibrate,
     "benchmark": cmd_benchmark,
     "scenarios": cmd_scenarios,
+    "reforms": cmd_reforms,
 }
 
 if __name__ == "__main__":

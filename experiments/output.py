@@ -13,11 +13,15 @@ import platform
 import shutil
 from importlib import metadata, resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from passend.experiments.runner import RunOutput
 from passend.model import __version__
 from passend.model.behaviour import SPECS, Behaviour
 from passend.model.policy import PolicyTimeline
+
+if TYPE_CHECKING:
+    from passend.experiments.scenarios import Scenario
 
 SIMPLIFICATIONS = [
     "Regions: the 77 primary and 75 secondary alliance regions of passend onderwijs are used from 2003 on; the "
@@ -50,7 +54,7 @@ SIMPLIFICATIONS = [
 
 
 def write_run(folder: Path, output: RunOutput, scenario: str, policy: PolicyTimeline, behaviour: Behaviour,
-              figures: bool = True) -> Path:
+              figures: bool = True, scenario_definition: "Scenario | None" = None) -> Path:
     """Write the results of ``output`` to ``folder`` (which must not exist yet)."""
     partial = folder.with_name(folder.name + ".partial")
     if partial.exists():
@@ -62,6 +66,8 @@ def write_run(folder: Path, output: RunOutput, scenario: str, policy: PolicyTime
         write_csv(partial / "months.csv", output.months)
         write_csv(partial / "alliances.csv", output.alliances)
         manifest = build_manifest(output, scenario, policy, behaviour)
+        if scenario_definition is not None:
+            manifest["scenario_definition"] = scenario_definition.to_dict()
         (partial / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
         if figures:
             from passend.experiments.figures import draw_run_figures

@@ -1,60 +1,228 @@
-"""Named scenarios: a policy timeline (the law, possibly reformed) plus behaviour changes.
+"""Scenarios and reforms as data: TOML files, checked whole before anything runs.
 
-A scenario is a small function over a copy of the baseline; the baseline is the identity. Issue 4 grows this into a
-registry of reforms read from TOML files.
+A **reform** is a named set of overlays on the dated policy timeline (``registry/reforms/<name>.toml``). A
+**scenario** names a base scenario, the reforms applied on top of it, behaviour-parameter changes and default run
+settings (``registry/scenarios/<name>.toml``, or any file a user passes). The file formats are in
+``registry/README.md``. Every mistake raises :class:`ConfigError` naming the file, the key and what is allowed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Callable
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
 
 from passend.model.behaviour import Behaviour
 from passend.model.errors import ConfigError
 from passend.model.policy import PolicyTimeline
+from passend.model.settings import RunSettings
+
+TYPE_NAMES = {str: "text", dict: "a table", list: "a list", int: "a number", float: "a number",
+              dt.date: "a date (YYYY-MM-DD)"}
+REFORM_KEYS = {"description": str, "source": str, "policy": dict}
+POLICY_KEYS = {"values": dict, "why": str}
+SCENARIO_KEYS = {"description": str, "base": str, "reforms": list, "behaviour": dict, "settings": dict}
+SETTING_KEYS = {"scale": (int, float), "start": (dt.date, str), "end": (dt.date, str), "seed": int}
+
+
+@dataclass(frozen=True)
+class Reform:
+    """Overlays on the policy timeline: parameter -> {date: value}, applied in file order."""
+
+    name: str
+    description: str
+    source: str
+    overlays: dict[str, dict[dt.date, Any]]
+    where: str
+
+    def apply(self, policy: PolicyTimeline) -> PolicyTimeline:
+        for parameter, values in self.overlays.items():
+            policy = policy.with_values(parameter, values, self.where)
+        return policy
 
 
 @dataclass(frozen=True)
 class Scenario:
+    """A base scenario's reforms, behaviour and settings, with this scenario's own on top."""
+
     name: str
     description: str
-    build: Callable[[PolicyTimeline, Behaviour], tuple[PolicyTimeline, Behaviour]]
+    reforms: tuple[Reform, ...] = ()
+    behaviour_changes: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+    where: str = ""
+
+    def build(self) -> tuple[PolicyTimeline, Behaviour]:
+        """The policy timeline and behaviour of this scenario (validated)."""
+        policy = PolicyTimeline.baseline()
+        for reform in self.reforms:
+            policy = reform.apply(policy)
+        return policy, Behaviour(self.behaviour_changes, self.where or None)
+
+    def with_reform(self, reform: Reform) -> "Scenario":
+        return Scenario(f"{self.name}+{reform.name}", f"{self.description}; with {reform.description}",
+                        self.reforms + (reform,), self.behaviour_changes, self.settings, self.where)
+
+    def run_settings(self, seed: int | None = None, scale: float | None = None, start: dt.date | None = None,
+                     end: dt.date | None = None) -> RunSettings:
+        """Settings for a run: the arguments given, else the scenario's, else the model's defaults."""
+        given = {"seed": seed, "scale": scale, "start": start, "end": end}
+        merged = {**self.settings, **{k: v for k, v in given.items() if v is not None}}
+        return RunSettings(**merged)
+
+    def to_dict(self) -> dict:
+        """Plain data for manifests and reports."""
+        return {
+            "name": self.name, "description": self.description, "file": self.where or None,
+            "reforms": [{"name": r.name, "description": r.description, "source": r.source, "file": r.where}
+                        for r in self.reforms],
+            "behaviour_changes": self.behaviour_changes,
+            "settings": {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in self.settings.items()},
+        }
 
 
-def _baseline(policy: PolicyTimeline, behaviour: Behaviour) -> tuple[PolicyTimeline, Behaviour]:
-    return policy, behaviour
+# --- reading files ------------------------------------------------------------------------------------------------
+def _registry_folder(kind: str):
+    return resources.files("passend.experiments") / "registry" / kind
 
 
-def _capped_heavy_care(policy: PolicyTimeline, behaviour: Behaviour) -> tuple[PolicyTimeline, Behaviour]:
-    # The rugzak budget of 2003 (~11,000 pupils x ~24,000 EUR) held fixed: the open-ended rule replaced by a ceiling.
-    return policy.with_values("heavy_care_budget_cap_eur", {dt.date(2003, 8, 1): 265_000_000.0}), behaviour
+def _read_toml(path, where: str) -> dict:
+    try:
+        return tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError("file", str(path), "an existing TOML file") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError("TOML syntax", str(err), "a valid TOML file (https://toml.io)", where) from None
 
 
-def _no_reform(policy: PolicyTimeline, behaviour: Behaviour) -> tuple[PolicyTimeline, Behaviour]:
-    # Pupil-bound funding carries on after 1 August 2014: the baseline against which the reform is measured.
-    return policy.with_values("regime", {dt.date(2014, 8, 1): "pupil_bound"}), behaviour
+def _check_keys(table: dict, allowed: dict[str, type | tuple], prefix: str, where: str) -> None:
+    for key, value in table.items():
+        if key not in allowed:
+            raise ConfigError(f"{prefix}{key}", value, "one of the keys: " + ", ".join(allowed), where)
+        kinds = allowed[key] if isinstance(allowed[key], tuple) else (allowed[key],)
+        if isinstance(value, bool) or not isinstance(value, kinds):
+            names = dict.fromkeys(TYPE_NAMES[k] for k in kinds)
+            raise ConfigError(f"{prefix}{key}", value, " or ".join(names), where)
 
 
-SCENARIOS: dict[str, Scenario] = {
-    s.name: s
-    for s in (
-        Scenario("default", "the law as it was: pupil-bound funding (rugzak) to July 2014, then passend onderwijs", _baseline),
-        Scenario("no_reform", "pupil-bound funding (rugzak, national indication) carries on after July 2014", _no_reform),
-        Scenario(
-            "capped_heavy_care",
-            "as default, but the national rugzak budget is capped at its 2003 size (EUR 265 M a year)",
-            _capped_heavy_care,
-        ),
-    )
-}
+def _date(text: Any, key: str, where: str) -> dt.date:
+    if isinstance(text, dt.date) and not isinstance(text, dt.datetime):
+        return text
+    try:
+        return dt.date.fromisoformat(str(text))
+    except ValueError:
+        raise ConfigError(key, text, "a date that exists, written YYYY-MM-DD", where) from None
 
 
-def get_scenario(name: str) -> Scenario:
-    if name not in SCENARIOS:
-        raise ConfigError("--scenario", name, "one of: " + ", ".join(SCENARIOS))
-    return SCENARIOS[name]
+def read_reform(path, name: str | None = None) -> Reform:
+    """A reform file, checked: keys, parameters, dates and values."""
+    where = str(path)
+    data = _read_toml(path, where)
+    _check_keys(data, REFORM_KEYS, "", where)
+    if not data.get("policy"):
+        raise ConfigError("policy", data.get("policy"), "at least one [policy.<parameter>] table with values", where)
+    baseline = PolicyTimeline.baseline()
+    overlays = {}
+    for parameter, table in data["policy"].items():
+        prefix = f"policy.{parameter}."
+        if not isinstance(table, dict):
+            raise ConfigError(f"policy.{parameter}", table, "a table with 'values' (and optionally 'why')", where)
+        _check_keys(table, POLICY_KEYS, prefix, where)
+        if "values" not in table:
+            raise ConfigError(f"{prefix}values", None, "a table from dates (YYYY-MM-DD) to values", where)
+        values = {_date(d, f"{prefix}values", where): v for d, v in table["values"].items()}
+        baseline.with_values(parameter, values, where)  # checks name, dates and values now
+        overlays[parameter] = values
+    return Reform(name or Path(str(path)).stem, data.get("description", ""), data.get("source", ""), overlays, where)
 
 
-def build_scenario(name: str) -> tuple[PolicyTimeline, Behaviour]:
-    return get_scenario(name).build(PolicyTimeline.baseline(), Behaviour())
+def read_scenario(path, name: str | None = None, _seen: tuple[str, ...] = ()) -> Scenario:
+    """A scenario file with its base chain, checked whole."""
+    where = str(path)
+    if where in _seen:
+        raise ConfigError("base", where, "a chain of base scenarios without a loop", _seen[-1])
+    data = _read_toml(path, where)
+    _check_keys(data, SCENARIO_KEYS, "", where)
+    base = Scenario("baseline", "")
+    if "base" in data:
+        base = _resolve_scenario(data["base"], Path(where).parent, where, _seen + (where,))
+    reforms = []
+    for i, entry in enumerate(data.get("reforms", [])):
+        if not isinstance(entry, str):
+            raise ConfigError(f"reforms[{i}]", entry, "a reform name or the path of a reform file", where)
+        reforms.append(_resolve_reform(entry, Path(where).parent, where))
+    behaviour = {**base.behaviour_changes, **data.get("behaviour", {})}
+    Behaviour(behaviour, where)  # unknown names, types and bounds
+    settings = {**base.settings, **_read_settings(data.get("settings", {}), where)}
+    try:
+        RunSettings(**settings)
+    except ConfigError as err:
+        raise ConfigError(f"settings.{err.field}", err.value, err.allowed, where) from None
+    return Scenario(name or Path(where).stem, data.get("description", ""), base.reforms + tuple(reforms),
+                    behaviour, settings, where)
+
+
+def _read_settings(table: dict, where: str) -> dict:
+    _check_keys(table, SETTING_KEYS, "settings.", where)
+    return {k: _date(v, f"settings.{k}", where) if k in ("start", "end") else v for k, v in table.items()}
+
+
+def _registered(kind: str) -> dict[str, Any]:
+    folder = _registry_folder(kind)
+    return {e.name[:-5]: e for e in sorted(folder.iterdir(), key=lambda e: e.name) if e.name.endswith(".toml")}
+
+
+def _resolve_reform(text: str, folder: Path, where: str) -> Reform:
+    if text.endswith(".toml"):
+        return read_reform(folder / text)
+    if text not in REFORM_FILES:
+        raise ConfigError("reforms", text, "a registered reform (" + ", ".join(REFORM_FILES) + ") or a reform file", where)
+    return read_reform(REFORM_FILES[text], text)
+
+
+def _resolve_scenario(text: str, folder: Path, where: str | None, seen: tuple[str, ...] = ()) -> Scenario:
+    if text.endswith(".toml"):
+        return read_scenario(folder / text, _seen=seen)
+    if text in SCENARIO_FILES:
+        return read_scenario(SCENARIO_FILES[text], text, seen)
+    if text in REFORM_FILES:  # a registered reform on its own: the default scenario with that reform
+        return get_scenario("default").with_reform(read_reform(REFORM_FILES[text], text))
+    allowed = "a registered scenario (" + ", ".join(SCENARIO_FILES) + "), a registered reform or a scenario file (.toml)"
+    raise ConfigError("base" if where else "scenario", text, allowed, where)
+
+
+REFORM_FILES = _registered("reforms")
+SCENARIO_FILES = _registered("scenarios")
+
+
+# --- what the commands use -----------------------------------------------------------------------------------------
+def get_scenario(text: str) -> Scenario:
+    """A registered scenario, a registered reform (applied to the default scenario), or a scenario file."""
+    return _resolve_scenario(text, Path.cwd(), None)
+
+
+def get_reform(text: str) -> Reform:
+    """A registered reform or a reform file."""
+    if text.endswith(".toml"):
+        return read_reform(Path(text))
+    if text not in REFORM_FILES:
+        raise ConfigError("reform", text, "a registered reform (" + ", ".join(REFORM_FILES) + ") or a reform file (.toml)")
+    return read_reform(REFORM_FILES[text], text)
+
+
+def alternative(base: Scenario, text: str) -> Scenario:
+    """What ``passend compare BASE REFORM`` compares with the base: the base plus a reform, or another scenario."""
+    is_reform_file = text.endswith(".toml") and "policy" in _read_toml(Path(text), text)
+    if text in REFORM_FILES or is_reform_file:
+        return base.with_reform(get_reform(text))
+    return get_scenario(text)
+
+
+def registry_listing() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(name, description) of every registered reform and scenario."""
+    reforms = [(name, read_reform(path, name).description) for name, path in REFORM_FILES.items()]
+    scenarios = [(name, read_scenario(path, name).description) for name, path in SCENARIO_FILES.items()]
+    return reforms, scenarios

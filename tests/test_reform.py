@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from passend.experiments.runner import simulate
-from passend.experiments.scenarios import build_scenario
+from passend.experiments.scenarios import get_scenario
 from passend.model.model import PassendModel
 from passend.model.recorder import PAYERS, RECEIVERS, STREAMS
 from passend.model.settings import RunSettings
@@ -21,7 +21,7 @@ END = dt.date(2020, 10, 31)  # equalisation complete from 2020-08-01; one more c
 def paired_runs(budget_response: float | None = None) -> dict[str, list]:
     runs = {}
     for scenario in ("default", "no_reform"):
-        policy, behaviour = build_scenario(scenario)
+        policy, behaviour = get_scenario(scenario).build()
         if budget_response is not None:
             behaviour = behaviour.replace(tlv_budget_response=budget_response)
         runs[scenario] = [simulate(RunSettings(seed=s, scale=0.02, end=END), behaviour, policy, scenario) for s in SEEDS]

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from passend.experiments.runner import simulate
-from passend.experiments.scenarios import build_scenario
+from passend.experiments.scenarios import get_scenario
 from passend.model.behaviour import Behaviour
 from passend.model.policy import PolicyTimeline
 from passend.model.settings import RunSettings
@@ -32,7 +32,7 @@ def test_a_larger_reward_for_an_indication_raises_labelling(baseline):
 
 
 def test_capping_the_heavy_care_budget_slows_the_growth_of_indications(baseline):
-    policy, behaviour = build_scenario("capped_heavy_care")
+    policy, behaviour = get_scenario("capped_heavy_care").build()
     capped = simulate(SETTINGS, behaviour, policy)
     growth = lambda run: count(run, 2009, "indications") / count(run, 2003, "indications")
     assert growth(capped) < growth(baseline) - 0.05
