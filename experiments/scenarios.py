@@ -37,6 +37,7 @@ class Reform:
     source: str
     overlays: dict[str, dict[dt.date, Any]]
     where: str
+    why: dict[str, str] = field(default_factory=dict)
 
     def apply(self, policy: PolicyTimeline) -> PolicyTimeline:
         for parameter, values in self.overlays.items():
@@ -125,7 +126,7 @@ def read_reform(path, name: str | None = None) -> Reform:
     if not data.get("policy"):
         raise ConfigError("policy", data.get("policy"), "at least one [policy.<parameter>] table with values", where)
     baseline = PolicyTimeline.baseline()
-    overlays = {}
+    overlays, why = {}, {}
     for parameter, table in data["policy"].items():
         prefix = f"policy.{parameter}."
         if not isinstance(table, dict):
@@ -136,7 +137,8 @@ def read_reform(path, name: str | None = None) -> Reform:
         values = {_date(d, f"{prefix}values", where): v for d, v in table["values"].items()}
         baseline.with_values(parameter, values, where)  # checks name, dates and values now
         overlays[parameter] = values
-    return Reform(name or Path(str(path)).stem, data.get("description", ""), data.get("source", ""), overlays, where)
+        why[parameter] = table.get("why", "")
+    return Reform(name or Path(str(path)).stem, data.get("description", ""), data.get("source", ""), overlays, where, why)
 
 
 def read_scenario(path, name: str | None = None, _seen: tuple[str, ...] = ()) -> Scenario:
