@@ -98,11 +98,14 @@ def build_manifest(output: RunOutput, scenario: str, policy: PolicyTimeline, beh
         "policy_timeline": policy.to_dict(),
         "simplifications": SIMPLIFICATIONS,
         "data_files": data_file_hashes(),
-        "environment": {
-            "python": platform.python_version(),
-            **{pkg: _version(pkg) for pkg in ("mesa", "numpy", "scipy", "matplotlib", "joblib")},
-        },
+        "environment": package_versions(),
     }
+
+
+def package_versions() -> dict[str, str]:
+    """Python and the versions of the packages results depend on."""
+    packages = ("mesa", "numpy", "scipy", "matplotlib", "joblib", "SALib", "pyarrow", "dask", "distributed")
+    return {"python": platform.python_version(), **{pkg: _version(pkg) for pkg in packages}}
 
 
 def data_file_hashes() -> dict[str, str]:

@@ -1,0 +1,72 @@
+"""What the columns of a run's counts and school years mean: unit and definition, for data dictionaries.
+
+Sweep tables, compare reports and sensitivity tables take their outcomes from these two tables, so their columns
+are described from here. A test checks that every column a run writes has an entry.
+"""
+
+from __future__ import annotations
+
+from passend.model.recorder import PAYERS, RECEIVERS, STREAMS
+
+PUPILS = "pupils (national)"
+EUR = "EUR (national, nominal)"
+
+COUNT_COLUMNS: dict[str, tuple[str, str]] = {
+    "bao": (PUPILS, "in regular primary schools (basisonderwijs), 1 October count"),
+    "sbo": (PUPILS, "in special primary schools for light needs (speciaal basisonderwijs), 1 October count"),
+    "so": (PUPILS, "in special schools, primary age (speciaal onderwijs), 1 October count"),
+    "vso": (PUPILS, "in special schools, secondary age (voortgezet speciaal onderwijs), 1 October count"),
+    "lwoo": (PUPILS, "in regular secondary schools with learning support (leerwegondersteunend onderwijs)"),
+    "pro": (PUPILS, "in practical education (praktijkonderwijs)"),
+    "vo_other": (PUPILS, "in regular secondary schools without lwoo or pro"),
+    "so_cl1": (PUPILS, "so pupils of cluster 1 (visual)"),
+    "so_cl2": (PUPILS, "so pupils of cluster 2 (hearing, language)"),
+    "so_cl34": (PUPILS, "so pupils of clusters 3 and 4 (physical/intellectual, behavioural/psychiatric)"),
+    "vso_cl1": (PUPILS, "vso pupils of cluster 1"),
+    "vso_cl2": (PUPILS, "vso pupils of cluster 2"),
+    "vso_cl34": (PUPILS, "vso pupils of clusters 3 and 4"),
+    "rugzak": (PUPILS, "pupils with pupil-bound funding (rugzak) in a regular school; under passend onderwijs "
+                       "clusters 1 and 2 only"),
+    "indications": (PUPILS, "pupils with a heavy-care indication or TLV, in any setting"),
+    "rugzak_primary": (PUPILS, "rugzak pupils of primary age"),
+    "rugzak_secondary": (PUPILS, "rugzak pupils of secondary age"),
+    "arrangements": (PUPILS, "pupils with a cluster 3/4 indication in a regular school under passend onderwijs "
+                             "(the alliance's arrangement instead of a rugzak)"),
+    "home": (PUPILS, "registered pupils at home, not attending (thuiszitters of any duration)"),
+    "exempt": (PUPILS, "children exempted from attendance (art. 5 onder a), in no school"),
+    "waiting_special": (PUPILS, "pupils waiting for a (v)so place"),
+    "pupils_total": (PUPILS, "all children of school age in the model, in school or not"),
+}
+"""1 October counts (counts.csv), national numbers: simulated pupils divided by the scale."""
+
+SCHOOL_YEAR_COLUMNS: dict[str, tuple[str, str]] = {
+    "months_simulated": ("months", "months of the school year simulated (the first year starts in October)"),
+    "inflow_sbo": (PUPILS, "referrals from regular primary schools to sbo in the school year"),
+    "inflow_so": (PUPILS, "admissions to so in the school year"),
+    "inflow_vso": (PUPILS, "admissions to vso in the school year"),
+    "indication_applications": (PUPILS, "applications for a heavy-care indication (CvI) in the school year"),
+    "indications_granted": (PUPILS, "indications granted in the school year (old system: CvI; passend: clusters 1/2)"),
+    "new_home_spells": (PUPILS, "places that broke down: a pupil starts a spell at home"),
+    "returned_home_spells": (PUPILS, "spells at home that ended with a return to school"),
+    "exemptions_granted": (PUPILS, "new exemptions (art. 5 onder a) in the school year"),
+    "sent_on": (PUPILS, "times a pupil at home was sent on to another school or body without a place "
+                        "('van het kastje naar de muur')"),
+    "youth_care_starts": (PUPILS, "children at home who started youth care"),
+    "youth_care_waiting_months": ("pupil-months", "months children at home waited for youth care"),
+    "long_relative_absence": (PUPILS, "pupils at home over 4 weeks without leave while registered at a school in the "
+                                      "school year (langdurig relatief verzuim, 'thuiszitters')"),
+    "home_over_3_months": (PUPILS, "pupils at home over 3 months in the school year (the Thuiszitterspact's measure)"),
+    "exempt_5a": (PUPILS, "children exempted (art. 5 onder a) at some time in the school year"),
+    "absolute_absence": (PUPILS, "children of compulsory school age registered at no school in the school year "
+                                 "(absoluut verzuim)"),
+    "spend_state_total_eur": (EUR, "everything the state pays in the school year (sum of the state's streams)"),
+    "transport_eur": (EUR, "pupil transport to sbo and (v)so, paid by municipalities, in the school year"),
+}
+"""School-year rows (school_years.csv): flows summed over the school year, August to July."""
+
+for _stream, (_payer, _receiver) in STREAMS.items():
+    SCHOOL_YEAR_COLUMNS[f"spend_{_stream}_eur"] = (EUR, f"funding stream '{_stream}': {_payer} pays {_receiver}")
+for _payer in PAYERS:
+    SCHOOL_YEAR_COLUMNS[f"pay_{_payer}_eur"] = (EUR, f"all that {_payer.replace('_', ' ')} pay in the school year")
+for _receiver in RECEIVERS:
+    SCHOOL_YEAR_COLUMNS[f"receive_{_receiver}_eur"] = (EUR, f"all that {_receiver.replace('_', ' ')} receive")

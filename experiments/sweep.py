@@ -1,0 +1,487 @@
+"""Sweeps: a design of parameter values x replicate seeds, run in parallel, streamed to disk, resumable.
+
+A sweep spec (TOML) names a scenario, a design and the parameters it varies::
+
+    [sweep]
+    scenario = "default"           # registered scenario or reform, or a scenario file
+    design = "factorial"           # factorial | latin_hypercube | sobol | morris
+    replicates = 2                 # seeds per design point (the same seeds at every point: common random numbers)
+    root_seed = 1                  # seeds are spawned from this one; sampled designs draw their points from it too
+    samples = 8                    # latin_hypercube: points; sobol: base sample (a power of 2); morris: trajectories
+    outcomes = ["so@2016", "inflow_sbo@2014-2018"]   # see passend.experiments.outcomes (default: a standard set)
+
+    [settings]                     # override the scenario's: scale, start, end
+    scale = 0.05
+
+    [parameters.apply_reward]      # a behaviour parameter (model/data/behaviour.toml)
+    values = [0.1, 0.2]            # factorial: the values; other designs: range = [low, high]
+
+    [parameters.policy.rugzak_school_eur]   # a legislation parameter (model/legislation/*.toml)
+    values = [8000, 12000]
+    from = 2003-08-01              # the date from which the value holds (default: the law's first date)
+
+Every run appends one line to ``runs.jsonl`` the moment it finishes (a crash loses no finished run); the tidy table
+``runs.parquet`` (and ``runs.csv`` on request) is rewritten from it at the end, sorted by run, with the data
+dictionary ``data_dictionary.csv`` and ``manifest.json`` (the spec's hash, package and data versions). ``--resume``
+checks the hash, skips finished runs, and reruns failed or missing ones, so each run appears in the table once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import itertools
+import json
+import logging
+import os
+import platform
+import sys
+import time
+import traceback
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+from joblib import Parallel, delayed, parallel_config
+
+from passend.experiments.outcomes import Outcome, default_outcomes, parse_outcome
+from passend.experiments.runner import simulate
+from passend.experiments.scenarios import Scenario, _check_keys, _date, _read_settings, _read_toml, get_scenario
+from passend.model import __version__
+from passend.model.behaviour import SPECS
+from passend.model.errors import ConfigError
+from passend.model.policy import PolicyTimeline
+from passend.model.settings import RunSettings
+from passend.model.streams import RandomStreams
+
+DESIGNS = ("factorial", "latin_hypercube", "sobol", "morris")
+TOP_KEYS = {"sweep": dict, "settings": dict, "parameters": dict}
+SWEEP_KEYS = {"description": str, "scenario": str, "design": str, "samples": int, "replicates": int,
+              "root_seed": int, "levels": int, "outcomes": list}
+PARAMETER_KEYS = {"values": list, "range": list, "from": (dt.date, str)}
+RUN_COLUMNS = ("run_id", "point", "replicate", "seed")
+JOURNAL, TABLE, CSV, DICTIONARY, MANIFEST = "runs.jsonl", "runs.parquet", "runs.csv", "data_dictionary.csv", "manifest.json"
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One varied parameter: a behaviour name, or ``policy.<name>`` for a legislation value from ``start`` on."""
+
+    name: str
+    values: tuple[float, ...]  # factorial
+    bounds: tuple[float, float] | None  # sampled designs
+    start: dt.date | None  # policy parameters
+    whole: bool  # whole numbers only: sampled values are rounded
+
+    @property
+    def is_policy(self) -> bool:
+        return self.start is not None
+
+    def describe(self) -> tuple[str, str, str]:
+        """(unit, definition, source) for the data dictionary."""
+        if self.is_policy:
+            law = PolicyTimeline.baseline()[self.name.removeprefix("policy.")]
+            return law.unit, f"legislation value from {self.start.isoformat()} on: {law.description}", law.reference
+        spec = SPECS[self.name]
+        return spec.unit, f"behaviour parameter {self.name}", spec.source
+
+
+@dataclass(frozen=True)
+class RunTask:
+    run_id: int
+    point: int
+    replicate: int
+    seed: int
+    values: dict[str, float]
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    path: str
+    description: str
+    scenario: Scenario
+    design: str
+    parameters: tuple[Parameter, ...]
+    samples: int
+    replicates: int
+    root_seed: int
+    levels: int
+    settings: RunSettings
+    outcomes: tuple[Outcome, ...]
+
+    def problem(self) -> dict:
+        """The parameter space in SALib's form."""
+        return {"num_vars": len(self.parameters), "names": [p.name for p in self.parameters],
+                "bounds": [list(p.bounds) for p in self.parameters]}
+
+    def points(self) -> list[dict[str, float]]:
+        """The design points, in a fixed order (the same spec always gives the same points)."""
+        if self.design == "factorial":
+            grid = list(itertools.product(*(p.values for p in self.parameters)))
+        else:
+            grid = self.sample_matrix().tolist()
+        return [{p.name: (int(round(v)) if p.whole else float(v)) for p, v in zip(self.parameters, row)} for row in grid]
+
+    def sample_matrix(self) -> np.ndarray:
+        """SALib's sample for the sampled designs (rows = points)."""
+        from SALib.sample import latin, morris, sobol
+
+        problem = self.problem()
+        if self.design == "latin_hypercube":
+            return latin.sample(problem, self.samples, seed=self.root_seed)
+        if self.design == "sobol":
+            return sobol.sample(problem, self.samples, calc_second_order=False, seed=self.root_seed)
+        return morris.sample(problem, self.samples, num_levels=self.levels, seed=self.root_seed)
+
+    def seeds(self) -> list[int]:
+        return RandomStreams.replicate_seeds(self.root_seed, self.replicates)
+
+    def tasks(self) -> list[RunTask]:
+        seeds = self.seeds()
+        return [RunTask(i * self.replicates + r, i, r, seeds[r], point)
+                for i, point in enumerate(self.points()) for r in range(self.replicates)]
+
+    def canonical(self) -> dict:
+        """Everything that determines the results, as plain data (file locations left out)."""
+        return {
+            "design": self.design, "samples": self.samples, "replicates": self.replicates,
+            "root_seed": self.root_seed, "levels": self.levels,
+            "parameters": [{"name": p.name, "values": list(p.values), "bounds": p.bounds,
+                            "from": p.start.isoformat() if p.start else None} for p in self.parameters],
+            "settings": self.settings.to_dict(),
+            "outcomes": [o.text for o in self.outcomes],
+            "scenario": {"reforms": [{"name": r.name, "overlays": {k: {d.isoformat(): v for d, v in o.items()}
+                                                                    for k, o in r.overlays.items()}}
+                                     for r in self.scenario.reforms],
+                         "behaviour_changes": self.scenario.behaviour_changes},
+        }
+
+    def hash(self) -> str:
+        return hashlib.sha256(json.dumps(self.canonical(), sort_keys=True, default=str).encode()).hexdigest()
+
+
+# --- reading a spec -----------------------------------------------------------------------------------------------
+def read_spec(path: Path, designs: tuple[str, ...] = DESIGNS, extra_keys: dict | None = None) -> SweepSpec:
+    """A sweep spec, checked whole: keys, types, names, ranges, dates and outcomes (``extra_keys``: top-level
+    tables another command reads from the same file)."""
+    where = str(path)
+    data = _read_toml(path, where)
+    _check_keys(data, TOP_KEYS | (extra_keys or {}), "", where)
+    sweep = data.get("sweep", {})
+    _check_keys(sweep, SWEEP_KEYS, "sweep.", where)
+    try:
+        scenario = get_scenario(sweep.get("scenario", "default"))
+    except ConfigError as err:
+        raise ConfigError("sweep.scenario", err.value, err.allowed, where) from None
+    design = sweep.get("design", "factorial")
+    if design not in designs:
+        raise ConfigError("sweep.design", design, "one of: " + ", ".join(designs), where)
+    counts = {k: sweep.get(k, default) for k, default in (("samples", 8), ("replicates", 1), ("root_seed", 1), ("levels", 4))}
+    for key, value in counts.items():
+        if value < (0 if key == "root_seed" else 1):
+            raise ConfigError(f"sweep.{key}", value, "a whole number >= " + ("0" if key == "root_seed" else "1"), where)
+    if design == "sobol" and counts["samples"] & (counts["samples"] - 1):
+        raise ConfigError("sweep.samples", counts["samples"], "a power of 2 for the sobol design (8, 16, 32, ...)", where)
+    settings_table = _read_settings(data.get("settings", {}), where)
+    if "seed" in settings_table:
+        raise ConfigError("settings.seed", settings_table["seed"], "no seed here: seeds come from sweep.root_seed", where)
+    try:
+        settings = scenario.run_settings(**settings_table)
+    except ConfigError as err:
+        raise ConfigError(f"settings.{err.field}", err.value, err.allowed, where) from None
+    parameters = _read_parameters(data.get("parameters", {}), design, scenario, where)
+    outcome_texts = sweep.get("outcomes")
+    if outcome_texts is None:
+        outcomes = default_outcomes(settings)
+    else:
+        outcomes = [parse_outcome(t, settings, f"sweep.outcomes[{i}]", where) for i, t in enumerate(outcome_texts)]
+        if not outcomes:
+            raise ConfigError("sweep.outcomes", outcome_texts, "at least one outcome", where)
+    return SweepSpec(where, sweep.get("description", ""), scenario, design, tuple(parameters), counts["samples"],
+                     counts["replicates"], counts["root_seed"], counts["levels"], settings, tuple(outcomes))
+
+
+def _read_parameters(table: dict, design: str, scenario: Scenario, where: str) -> list[Parameter]:
+    entries = []  # in the file's order, [parameters.policy.<name>] as "policy.<name>"
+    for key, value in table.items():
+        if key == "policy" and isinstance(value, dict):
+            entries += [(f"policy.{k}", v) for k, v in value.items()]
+        else:
+            entries.append((key, value))
+    if not entries:
+        raise ConfigError("parameters", table, "at least one [parameters.<behaviour name>] or "
+                                               "[parameters.policy.<legislation name>] table", where)
+    law = PolicyTimeline.baseline()
+    parameters = []
+    for name, entry in entries:
+        prefix = f"parameters.{name}."
+        if not isinstance(entry, dict):
+            raise ConfigError(f"parameters.{name}", entry, "a table with values (factorial) or range", where)
+        _check_keys(entry, PARAMETER_KEYS, prefix, where)
+        start = None
+        if name.startswith("policy."):
+            short = name.removeprefix("policy.")
+            if short not in law:
+                raise ConfigError(f"parameters.{name}", short, "a legislation parameter: " + ", ".join(law.names), where)
+            first = law[short].values[0]
+            start = _date(entry.get("from", first[0]), f"{prefix}from", where)
+
+            def check(value, short=short, start=start):
+                return law.with_values(short, {start: value}, where)[short].at(start)
+            kind = first[1]
+        else:
+            if name not in SPECS or "from" in entry:
+                allowed = "a behaviour parameter: " + ", ".join(SPECS) if name not in SPECS else "values or range (no 'from')"
+                raise ConfigError(f"parameters.{name}" if name not in SPECS else f"{prefix}from", name, allowed, where)
+
+            def check(value, name=name):
+                return SPECS[name].check(value, where)
+            kind = SPECS[name].default
+        if isinstance(kind, (bool, str, list)):
+            raise ConfigError(f"parameters.{name}", kind, "a parameter whose value is one number", where)
+        values, bounds = (), None
+        if design == "factorial":
+            if "values" not in entry or not entry["values"]:
+                raise ConfigError(f"{prefix}values", entry.get("values"), "a non-empty list of values (factorial design)", where)
+            values = tuple(check(v) for v in entry["values"])
+        else:
+            rng = entry.get("range")
+            if not isinstance(rng, list) or len(rng) != 2 or not all(isinstance(v, (int, float)) for v in rng) or not rng[0] < rng[1]:
+                raise ConfigError(f"{prefix}range", rng, f"[low, high] with low < high ({design} design)", where)
+            bounds = (float(check(rng[0])), float(check(rng[1])))
+        whole = isinstance(kind, int)
+        parameters.append(Parameter(name, values, bounds, start, whole))
+    return parameters
+
+
+# --- one run --------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RunContext:
+    """What every run of a sweep shares (sent with each task, small enough to pickle)."""
+
+    scenario: Scenario
+    settings: RunSettings
+    parameters: tuple[Parameter, ...]
+    outcomes: tuple[Outcome, ...]
+
+
+def execute_run(task: RunTask, context: RunContext) -> dict:
+    """One run of the sweep, in whatever process the backend chose; a failure is returned, not raised."""
+    began = time.perf_counter()
+    row: dict[str, Any] = {"run_id": task.run_id, "point": task.point, "replicate": task.replicate, "seed": task.seed,
+                           **task.values}
+    try:
+        policy, behaviour = context.scenario.build()
+        behaviour = behaviour.replace(**{p.name: task.values[p.name] for p in context.parameters if not p.is_policy})
+        for p in context.parameters:
+            if p.is_policy:
+                policy = policy.with_values(p.name.removeprefix("policy."), {p.start: task.values[p.name]})
+        output = simulate(dataclasses.replace(context.settings, seed=task.seed), behaviour, policy, context.scenario.name)
+        row.update({"status": "ok", **{o.name: o.value(output) for o in context.outcomes}, "error": "", "traceback": ""})
+    except Exception as err:  # recorded with its traceback; the sweep goes on
+        row.update({"status": "failed", **{o.name: None for o in context.outcomes},
+                    "error": f"{type(err).__name__}: {err}", "traceback": traceback.format_exc()})
+    row["wall_seconds"] = round(time.perf_counter() - began, 3)
+    row["worker"] = f"{platform.node()}:{os.getpid()}"
+    return row
+
+
+# --- backends -------------------------------------------------------------------------------------------------------
+@contextmanager
+def backend(n_jobs: int, scheduler: str | None) -> Iterator[tuple[int, str]]:
+    """joblib's local processes, or dask.distributed through joblib's dask backend: a scheduler's address, or
+    'local' for a local cluster of ``n_jobs`` single-threaded worker processes. Yields (n_jobs for Parallel, label)."""
+    if scheduler is None:
+        yield n_jobs, f"joblib, {n_jobs} local process{'es' if n_jobs > 1 else ''}"
+        return
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler == "local":
+        cluster = LocalCluster(n_workers=n_jobs, threads_per_worker=1, processes=True, dashboard_address=None,
+                               silence_logs=logging.ERROR)
+        client, label = Client(cluster), f"dask.distributed, local cluster of {n_jobs} workers"
+    else:
+        cluster = None
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError, ValueError) as err:
+            raise ConfigError("--scheduler", scheduler, f"the address of a running dask scheduler (tcp://host:8786) or "
+                                                        f"'local' ({type(err).__name__}: {err})") from None
+        label = f"dask.distributed at {scheduler}"
+    try:
+        with parallel_config(backend="dask"):
+            yield -1, label
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def run_in_parallel(tasks: list[RunTask], context: RunContext, n_jobs: int) -> Iterator[dict]:
+    """Rows as runs finish (any order), on the backend configured around the call."""
+    if not tasks:
+        return iter(())
+    return Parallel(n_jobs=n_jobs, return_as="generator_unordered")(delayed(execute_run)(t, context) for t in tasks)
+
+
+# --- the folder -----------------------------------------------------------------------------------------------------
+def read_journal(folder: Path) -> dict[int, dict]:
+    """The last recorded row of every run (a line torn by a kill is ignored; that run counts as not done)."""
+    rows: dict[int, dict] = {}
+    path = folder / JOURNAL
+    if not path.exists():
+        return rows
+    for line in path.read_text().splitlines():
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        rows[row["run_id"]] = row
+    return rows
+
+
+def _open_journal(folder: Path):
+    """Append mode, after cutting off a last line that a kill left without its end."""
+    path = folder / JOURNAL
+    if path.exists():
+        data = path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            with open(path, "r+b") as f:
+                f.truncate(data.rfind(b"\n") + 1)
+    return open(path, "a")
+
+
+def table_columns(spec: SweepSpec) -> list[str]:
+    return [*RUN_COLUMNS, *(p.name for p in spec.parameters), "status", *(o.name for o in spec.outcomes), "error", "traceback"]
+
+
+def write_table(folder: Path, spec: SweepSpec, rows: dict[int, dict], csv: bool) -> int:
+    """runs.parquet (and runs.csv) from the journal's rows, one per run, sorted by run; returns the row count."""
+    import pyarrow as pa
+    import pyarrow.csv
+    import pyarrow.parquet as pq
+
+    fields = [pa.field(c, pa.int64()) for c in RUN_COLUMNS]
+    fields += [pa.field(p.name, pa.int64() if p.whole else pa.float64()) for p in spec.parameters]
+    fields += [pa.field("status", pa.string())]
+    fields += [pa.field(o.name, pa.float64()) for o in spec.outcomes]
+    fields += [pa.field("error", pa.string()), pa.field("traceback", pa.string())]
+    schema = pa.schema(fields)
+    ordered = [{c: rows[i].get(c) for c in schema.names} for i in sorted(rows)]
+    table = pa.Table.from_pylist(ordered, schema=schema)
+    pq.write_table(table, folder / (TABLE + ".tmp"))
+    os.replace(folder / (TABLE + ".tmp"), folder / TABLE)
+    if csv:
+        pyarrow.csv.write_csv(table, folder / (CSV + ".tmp"))
+        os.replace(folder / (CSV + ".tmp"), folder / CSV)
+    return table.num_rows
+
+
+def write_dictionary(folder: Path, spec: SweepSpec) -> None:
+    import csv as csv_module
+
+    source = f"simulated: passend {__version__}, scenario {spec.scenario.name}"
+    rows = [
+        ("run_id", "index", "the run: point * replicates + replicate", "sweep"),
+        ("point", "index", f"the design point ({spec.design} design), in the order the design gives", "sweep"),
+        ("replicate", "index", "the replicate seed's number; replicate r has the same seed at every point", "sweep"),
+        ("seed", "integer", "the run's random seed (spawned from sweep.root_seed)", "sweep"),
+        *((p.name, *p.describe()) for p in spec.parameters),
+        ("status", "ok/failed", "whether the run finished; a failed run has empty outcomes", "sweep"),
+        *((o.name, *o.describe(), source) for o in spec.outcomes),
+        ("error", "text", "exception type and message of a failed run", "sweep"),
+        ("traceback", "text", "traceback of a failed run", "sweep"),
+    ]
+    with open(folder / DICTIONARY, "w", newline="") as f:
+        writer = csv_module.writer(f)
+        writer.writerow(["column", "unit", "definition", "source"])
+        writer.writerows(rows)
+
+
+def write_manifest(folder: Path, spec: SweepSpec, status: str, extra: dict) -> None:
+    from passend.experiments.output import data_file_hashes, package_versions
+
+    manifest = {
+        "kind": "sweep", "status": status, "spec_file": spec.path, "spec_hash": spec.hash(),
+        "description": spec.description, "passend_version": __version__, "spec": spec.canonical(),
+        "scenario": spec.scenario.to_dict(), "seeds": spec.seeds(),
+        "runs_planned": len(spec.points()) * spec.replicates, "points": len(spec.points()),
+        "table": TABLE, "journal": JOURNAL, "data_dictionary": DICTIONARY,
+        "data_files": data_file_hashes(), "environment": package_versions(), **extra,
+    }
+    tmp = folder / (MANIFEST + ".tmp")
+    tmp.write_text(json.dumps(manifest, indent=2, default=str))
+    os.replace(tmp, folder / MANIFEST)
+
+
+def check_resumable(folder: Path, spec: SweepSpec) -> None:
+    try:
+        recorded = json.loads((folder / MANIFEST).read_text())["spec_hash"]
+    except (OSError, ValueError, KeyError):
+        raise ConfigError("--resume", str(folder), "the folder of an earlier sweep (with its manifest.json)") from None
+    if recorded != spec.hash():
+        raise ConfigError("--resume", str(folder), f"the folder of a sweep of this same spec: its manifest has spec hash "
+                                                   f"{recorded[:12]}, this spec has {spec.hash()[:12]}")
+
+
+# --- the sweep ------------------------------------------------------------------------------------------------------
+@dataclass
+class SweepResult:
+    folder: Path
+    runs: int
+    ok: int
+    failed: int
+    ran_now: int
+    seconds: float
+    backend: str
+
+
+def run_sweep(spec: SweepSpec, folder: Path, n_jobs: int = 1, scheduler: str | None = None, resume: bool = False,
+              csv: bool = False, progress: bool = True) -> SweepResult:
+    """Run every task of ``spec`` not yet finished in ``folder``; see the module docstring."""
+    from tqdm import tqdm
+
+    if resume:
+        check_resumable(folder, spec)
+    elif folder.exists():
+        raise ConfigError("--out", str(folder), "a folder that does not exist yet (or add --resume to continue the "
+                                                "sweep in it)")
+    tasks = spec.tasks()
+    done = {i for i, row in read_journal(folder).items() if row.get("status") == "ok"}
+    todo = [t for t in tasks if t.run_id not in done]
+    context = RunContext(spec.scenario, spec.settings, spec.parameters, spec.outcomes)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_dictionary(folder, spec)
+    began, ran, failed, status, label = time.perf_counter(), 0, 0, "interrupted", ""
+    try:
+        with backend(n_jobs, scheduler) as (jobs, label):
+            write_manifest(folder, spec, "running", {"backend": label})
+            bar = tqdm(total=len(tasks), initial=len(done), unit="run", desc="sweep", file=sys.stderr,
+                       disable=not progress, dynamic_ncols=True)
+            with _open_journal(folder) as journal, bar:
+                for row in run_in_parallel(todo, context, jobs):
+                    journal.write(json.dumps(row, default=float) + "\n")
+                    journal.flush()
+                    os.fsync(journal.fileno())
+                    ran += 1
+                    failed += row["status"] != "ok"
+                    bar.set_postfix(failed=failed, refresh=False)
+                    bar.update()
+        status = "complete"
+    finally:
+        rows = read_journal(folder)
+        n_ok = sum(r["status"] == "ok" for r in rows.values())
+        seconds = time.perf_counter() - began
+        if rows:
+            write_table(folder, spec, rows, csv)
+        if status == "complete" and n_ok < len(tasks):
+            status = "complete with failures"
+        write_manifest(folder, spec, status, {
+            "backend": label, "n_jobs": n_jobs, "runs_ok": n_ok, "runs_failed": len(rows) - n_ok,
+            "runs_this_session": ran, "seconds_this_session": round(seconds, 1),
+            "runs_per_minute_this_session": round(60 * ran / seconds, 2) if seconds > 0 else None,
+        })
+    return SweepResult(folder, len(tasks), n_ok, len(rows) - n_ok, ran, seconds, label)
