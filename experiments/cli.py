@@ -6,6 +6,9 @@
     passend benchmark    wall time, pupil-months per second and peak memory per scale
     passend scenarios    list the registered scenarios
     passend reforms      list the registered reforms
+    passend compare      a reform against a base on paired seeds: a report a reader can quote
+    passend sweep        a design of parameter values x seeds, in parallel (joblib or Dask), resumable
+    passend sensitivity  Morris or Sobol indices and incentive response curves
 
 Invalid options or values: exit code 2 and a message naming the option and what is allowed; nothing is written.
 """
@@ -69,6 +72,22 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     _add_period_options(p)
 
 
+def _add_parallel_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--jobs", type=_whole(1), default=2,
+                   help="local worker processes, or workers of a local Dask cluster (default: %(default)s)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on dask.distributed: a scheduler's address (tcp://host:8786; --jobs is then ignored) "
+                        "or 'local' for a local cluster of --jobs workers")
+
+
+def _add_sweep_options(p: argparse.ArgumentParser) -> None:
+    _add_parallel_options(p)
+    p.add_argument("--out", type=Path, help="folder to create (default: results/<command>-<spec name>-<time>)")
+    p.add_argument("--resume", action="store_true", help="continue the sweep in --out: skip finished runs, rerun the rest")
+    p.add_argument("--csv", action="store_true", help="write runs.csv next to runs.parquet")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="passend", description="Simulate extra support in Dutch education.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -102,6 +121,23 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--scales", type=_scale, nargs="+", default=[0.1, 1.0], help="(default: 0.1 1.0)")
     bench.add_argument("--end", type=_date, default=LAST_END, help=f"last day simulated (default: {LAST_END})")
     bench.add_argument("--seed", type=_whole(0), default=1)
+
+    cmp = sub.add_parser("compare", help="a reform against a base on paired seeds: a report with tables and figures")
+    cmp.add_argument("base", help="the base: a registered scenario or reform, or a scenario file")
+    cmp.add_argument("reform", help="a registered reform or reform file (applied to the base), or another scenario")
+    _add_period_options(cmp)
+    cmp.add_argument("--seeds", type=_whole(2), default=10, help="seed pairs, at least 2 (default: %(default)s)")
+    cmp.add_argument("--root-seed", type=_whole(0), default=1, help="seeds are spawned from this one (default: %(default)s)")
+    _add_parallel_options(cmp)
+    cmp.add_argument("--out", type=Path, help="folder to create (default: results/compare-<reform>-<time>)")
+
+    swp = sub.add_parser("sweep", help="run a design of parameter values x seeds (spec: TOML, see docs/experiments.md)")
+    swp.add_argument("spec", type=Path, help="the sweep spec (TOML)")
+    _add_sweep_options(swp)
+
+    sens = sub.add_parser("sensitivity", help="Morris or Sobol indices and incentive response curves (spec: TOML)")
+    sens.add_argument("spec", type=Path, help="the sensitivity spec (TOML): a sweep spec with design morris or sobol")
+    _add_sweep_options(sens)
 
     sub.add_parser("scenarios", help="list the registered scenarios")
     sub.add_parser("reforms", help="list the registered reforms")
@@ -232,6 +268,74 @@ def cmd_benchmark(args) -> int:
     return 0
 
 
+def cmd_compare(args) -> int:
+    from passend.experiments.compare import run_pairs, write_report
+    from passend.experiments.scenarios import alternative, get_scenario
+    from passend.model.streams import RandomStreams
+
+    base = get_scenario(args.base)
+    alt = alternative(base, args.reform)
+    seeds = RandomStreams.replicate_seeds(args.root_seed, args.seeds)
+    settings = [_settings(args, base, s) for s in seeds]
+    folder = _new_folder(args.out, f"compare-{Path(args.reform).stem}")
+    print(f"passend compare: {alt.name} against {base.name}, {len(seeds)} seed pairs at scale {settings[0].scale}",
+          file=sys.stderr)
+    comparison = run_pairs(base, alt, settings, args.jobs, args.scheduler)
+    report = write_report(comparison, folder)
+    print(f"{2 * len(seeds)} runs in {comparison.seconds:.0f} s ({comparison.backend}); report: {report}")
+    return 0
+
+
+def _sweep_folder(args, command: str) -> Path:
+    if args.resume:
+        if args.out is None:
+            raise ConfigError("--resume", True, "together with --out FOLDER, the folder of the sweep to continue")
+        return args.out
+    return _new_folder(args.out, f"{command}-{args.spec.stem}")
+
+
+def _report_interrupted(folder: Path, args, command: str) -> int:
+    print(f"\ninterrupted; finished runs are kept. Continue with: passend {command} {args.spec} --out {folder} --resume",
+          file=sys.stderr)
+    return 130
+
+
+def cmd_sweep(args) -> int:
+    from passend.experiments.sweep import TABLE, read_spec, run_sweep
+
+    spec = read_spec(args.spec)
+    folder = _sweep_folder(args, "sweep")
+    n = len(spec.points()) * spec.replicates
+    print(f"passend sweep: {spec.design} design, {len(spec.points())} points x {spec.replicates} replicates = {n} runs "
+          f"at scale {spec.settings.scale}", file=sys.stderr)
+    try:
+        result = run_sweep(spec, folder, args.jobs, args.scheduler, args.resume, args.csv, not args.quiet)
+    except KeyboardInterrupt:
+        return _report_interrupted(folder, args, "sweep")
+    print(f"{result.ok}/{result.runs} runs ok, {result.failed} failed; {result.ran_now} run now in {result.seconds:.0f} s "
+          f"({result.backend}); table: {folder / TABLE}")
+    return 0 if result.failed == 0 else 1
+
+
+def cmd_sensitivity(args) -> int:
+    from passend.experiments.sensitivity import read_sensitivity_spec, run_sensitivity, write_analysis
+
+    spec = read_sensitivity_spec(args.spec)
+    folder = _sweep_folder(args, "sensitivity")
+    try:
+        results = run_sensitivity(spec, folder, n_jobs=args.jobs, scheduler=args.scheduler, resume=args.resume,
+                                  csv=args.csv, progress=not args.quiet)
+    except KeyboardInterrupt:
+        return _report_interrupted(folder, args, "sensitivity")
+    failed = sum(r.failed for r in results)
+    if failed:
+        print(f"{failed} runs failed; the analysis needs every run (see runs.parquet, then --resume)", file=sys.stderr)
+        return 1
+    for path in write_analysis(spec, folder):
+        print(f"written: {path}")
+    return 0
+
+
 def cmd_scenarios(args) -> int:
     from passend.experiments.scenarios import registry_listing
 
@@ -255,6 +359,9 @@ COMMANDS = {
     "benchmark": cmd_benchmark,
     "scenarios": cmd_scenarios,
     "reforms": cmd_reforms,
+    "compare": cmd_compare,
+    "sweep": cmd_sweep,
+    "sensitivity": cmd_sensitivity,
 }
 
 if __name__ == "__main__":

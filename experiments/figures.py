@@ -7,6 +7,7 @@ between the lowest and highest run.
 from __future__ import annotations
 
 import csv
+import math
 from pathlib import Path
 from typing import Sequence
 
@@ -185,6 +186,120 @@ def alliances_figure(alliances: list[dict], path: Path) -> Path:
         ax.set_ylabel("% of the alliance's pupils")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+# --- compare: effects of a reform ----------------------------------------------------------------------------------
+EFFECT_PANELS = (
+    ("spending", "spending per payer, M EUR a year", 1e-6),
+    ("pupils", "pupils per setting (1 October)", 1.0),
+    ("thuiszitters", "thuiszitters and absence per school year", 1.0),
+    ("inflow", "inflow per school year", 1.0),
+)
+
+
+def comparison_figures(by_year: list[dict], alliances: list[dict], folder: Path) -> list[str]:
+    """effects.png (each measure's effect per year with its interval) and alliance_effects.png; returns file names."""
+    fig, axes = plt.subplots(2, 2, figsize=(13, 8.5), sharex=True)
+    for ax, (group, title, factor) in zip(axes.flat, EFFECT_PANELS):
+        rows = [r for r in by_year if r["group"] == group]
+        measures = list(dict.fromkeys(r["measure"] for r in rows))
+        # only measures the reform moves: an effect whose interval excludes zero in some year
+        moved = [m for m in measures if any(r["effect_low"] > 0 or r["effect_high"] < 0
+                                            for r in rows if r["measure"] == m)] or measures[:4]
+        for m in moved:
+            series = [r for r in rows if r["measure"] == m]
+            x = [r["year"] for r in series]
+            line, = ax.plot(x, [r["effect_mean"] * factor for r in series], marker="o", ms=3,
+                            label=m.removeprefix("pay_").removesuffix("_eur"))
+            ax.fill_between(x, [r["effect_low"] * factor for r in series], [r["effect_high"] * factor for r in series],
+                            color=line.get_color(), alpha=0.15, lw=0)
+        ax.axhline(0, color="#888888", lw=0.8)
+        ax.set_title(title, fontsize=10)
+        ax.legend(fontsize=7, ncol=2, frameon=False)
+        ax.grid(alpha=0.3)
+    for ax in axes[1]:
+        ax.set_xlabel("year (count year, or the year the school year starts)")
+    fig.suptitle("Effect of the alternative against the base: mean over seed pairs, band = 90% interval", fontsize=11)
+    fig.tight_layout()
+    fig.savefig(folder / "effects.png", dpi=110)
+    plt.close(fig)
+
+    ordered = sorted(alliances, key=lambda r: r["special_share_pp_effect"])
+    fig, ax = plt.subplots(figsize=(13, 4.5))
+    colours = {"gain": "#2e8b57", "lose": "#c0392b"}
+    for i, r in enumerate(ordered):
+        c = colours.get(r["equalisation_sign"], SIM_COLOUR)
+        ax.errorbar(i, r["special_share_pp_effect"], fmt="o", ms=3, color=c, lw=0.8,
+                    yerr=[[r["special_share_pp_effect"] - r["special_share_pp_low"]],
+                          [r["special_share_pp_high"] - r["special_share_pp_effect"]]])
+    for sign, c in colours.items():
+        ax.plot([], [], "o", color=c, label=f"alliance {sign}s under equalisation")
+    ax.axhline(0, color="#888888", lw=0.8)
+    ax.set_xlabel(f"alliances, sorted by effect (count of {ordered[0]['count_date']})")
+    ax.set_ylabel("percentage points")
+    ax.set_title("Effect on each alliance's share of pupils in sbo, so and vso (mean, 90% interval over seed pairs)",
+                 fontsize=10)
+    ax.legend(fontsize=8, frameon=False)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(folder / "alliance_effects.png", dpi=110)
+    plt.close(fig)
+    return ["effects.png", "alliance_effects.png"]
+
+
+# --- sensitivity ----------------------------------------------------------------------------------------------------
+def sensitivity_figure(indices: list[dict], path: Path) -> Path:
+    """One panel per outcome: Morris mu* (or Sobol S1 and ST) per parameter with its 95% interval."""
+    outcomes = list(dict.fromkeys(r["outcome"] for r in indices))
+    shown = [i for i in ("mu_star", "S1", "ST") if any(r["index"] == i for r in indices)]
+    cols = min(3, len(outcomes))
+    rows_n = math.ceil(len(outcomes) / cols)
+    fig, axes = plt.subplots(rows_n, cols, figsize=(4.6 * cols, 0.6 + 2.8 * rows_n), squeeze=False)
+    for ax, outcome in zip(axes.flat, outcomes):
+        rows = [r for r in indices if r["outcome"] == outcome]
+        names = list(dict.fromkeys(r["parameter"] for r in rows))
+        height = 0.8 / len(shown)
+        for k, index in enumerate(shown):
+            vals = {r["parameter"]: r for r in rows if r["index"] == index}
+            y = np.arange(len(names)) + k * height
+            ax.barh(y, [vals[n]["value"] for n in names], height, xerr=[vals[n]["conf_95"] for n in names],
+                    label=index, alpha=0.8, error_kw={"lw": 0.8})
+        ax.set_yticks(np.arange(len(names)) + height * (len(shown) - 1) / 2, names, fontsize=7)
+        ax.set_title(outcome, fontsize=9)
+        ax.grid(axis="x", alpha=0.3)
+        ax.legend(fontsize=7, frameon=False)
+    for ax in list(axes.flat)[len(outcomes):]:
+        ax.axis("off")
+    method = "Morris mu* (mean absolute elementary effect)" if "mu_star" in shown else "Sobol first-order and total"
+    fig.suptitle(f"Sensitivity: {method}, with 95% bootstrap intervals", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def response_figure(curves: list[dict], path: Path) -> Path:
+    """Change of each outcome against the first value of its parameter, with the 90% interval over paired seeds."""
+    keys = list(dict.fromkeys((r["parameter"], r["outcome"]) for r in curves))
+    cols = min(3, len(keys))
+    rows_n = math.ceil(len(keys) / cols)
+    fig, axes = plt.subplots(rows_n, cols, figsize=(4.6 * cols, 0.6 + 3.0 * rows_n), squeeze=False)
+    for ax, (parameter, outcome) in zip(axes.flat, keys):
+        rows = [r for r in curves if r["parameter"] == parameter and r["outcome"] == outcome]
+        x = [r["value"] for r in rows]
+        ax.plot(x, [r["change_vs_first"] for r in rows], marker="o", color=SIM_COLOUR)
+        ax.fill_between(x, [r["change_low"] for r in rows], [r["change_high"] for r in rows], color=SIM_COLOUR, alpha=0.2, lw=0)
+        ax.axhline(0, color="#888888", lw=0.8)
+        ax.set_xlabel(parameter, fontsize=8)
+        ax.set_title(f"{outcome}: change against {x[0]:g}", fontsize=9)
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(keys):]:
+        ax.axis("off")
+    fig.suptitle("Incentive response curves: paired runs on the same seeds (band: 90% interval)", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -1,0 +1,279 @@
+"""``passend compare BASE REFORM``: paired runs on common random numbers and a report a reader can quote.
+
+Each seed runs twice, once as the base and once with the reform. Every named random decision draws from its own
+stream keyed by (decision, pupil, month) (``passend.model.streams``), so the two runs of a pair differ only where the
+reform's mechanism makes a decision come out differently. The effect is alternative minus base, per seed; the report
+gives its mean over the seed pairs and a 90% interval for that mean (t distribution over the pairs).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from joblib import Parallel, delayed
+from scipy import stats
+
+from passend.experiments.dictionary import COUNT_COLUMNS, SCHOOL_YEAR_COLUMNS
+from passend.experiments.runner import RunOutput, simulate
+from passend.experiments.scenarios import Scenario
+from passend.model import __version__
+from passend.model.calendar import school_year_of
+from passend.model.recorder import PAYERS
+from passend.model.settings import RunSettings
+
+INTERVAL = 0.90
+SPENDING = [f"pay_{payer}_eur" for payer in PAYERS]
+SETTINGS = ["bao", "sbo", "so", "vso", "lwoo", "pro", "vo_other", "rugzak", "arrangements", "home", "exempt"]
+THUISZITTERS = ["long_relative_absence", "home_over_3_months", "absolute_absence", "exempt_5a", "sent_on"]
+INFLOWS = ["inflow_sbo", "inflow_so", "inflow_vso", "indications_granted"]
+GROUPS = {"spending": SPENDING, "pupils": SETTINGS, "thuiszitters": THUISZITTERS, "inflow": INFLOWS}
+"""Measures of the report, by group. Spending and the school-year flows per school year; pupils per 1 October count."""
+
+
+@dataclass
+class Comparison:
+    base: Scenario
+    alternative: Scenario
+    settings: list[RunSettings]
+    pairs: list[tuple[RunOutput, RunOutput]]
+    first_year: int  # the school year in which the policies first differ
+    seconds: float
+    backend: str
+
+
+def _simulate_scenario(scenario: Scenario, settings: RunSettings) -> RunOutput:
+    policy, behaviour = scenario.build()
+    return simulate(settings, behaviour, policy, scenario.name)
+
+
+def run_pairs(base: Scenario, alternative: Scenario, settings: list[RunSettings], n_jobs: int = 2,
+              scheduler: str | None = None) -> Comparison:
+    """Both scenarios on every seed, in parallel (joblib processes, or dask.distributed like ``passend sweep``)."""
+    from passend.experiments.sweep import backend
+
+    base_policy, _ = base.build()
+    alt_policy, _ = alternative.build()
+    differs = base_policy.first_difference(alt_policy)
+    began = time.perf_counter()
+    with backend(n_jobs, scheduler) as (jobs, label):
+        outputs = Parallel(n_jobs=jobs)(delayed(_simulate_scenario)(scenario, s)
+                                        for s in settings for scenario in (base, alternative))
+    first_year = school_year_of(differs) if differs else school_year_of(settings[0].start)
+    pairs = list(zip(outputs[0::2], outputs[1::2]))
+    return Comparison(base, alternative, settings, pairs, first_year, time.perf_counter() - began, label)
+
+
+# --- effects ------------------------------------------------------------------------------------------------------
+def _interval(diffs: np.ndarray) -> tuple[float, float, float]:
+    mean = float(diffs.mean())
+    if len(diffs) < 2:
+        return mean, math.nan, math.nan
+    half = stats.t.ppf(0.5 + INTERVAL / 2, len(diffs) - 1) * diffs.std(ddof=1) / math.sqrt(len(diffs))
+    return mean, mean - half, mean + half
+
+
+def _series(run: RunOutput, column: str, first_year: int) -> dict[int, float]:
+    """Year -> value: 1 October counts by their year, school-year columns by the year the school year starts."""
+    if column in COUNT_COLUMNS:
+        return {int(r["date"][:4]): float(r[column]) for r in run.counts if int(r["date"][:4]) >= first_year}
+    return {int(r["school_year"][:4]): float(r[column]) for r in run.school_years if int(r["school_year"][:4]) >= first_year}
+
+
+def effects_by_year(c: Comparison) -> list[dict]:
+    """Tidy rows: group, measure, year, base mean, effect mean and its interval, relative effect."""
+    rows = []
+    for group, measures in GROUPS.items():
+        for measure in measures:
+            base = [_series(b, measure, c.first_year) for b, _ in c.pairs]
+            alt = [_series(a, measure, c.first_year) for _, a in c.pairs]
+            for year in sorted(set.intersection(*(set(s) for s in base + alt))):
+                b = np.array([s[year] for s in base])
+                d = np.array([s[year] for s in alt]) - b
+                mean, lo, hi = _interval(d)
+                rows.append({"group": group, "measure": measure, "year": year, "base_mean": b.mean(),
+                             "effect_mean": mean, "effect_low": lo, "effect_high": hi,
+                             "effect_relative": mean / b.mean() if b.mean() else math.nan, "pairs": len(d)})
+    return rows
+
+
+def effects_cumulated(c: Comparison) -> list[dict]:
+    """Per measure, summed over the years from the reform on (pupil counts: pupil-years)."""
+    rows = []
+    for group, measures in GROUPS.items():
+        for measure in measures:
+            base = np.array([sum(_series(b, measure, c.first_year).values()) for b, _ in c.pairs])
+            alt = np.array([sum(_series(a, measure, c.first_year).values()) for _, a in c.pairs])
+            years = sorted(_series(c.pairs[0][0], measure, c.first_year))
+            mean, lo, hi = _interval(alt - base)
+            rows.append({"group": group, "measure": measure, "first_year": years[0] if years else None,
+                         "last_year": years[-1] if years else None, "base_total": base.mean(), "effect_mean": mean,
+                         "effect_low": lo, "effect_high": hi,
+                         "effect_relative": mean / base.mean() if base.mean() else math.nan})
+    return rows
+
+
+def alliance_effects(c: Comparison) -> list[dict]:
+    """Per alliance, on the last count: effect on the special share (sbo + so + vso per pupil) and on thuiszitters
+    per 1,000 pupils, mean over the seed pairs with the interval."""
+    last = c.pairs[0][0].alliances[-1]["date"]
+
+    def by_alliance(run: RunOutput) -> dict[str, dict]:
+        return {r["alliance"]: r for r in run.alliances if r["date"] == last}
+
+    per_seed = [(by_alliance(b), by_alliance(a)) for b, a in c.pairs]
+    rows = []
+    for name, first in per_seed[0][0].items():
+        special = np.array([sum(a[name][k] - b[name][k] for k in ("sbo_share", "so_share", "vso_share")) for b, a in per_seed])
+        home = np.array([1000 * (a[name]["thuiszitters"] / max(a[name]["pupils"], 1) -
+                                 b[name]["thuiszitters"] / max(b[name]["pupils"], 1)) for b, a in per_seed])
+        s_mean, s_lo, s_hi = _interval(100 * special)
+        h_mean, h_lo, h_hi = _interval(home)
+        rows.append({"alliance": name, "sector": first["sector"], "equalisation_sign": first["equalisation_sign"],
+                     "pupils": first["pupils"], "count_date": last, "special_share_pp_effect": s_mean,
+                     "special_share_pp_low": s_lo, "special_share_pp_high": s_hi,
+                     "thuiszitters_per_1000_effect": h_mean, "thuiszitters_per_1000_low": h_lo,
+                     "thuiszitters_per_1000_high": h_hi})
+    return rows
+
+
+# --- the report ---------------------------------------------------------------------------------------------------
+def _money(v: float) -> str:
+    return f"{v / 1e6:+,.1f}"
+
+
+def _pupils(v: float) -> str:
+    return f"{v:+,.0f}"
+
+
+def _fmt(measure: str, v: float) -> str:
+    return _money(v) if measure.endswith("_eur") else _pupils(v)
+
+
+def _label(measure: str) -> str:
+    return measure.removeprefix("pay_").removesuffix("_eur").replace("_", " ") if measure.startswith("pay_") else measure
+
+
+def write_report(c: Comparison, folder: Path) -> Path:
+    """report.md with its tables (CSV) and figures; ``folder`` must not exist yet. Returns the report's path."""
+    from passend.experiments.figures import comparison_figures
+    from passend.experiments.output import data_file_hashes, package_versions, write_csv
+
+    partial = folder.with_name(folder.name + ".partial")
+    partial.mkdir(parents=True)
+    by_year, cumulated, alliances = effects_by_year(c), effects_cumulated(c), alliance_effects(c)
+    write_csv(partial / "effects_by_year.csv", by_year)
+    write_csv(partial / "effects_cumulated.csv", cumulated)
+    write_csv(partial / "alliance_effects.csv", alliances)
+    write_csv(partial / "runs_by_seed.csv", [
+        {"seed": b.settings.seed, "scenario": role, **row}
+        for b, a in c.pairs for role, run in (("base", b), ("alternative", a)) for row in run.school_years
+    ])
+    figures = comparison_figures(by_year, alliances, partial)
+    (partial / "report.md").write_text(_markdown(c, by_year, cumulated, alliances, figures))
+    (partial / "manifest.json").write_text(json.dumps({
+        "kind": "compare", "passend_version": __version__, "base": c.base.to_dict(),
+        "alternative": c.alternative.to_dict(), "seeds": [s.seed for s in c.settings],
+        "settings": c.settings[0].to_dict() | {"seed": None}, "first_school_year": c.first_year,
+        "interval": f"{INTERVAL:.0%} t interval of the mean effect over seed pairs", "backend": c.backend,
+        "seconds": round(c.seconds, 1), "data_files": data_file_hashes(), "environment": package_versions(),
+    }, indent=2, default=str))
+    partial.rename(folder)
+    return folder / "report.md"
+
+
+def _markdown(c: Comparison, by_year: list[dict], cumulated: list[dict], alliances: list[dict], figures: list[str]) -> str:
+    s = c.settings[0]
+    n = len(c.pairs)
+    first, last = c.first_year, max(r["year"] for r in by_year)
+    lines = [
+        f"# {c.alternative.name} against {c.base.name}",
+        "",
+        f"*passend {__version__}, {dt.date.today().isoformat()}. {n} seed pairs at scale {s.scale} "
+        f"(national numbers: simulated counts divided by the scale), {s.start} to {s.end}.*",
+        "",
+        f"- **Base**: {c.base.name}: {c.base.description or '-'}",
+        f"- **Alternative**: {c.alternative.name}: {c.alternative.description or '-'}",
+    ]
+    for reform in c.alternative.reforms:
+        if reform not in c.base.reforms:
+            lines.append(f"- Reform `{reform.name}` (source: {reform.source}):")
+            for k, o in reform.overlays.items():
+                values = ", ".join(f"from {d}: {v}" for d, v in o.items())
+                why = f" Why: {reform.why[k]}" if reform.why.get(k) else ""
+                lines.append(f"  - `{k}` {values}.{why}")
+    lines += [
+        f"- The policies first differ in school year {first}/{first + 1}; effects are shown from then on.",
+        f"- Effect = alternative minus base, per seed pair (common random numbers); the table gives the mean over the "
+        f"{n} pairs and, in brackets, a {INTERVAL:.0%} interval for that mean (t distribution). Money in millions of "
+        f"euro a year (nominal); pupils as national numbers.",
+        "",
+        f"## Headline: {first}/{first + 1} to {last}/{last + 1} together",
+        "",
+        "| measure | base | effect | interval | relative |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for r in cumulated:
+        if r["group"] == "pupils":
+            continue
+        unit = " (M EUR)" if r["measure"].endswith("_eur") else ""
+        lines.append(f"| {_label(r['measure'])}{unit} | {_fmt(r['measure'], r['base_total']).lstrip('+')} | "
+                     f"{_fmt(r['measure'], r['effect_mean'])} | [{_fmt(r['measure'], r['effect_low'])}, "
+                     f"{_fmt(r['measure'], r['effect_high'])}] | {r['effect_relative']:+.1%} |")
+    lines += ["", "Spending by payer is what each payer pays out in total (a payer's payments to another payer, such as "
+              "the state's budget to the alliances, count for both). Pupil counts summed over years are pupil-years; "
+              "see the per-year tables.", ""]
+    titles = {"spending": "Spending per payer (M EUR per school year)", "pupils": "Pupils per setting (1 October count)",
+              "thuiszitters": "Thuiszitters and absence (per school year)", "inflow": "Inflow (per school year)"}
+    for group, measures in GROUPS.items():
+        years = sorted({r["year"] for r in by_year if r["group"] == group})
+        lines += [f"## {titles[group]}", "", "| year | " + " | ".join(_label(m) for m in measures) + " |",
+                  "|---|" + "---:|" * len(measures)]
+        cell = {(r["measure"], r["year"]): r for r in by_year if r["group"] == group}
+        for year in years:
+            values = []
+            for m in measures:
+                r = cell.get((m, year))
+                values.append("" if r is None else f"{_fmt(m, r['effect_mean'])} [{_fmt(m, r['effect_low'])}, "
+                                                    f"{_fmt(m, r['effect_high'])}]")
+            lines.append(f"| {year} | " + " | ".join(values) + " |")
+        lines.append("")
+    effects = np.array([r["special_share_pp_effect"] for r in alliances])
+    significant_down = sum(r["special_share_pp_high"] < 0 for r in alliances)
+    significant_up = sum(r["special_share_pp_low"] > 0 for r in alliances)
+    lines += [
+        f"## Distribution over the {len(alliances)} alliances (count of {alliances[0]['count_date']})",
+        "",
+        f"Effect on the share of pupils in sbo, so and vso (percentage points): median {np.median(effects):+.2f}, "
+        f"10th percentile {np.percentile(effects, 10):+.2f}, 90th percentile {np.percentile(effects, 90):+.2f}, "
+        f"range {effects.min():+.2f} to {effects.max():+.2f}. {significant_down} alliances lower and "
+        f"{significant_up} higher with the interval excluding zero.",
+        "",
+        "| equalisation | alliances | mean effect (pp) | mean thuiszitters effect (per 1,000 pupils) |",
+        "|---|---:|---:|---:|",
+    ]
+    for sign in sorted({r["equalisation_sign"] for r in alliances}):
+        group = [r for r in alliances if r["equalisation_sign"] == sign]
+        lines.append(f"| {sign or 'n/a'} | {len(group)} | {np.mean([r['special_share_pp_effect'] for r in group]):+.2f} | "
+                     f"{np.mean([r['thuiszitters_per_1000_effect'] for r in group]):+.2f} |")
+    lines += ["", "## Figures", ""] + [f"![{f}]({f})" for f in figures] + [
+        "",
+        "## Read with care",
+        "",
+        "- The effects are those of the model's mechanisms: alliances that fall short of their 2011 cost per pupil "
+        "tighten admission (behaviour.tlv_budget_response), schools respond to what asking for support brings them, "
+        "parents to what a place can carry. The sizes of the new-system behaviour parameters are assumptions with "
+        "bounds (see model/data/behaviour.toml and docs/model.md); a sweep over them (`passend sensitivity`) shows "
+        "how much the effect depends on them.",
+        "- Intervals cover the randomness of the simulated population and decisions, not the uncertainty of the "
+        "parameters. At small scales an alliance holds few pupils and its effect is noisy.",
+        "- Files: effects_by_year.csv, effects_cumulated.csv, alliance_effects.csv, runs_by_seed.csv (every school "
+        "year of every run), manifest.json (scenarios, seeds, versions).",
+        "",
+    ]
+    return "\n".join(lines)
