@@ -273,7 +273,7 @@ def cmd_compare(args) -> int:
     from passend.experiments.scenarios import alternative, get_scenario
     from passend.model.streams import RandomStreams
 
-    base = get_scenario(args.base)
+    base = get_scenario(args.base, "BASE")
     alt = alternative(base, args.reform)
     seeds = RandomStreams.replicate_seeds(args.root_seed, args.seeds)
     settings = [_settings(args, base, s) for s in seeds]

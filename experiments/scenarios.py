@@ -185,15 +185,17 @@ def _resolve_reform(text: str, folder: Path, where: str) -> Reform:
     return read_reform(REFORM_FILES[text], text)
 
 
-def _resolve_scenario(text: str, folder: Path, where: str | None, seen: tuple[str, ...] = ()) -> Scenario:
+def _resolve_scenario(text: str, folder: Path, where: str | None, seen: tuple[str, ...] = (),
+                      field: str = "base") -> Scenario:
     if text.endswith(".toml"):
         return read_scenario(folder / text, _seen=seen)
     if text in SCENARIO_FILES:
         return read_scenario(SCENARIO_FILES[text], text, seen)
     if text in REFORM_FILES:  # a registered reform on its own: the default scenario with that reform
         return get_scenario("default").with_reform(read_reform(REFORM_FILES[text], text))
-    allowed = "a registered scenario (" + ", ".join(SCENARIO_FILES) + "), a registered reform or a scenario file (.toml)"
-    raise ConfigError("base" if where else "scenario", text, allowed, where)
+    allowed = (f"a registered scenario ({', '.join(SCENARIO_FILES)}), a registered reform ({', '.join(REFORM_FILES)}) "
+               "or a scenario file (.toml)")
+    raise ConfigError(field, text, allowed, where)
 
 
 REFORM_FILES = _registered("reforms")
@@ -201,26 +203,20 @@ SCENARIO_FILES = _registered("scenarios")
 
 
 # --- what the commands use -----------------------------------------------------------------------------------------
-def get_scenario(text: str) -> Scenario:
-    """A registered scenario, a registered reform (applied to the default scenario), or a scenario file."""
-    return _resolve_scenario(text, Path.cwd(), None)
+def get_scenario(text: str, field: str = "--scenario") -> Scenario:
+    """A registered scenario, a registered reform (applied to the default scenario), or a scenario file; errors
+    name ``field``, the option or argument it came from."""
+    return _resolve_scenario(text, Path.cwd(), None, field=field)
 
 
-def get_reform(text: str) -> Reform:
-    """A registered reform or a reform file."""
-    if text.endswith(".toml"):
-        return read_reform(Path(text))
-    if text not in REFORM_FILES:
-        raise ConfigError("reform", text, "a registered reform (" + ", ".join(REFORM_FILES) + ") or a reform file (.toml)")
-    return read_reform(REFORM_FILES[text], text)
-
-
-def alternative(base: Scenario, text: str) -> Scenario:
-    """What ``passend compare BASE REFORM`` compares with the base: the base plus a reform, or another scenario."""
-    is_reform_file = text.endswith(".toml") and "policy" in _read_toml(Path(text), text)
-    if text in REFORM_FILES or is_reform_file:
-        return base.with_reform(get_reform(text))
-    return get_scenario(text)
+def alternative(base: Scenario, text: str, field: str = "REFORM") -> Scenario:
+    """What ``passend compare BASE REFORM`` compares with the base: the base plus a reform (registered or a reform
+    file, i.e. one with [policy] tables), or another scenario."""
+    if text in REFORM_FILES:
+        return base.with_reform(read_reform(REFORM_FILES[text], text))
+    if text.endswith(".toml") and "policy" in _read_toml(Path(text), text):
+        return base.with_reform(read_reform(Path(text)))
+    return get_scenario(text, field)
 
 
 def registry_listing() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

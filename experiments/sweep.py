@@ -49,7 +49,7 @@ from joblib import Parallel, delayed, parallel_config
 
 from passend.experiments.outcomes import Outcome, default_outcomes, parse_outcome
 from passend.experiments.runner import simulate
-from passend.experiments.scenarios import Scenario, _check_keys, _date, _read_settings, _read_toml, get_scenario
+from passend.experiments.scenarios import Scenario, _check_keys, _date, _read_settings, _read_toml, _resolve_scenario
 from passend.model import __version__
 from passend.model.behaviour import SPECS
 from passend.model.errors import ConfigError
@@ -172,10 +172,8 @@ def read_spec(path: Path, designs: tuple[str, ...] = DESIGNS, extra_keys: dict |
     _check_keys(data, TOP_KEYS | (extra_keys or {}), "", where)
     sweep = data.get("sweep", {})
     _check_keys(sweep, SWEEP_KEYS, "sweep.", where)
-    try:
-        scenario = get_scenario(sweep.get("scenario", "default"))
-    except ConfigError as err:
-        raise ConfigError("sweep.scenario", err.value, err.allowed, where) from None
+    # a scenario file is found next to the spec
+    scenario = _resolve_scenario(sweep.get("scenario", "default"), Path(where).parent, None, field=f"{where}: sweep.scenario")
     design = sweep.get("design", "factorial")
     if design not in designs:
         raise ConfigError("sweep.design", design, "one of: " + ", ".join(designs), where)

@@ -118,3 +118,23 @@ def test_every_euro_is_booked_to_a_payer_and_a_receiver_every_month(seed, scale)
         change = model.alliances.reserves_eur.sum() - reserves_before.sum()
         assert change == pytest.approx(row["spend_reserves_kept_eur"] - row["spend_reserves_drawn_eur"], abs=1e-6)
         assert (model.alliances.reserves_eur >= -1e-9).all()
+
+
+def test_professionalisation_raises_teacher_skill_and_the_state_pays_exactly_its_budget():
+    settings = RunSettings(seed=4, scale=0.005, end=dt.date(2015, 7, 31))
+    models = {}
+    for name in ("default", "professionalisation"):
+        policy, behaviour = get_scenario(name).build()
+        models[name] = PassendModel(settings, behaviour, policy)
+        models[name].run()
+    assert models["professionalisation"].schools.skill.mean() > models["default"].schools.skill.mean() + 0.005
+    paid = {r["school_year"]: r["spend_professionalisation_eur"] for r in models["professionalisation"].recorder.school_years}
+    assert paid["2011-2012"] == 0 and paid["2012-2013"] == pytest.approx(100e6) and paid["2014-2015"] == pytest.approx(150e6)
+
+
+def test_a_prescribed_distribution_model_is_every_alliance_s_mix_from_its_date():
+    policy, behaviour = get_scenario("school_model_everywhere").build()
+    model = PassendModel(RunSettings(seed=4, scale=0.005, end=dt.date(2014, 9, 30)), behaviour, policy)
+    model.run()
+    a = model.alliances
+    assert np.all(a.school_model == 1.0) and np.all(a.expertise_model == 0.0) and np.all(a.pupil_model == 0.0)
