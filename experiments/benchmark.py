@@ -45,3 +45,56 @@ def benchmark(scale: float, end: dt.date, seed: int = 1) -> dict:
         flush=True,
     )
     return r
+
+
+SWEEP_SPEC = """
+[sweep]
+description = "benchmark: one behaviour parameter over {runs} values, one seed each"
+replicates = 1
+[settings]
+scale = {scale}
+end = {end}
+[parameters.apply_reward]
+values = {values}
+"""
+
+
+def _warm_worker() -> int:
+    import os
+
+    import passend.model.model  # noqa: F401  the ~1.7 s mesa import, paid once per worker process
+
+    return os.getpid()
+
+
+def sweep_benchmark(runs: int, scale: float, end: dt.date) -> dict:
+    """Runs per minute of a small sweep with 1 and with 2 local worker processes, and the speed-up.
+
+    The 2-process pool is started and has imported the model before the clock starts (joblib keeps its worker
+    processes between calls), as in any sweep longer than a few runs; the 1-process sweep runs in this process,
+    which has imported the model too. Both sweeps must give the same table."""
+    import tempfile
+    from pathlib import Path
+
+    import pyarrow.parquet as pq
+    from joblib import Parallel, delayed
+
+    from passend.experiments.sweep import TABLE, read_spec, run_sweep
+
+    _warm_worker()
+    Parallel(n_jobs=2)(delayed(_warm_worker)() for _ in range(4))
+    values = [round(0.1 + 0.2 * i / max(runs - 1, 1), 4) for i in range(runs)]
+    figures = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "spec.toml"
+        path.write_text(SWEEP_SPEC.format(runs=runs, scale=scale, end=end.isoformat(), values=values))
+        spec = read_spec(path)
+        for jobs in (1, 2):
+            result = run_sweep(spec, Path(tmp) / f"jobs{jobs}", n_jobs=jobs, progress=False)
+            figures[jobs] = 60 * result.runs / result.seconds
+            print(f"sweep of {runs} runs at scale {scale}, 2003-10..{end:%Y-%m}, {jobs} process{'es' if jobs > 1 else ''}: "
+                  f"{result.seconds:.1f} s, {figures[jobs]:.1f} runs per minute ({result.failed} failed)", flush=True)
+        same = pq.read_table(Path(tmp) / "jobs1" / TABLE).equals(pq.read_table(Path(tmp) / "jobs2" / TABLE))
+    speedup = figures[2] / figures[1]
+    print(f"speed-up from 1 to 2 processes: {speedup:.2f}x (target >= 1.8x); tables identical: {same}", flush=True)
+    return {"runs_per_minute": figures, "speedup": speedup, "identical": same}

@@ -3,7 +3,7 @@
     passend run          simulate one scenario and write a results folder
     passend validate     several seeds against the published targets (mean, range), with figures
     passend calibrate    fit the calibrated behaviour parameters to 2003-2013
-    passend benchmark    wall time, pupil-months per second and peak memory per scale
+    passend benchmark    wall time, pupil-months per second and peak memory per scale; --sweep: runs per minute
     passend scenarios    list the registered scenarios
     passend reforms      list the registered reforms
     passend compare      a reform against a base on paired seeds: a report a reader can quote
@@ -121,6 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--scales", type=_scale, nargs="+", default=[0.1, 1.0], help="(default: 0.1 1.0)")
     bench.add_argument("--end", type=_date, default=LAST_END, help=f"last day simulated (default: {LAST_END})")
     bench.add_argument("--seed", type=_whole(0), default=1)
+    bench.add_argument("--sweep", action="store_true",
+                       help="instead: runs per minute of a small sweep with 1 and 2 processes, and the speed-up")
+    bench.add_argument("--runs", type=_whole(2), default=12, help="runs in the --sweep benchmark (default: %(default)s)")
+    bench.add_argument("--sweep-scale", type=_scale, default=0.05, help="scale of the --sweep runs (default: %(default)s)")
 
     cmp = sub.add_parser("compare", help="a reform against a base on paired seeds: a report with tables and figures")
     cmp.add_argument("base", help="the base: a registered scenario or reform, or a scenario file")
@@ -261,8 +265,11 @@ def cmd_calibrate(args) -> int:
 
 
 def cmd_benchmark(args) -> int:
-    from passend.experiments.benchmark import benchmark
+    from passend.experiments.benchmark import benchmark, sweep_benchmark
 
+    if args.sweep:
+        sweep_benchmark(args.runs, args.sweep_scale, args.end)
+        return 0
     for scale in args.scales:
         benchmark(scale, args.end, args.seed)
     return 0
