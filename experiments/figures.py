@@ -210,10 +210,11 @@ def comparison_figures(by_year: list[dict], alliances: list[dict], folder: Path)
         # only measures the reform moves: an effect whose interval excludes zero in some year
         moved = [m for m in measures if any(r["effect_low"] > 0 or r["effect_high"] < 0
                                             for r in rows if r["measure"] == m)] or measures[:4]
-        for m in moved:
+        for k, m in enumerate(moved):
             series = [r for r in rows if r["measure"] == m]
             x = [r["year"] for r in series]
             line, = ax.plot(x, [r["effect_mean"] * factor for r in series], marker="o", ms=3,
+                            ls="--" if k >= 10 else "-",  # the colour cycle repeats after ten
                             label=m.removeprefix("pay_").removesuffix("_eur"))
             ax.fill_between(x, [r["effect_low"] * factor for r in series], [r["effect_high"] * factor for r in series],
                             color=line.get_color(), alpha=0.15, lw=0)
