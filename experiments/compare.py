@@ -19,7 +19,7 @@ import numpy as np
 from joblib import Parallel, delayed
 from scipy import stats
 
-from passend.experiments.dictionary import COUNT_COLUMNS, SCHOOL_YEAR_COLUMNS
+from passend.experiments.dictionary import COUNT_COLUMNS
 from passend.experiments.runner import RunOutput, simulate
 from passend.experiments.scenarios import Scenario
 from passend.model import __version__
