@@ -451,11 +451,11 @@ def run_sweep(spec: SweepSpec, folder: Path, n_jobs: int = 1, scheduler: str | N
     done = {i for i, row in read_journal(folder).items() if row.get("status") == "ok"}
     todo = [t for t in tasks if t.run_id not in done]
     context = RunContext(spec.scenario, spec.settings, spec.parameters, spec.outcomes)
-    folder.mkdir(parents=True, exist_ok=True)
-    write_dictionary(folder, spec)
     began, ran, failed, status, label = time.perf_counter(), 0, 0, "interrupted", ""
     try:
-        with backend(n_jobs, scheduler) as (jobs, label):
+        with backend(n_jobs, scheduler) as (jobs, label):  # a scheduler that cannot be reached stops us here
+            folder.mkdir(parents=True, exist_ok=True)
+            write_dictionary(folder, spec)
             write_manifest(folder, spec, "running", {"backend": label})
             bar = tqdm(total=len(tasks), initial=len(done), unit="run", desc="sweep", file=sys.stderr,
                        disable=not progress, dynamic_ncols=True)
@@ -470,6 +470,8 @@ def run_sweep(spec: SweepSpec, folder: Path, n_jobs: int = 1, scheduler: str | N
                     bar.update()
         status = "complete"
     finally:
+        if not folder.exists():  # the backend failed before anything was written
+            raise
         rows = read_journal(folder)
         n_ok = sum(r["status"] == "ok" for r in rows.values())
         seconds = time.perf_counter() - began
