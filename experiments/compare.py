@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 from joblib import Parallel, delayed
-from scipy import stats
 
 from passend.experiments.dictionary import COUNT_COLUMNS
+from passend.experiments.intervals import INTERVAL, mean_interval
 from passend.experiments.runner import RunOutput, simulate
 from passend.experiments.scenarios import Scenario
 from passend.model import __version__
@@ -27,7 +27,6 @@ from passend.model.calendar import school_year_of
 from passend.model.recorder import PAYERS
 from passend.model.settings import RunSettings
 
-INTERVAL = 0.90
 SPENDING = [f"pay_{payer}_eur" for payer in PAYERS]
 SETTINGS = ["bao", "sbo", "so", "vso", "lwoo", "pro", "vo_other", "rugzak", "arrangements", "home", "exempt"]
 THUISZITTERS = ["long_relative_absence", "home_over_3_months", "absolute_absence", "exempt_5a", "sent_on"]
@@ -70,14 +69,6 @@ def run_pairs(base: Scenario, alternative: Scenario, settings: list[RunSettings]
 
 
 # --- effects ------------------------------------------------------------------------------------------------------
-def _interval(diffs: np.ndarray) -> tuple[float, float, float]:
-    mean = float(diffs.mean())
-    if len(diffs) < 2:
-        return mean, math.nan, math.nan
-    half = stats.t.ppf(0.5 + INTERVAL / 2, len(diffs) - 1) * diffs.std(ddof=1) / math.sqrt(len(diffs))
-    return mean, mean - half, mean + half
-
-
 def _series(run: RunOutput, column: str, first_year: int) -> dict[int, float]:
     """Year -> value: 1 October counts by their year, school-year columns by the year the school year starts."""
     if column in COUNT_COLUMNS:
@@ -95,7 +86,7 @@ def effects_by_year(c: Comparison) -> list[dict]:
             for year in sorted(set.intersection(*(set(s) for s in base + alt))):
                 b = np.array([s[year] for s in base])
                 d = np.array([s[year] for s in alt]) - b
-                mean, lo, hi = _interval(d)
+                mean, lo, hi = mean_interval(d)
                 rows.append({"group": group, "measure": measure, "year": year, "base_mean": b.mean(),
                              "effect_mean": mean, "effect_low": lo, "effect_high": hi,
                              "effect_relative": mean / b.mean() if b.mean() else math.nan, "pairs": len(d)})
@@ -110,7 +101,7 @@ def effects_cumulated(c: Comparison) -> list[dict]:
             base = np.array([sum(_series(b, measure, c.first_year).values()) for b, _ in c.pairs])
             alt = np.array([sum(_series(a, measure, c.first_year).values()) for _, a in c.pairs])
             years = sorted(_series(c.pairs[0][0], measure, c.first_year))
-            mean, lo, hi = _interval(alt - base)
+            mean, lo, hi = mean_interval(alt - base)
             rows.append({"group": group, "measure": measure, "first_year": years[0] if years else None,
                          "last_year": years[-1] if years else None, "base_total": base.mean(), "effect_mean": mean,
                          "effect_low": lo, "effect_high": hi,
@@ -132,8 +123,8 @@ def alliance_effects(c: Comparison) -> list[dict]:
         special = np.array([sum(a[name][k] - b[name][k] for k in ("sbo_share", "so_share", "vso_share")) for b, a in per_seed])
         home = np.array([1000 * (a[name]["thuiszitters"] / max(a[name]["pupils"], 1) -
                                  b[name]["thuiszitters"] / max(b[name]["pupils"], 1)) for b, a in per_seed])
-        s_mean, s_lo, s_hi = _interval(100 * special)
-        h_mean, h_lo, h_hi = _interval(home)
+        s_mean, s_lo, s_hi = mean_interval(100 * special)
+        h_mean, h_lo, h_hi = mean_interval(home)
         rows.append({"alliance": name, "sector": first["sector"], "equalisation_sign": first["equalisation_sign"],
                      "pupils": first["pupils"], "count_date": last, "special_share_pp_effect": s_mean,
                      "special_share_pp_low": s_lo, "special_share_pp_high": s_hi,

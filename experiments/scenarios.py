@@ -90,7 +90,7 @@ def _registry_folder(kind: str):
     return resources.files("passend.experiments") / "registry" / kind
 
 
-def _read_toml(path, where: str) -> dict:
+def read_toml(path, where: str) -> dict:
     try:
         return tomllib.loads(path.read_text())
     except FileNotFoundError:
@@ -99,7 +99,7 @@ def _read_toml(path, where: str) -> dict:
         raise ConfigError("TOML syntax", str(err), "a valid TOML file (https://toml.io)", where) from None
 
 
-def _check_keys(table: dict, allowed: dict[str, type | tuple], prefix: str, where: str) -> None:
+def check_keys(table: dict, allowed: dict[str, type | tuple], prefix: str, where: str) -> None:
     for key, value in table.items():
         if key not in allowed:
             raise ConfigError(f"{prefix}{key}", value, "one of the keys: " + ", ".join(allowed), where)
@@ -109,7 +109,7 @@ def _check_keys(table: dict, allowed: dict[str, type | tuple], prefix: str, wher
             raise ConfigError(f"{prefix}{key}", value, " or ".join(names), where)
 
 
-def _date(text: Any, key: str, where: str) -> dt.date:
+def parse_date(text: Any, key: str, where: str) -> dt.date:
     if isinstance(text, dt.date) and not isinstance(text, dt.datetime):
         return text
     try:
@@ -121,8 +121,8 @@ def _date(text: Any, key: str, where: str) -> dt.date:
 def read_reform(path, name: str | None = None) -> Reform:
     """A reform file, checked: keys, parameters, dates and values."""
     where = str(path)
-    data = _read_toml(path, where)
-    _check_keys(data, REFORM_KEYS, "", where)
+    data = read_toml(path, where)
+    check_keys(data, REFORM_KEYS, "", where)
     if not data.get("policy"):
         raise ConfigError("policy", data.get("policy"), "at least one [policy.<parameter>] table with values", where)
     baseline = PolicyTimeline.baseline()
@@ -131,10 +131,10 @@ def read_reform(path, name: str | None = None) -> Reform:
         prefix = f"policy.{parameter}."
         if not isinstance(table, dict):
             raise ConfigError(f"policy.{parameter}", table, "a table with 'values' (and optionally 'why')", where)
-        _check_keys(table, POLICY_KEYS, prefix, where)
+        check_keys(table, POLICY_KEYS, prefix, where)
         if "values" not in table:
             raise ConfigError(f"{prefix}values", None, "a table from dates (YYYY-MM-DD) to values", where)
-        values = {_date(d, f"{prefix}values", where): v for d, v in table["values"].items()}
+        values = {parse_date(d, f"{prefix}values", where): v for d, v in table["values"].items()}
         baseline.with_values(parameter, values, where)  # checks name, dates and values now
         overlays[parameter] = values
         why[parameter] = table.get("why", "")
@@ -146,11 +146,11 @@ def read_scenario(path, name: str | None = None, _seen: tuple[str, ...] = ()) ->
     where = str(path)
     if where in _seen:
         raise ConfigError("base", where, "a chain of base scenarios without a loop", _seen[-1])
-    data = _read_toml(path, where)
-    _check_keys(data, SCENARIO_KEYS, "", where)
+    data = read_toml(path, where)
+    check_keys(data, SCENARIO_KEYS, "", where)
     base = Scenario("baseline", "")
     if "base" in data:
-        base = _resolve_scenario(data["base"], Path(where).parent, where, _seen + (where,))
+        base = resolve_scenario(data["base"], Path(where).parent, where, _seen + (where,))
     reforms = []
     for i, entry in enumerate(data.get("reforms", [])):
         if not isinstance(entry, str):
@@ -158,7 +158,7 @@ def read_scenario(path, name: str | None = None, _seen: tuple[str, ...] = ()) ->
         reforms.append(_resolve_reform(entry, Path(where).parent, where))
     behaviour = {**base.behaviour_changes, **data.get("behaviour", {})}
     Behaviour(behaviour, where)  # unknown names, types and bounds
-    settings = {**base.settings, **_read_settings(data.get("settings", {}), where)}
+    settings = {**base.settings, **read_settings(data.get("settings", {}), where)}
     try:
         RunSettings(**settings)
     except ConfigError as err:
@@ -167,9 +167,9 @@ def read_scenario(path, name: str | None = None, _seen: tuple[str, ...] = ()) ->
                     behaviour, settings, where)
 
 
-def _read_settings(table: dict, where: str) -> dict:
-    _check_keys(table, SETTING_KEYS, "settings.", where)
-    return {k: _date(v, f"settings.{k}", where) if k in ("start", "end") else v for k, v in table.items()}
+def read_settings(table: dict, where: str) -> dict:
+    check_keys(table, SETTING_KEYS, "settings.", where)
+    return {k: parse_date(v, f"settings.{k}", where) if k in ("start", "end") else v for k, v in table.items()}
 
 
 def _registered(kind: str) -> dict[str, Any]:
@@ -185,7 +185,7 @@ def _resolve_reform(text: str, folder: Path, where: str) -> Reform:
     return read_reform(REFORM_FILES[text], text)
 
 
-def _resolve_scenario(text: str, folder: Path, where: str | None, seen: tuple[str, ...] = (),
+def resolve_scenario(text: str, folder: Path, where: str | None, seen: tuple[str, ...] = (),
                       field: str = "base") -> Scenario:
     if text.endswith(".toml"):
         return read_scenario(folder / text, _seen=seen)
@@ -206,7 +206,7 @@ SCENARIO_FILES = _registered("scenarios")
 def get_scenario(text: str, field: str = "--scenario") -> Scenario:
     """A registered scenario, a registered reform (applied to the default scenario), or a scenario file; errors
     name ``field``, the option or argument it came from."""
-    return _resolve_scenario(text, Path.cwd(), None, field=field)
+    return resolve_scenario(text, Path.cwd(), None, field=field)
 
 
 def alternative(base: Scenario, text: str, field: str = "REFORM") -> Scenario:
@@ -214,7 +214,7 @@ def alternative(base: Scenario, text: str, field: str = "REFORM") -> Scenario:
     file, i.e. one with [policy] tables), or another scenario."""
     if text in REFORM_FILES:
         return base.with_reform(read_reform(REFORM_FILES[text], text))
-    if text.endswith(".toml") and "policy" in _read_toml(Path(text), text):
+    if text.endswith(".toml") and "policy" in read_toml(Path(text), text):
         return base.with_reform(read_reform(Path(text)))
     return get_scenario(text, field)
 

@@ -25,17 +25,16 @@ import math
 from pathlib import Path
 
 import numpy as np
-from scipy import stats
 
+from passend.experiments.intervals import INTERVAL, mean_interval
 from passend.experiments.outcomes import parse_outcome
-from passend.experiments.scenarios import _check_keys
+from passend.experiments.scenarios import check_keys, read_toml
 from passend.experiments.sweep import (
-    TABLE, SweepResult, SweepSpec, _read_parameters, _read_toml, read_journal, read_spec, run_sweep,
+    TABLE, SweepResult, SweepSpec, read_parameters, read_journal, read_spec, run_sweep,
 )
 from passend.model.errors import ConfigError
 
 RESPONSE_KEYS = {"parameter": str, "values": list, "from": (dt.date, str), "outcomes": list, "replicates": int}
-INTERVAL = 0.90
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,18 +47,18 @@ def read_sensitivity_spec(path: Path) -> SensitivitySpec:
     where = str(path)
     screening = read_spec(path, designs=("morris", "sobol"), extra_keys={"response": list})
     responses = []
-    for i, entry in enumerate(_read_toml(path, where).get("response", [])):
+    for i, entry in enumerate(read_toml(path, where).get("response", [])):
         prefix = f"response[{i}]."
         if not isinstance(entry, dict):
             raise ConfigError(f"response[{i}]", entry, "a [[response]] table", where)
-        _check_keys(entry, RESPONSE_KEYS, prefix, where)
+        check_keys(entry, RESPONSE_KEYS, prefix, where)
         for key in ("parameter", "values", "outcomes"):
             if key not in entry:
                 raise ConfigError(f"{prefix}{key}", None, "required in every [[response]]", where)
         name = entry["parameter"]
         table = {k: v for k, v in entry.items() if k in ("values", "from")}
         nested = {"policy": {name.removeprefix("policy."): table}} if name.startswith("policy.") else {name: table}
-        parameter, = _read_parameters(nested, "factorial", screening.scenario, where)
+        parameter, = read_parameters(nested, "factorial", screening.scenario, where)
         if len(parameter.values) < 2:
             raise ConfigError(f"{prefix}values", entry["values"], "at least two values", where)
         outcomes = tuple(parse_outcome(t, screening.settings, f"{prefix}outcomes[{j}]", where)
@@ -126,12 +125,12 @@ def analyse_response(spec: SweepSpec, folder: Path) -> tuple[list[dict], list[di
         y = y[:, paired]
         diff = y - y[0]  # each value against the first, seed by seed
         for i, v in enumerate(values):
-            mean, lo, hi = _t_interval(diff[i])
+            mean, lo, hi = mean_interval(diff[i])
             curves.append({"parameter": parameter.name, "value": v, "outcome": outcome.name, "mean": y[i].mean(),
                            "change_vs_first": mean, "change_low": lo, "change_high": hi, "seeds": y.shape[1]})
         centred = values - values.mean()
         per_seed = (centred @ (y - y.mean(axis=0))) / (centred @ centred)
-        mean, lo, hi = _t_interval(per_seed)
+        mean, lo, hi = mean_interval(per_seed)
         unit = 1000.0 if parameter.name.endswith("_eur") else 1.0
         slopes.append({"parameter": parameter.name, "outcome": outcome.name,
                        "per": "1,000 EUR" if unit == 1000.0 else "unit", "slope": mean * unit,
@@ -139,14 +138,6 @@ def analyse_response(spec: SweepSpec, folder: Path) -> tuple[list[dict], list[di
                        "elasticity_at_mean": mean * values.mean() / y.mean() if y.mean() else math.nan,
                        "seeds": y.shape[1]})
     return curves, slopes
-
-
-def _t_interval(x: np.ndarray) -> tuple[float, float, float]:
-    mean = float(np.mean(x))
-    if len(x) < 2 or np.all(x == x[0]):
-        return mean, mean, mean
-    half = stats.t.ppf(0.5 + INTERVAL / 2, len(x) - 1) * np.std(x, ddof=1) / math.sqrt(len(x))
-    return mean, mean - half, mean + half
 
 
 def write_analysis(spec: SensitivitySpec, folder: Path) -> list[Path]:

@@ -49,7 +49,7 @@ from joblib import Parallel, delayed, parallel_config
 
 from passend.experiments.outcomes import Outcome, default_outcomes, parse_outcome
 from passend.experiments.runner import simulate
-from passend.experiments.scenarios import Scenario, _check_keys, _date, _read_settings, _read_toml, _resolve_scenario
+from passend.experiments.scenarios import Scenario, check_keys, parse_date, read_settings, read_toml, resolve_scenario
 from passend.model import __version__
 from passend.model.behaviour import SPECS
 from passend.model.errors import ConfigError
@@ -168,12 +168,12 @@ def read_spec(path: Path, designs: tuple[str, ...] = DESIGNS, extra_keys: dict |
     """A sweep spec, checked whole: keys, types, names, ranges, dates and outcomes (``extra_keys``: top-level
     tables another command reads from the same file)."""
     where = str(path)
-    data = _read_toml(path, where)
-    _check_keys(data, TOP_KEYS | (extra_keys or {}), "", where)
+    data = read_toml(path, where)
+    check_keys(data, TOP_KEYS | (extra_keys or {}), "", where)
     sweep = data.get("sweep", {})
-    _check_keys(sweep, SWEEP_KEYS, "sweep.", where)
+    check_keys(sweep, SWEEP_KEYS, "sweep.", where)
     # a scenario file is found next to the spec
-    scenario = _resolve_scenario(sweep.get("scenario", "default"), Path(where).parent, None, field=f"{where}: sweep.scenario")
+    scenario = resolve_scenario(sweep.get("scenario", "default"), Path(where).parent, None, field=f"{where}: sweep.scenario")
     design = sweep.get("design", "factorial")
     if design not in designs:
         raise ConfigError("sweep.design", design, "one of: " + ", ".join(designs), where)
@@ -183,14 +183,14 @@ def read_spec(path: Path, designs: tuple[str, ...] = DESIGNS, extra_keys: dict |
             raise ConfigError(f"sweep.{key}", value, "a whole number >= " + ("0" if key == "root_seed" else "1"), where)
     if design == "sobol" and counts["samples"] & (counts["samples"] - 1):
         raise ConfigError("sweep.samples", counts["samples"], "a power of 2 for the sobol design (8, 16, 32, ...)", where)
-    settings_table = _read_settings(data.get("settings", {}), where)
+    settings_table = read_settings(data.get("settings", {}), where)
     if "seed" in settings_table:
         raise ConfigError("settings.seed", settings_table["seed"], "no seed here: seeds come from sweep.root_seed", where)
     try:
         settings = scenario.run_settings(**settings_table)
     except ConfigError as err:
         raise ConfigError(f"settings.{err.field}", err.value, err.allowed, where) from None
-    parameters = _read_parameters(data.get("parameters", {}), design, scenario, where)
+    parameters = read_parameters(data.get("parameters", {}), design, scenario, where)
     outcome_texts = sweep.get("outcomes")
     if outcome_texts is None:
         outcomes = default_outcomes(settings)
@@ -202,7 +202,7 @@ def read_spec(path: Path, designs: tuple[str, ...] = DESIGNS, extra_keys: dict |
                      counts["replicates"], counts["root_seed"], counts["levels"], settings, tuple(outcomes))
 
 
-def _read_parameters(table: dict, design: str, scenario: Scenario, where: str) -> list[Parameter]:
+def read_parameters(table: dict, design: str, scenario: Scenario, where: str) -> list[Parameter]:
     entries = []  # in the file's order, [parameters.policy.<name>] as "policy.<name>"
     for key, value in table.items():
         if key == "policy" and isinstance(value, dict):
@@ -218,14 +218,14 @@ def _read_parameters(table: dict, design: str, scenario: Scenario, where: str) -
         prefix = f"parameters.{name}."
         if not isinstance(entry, dict):
             raise ConfigError(f"parameters.{name}", entry, "a table with values (factorial) or range", where)
-        _check_keys(entry, PARAMETER_KEYS, prefix, where)
+        check_keys(entry, PARAMETER_KEYS, prefix, where)
         start = None
         if name.startswith("policy."):
             short = name.removeprefix("policy.")
             if short not in law:
                 raise ConfigError(f"parameters.{name}", short, "a legislation parameter: " + ", ".join(law.names), where)
             first = law[short].values[0]
-            start = _date(entry.get("from", first[0]), f"{prefix}from", where)
+            start = parse_date(entry.get("from", first[0]), f"{prefix}from", where)
 
             def check(value, short=short, start=start):
                 return law.with_values(short, {start: value}, where)[short].at(start)
@@ -470,18 +470,23 @@ def run_sweep(spec: SweepSpec, folder: Path, n_jobs: int = 1, scheduler: str | N
                     bar.update()
         status = "complete"
     finally:
-        if not folder.exists():  # the backend failed before anything was written
-            raise
-        rows = read_journal(folder)
-        n_ok = sum(r["status"] == "ok" for r in rows.values())
-        seconds = time.perf_counter() - began
-        if rows:
-            write_table(folder, spec, rows, csv)
-        if status == "complete" and n_ok < len(tasks):
-            status = "complete with failures"
-        write_manifest(folder, spec, status, {
-            "backend": label, "n_jobs": n_jobs, "runs_ok": n_ok, "runs_failed": len(rows) - n_ok,
-            "runs_this_session": ran, "seconds_this_session": round(seconds, 1),
-            "runs_per_minute_this_session": round(60 * ran / seconds, 2) if seconds > 0 else None,
-        })
-    return SweepResult(folder, len(tasks), n_ok, len(rows) - n_ok, ran, seconds, label)
+        if folder.exists():  # else the backend failed before anything was written, and stays so
+            seconds = time.perf_counter() - began
+            n_ok, n_failed = _close(folder, spec, status, csv, {
+                "backend": label, "n_jobs": n_jobs, "runs_this_session": ran,
+                "seconds_this_session": round(seconds, 1),
+                "runs_per_minute_this_session": round(60 * ran / seconds, 2) if seconds > 0 else None,
+            })
+    return SweepResult(folder, len(tasks), n_ok, n_failed, ran, seconds, label)
+
+
+def _close(folder: Path, spec: SweepSpec, status: str, csv: bool, session: dict) -> tuple[int, int]:
+    """The table and the final manifest from the journal, after a sweep ended or was interrupted; (ok, failed)."""
+    rows = read_journal(folder)
+    n_ok = sum(r["status"] == "ok" for r in rows.values())
+    if rows:
+        write_table(folder, spec, rows, csv)
+    if status == "complete" and n_ok < len(spec.tasks()):
+        status = "complete with failures"
+    write_manifest(folder, spec, status, {**session, "runs_ok": n_ok, "runs_failed": len(rows) - n_ok})
+    return n_ok, len(rows) - n_ok
