@@ -186,7 +186,7 @@ def _resolve_reform(text: str, folder: Path, where: str) -> Reform:
 
 
 def resolve_scenario(text: str, folder: Path, where: str | None, seen: tuple[str, ...] = (),
-                      field: str = "base") -> Scenario:
+                     field: str = "base") -> Scenario:
     if text.endswith(".toml"):
         return read_scenario(folder / text, _seen=seen)
     if text in SCENARIO_FILES:
@@ -212,10 +212,8 @@ def get_scenario(text: str, field: str = "--scenario") -> Scenario:
 def alternative(base: Scenario, text: str, field: str = "REFORM") -> Scenario:
     """What ``passend compare BASE REFORM`` compares with the base: the base plus a reform (registered or a reform
     file, i.e. one with [policy] tables), or another scenario."""
-    if text in REFORM_FILES:
-        return base.with_reform(read_reform(REFORM_FILES[text], text))
-    if text.endswith(".toml") and "policy" in read_toml(Path(text), text):
-        return base.with_reform(read_reform(Path(text)))
+    if text in REFORM_FILES or text.endswith(".toml") and "policy" in read_toml(Path(text), text):
+        return base.with_reform(_resolve_reform(text, Path.cwd(), None))
     return get_scenario(text, field)
 
 
