@@ -9,6 +9,7 @@
     passend compare      a reform against a base on paired seeds: a report a reader can quote
     passend sweep        a design of parameter values x seeds, in parallel (joblib or Dask), resumable
     passend sensitivity  Morris or Sobol indices and incentive response curves
+    passend baseline     a small fixed run against the stored regression baseline: which series moved (--update)
 
 Invalid options or values: exit code 2 and a message naming the option and what is allowed; nothing is written.
 """
@@ -145,6 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("scenarios", help="list the registered scenarios")
     sub.add_parser("reforms", help="list the registered reforms")
+
+    base = sub.add_parser("baseline", help="a small fixed run against the stored regression baseline (developers)")
+    base.add_argument("--update", action="store_true", help="store the fresh run as the new baseline")
     return parser
 
 
@@ -359,7 +363,22 @@ def cmd_reforms(args) -> int:
     return 0
 
 
+def cmd_baseline(args) -> int:
+    from passend.experiments.baseline import BASELINE_FILE, differences, read_baseline, report, simulate_baseline, write_baseline
+
+    fresh = simulate_baseline()
+    stored = read_baseline() if BASELINE_FILE.exists() else {}
+    moved, missing, new = differences(stored, fresh)
+    print(report(moved, missing, new, len(stored)))
+    if args.update:
+        write_baseline(fresh)
+        print(f"stored {len(fresh)} values in {BASELINE_FILE}")
+        return 0
+    return 1 if (moved or missing or new) else 0
+
+
 COMMANDS = {
+    "baseline": cmd_baseline,
     "run": cmd_run,
     "validate": cmd_validate,
     "calibrate": cmd_calibrate,
