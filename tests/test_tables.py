@@ -1,0 +1,57 @@
+"""Column tables never share memory between columns: writing one column can never rewrite another.
+
+The bug this guards against: ``alliances.strictness = alliances.gatekeeping`` once made the two one array, so every
+August's ``strictness = gatekeeping + response`` raised the gatekeeping too, and each alliance's TLV threshold grew
+year on year."""
+
+import datetime as dt
+
+import numpy as np
+from hypothesis import given, settings, strategies as st
+
+from passend.agents.alliance import AllianceTable
+from passend.model.columns import ColumnTable
+from passend.model.model import PassendModel
+from passend.model.settings import RunSettings
+
+
+def all_columns(model) -> list[tuple[str, np.ndarray]]:
+    """Every column of every table the model holds."""
+    return [
+        (f"{name}.{column}", getattr(table, column))
+        for name, table in vars(model).items() if isinstance(table, ColumnTable)
+        for column in table.column_names()
+    ]
+
+
+def overlapping(columns: list[tuple[str, np.ndarray]]) -> list[tuple[str, str]]:
+    return [(a, b) for i, (a, x) in enumerate(columns) for b, y in columns[i + 1:]
+            if x.size and y.size and np.may_share_memory(x, y)]
+
+
+def test_setting_a_column_to_another_column_stores_a_copy():
+    alliances = AllianceTable(3)
+    alliances.gatekeeping = np.array([0.1, 0.2, 0.3])
+    alliances.strictness = alliances.gatekeeping
+    alliances.strictness[0] = 9.0
+    assert alliances.gatekeeping[0] == 0.1
+    assert alliances.shared_columns() == []
+
+
+def test_a_column_set_from_an_outside_array_does_not_follow_that_array():
+    alliances = AllianceTable(2)
+    outside = np.array([1.0, 2.0])
+    alliances.pupils = outside
+    outside[0] = 5.0
+    assert alliances.pupils[0] == 1.0
+
+
+@settings(max_examples=3, deadline=None)
+@given(seed=st.integers(0, 10_000), scale=st.sampled_from([0.003, 0.005]))
+def test_no_two_columns_of_any_table_share_memory_in_any_month(seed, scale):
+    """Through the reform (August 2014), lwoo/pro joining the alliances (2016) and the pact (June 2016)."""
+    model = PassendModel(RunSettings(seed=seed, scale=scale, end=dt.date(2016, 10, 31)))
+    assert len(all_columns(model)) > 60
+    while model.running:
+        model.step()
+        assert overlapping(all_columns(model)) == [], model.today
