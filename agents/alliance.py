@@ -9,18 +9,23 @@ mapped geographically; WSNS alliances are nested three or four to a primary regi
 in for the old secondary alliances. Why: the reform's equalisation is computed per new alliance, so the spread of
 special-school use must live on those regions from 2003 on.
 
-Passend onderwijs (from 1 August 2014): each alliance owns the extra-support budget of its region. Income is a
-normative amount per pupil: from the alliance's own 1 October 2011 cost per pupil it moves stepwise to the national
-average by 2020 (verevening). DUO deducts the supplementary funding of its (v)so pupils (clusters 3/4, by TLV
-category) and of sbo above 2%; the alliance pays arrangements for pupils with heavy needs in regular schools, keeps
-a little of any surplus as reserve and passes the rest to its schools; a deficit comes out of the reserves and then
-out of the schools' lump sums. Its TLV threshold (gatekeeping) rises as its amount per pupil falls below what its
-own practice cost per pupil in 2011, so alliances that lose under equalisation tighten and gainers ease a little.
+When the alliances are in charge (passend onderwijs, from 1 August 2014), each owns the extra-support budget of its
+region. Income is a normative amount per pupil: from the alliance's own 1 October 2011 cost per pupil it moves
+stepwise to the national average by 2020 (verevening). DUO deducts the supplementary funding of its (v)so pupils (the
+rule set's alliance clusters, by TLV category) and of sbo above 2%; the alliance pays arrangements for pupils with
+heavy needs in regular schools, keeps a little of any surplus as reserve and passes the rest to its schools; a
+deficit comes out of the reserves and then out of the schools' lump sums. Its TLV threshold (gatekeeping) rises as
+its amount per pupil falls below what its own practice cost per pupil in 2011, so alliances that lose under
+equalisation tighten and gainers ease a little.
+
+The decisions of one alliance are methods of :class:`Alliance` (there are 152); what concerns the pupils of all
+alliances at once (what their support costs) is a function over pupil rows.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Mapping
+from typing import NamedTuple
 
 import numpy as np
 
@@ -28,10 +33,7 @@ from passend.agents.base import RowValue, TableAgent
 from passend.agents.rules import IS_REGULAR
 from passend.model.columns import Column, ColumnTable
 from passend.model.groups import total_by
-from passend.model.population import PRIMARY_GRADES, Setting
-
-if TYPE_CHECKING:
-    from passend.model.model import PassendModel
+from passend.model.population import Setting
 
 N_PRIMARY_ALLIANCES = 77
 N_SECONDARY_ALLIANCES = 75
@@ -89,21 +91,52 @@ class AllianceTable(ColumnTable):
     )
 
 
+TALLIES = ("year_income_eur", "year_deductions_eur", "year_arrangements_eur", "year_to_schools_eur",
+           "year_lump_sum_eur", "year_lwoo_pro_eur", "tlv_low", "tlv_medium", "tlv_high", "tlv_sbo")
+"""Alliance columns summed over the twelve months up to a count date; each alliance restarts them on 1 October,
+after the count has been taken."""
+
 MAX_LOOSENING = 0.25
 """Largest shortfall below zero an alliance acts on (latent need per unit of response): room in the budget eases
 admission a little, it does not open the doors."""
 
+DISTRIBUTION_MODELS = ("school", "expertise", "pupil")
+"""How an alliance spends its budget; AllianceTable has a share column '<name>_model' for each."""
+
+SECTORS = ("po", "vo")
+"""Sector codes by AllianceTable.sector: primary (primair onderwijs), secondary (voortgezet onderwijs)."""
+
+
+class Settlement(NamedTuple):
+    """One alliance's money in one month (national EUR)."""
+
+    income: float
+    lwoo_pro_income: float
+    deductions: float
+    arrangements: float
+    lwoo_pro: float
+    to_schools: float
+    reserves_kept: float
+    reserves_drawn: float
+    lump_sum: float
+
 
 class Alliance(TableAgent):
-    """A primary (po) or secondary (vo) alliance: reports in the old system, owns the budget from 2014."""
+    """A primary (po) or secondary (vo) alliance: reports in the old system, owns the budget when in charge."""
 
     sector = RowValue()
     gatekeeping = RowValue()
     strictness = RowValue()
     base_eur_per_pupil = RowValue()
     amount_eur_per_pupil = RowValue()
+    pupils = RowValue()
     shortfall = RowValue()
     reserves_eur = RowValue()
+    lwoo_budget_eur = RowValue()
+    lwoo_strictness = RowValue()
+    school_model = RowValue()
+    expertise_model = RowValue()
+    pupil_model = RowValue()
 
     @property
     def name(self) -> str:
@@ -125,9 +158,35 @@ class Alliance(TableAgent):
         self.shortfall = self.base_eur_per_pupil / self.amount_eur_per_pupil - 1.0 if self.amount_eur_per_pupil > 0 else 0.0
         self.strictness = self.gatekeeping + response * max(self.shortfall, -MAX_LOOSENING)
 
+    def follow_prescribed_model(self, name: str) -> None:
+        """Spend the whole budget by the distribution model the law prescribes (one of DISTRIBUTION_MODELS)."""
+        for model in DISTRIBUTION_MODELS:
+            setattr(self, f"{model}_model", float(model == name))
 
-SECTORS = ("po", "vo")
-"""Sector codes by AllianceTable.sector: primary (primair onderwijs), secondary (voortgezet onderwijs)."""
+    def plan_lwoo_criteria(self, lwoo_pro_cost_eur: float, response: float) -> None:
+        """An alliance with its own lwoo criteria keeps lwoo/pro within its frozen budget, as it keeps (v)so within its
+        budget: the criterion rises with this year's overrun."""
+        budget = self.lwoo_budget_eur
+        overrun = lwoo_pro_cost_eur / budget - 1.0 if budget > 0 else 0.0
+        self.lwoo_strictness = response * max(overrun, -MAX_LOOSENING)
+
+    def settle_month(self, deductions_eur: float, arrangements_eur: float, lwoo_pro_cost_eur: float,
+                     holds_lwoo_pro: bool, retention: float) -> Settlement:
+        """One month's money: a twelfth of the year's budget in (and of the lwoo/pro budget once the alliance holds
+        it), a twelfth of DUO's deductions, the arrangements and lwoo/pro out; a surplus partly to reserves
+        (``retention``) and the rest to the schools, a deficit from the reserves and then from the schools' lump sums.
+        Costs are yearly rates (national EUR per year)."""
+        income = self.pupils * self.amount_eur_per_pupil / 12.0
+        deductions, arrangements = deductions_eur / 12.0, arrangements_eur / 12.0
+        lwoo_income = self.lwoo_budget_eur / 12.0 if holds_lwoo_pro else 0.0
+        lwoo_cost = lwoo_pro_cost_eur / 12.0 if holds_lwoo_pro else 0.0
+        surplus = income + lwoo_income - deductions - arrangements - lwoo_cost
+        kept = retention * surplus if surplus > 0 else 0.0
+        to_schools = surplus - kept if surplus > 0 else 0.0
+        drawn = min(self.reserves_eur, -surplus) if surplus < 0 else 0.0
+        lump_sum = -surplus - drawn if surplus < 0 else 0.0
+        self.reserves_eur = self.reserves_eur + kept - drawn
+        return Settlement(income, lwoo_income, deductions, arrangements, lwoo_cost, to_schools, kept, drawn, lump_sum)
 
 
 def alliance_name(idx: int) -> str:
@@ -135,12 +194,9 @@ def alliance_name(idx: int) -> str:
     return f"po{idx + 1:02d}" if idx < N_PRIMARY_ALLIANCES else f"vo{idx - N_PRIMARY_ALLIANCES + 1:02d}"
 
 
-def alliance_of(model: "PassendModel", idx: np.ndarray | None = None) -> np.ndarray:
+def alliance_of(area: np.ndarray, primary: np.ndarray, secondary_alliance_of_area: np.ndarray) -> np.ndarray:
     """Each pupil's alliance row: the primary alliance of the area below secondary age, else the secondary one."""
-    p = model.pupils
-    area, cohort = (p.area, p.cohort) if idx is None else (p.area[idx], p.cohort[idx])
-    primary = model.school_year - cohort < PRIMARY_GRADES
-    return np.where(primary, area, N_PRIMARY_ALLIANCES + model.areas.secondary_alliance[area]).astype(np.int64)
+    return np.where(primary, area, N_PRIMARY_ALLIANCES + secondary_alliance_of_area[area]).astype(np.int64)
 
 
 class WsnsAlliance(TableAgent):
@@ -155,162 +211,96 @@ class WsnsAlliance(TableAgent):
         self.cost_to_school_eur = pays_fraction * sbo_eur if self.sbo_share > direct_share else 0.0
 
 
-def update_wsns(model: "PassendModel") -> None:
-    """On the count date: each WSNS alliance's sbo share, and what referral costs its schools this year."""
-    p = model.pupils
-    wsns_of_pupil = model.schools.wsns[p.school]
-    primary = (p.grade(model.school_year) < 8) & (wsns_of_pupil >= 0)
-    n = len(model.wsns)
-    pupils = total_by(wsns_of_pupil[primary], n)
-    sbo = total_by(wsns_of_pupil[primary & (p.registered == Setting.SBO)], n)
-    model.wsns.sbo_share = np.divide(sbo, pupils, out=np.zeros(n), where=pupils > 0)
-    direct, sbo_eur, pays = (model.law(k) for k in ("sbo_direct_share", "sbo_eur", "sbo_school_pays_fraction"))
-    for alliance in model.agents_by_type[WsnsAlliance]:
-        alliance.apply_sbo_rule(direct, sbo_eur, pays)
+def wsns_sbo_shares(wsns_of_pupil: np.ndarray, in_sbo: np.ndarray, n_wsns: int) -> np.ndarray:
+    """Each WSNS alliance's sbo pupils per primary pupil (``wsns_of_pupil``: its primary pupils' alliances)."""
+    pupils = total_by(wsns_of_pupil, n_wsns)
+    return np.divide(total_by(wsns_of_pupil[in_sbo], n_wsns), pupils, out=np.zeros(n_wsns), where=pupils > 0)
 
 
-# --- passend onderwijs: money and admissions ---------------------------------------------------------------------
-ALLIANCE_CLUSTERS = (3, 4)
-"""Clusters 1 and 2 keep national funding and indication outside the alliances (system_facts.toml [new_system])."""
+def wsns_month_payments(sbo_over_direct: float, law: Mapping, scale: float) -> dict[str, float]:
+    """Under the WSNS rule, sbo pupils above the directly funded share are paid this month (national EUR) partly by
+    the referring schools (from their lump sums) and the rest by their WSNS alliance."""
+    month = (1.0 / scale) / 12.0
+    sbo_eur, pays = law["sbo_eur"], law["sbo_school_pays_fraction"]
+    return {"sbo_referring_schools": sbo_over_direct * sbo_eur * pays * month,
+            "sbo_wsns": sbo_over_direct * sbo_eur * (1 - pays) * month}
 
 
-def tlv_category(model: "PassendModel", need: np.ndarray) -> np.ndarray:
+def wsns_sbo_over_direct(wsns_pupils: np.ndarray, wsns_sbo: np.ndarray, direct_share: float) -> tuple[float, float]:
+    """sbo pupils funded directly by the state (up to ``direct_share`` of each WSNS alliance's pupils) and those
+    above it, summed over the alliances."""
+    direct = np.minimum(wsns_sbo, direct_share * wsns_pupils).sum()
+    return direct, wsns_sbo.sum() - direct
+
+
+# --- alliances in charge: what support costs, and the budget --------------------------------------------------------
+def tlv_category(need_above_criterion: np.ndarray, category_need: tuple[float, float]) -> np.ndarray:
     """TLV category by the weight of the need: 0 low, 1 medium, 2 high."""
-    medium, high = model.law("tlv_category_need")
-    above = need - model.law("indication_criterion")
-    return (above >= medium).astype(np.int8) + (above >= high)
+    medium, high = category_need
+    return (need_above_criterion >= medium).astype(np.int8) + (need_above_criterion >= high)
 
 
-def special_supplement_eur(model: "PassendModel", need: np.ndarray) -> np.ndarray:
+def special_supplement_eur(need: np.ndarray, law: Mapping) -> np.ndarray:
     """Yearly supplementary funding of a (v)so place by TLV category (the part DUO deducts from the alliance)."""
-    factor = np.asarray(model.law("tlv_category_factor"), dtype=np.float64)[tlv_category(model, need)]
-    return model.law("special_school_eur") * model.law("special_supplement_share") * factor
+    category = tlv_category(need - law["indication_criterion"], law["tlv_category_need"])
+    factor = np.asarray(law["tlv_category_factor"], dtype=np.float64)[category]
+    return law["special_school_eur"] * law["special_supplement_share"] * factor
 
 
 class SupportCosts(NamedTuple):
-    """Yearly costs per alliance (national EUR) of the extra support its pupils use now, at passend rules."""
+    """Yearly costs per alliance (national EUR) of the extra support its pupils use now."""
 
-    deductions: np.ndarray  # (v)so supplements of clusters 3/4 and sbo above the directly funded 2%
-    arrangements: np.ndarray  # pupils with a cluster 3/4 indication in regular schools
+    deductions: np.ndarray  # (v)so supplements of the alliance's clusters and sbo above the directly funded 2%
+    arrangements: np.ndarray  # pupils with an indication of the alliance's clusters in regular schools
     lwoo_pro: np.ndarray  # lwoo and pro pupils at the national amount
 
 
-def support_costs(model: "PassendModel", per_regular_pupil_eur: float) -> SupportCosts:
-    """One pass over the pupils for every cost an alliance carries; arrangements at ``per_regular_pupil_eur``."""
-    p = model.pupils
-    setting = p.counted_setting()
-    alliance = alliance_of(model)
-    n = len(model.alliances)
-    heavy = np.isin(p.indication, ALLIANCE_CLUSTERS)
+def support_costs(alliance: np.ndarray, setting: np.ndarray, indication: np.ndarray, need: np.ndarray,
+                  clusters: tuple[int, ...], per_regular_pupil_eur: float, include_sbo: bool, law: Mapping,
+                  n_alliances: int, scale: float) -> SupportCosts:
+    """What the pupils of each alliance cost it a year, from every pupil's alliance, counted setting, indication and
+    need: the supplements of (v)so places and arrangements in regular schools for indications of ``clusters`` (at
+    ``per_regular_pupil_eur`` each), sbo above the directly funded share (if ``include_sbo``), and lwoo/pro."""
+    n = n_alliances
+    heavy = np.isin(indication, clusters)
     special = heavy & ((setting == Setting.SO) | (setting == Setting.VSO))
     regular = heavy & IS_REGULAR[setting]
-    deductions = total_by(alliance[special], n, special_supplement_eur(model, p.need[special]))
-    in_school = setting != Setting.EXEMPT
-    primary_pupils = total_by(alliance[in_school & (alliance < N_PRIMARY_ALLIANCES)], n)
-    sbo = total_by(alliance[setting == Setting.SBO], n)
-    deductions += np.maximum(sbo - model.law("sbo_direct_share") * primary_pupils, 0.0) * model.law("sbo_eur")
+    deductions = total_by(alliance[special], n, special_supplement_eur(need[special], law))
+    if include_sbo:
+        in_school = setting != Setting.EXEMPT
+        primary_pupils = total_by(alliance[in_school & (alliance < N_PRIMARY_ALLIANCES)], n)
+        sbo = total_by(alliance[setting == Setting.SBO], n)
+        deductions += np.maximum(sbo - law["sbo_direct_share"] * primary_pupils, 0.0) * law["sbo_eur"]
     arrangements = total_by(alliance[regular], n) * per_regular_pupil_eur
-    lwoo_pro = total_by(alliance[(setting == Setting.LWOO) | (setting == Setting.PRO)], n) * model.law("lwoo_pro_eur")
-    inv = 1.0 / model.settings.scale
+    lwoo_pro = total_by(alliance[(setting == Setting.LWOO) | (setting == Setting.PRO)], n) * law["lwoo_pro_eur"]
+    inv = 1.0 / scale
     return SupportCosts(deductions * inv, arrangements * inv, lwoo_pro * inv)
 
 
-def alliance_pupils(model: "PassendModel") -> np.ndarray:
-    p = model.pupils
-    in_school = p.setting != Setting.EXEMPT
-    return total_by(alliance_of(model)[in_school], len(model.alliances)) / model.settings.scale
+def budget_base(costs: SupportCosts, pupils: np.ndarray, sector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """On the base count (1 October 2011): each alliance's own extra-support cost per pupil under the old amounts,
+    which sets its starting budget, and the national average per sector, where equalisation ends."""
+    total = costs.deductions + costs.arrangements  # arrangements here: the rugzak of the budget's clusters
+    own = np.divide(total, pupils, out=np.zeros(len(pupils)), where=pupils > 0)
+    national = np.array([total[sector == s].sum() / max(pupils[sector == s].sum(), 1.0) for s in (0, 1)])
+    return own, national
 
 
-def record_base(model: "PassendModel") -> None:
-    """On the base count (1 October 2011): each alliance's own cost per pupil under the old amounts, which sets its
-    starting budget; the national average is where equalisation ends."""
-    costs = support_costs(model, model.state.rugzak_school_eur + model.state.rugzak_ambulant_eur)
-    pupils = alliance_pupils(model)
-    total = costs.deductions + costs.arrangements  # arrangements here: the rugzak of clusters 3/4
-    model.alliances.base_eur_per_pupil = np.divide(total, pupils, out=np.zeros(len(pupils)), where=pupils > 0)
-    model.alliances.pupils = pupils
-    sector = model.alliances.sector
-    model.national_eur_per_pupil = np.array([total[sector == s].sum() / max(pupils[sector == s].sum(), 1.0) for s in (0, 1)])
+def grant_tlv(judged_need: np.ndarray, criterion: float, strictness: np.ndarray) -> np.ndarray:
+    """The alliance grants a toelaatbaarheidsverklaring (TLV) when the need it reads in the file clears the national
+    criterion plus its own strictness (its gatekeeping and its response to the budget)."""
+    return judged_need > criterion + strictness
 
 
-def record_lwoo_base(model: "PassendModel") -> None:
-    """On the lwoo base count (2012): each secondary alliance's lwoo/pro budget, frozen from 2016 on."""
-    model.alliances.lwoo_budget_eur = support_costs(model, 0.0).lwoo_pro
-
-
-def lwoo_with_own_criteria(model: "PassendModel", alliance: np.ndarray) -> np.ndarray:
+def with_own_lwoo_criteria(opt_out_rank: np.ndarray, opt_out_share: float) -> np.ndarray:
     """Whether each alliance (row) has left the national lwoo criteria."""
-    return model.alliances.lwoo_opt_out_rank[alliance] < model.law("lwoo_opt_out_share")
+    return opt_out_rank < opt_out_share
 
 
-DISTRIBUTION_MODELS = ("school", "expertise", "pupil")
-"""How an alliance spends its budget; AllianceTable has a share column '<name>_model' for each."""
-
-
-def plan_alliances(model: "PassendModel") -> None:
-    """Each August under passend onderwijs: this year's amount per pupil (equalisation, less a national cut spread
-    evenly per pupil), the admission policy, and a distribution model if the law prescribes one."""
-    a = model.alliances
-    a.pupils = alliance_pupils(model)
-    progress = model.law("equalisation_progress")
-    cut_per_pupil = model.law("alliance_budget_cut_eur") / max(a.pupils.sum(), 1.0)
-    for alliance in model.agents_by_type[Alliance]:
-        alliance.set_amount(model.national_eur_per_pupil[alliance.sector], progress, cut_per_pupil)
-        alliance.plan_admissions(model.behaviour.tlv_budget_response)
-    prescribed = model.law("distribution_model")
-    if prescribed != "own":
-        for name in DISTRIBUTION_MODELS:
-            setattr(a, f"{name}_model", np.full(len(a), float(name == prescribed)))
-    # Alliances with their own lwoo criteria keep lwoo/pro within the frozen budget, as they keep (v)so within theirs.
-    budget = a.lwoo_budget_eur
-    overrun = np.divide(support_costs(model, 0.0).lwoo_pro, budget, out=np.ones(len(a)), where=budget > 0) - 1.0
-    a.lwoo_strictness = model.behaviour.tlv_budget_response * np.maximum(overrun, -MAX_LOOSENING)
-
-
-TALLIES = ("year_income_eur", "year_deductions_eur", "year_arrangements_eur", "year_to_schools_eur",
-           "year_lump_sum_eur", "year_lwoo_pro_eur", "tlv_low", "tlv_medium", "tlv_high", "tlv_sbo")
-"""Alliance columns summed over the twelve months up to a count date; reported and restarted on 1 October."""
-
-
-def restart_tallies(model: "PassendModel") -> None:
-    for column in TALLIES:
-        setattr(model.alliances, column, np.zeros(len(model.alliances)))
-
-
-def alliances_settle_month(model: "PassendModel") -> dict[str, float]:
-    """One month of the alliances' money (national EUR): income, DUO's deductions, arrangements, and where a surplus
-    or a deficit goes. Returns the national totals per flow for the ledger."""
-    a = model.alliances
-    income = a.pupils * a.amount_eur_per_pupil / 12.0
-    costs = support_costs(model, model.law("arrangement_eur"))
-    deductions, arrangements = costs.deductions / 12.0, costs.arrangements / 12.0
-    lwoo_income = lwoo_cost = np.zeros(len(a))
-    if model.law("lwoo_pro_in_alliances"):
-        lwoo_income, lwoo_cost = a.lwoo_budget_eur / 12.0, costs.lwoo_pro / 12.0
-    surplus = income + lwoo_income - deductions - arrangements - lwoo_cost
-    kept = np.where(surplus > 0, model.behaviour.reserve_retention * surplus, 0.0)
-    to_schools = np.where(surplus > 0, surplus - kept, 0.0)
-    drawn = np.where(surplus < 0, np.minimum(a.reserves_eur, -surplus), 0.0)
-    lump_sum = np.where(surplus < 0, -surplus - drawn, 0.0)
-    a.reserves_eur = a.reserves_eur + kept - drawn
-    a.year_income_eur = a.year_income_eur + income + lwoo_income
-    a.year_deductions_eur = a.year_deductions_eur + deductions
-    a.year_arrangements_eur = a.year_arrangements_eur + arrangements
-    a.year_to_schools_eur = a.year_to_schools_eur + to_schools
-    a.year_lump_sum_eur = a.year_lump_sum_eur + lump_sum
-    a.year_lwoo_pro_eur = a.year_lwoo_pro_eur + lwoo_cost
-    return {
-        "income": income.sum(), "lwoo_pro_income": lwoo_income.sum(), "lwoo_pro": lwoo_cost.sum(),
-        "deductions": deductions.sum(), "arrangements": arrangements.sum(), "to_schools": to_schools.sum(),
-        "reserves_kept": kept.sum(), "reserves_drawn": drawn.sum(), "lump_sum": lump_sum.sum(),
-    }
-
-
-def count_tlvs(model: "PassendModel", alliance: np.ndarray, category: np.ndarray | None) -> None:
-    """Add granted TLVs (national numbers) to this school year's tally; ``category`` None for sbo."""
-    a, n, inv = model.alliances, len(model.alliances), 1.0 / model.settings.scale
+def tlvs_by_alliance(alliance: np.ndarray, category: np.ndarray | None, n_alliances: int, scale: float) -> dict[str, np.ndarray]:
+    """Granted TLVs per alliance and tally column (national numbers); ``category`` None for sbo."""
+    inv = 1.0 / scale
     if category is None:
-        a.tlv_sbo = a.tlv_sbo + total_by(alliance, n) * inv
-        return
-    for c, column in enumerate(("tlv_low", "tlv_medium", "tlv_high")):
-        setattr(a, column, getattr(a, column) + total_by(alliance[category == c], n) * inv)
+        return {"tlv_sbo": total_by(alliance, n_alliances) * inv}
+    return {column: total_by(alliance[category == c], n_alliances) * inv
+            for c, column in enumerate(("tlv_low", "tlv_medium", "tlv_high"))}

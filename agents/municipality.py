@@ -1,26 +1,30 @@
 """Municipalities (gemeenten): compulsory-attendance officers find pupils at home and work on their return; the
 municipality may exempt a child under art. 5 onder a Leerplichtwet, which takes the child out of the absence count.
 Youth care for children at home: a regional (provincial) system until 2015, then each municipality's own, with its
-own capacity and so its own waiting list. Pupil transport to special schools is theirs throughout (see recorder)."""
+own capacity and so its own waiting list. Municipalities pay pupil transport to special schools throughout.
+
+Their decisions are functions vectorised over the pupils at home (of every municipality at once), with the
+municipality's own attributes (officers, readiness to exempt, youth-care pool) broadcast to its pupils.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
 
 import numpy as np
 
-from passend.agents.alliance import alliance_of
 from passend.agents.base import RowValue, TableAgent
 from passend.agents.rules import rank_within
+from passend.model.behaviour import Behaviour
 from passend.model.columns import Column, ColumnTable
 from passend.model.groups import total_by
-from passend.model.population import Setting
-
-if TYPE_CHECKING:
-    from passend.model.model import PassendModel
 
 N_MUNICIPALITIES = 415
 """1 January 2012 (institutions.toml, CBS). Mergers are not modelled: one set of municipalities for the whole run."""
+
+TRANSPORTED_SHARE = 79_000 / (39_929 + 68_927)
+"""Share of the pupils of sbo and (v)so who are transported: 79,000 transported pupils in 2012/13
+(labelling_old_system.toml [transport], mlv) over the sbo + (v)so pupils of 1 October 2012 (pupil_counts_2011_2014.csv)."""
 
 
 class MunicipalityTable(ColumnTable):
@@ -40,119 +44,86 @@ class Municipality(TableAgent):
     exempt_propensity = RowValue()
 
 
-def attend_to_pupils_at_home(model: "PassendModel") -> None:
-    """Monthly: officers find pupils at home; found pupils return to school or, with severe needs, are exempted;
-    some return without an officer. Waiting pupils go back to the regular place they wait in."""
-    p, b = model.pupils, model.behaviour
-    idx = np.flatnonzero(p.setting == Setting.HOME)
-    if len(idx) == 0:
-        return
-    muni = model.municipalities
-    uid, step = p.uid[idx], model.step_index
-    newly_found = ~p.found[idx] & (model.streams.uniform("municipality.find", uid, step) < b.find_rate * muni.officer_capacity[p.municipality[idx]])
-    p.found[idx[newly_found]] = True
-    found = p.found[idx]
-    exempt = found & (p.need[idx] > b.exempt_threshold) & bool(model.law("exemption_5a_allowed"))
-    exempt &= model.streams.uniform("municipality.exempt", uid, step) < b.exempt_rate * muni.exempt_propensity[p.municipality[idx]]
-    back_rate = np.where(found, b.return_found, b.return_unfound) * return_boost(model, idx, found)
-    back = ~exempt & (model.streams.uniform("municipality.return", uid, step) < np.minimum(back_rate, 1.0))
-    # 'Van het kastje naar de muur': parents who asked a school for a place this month and were sent on.
-    seeking = model.streams.uniform("parents.seek_place", uid, step) < b.parents_seek
-    model.flows.add("sent_on", int(np.count_nonzero(seeking & ~back & ~exempt)))
-
-    exempted = idx[exempt]
-    p.setting[exempted] = Setting.EXEMPT
-    p.waiting[exempted] = False
-    p.exempt_this_year[exempted] = True
-    returned = idx[back]
-    p.setting[returned] = p.registered[returned]
-    ended = np.r_[exempted, returned]
-    p.months_home[ended] = 0
-    p.found[ended] = False
-    p.unregistered[ended] = False  # back at school means registered again; an exemption is a registered status
-    model.flows.add("returned_home_spells", len(returned))
-    model.flows.add("exemptions_granted", len(exempted))
+def officers_find(found: np.ndarray, officer_capacity: np.ndarray, b: Behaviour, u: np.ndarray) -> np.ndarray:
+    """Attendance officers find children at home they did not know of yet, more where there are more officers.
+    Returns the mask of the newly found."""
+    return ~found & (u < b.find_rate * officer_capacity)
 
 
-def youth_care_unit(model: "PassendModel", municipal: bool):
-    """The youth-care pool of a pupil, from its municipality and area: one per region before 2015; from 2015 each
-    municipality's own, or its region's where the municipality has an agreement with its alliance."""
-    n_muni = len(model.municipalities)
-    pooled = model.municipalities.agreement_with_alliance
-
-    def unit_of(municipality: np.ndarray, area: np.ndarray) -> np.ndarray:
-        regional = n_muni + area.astype(np.int64)
-        if not municipal:
-            return regional
-        return np.where(pooled[municipality], regional, municipality.astype(np.int64))
-
-    return unit_of
+def grant_exemption(found: np.ndarray, need: np.ndarray, allowed: bool, exempt_propensity: np.ndarray, b: Behaviour,
+                    u: np.ndarray) -> np.ndarray:
+    """The municipality exempts a found child with a severe need from compulsory attendance (art. 5 onder a), where the
+    law allows it and the more readily the more its practice leans that way."""
+    exempt = found & (need > b.exempt_threshold) & allowed
+    return exempt & (u < b.exempt_rate * exempt_propensity)
 
 
-def youth_care(model: "PassendModel") -> None:
-    """Monthly: found children at home with a manifest need get a youth-care place while there is one in their
-    region (before 2015) or municipality (from 2015; pooled over the region where the municipality has an agreement
-    with its alliance); the others wait. Care ends when the child is back or exempt."""
-    p, b = model.pupils, model.behaviour
-    at_home = p.setting == Setting.HOME
-    p.in_youth_care &= at_home
-    p.youth_care_waiting[:] = False
-    municipal = bool(model.law("youth_care_municipal"))
-    unit_of = youth_care_unit(model, municipal)
-    n_units = len(model.municipalities) + model.n_areas
-    key = (model.school_year, municipal)
-    if model.youth_care_places[0] != key:  # places follow the pupils, who move only in August
-        weight = model.municipalities.youth_care_capacity[p.municipality] if municipal else None
-        places = total_by(unit_of(p.municipality, p.area), n_units, weight) * b.youth_care_places_per_1000 / 1000.0
-        model.youth_care_places = (key, places)
-    home = np.flatnonzero(at_home)
-    unit = unit_of(p.municipality[home], p.area[home])
-    in_care = p.in_youth_care[home]
-    # Places are whole: round the free capacity up or down at random so that a small-scale run has the right number
-    # on average (a municipality of a 1% sample holds a few hundredths of a place).
-    u = model.streams.uniform("youth_care.places", np.arange(n_units), model.step_index)
-    free = np.floor(np.maximum(model.youth_care_places[1] - total_by(unit[in_care], n_units), 0.0) + u)
-    seeking = ~in_care & p.found[home] & (p.need[home] > b.detect_threshold)
-    candidates, their_unit = home[seeking], unit[seeking]
-    # longest at home first
-    admitted = rank_within(their_unit, -p.months_home[candidates].astype(np.float64)) < free[their_unit]
-    p.in_youth_care[candidates[admitted]] = True
-    p.youth_care_waiting[candidates[~admitted]] = True
-    model.flows.add("youth_care_starts", int(np.count_nonzero(admitted)))
-    model.flows.add("youth_care_waiting_months", int(np.count_nonzero(~admitted)))
+def return_boost(found: np.ndarray, months_home: np.ndarray, in_youth_care: np.ndarray,
+                 zorgplicht_binds: np.ndarray | None, cooperation: np.ndarray | None, decides: np.ndarray | None,
+                 pact: bool, b: Behaviour) -> np.ndarray:
+    """Factor on the monthly chance that a child at home returns to school, from what works on the case.
 
-
-def return_boost(model: "PassendModel", idx: np.ndarray, found: np.ndarray) -> np.ndarray:
-    """Factor on the monthly return rate of pupils ``idx`` at home, from the policies in force:
-    zorgplicht (passend onderwijs: the school of registration must find a fitting place, unless it dodges; the less
-    the alliance runs on the school model, the more its schools cooperate in finding one),
-    doorzettingsmacht (a found case in an alliance where someone can decide), youth care, and the Thuiszitterspact
-    (cases home over 3 months get priority)."""
-    p, b = model.pupils, model.behaviour
-    boost = np.ones(len(idx))
-    if model.passend:
-        alliance = alliance_of(model, idx)
-        # schools in an alliance run on the school model look inward: they find a place elsewhere less readily
-        cooperation = 1.0 - model.alliances.school_model[alliance]
-        # zorgplicht binds the school of registration: a child registered nowhere has none
-        bound = ~model.schools.dodges_zorgplicht[p.school[idx]] & ~p.unregistered[idx]
-        boost *= 1.0 + b.zorgplicht_return * cooperation * bound
-        share = np.asarray(model.law("doorzettingsmacht_share"))[model.alliances.sector[alliance]]
-        decides = model.alliances.doorzettingsmacht_rank[alliance] < share
+    Args:
+        found: an attendance officer knows the case.
+        months_home: length of the spell so far.
+        in_youth_care: the child is in a youth-care trajectory.
+        zorgplicht_binds: the school of registration must find a fitting place (it does not dodge, and the child is
+            registered); None where no zorgplicht is in force.
+        cooperation: how readily the alliance's schools find a place elsewhere (1 - its school-model share); with
+            ``zorgplicht_binds``.
+        decides: the alliance has doorzettingsmacht (someone who can decide a stuck case); None where no alliance is in
+            charge.
+        pact: the Thuiszitterspact is in force (cases home over 3 months get priority).
+        b: behaviour parameters.
+    """
+    boost = np.ones(len(found))
+    if zorgplicht_binds is not None:
+        boost *= 1.0 + b.zorgplicht_return * cooperation * zorgplicht_binds
+    if decides is not None:
         boost *= 1.0 + b.doorzettingsmacht_return * (found & decides)
-    boost *= 1.0 + b.youth_care_return * p.in_youth_care[idx]
-    if model.law("thuiszitterspact"):
-        boost *= 1.0 + b.pact_return * (p.months_home[idx] > 3)
+    boost *= 1.0 + b.youth_care_return * in_youth_care
+    if pact:
+        boost *= 1.0 + b.pact_return * (months_home > 3)
     return boost
 
 
-def count_months_at_home(model: "PassendModel") -> None:
-    """End of month: spells at home get one month longer; flag the durations the attendance counts use."""
-    p = model.pupils
-    home = np.flatnonzero(p.setting == Setting.HOME)
-    p.months_home[home] += 1
-    over = model.law("long_absence_months")
-    # relative absence is absence from the school registered at; children registered nowhere count as absolute
-    registered = ~p.unregistered[home]
-    p.home_long_this_year[home[registered & (p.months_home[home] > over)]] = True
-    p.home_3m_this_year[home[p.months_home[home] > 3]] = True
+def return_to_school(found: np.ndarray, boost: np.ndarray, exempted: np.ndarray, b: Behaviour, u: np.ndarray) -> np.ndarray:
+    """Children at home who go back to school this month: found ones at the officers' rate, others on their own,
+    each times what works on the case; an exempted child does not return."""
+    rate = np.where(found, b.return_found, b.return_unfound) * boost
+    return ~exempted & (u < np.minimum(rate, 1.0))
+
+
+def youth_care_pool(municipality: np.ndarray, area: np.ndarray, municipal: bool, pooled: np.ndarray,
+                    n_municipalities: int) -> np.ndarray:
+    """The youth-care pool of each pupil: one per region before 2015; from 2015 each municipality's own, or its
+    region's where the municipality has an agreement with its alliance (``pooled``, per municipality). Pools are
+    numbered municipalities first, then regions."""
+    regional = n_municipalities + area.astype(np.int64)
+    if not municipal:
+        return regional
+    return np.where(pooled[municipality], regional, municipality.astype(np.int64))
+
+
+def youth_care_places(pool_of_pupil: np.ndarray, capacity_of_pupil: np.ndarray | None, n_pools: int,
+                      places_per_1000: float) -> np.ndarray:
+    """Places per pool: so many per 1,000 pupils living there, weighted by each municipality's own capacity once
+    youth care is municipal (``capacity_of_pupil``: the pupil's municipality's; None before)."""
+    return total_by(pool_of_pupil, n_pools, capacity_of_pupil) * places_per_1000 / 1000.0
+
+
+def admit_to_youth_care(pool: np.ndarray, months_home: np.ndarray, free: np.ndarray) -> np.ndarray:
+    """Of the children seeking youth care, those who get a free place of their pool, longest at home first."""
+    return rank_within(pool, -months_home.astype(np.float64)) < free[pool]
+
+
+def month_payments(n_sbo_and_special: int, n_in_youth_care: int, law: Mapping, scale: float) -> dict[str, float]:
+    """What municipalities (and, before the Jeugdwet of 2015, the provinces) pay this month (national EUR): transport
+    of the sbo and (v)so pupils who need it, and youth care per case."""
+    month = (1.0 / scale) / 12.0
+    transported = TRANSPORTED_SHARE * n_sbo_and_special
+    youth_care = "youth_care_municipalities" if law["youth_care_municipal"] else "youth_care_provinces"
+    return {
+        "transport": transported * law["transport_eur_per_pupil"] * month,
+        youth_care: n_in_youth_care * law["youth_care_eur_per_case"] * month,
+    }

@@ -8,18 +8,13 @@ schools are providers too (cluster 0), one or more per area; in the old system t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from passend.agents.base import RowValue, TableAgent
 from passend.agents.rules import rank_within
 from passend.model.columns import Column, ColumnTable
 from passend.model.groups import choose_within, total_by
-from passend.model.population import PRIMARY_GRADES, Setting
-
-if TYPE_CHECKING:
-    from passend.model.model import PassendModel
+from passend.model.population import Setting
 
 CLUSTER_REGION_SIZE = {1: 20, 2: 8, 3: 1, 4: 1}
 """Cluster c is organised in regions of this many areas (1 = per area)."""
@@ -63,70 +58,46 @@ def choose_sbo_school(providers: ProviderTable, area: np.ndarray, u: np.ndarray)
     return sbo[choose_within(providers.region[sbo], providers.size_weight[sbo], area, u)]
 
 
-def provider_of(model: "PassendModel", idx: np.ndarray) -> np.ndarray:
-    """The provider that serves each pupil's cluster and area."""
-    p = model.pupils
-    return model.provider_index[p.indication[idx], p.area[idx]]
+def provider_serving(provider_index: np.ndarray, indication: np.ndarray, area: np.ndarray) -> np.ndarray:
+    """The provider that serves each pupil's indication cluster in its area."""
+    return provider_index[indication, area]
 
 
-def occupancy(model: "PassendModel") -> tuple[np.ndarray, np.ndarray]:
-    """Seats taken per provider in so and in vso. A pupil at home keeps the seat of the school registered at."""
-    p = model.pupils
-    counted = p.counted_setting()
-    n_prov = len(model.providers)
-    return total_by(p.provider[counted == Setting.SO], n_prov), total_by(p.provider[counted == Setting.VSO], n_prov)
+def occupancy(provider: np.ndarray, counted_setting: np.ndarray, n_providers: int) -> tuple[np.ndarray, np.ndarray]:
+    """Seats taken per provider in so and in vso, from every pupil's provider and counted setting (a pupil at home
+    keeps the seat of the school registered at)."""
+    return (total_by(provider[counted_setting == Setting.SO], n_providers),
+            total_by(provider[counted_setting == Setting.VSO], n_providers))
 
 
-def admit(model: "PassendModel", idx: np.ndarray) -> np.ndarray:
-    """Pupils ``idx`` (with an indication) ask for a (v)so place; admit within free capacity, the rest wait.
+def admit_within_capacity(provider: np.ndarray, secondary: np.ndarray, waiting: np.ndarray, capacity_so: np.ndarray,
+                          capacity_vso: np.ndarray, occupied_so: np.ndarray, occupied_vso: np.ndarray,
+                          u: np.ndarray) -> np.ndarray:
+    """Which applicants for a (v)so place each provider admits: within its free seats at the applicant's level (so
+    or vso), those already waiting first, the rest in random order. The others go on (or stay on) its waiting list.
+
+    Args:
+        provider: the provider each applicant asks.
+        secondary: the applicant is of secondary age (asks for vso).
+        waiting: the applicant is already on the waiting list.
+        capacity_so, capacity_vso, occupied_so, occupied_vso: seats per provider and level.
+        u: one uniform per applicant (the order within a queue).
 
     Returns:
-        Boolean mask over ``idx``: admitted.
+        Boolean mask over the applicants: admitted.
     """
-    p = model.pupils
-    if len(idx) == 0:
-        return np.zeros(0, dtype=bool)
-    provider = provider_of(model, idx)
-    secondary = p.grade(model.school_year)[idx] >= PRIMARY_GRADES
-    n_prov = len(model.providers)
-    # Seats are per provider and level; a group is (provider, level).
-    group = provider.astype(np.int64) * 2 + secondary
+    n_prov = len(capacity_so)
+    group = provider.astype(np.int64) * 2 + secondary  # seats are per (provider, level)
     occupied = np.zeros(2 * n_prov)
-    occupied[0::2], occupied[1::2] = occupancy(model)
+    occupied[0::2], occupied[1::2] = occupied_so, occupied_vso
     capacity = np.empty(2 * n_prov)
-    capacity[0::2] = model.providers.capacity_so
-    capacity[1::2] = model.providers.capacity_vso
+    capacity[0::2], capacity[1::2] = capacity_so, capacity_vso
     free = np.floor(np.maximum(capacity - occupied, 0.0))
-    keys = model.streams.uniform("provider.queue", p.uid[idx], model.step_index) - p.waiting[idx]  # waiting first
-    admitted = rank_within(group, keys) < free[group]
-    entered = idx[admitted]
-    new_setting = np.where(secondary[admitted], Setting.VSO, Setting.SO).astype(np.int8)
-    model.flows.add("inflow_so", int(np.count_nonzero(new_setting == Setting.SO)))
-    model.flows.add("inflow_vso", int(np.count_nonzero(new_setting == Setting.VSO)))
-    p.setting[entered] = new_setting
-    p.registered[entered] = new_setting
-    p.provider[entered] = provider[admitted]
-    p.waiting[entered] = False
-    p.months_home[entered] = 0
-    p.found[entered] = False
-    p.unregistered[entered] = False
-    queued = idx[~admitted]
-    p.waiting[queued] = True
-    p.provider[queued] = provider[~admitted]
-    return admitted
+    return rank_within(group, u - waiting) < free[group]
 
 
-def admit_from_waiting_lists(model: "PassendModel") -> None:
-    """Monthly: free places go to waiting pupils; record the waiting lists for capacity planning."""
-    p = model.pupils
-    admit(model, np.flatnonzero(p.waiting))
-    waiting = np.flatnonzero(p.waiting)
-    secondary = p.grade(model.school_year)[waiting] >= PRIMARY_GRADES
-    n_prov = len(model.providers)
-    model.providers.waiting_so_sum += total_by(p.provider[waiting[~secondary]], n_prov)
-    model.providers.waiting_vso_sum += total_by(p.provider[waiting[secondary]], n_prov)
+def waiting_by_provider(provider: np.ndarray, secondary: np.ndarray, n_providers: int) -> tuple[np.ndarray, np.ndarray]:
+    """Waiting pupils per provider for so and for vso (the waiting list a provider plans its capacity on)."""
+    return total_by(provider[~secondary], n_providers), total_by(provider[secondary], n_providers)
 
 
-def providers_plan(model: "PassendModel", months: int) -> None:
-    for provider in model.agents_by_type[SpecialSchoolProvider]:
-        provider.plan_capacity(months, model.behaviour.capacity_growth)

@@ -1,75 +1,107 @@
-"""The state (OCW/DUO) and the national indication committee (Commissie voor de Indicatiestelling, CvI)."""
+"""The state (OCW/DUO), the national indication committee (Commissie voor de Indicatiestelling, CvI) and the regional
+committee for lwoo/pro (RVC)."""
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
 
 import mesa
 import numpy as np
 
-from passend.agents.alliance import ALLIANCE_CLUSTERS, alliance_of, count_tlvs, tlv_category
-
-if TYPE_CHECKING:
-    from passend.model.model import PassendModel
+from passend.model.behaviour import Behaviour
 
 
 class State(mesa.Agent):
-    """Sets the per-pupil rugzak amounts each school year.
+    """Sets the per-pupil rugzak amounts each school year from its own 1 October count, and pays the state's streams.
 
     Funding is open-ended (every indication is paid), and as numbers grew the state lowered the amount per pupil:
-    amount = legal reference amount * (2003 count / last count) ** elasticity, then scaled down to fit a
+    amount = legal reference amount * (first count / last count) ** elasticity, then scaled down to fit a
     heavy-care budget cap if one is in force.
     """
 
-    def __init__(self, model: "PassendModel"):
+    def __init__(self, model: mesa.Model, rugzak_school_eur: float, rugzak_ambulant_eur: float):
         super().__init__(model)
         self.reference_indications: float | None = None
-        self.rugzak_school_eur = model.law("rugzak_school_eur")
-        self.rugzak_ambulant_eur = model.law("rugzak_ambulant_eur")
-        self.reference_rugzak_school_eur = self.rugzak_school_eur
+        self.counted_indications = 0.0
+        self.counted_rugzak = 0.0
+        self.rugzak_school_eur = rugzak_school_eur
+        self.rugzak_ambulant_eur = rugzak_ambulant_eur
+        self.reference_rugzak_school_eur = rugzak_school_eur
 
-    def set_amounts(self, indications: float, rugzak_pupils: float) -> None:
-        """Once a year, from the last count (national numbers)."""
-        model = self.model
+    def take_count(self, indications: float, rugzak_pupils: float) -> None:
+        """DUO's 1 October count (national numbers): heavy-care indications, and pupils with a rugzak."""
+        self.counted_indications, self.counted_rugzak = indications, rugzak_pupils
+
+    def set_amounts(self, law: Mapping) -> None:
+        """Once a year (August), from the last count."""
         if self.reference_indications is None:
-            self.reference_indications = indications
-        factor = (self.reference_indications / max(indications, 1.0)) ** model.law("amount_response_to_count")
-        school, ambulant = model.law("rugzak_school_eur") * factor, model.law("rugzak_ambulant_eur") * factor
-        cap = float(model.law("heavy_care_budget_cap_eur"))
-        spend = rugzak_pupils * (school + ambulant)
+            self.reference_indications = self.counted_indications
+        factor = (self.reference_indications / max(self.counted_indications, 1.0)) ** law["amount_response_to_count"]
+        school, ambulant = law["rugzak_school_eur"] * factor, law["rugzak_ambulant_eur"] * factor
+        cap = float(law["heavy_care_budget_cap_eur"])
+        spend = self.counted_rugzak * (school + ambulant)
         if math.isfinite(cap) and spend > cap:
             school, ambulant = school * cap / spend, ambulant * cap / spend
         self.rugzak_school_eur, self.rugzak_ambulant_eur = school, ambulant
 
+    def yearly_amounts(self, rugzak: np.ndarray, special: np.ndarray, sbo: np.ndarray, lwoo_pro: np.ndarray,
+                       law: Mapping) -> np.ndarray:
+        """The extra-support money each pupil brings a year at this month's amounts (EUR): a rugzak, a (v)so place, an
+        sbo place or lwoo/pro (masks over the pupils)."""
+        cost = np.zeros(len(rugzak))
+        cost[rugzak] = self.rugzak_school_eur + self.rugzak_ambulant_eur
+        cost[special] = law["special_school_eur"]
+        cost[sbo] = law["sbo_eur"]
+        cost[lwoo_pro] = law["lwoo_pro_eur"]
+        return cost
+
+    def month_payments(self, n_rugzak: int, n_special: int, n_special_of_alliances: int, n_sbo_direct: float,
+                       n_wsns_pupils: float, n_lwoo_pro_national: int, law: Mapping, scale: float) -> dict[str, float]:
+        """What the state pays this month per stream (national EUR), from the simulated numbers of pupils it funds:
+        rugzak pupils (school part and ambulant support), (v)so places (for the alliances' clusters only the basic
+        part; DUO takes the supplement from the alliance), sbo up to the direct share, the WSNS light-care budget, lwoo
+        and pro while the state funds them directly, and the professionalisation budget."""
+        month = (1.0 / scale) / 12.0
+        place_eur = law["special_school_eur"]
+        special_eur = place_eur * (n_special - law["special_supplement_share"] * n_special_of_alliances)
+        return {
+            "rugzak_school": n_rugzak * self.rugzak_school_eur * month,
+            "rugzak_ambulant": n_rugzak * self.rugzak_ambulant_eur * month,
+            "special_schools": special_eur * month,
+            "sbo_direct": n_sbo_direct * law["sbo_eur"] * month,
+            "wsns": n_wsns_pupils * law["wsns_eur"] * month,
+            "lwoo_pro": n_lwoo_pro_national * law["lwoo_pro_eur"] * month,
+            "professionalisation": law["professionalisation_eur"] / 12.0,
+        }
+
 
 class IndicationCommittee(mesa.Agent):
-    """Judges a pupil's file against the national criterion, with assessment error ('all or nothing'). Under passend
-    onderwijs the alliance judges clusters 3/4 (the TLV) by the same file, against the criterion plus its strictness.
+    """Judges a pupil's file against the national criterion, with assessment error ('all or nothing'), for the
+    indications outside the alliances' clusters (all of them in the old system).
 
     The committee sees a file, not the child: a school practised in writing indication files presents the same need
-    as heavier (``file_know_how``).
-    """
+    as heavier (:func:`passend.agents.school.write_file`)."""
 
-    def assess(self, idx: np.ndarray) -> np.ndarray:
-        """Returns the mask of ``idx`` granted an indication; records the assessment date."""
-        model = self.model
-        p = model.pupils
-        b = model.behaviour
-        file_strength = b.file_know_how * model.schools.know_how[p.school[idx]]
-        judged = p.need[idx] + file_strength + b.cvi_noise * model.streams.normal("cvi.assess", p.uid[idx], model.step_index)
-        criterion = np.full(len(idx), float(model.law("indication_criterion")))
-        by_alliance = np.zeros(len(idx), dtype=bool)
-        if model.passend:  # clusters 3/4: the alliance decides (TLV), with its own strictness
-            by_alliance = np.isin(p.cluster[idx], ALLIANCE_CLUSTERS)
-            alliance = alliance_of(model, idx)
-            criterion[by_alliance] += model.alliances.strictness[alliance[by_alliance]]
-        granted = judged > criterion
-        p.last_assessed[idx] = model.step_index
-        p.indication[idx[granted]] = p.cluster[idx[granted]]
-        if model.passend:
-            tlv = granted & by_alliance
-            count_tlvs(model, alliance[tlv], tlv_category(model, p.need[idx[tlv]]))
-        model.flows.add("indication_applications", len(idx))
-        model.flows.add("indications_granted", int(np.count_nonzero(granted)))
-        return granted
+    @staticmethod
+    def judge(file_need: np.ndarray, noise: np.ndarray, b: Behaviour) -> np.ndarray:
+        """The need the committee reads in each file (the same reading serves an alliance that judges a TLV)."""
+        return file_need + b.cvi_noise * noise
+
+    @staticmethod
+    def grant(judged_need: np.ndarray, criterion: float) -> np.ndarray:
+        return judged_need > criterion
+
+
+def judge_lwoo_pro(learning_delay: np.ndarray, know_how: np.ndarray, noise: np.ndarray, asks: np.ndarray,
+                   lwoo_criterion: np.ndarray, pro_criterion: float, b: Behaviour) -> tuple[np.ndarray, np.ndarray]:
+    """The regional committee (RVC) judges the requests for lwoo and pro against the criteria, with assessment error.
+
+    pro is judged on the learning delay itself (an IQ test), lwoo on a file the school writes, against a criterion per
+    pupil (the national one, or an alliance's own). Returns the masks (lwoo, pro) over the pupils.
+    """
+    noise = b.rvc_noise * noise
+    judged = learning_delay + b.file_know_how * know_how + noise
+    pro = asks & (learning_delay + noise > pro_criterion)
+    lwoo = asks & ~pro & (judged > lwoo_criterion)
+    return lwoo, pro

@@ -20,7 +20,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from passend.model.recorder import FLOW_NAMES, PAYERS
+from passend.model.ledger import PAYERS
+from passend.simulation.recorder import FLOW_NAMES
 from passend.model.settings import RunSettings
 
 BASELINE_SETTINGS = RunSettings(seed=1, scale=0.02, end=dt.date(2018, 7, 31))

@@ -15,7 +15,7 @@ import sys
 _CHILD = """
 import json, resource, sys, time, datetime as dt
 began = time.perf_counter()
-from passend.model.model import PassendModel
+from passend.simulation.model import PassendModel
 from passend.model.settings import RunSettings
 imported = time.perf_counter()
 model = PassendModel(RunSettings(seed={seed}, scale={scale}, end=dt.date.fromisoformat("{end}")))
@@ -62,7 +62,7 @@ values = {values}
 def _warm_worker() -> int:
     import os
 
-    import passend.model.model  # noqa: F401  the ~1.7 s mesa import, paid once per worker process
+    import passend.simulation.model  # noqa: F401  the ~1.7 s mesa import, paid once per worker process
 
     return os.getpid()
 

@@ -24,7 +24,7 @@ from passend.experiments.runner import RunOutput, simulate
 from passend.experiments.scenarios import Scenario
 from passend.model import __version__
 from passend.model.calendar import school_year_of
-from passend.model.recorder import PAYERS
+from passend.model.ledger import PAYERS
 from passend.model.settings import RunSettings
 
 SPENDING = [f"pay_{payer}_eur" for payer in PAYERS]

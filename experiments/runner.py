@@ -36,7 +36,7 @@ def simulate(
     progress: Callable[[int, int], None] | None = None,
 ) -> RunOutput:
     """Build the country and run it; rows before ``settings.start`` are left out of the output."""
-    from passend.model.model import PassendModel  # imported here so joblib workers pay for mesa only when running
+    from passend.simulation.model import PassendModel  # imported here so joblib workers pay for mesa only when running
 
     began = time.perf_counter()
     model = PassendModel(settings, behaviour, policy, scenario)

@@ -14,9 +14,11 @@ import math
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
+from collections.abc import Mapping
 from typing import Any
 
 from passend.model.errors import ConfigError
+from passend.model.regimes import rule_sets
 from passend.model.settings import LAST_END
 
 
@@ -32,6 +34,7 @@ class DatedParameter:
         values: (date, value) pairs sorted by date.
         bounds: what a number (or each number of a list) may be.
         allowed: the names a text value may take (empty: not a text parameter).
+        any_length: a list value may have any length (a set of clusters), not only that of the law's own lists.
     """
 
     name: str
@@ -41,6 +44,7 @@ class DatedParameter:
     values: tuple[tuple[dt.date, Any], ...]
     bounds: tuple[float, float] = (0.0, math.inf)
     allowed: tuple[str, ...] = ()
+    any_length: bool = False
 
     def check(self, value: Any, where: str | None = None) -> Any:
         """``value`` if a reform may give it to this parameter: of the kind the law uses, within bounds or allowed."""
@@ -53,8 +57,9 @@ class DatedParameter:
             if value not in self.allowed:
                 raise ConfigError(field, value, "one of: " + ", ".join(self.allowed), where)
         elif isinstance(first, list):
-            allowed = f"a list of {len(first)} numbers in [{lo}, {hi}] ({self.unit})"
-            if not isinstance(value, list) or len(value) != len(first) or not all(_number_within(v, lo, hi) for v in value):
+            allowed = f"a list of {'numbers' if self.any_length else f'{len(first)} numbers'} in [{lo}, {hi}] ({self.unit})"
+            length_ok = isinstance(value, list) and (self.any_length or len(value) == len(first))
+            if not length_ok or not all(_number_within(v, lo, hi) for v in value):
                 raise ConfigError(field, value, allowed, where)
         else:
             whole = isinstance(first, int)
@@ -76,6 +81,30 @@ class DatedParameter:
         return current[1]
 
 
+class Law(Mapping):
+    """The legislation in force on one day: ``law["sbo_eur"]``. What a decision is handed instead of the timeline, so
+    that a test can hand it a plain dict of the few values it reads."""
+
+    def __init__(self, timeline: "PolicyTimeline", when: dt.date):
+        self._timeline, self.when = timeline, when
+        self._values: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        value = self._values.get(name, _MISSING)
+        if value is _MISSING:
+            value = self._values[name] = self._timeline.at(name, self.when)
+        return value
+
+    def __iter__(self):
+        return iter(self._timeline.names)
+
+    def __len__(self) -> int:
+        return len(self._timeline.names)
+
+
+_MISSING = object()
+
+
 class PolicyTimeline:
     """All legislation parameters, keyed by name."""
 
@@ -94,6 +123,10 @@ class PolicyTimeline:
                 if name in parameters:
                     raise ValueError(f"legislation parameter {name!r} is defined twice ({entry.name})")
                 parameters[name] = _parse_parameter(name, table, entry.name)
+        # the regimes that exist are the rule sets in legislation/regimes/: one list, not two to keep in step
+        parameters["regime"] = dataclasses.replace(parameters["regime"], allowed=tuple(rule_sets()))
+        for when, value in parameters["regime"].values:
+            parameters["regime"].check(value, f"legislation/regime.toml ({when})")
         return cls(parameters)
 
     def __getitem__(self, name: str) -> DatedParameter:
@@ -111,6 +144,10 @@ class PolicyTimeline:
         if name not in self._parameters:
             raise ConfigError("policy parameter", name, ", ".join(self.names))
         return self._parameters[name].at(when)
+
+    def in_force(self, when: dt.date) -> Law:
+        """The law on ``when``."""
+        return Law(self, when)
 
     def with_values(self, name: str, values: dict[dt.date, Any], where: str | None = None) -> "PolicyTimeline":
         """A copy in which ``name`` takes the given values from their dates (a reform overlay).
@@ -171,7 +208,8 @@ def _parse_parameter(name: str, table: dict, filename: str) -> DatedParameter:
             raise ValueError(f"legislation/{filename}: {name}.values has {key!r}, not an ISO date") from exc
         values.append((when, value))
     return DatedParameter(name, table["description"], table["unit"], table["reference"], tuple(sorted(values)),
-                          bounds=tuple(table.get("bounds", (0.0, math.inf))), allowed=tuple(table.get("allowed", ())))
+                          bounds=tuple(table.get("bounds", (0.0, math.inf))), allowed=tuple(table.get("allowed", ())),
+                          any_length=bool(table.get("any_length", False)))
 
 
 def _number_within(value: Any, lo: float, hi: float) -> bool:

@@ -6,8 +6,8 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from passend.agents.special_school import SBO_CLUSTER, occupancy
-from passend.model.country import sbo_grade_profile
-from passend.model.model import PassendModel
+from passend.simulation.country import sbo_grade_profile
+from passend.simulation.model import PassendModel
 from passend.model.population import N_SETTINGS, PRIMARY_GRADES, Setting
 from passend.model.settings import RunSettings
 
@@ -32,7 +32,7 @@ def check_month(model: PassendModel, pupils_before: int) -> None:
     assert (p.indication[p.waiting] > 0).all()
     in_sbo = (p.registered == Setting.SBO) & ~p.waiting & (p.setting != Setting.EXEMPT)
     assert (model.providers.cluster[p.provider[in_sbo]] == SBO_CLUSTER).all() and (p.provider[in_sbo] >= 0).all()
-    so, vso = occupancy(model)
+    so, vso = occupancy(p.provider, p.counted_setting(), len(model.providers))
     assert (so <= model.providers.capacity_so).all() and (vso <= model.providers.capacity_vso).all()
     assert (p.months_home >= 0).all() and (p.months_home[~home] == 0).all()
     # Nobody appears or disappears outside the August turnover of cohorts.

@@ -9,8 +9,8 @@ from hypothesis import given, settings, strategies as st
 
 from passend.experiments.runner import simulate
 from passend.experiments.scenarios import get_scenario
-from passend.model.model import PassendModel
-from passend.model.recorder import PAYERS, RECEIVERS, STREAMS
+from passend.simulation.model import PassendModel
+from passend.model.ledger import PAYERS, RECEIVERS, STREAMS
 from passend.model.settings import RunSettings
 from test_invariants import check_month
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies as st
 
 from passend.agents.alliance import AllianceTable
 from passend.model.columns import ColumnTable
-from passend.model.model import PassendModel
+from passend.simulation.model import PassendModel
 from passend.model.settings import RunSettings
 
 

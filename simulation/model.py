@@ -1,0 +1,131 @@
+"""The simulation: a Mesa model whose institutions are agents and whose pupils are arrays.
+
+One step is one month; :meth:`PassendModel.step` walks :data:`passend.simulation.phases.PHASES` (the order of events,
+with a table in that module's docstring). Each month starts by looking up the law in force and the rule set of the
+regime it names; every phase then hands the actors' decisions the rows, money and law they need, books what they
+decided in the ledger, and the money phase closes the month for the recorder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable
+
+import mesa
+import numpy as np
+
+from passend.agents.alliance import Alliance, WsnsAlliance, alliance_of
+from passend.agents.municipality import Municipality
+from passend.agents.school import RegularSchool
+from passend.agents.special_school import SpecialSchoolProvider
+from passend.agents.state import IndicationCommittee, State
+from passend.model.behaviour import Behaviour
+from passend.model.calendar import month_of_step, school_year_of, steps_until
+from passend.model.ledger import Ledger
+from passend.model.policy import Law, PolicyTimeline
+from passend.model.population import PRIMARY_GRADES
+from passend.model.regimes import RuleSet, rule_sets
+from passend.model.settings import RunSettings
+from passend.model.streams import RandomStreams
+from passend.model.timing import Clock
+from passend.simulation import phases
+from passend.simulation.country import build_country
+from passend.simulation.recorder import Recorder
+
+
+class PassendModel(mesa.Model):
+    """Extra support in Dutch education, from 1 October 2003.
+
+    Args:
+        settings: seed, scale and period.
+        behaviour: behaviour parameters (defaults: the calibrated values).
+        policy: the legislation timeline (default: the law as it was); a reform passes a modified copy.
+        scenario: name recorded with the results.
+    """
+
+    def __init__(
+        self,
+        settings: RunSettings,
+        behaviour: Behaviour | None = None,
+        policy: PolicyTimeline | None = None,
+        scenario: str = "default",
+    ):
+        self.streams = RandomStreams(settings.seed)
+        super().__init__(rng=self.streams.generator("mesa"))
+        self.settings = settings
+        self.behaviour = behaviour or Behaviour()
+        self.policy = policy or PolicyTimeline.baseline()
+        self.scenario_name = scenario
+        self.step_index = 0
+        self.n_steps = steps_until(settings.end)
+        self._enter_month()
+
+        country = build_country(self.behaviour, settings.scale, self.streams)
+        self.pupils = country.pupils
+        self.areas, self.wsns, self.schools = country.areas, country.wsns, country.schools
+        self.providers, self.provider_index = country.providers, country.provider_index
+        self.municipalities = country.municipalities
+        self.next_uid = country.next_uid
+        self.n_areas = len(self.areas)
+
+        for i in range(len(self.schools)):
+            RegularSchool(self, self.schools, i)
+        self.provider_agents = [SpecialSchoolProvider(self, self.providers, i) for i in range(len(self.providers))]
+        for i in range(len(self.municipalities)):
+            Municipality(self, self.municipalities, i)
+        self.wsns_agents = [WsnsAlliance(self, self.wsns, i) for i in range(len(self.wsns))]
+        self.alliances = country.alliances
+        self.alliance_agents = [Alliance(self, self.alliances, i) for i in range(len(self.alliances))]
+        self.national_eur_per_pupil = np.full(2, np.nan)  # [po, vo], set on the budget base count (2011)
+        self.youth_care_places = (None, np.zeros(0))  # ((school year, municipal?), places per pool)
+        self.state = State(self, self.law["rugzak_school_eur"], self.law["rugzak_ambulant_eur"])
+        self.committee = IndicationCommittee(self)
+
+        self.area_indication_rate = np.zeros(self.n_areas)
+        self.reference_indication_rate = 1.0
+        self.ledger = Ledger()
+        self.clock = Clock()
+        self.recorder = Recorder(self)
+        self.months_in_school_year = 0
+
+    # --- time, law and the rules in force -------------------------------------------------------------------------
+    @property
+    def today(self) -> dt.date:
+        """First day of the month being simulated."""
+        return month_of_step(self.step_index)
+
+    @property
+    def school_year(self) -> int:
+        return school_year_of(self.today)
+
+    def _enter_month(self) -> None:
+        """The law in force this month, and the rule set of its regime."""
+        self.law: Law = self.policy.in_force(self.today)
+        self.rules: RuleSet = rule_sets()[self.law["regime"]]
+
+    def alliance_of_pupils(self, idx: np.ndarray | None = None) -> np.ndarray:
+        """Alliance row of pupils ``idx`` (all pupils if None): primary below secondary age, else secondary."""
+        p = self.pupils
+        area, cohort = (p.area, p.cohort) if idx is None else (p.area[idx], p.cohort[idx])
+        return alliance_of(area, self.school_year - cohort < PRIMARY_GRADES, self.areas.secondary_alliance)
+
+    # --- the month ----------------------------------------------------------------------------------------------------
+    def step(self) -> None:
+        """One month: walk the phases in order."""
+        self._enter_month()
+        if self.today.month == 8:
+            self.months_in_school_year = 0
+        self.months_in_school_year += 1
+        for phase in phases.PHASES:
+            with self.clock.phase(phase.__name__):
+                phase(self)
+        self.step_index += 1
+        self.running = self.step_index < self.n_steps
+
+    def run(self, progress: Callable[[int, int], None] | None = None) -> Recorder:
+        """Simulate every month from the start to ``settings.end``; ``progress(done, total)`` after each month."""
+        while self.step_index < self.n_steps:
+            self.step()
+            if progress:
+                progress(self.step_index, self.n_steps)
+        return self.recorder

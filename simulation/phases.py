@@ -1,0 +1,567 @@
+"""The month, phase by phase: who decides what, on which rows, and what gets booked.
+
+Each phase finds the pupils (or institutions) it concerns, hands their rows, money and law to the deciding actor's
+function or method in ``passend.agents``, carries out the decision (pupil moves through the ledger) and books the
+money. Nothing here decides: the thresholds and weights are the actors'. The rule set in force (``m.rules``) says
+who judges and who pays; no phase asks which regime it is.
+
+=====================  ===========  ===================================================================================
+phase                  when         what happens
+=====================  ===========  ===================================================================================
+new_school_year        August       leavers go; pupils enter secondary (vso or rugzak, lwoo/pro by the RVC); a new
+                                    cohort enters primary; the state sets the rugzak amounts; schools learn indication
+                                    practice (and teachers' skill from a professionalisation budget); providers plan
+                                    capacity; alliances in charge set budgets and admission policy; yearly flags
+                                    restart
+count                  October      the 1 October count (before anything moves that month): WSNS sbo rule; how common
+                                    indications are per area; the budget base counts (2011 heavy support, 2012
+                                    lwoo/pro); DUO's count for the state; the recorder's count; alliances open a new
+                                    book year
+attendance             every month  youth care for found children at home; officers find pupils at home; returns to
+                                    school (zorgplicht, doorzettingsmacht, the pact, youth care); exemptions (5a)
+detection              every month  schools notice manifest needs
+indications            every month  schools/parents apply; the committee or the alliance (TLV) judges; parents choose
+                                    rugzak or (v)so; providers admit or put on the waiting list
+waiting_lists          every month  free (v)so places go to waiting pupils
+sbo_referral           every month  primary schools refer to sbo (WSNS rule, or a TLV from the alliance)
+breakdowns             every month  places that cannot carry the need break down: the child is at home
+months_at_home         every month  spells at home get a month longer
+money                  every month  every payer books its payments; alliances in charge settle their month; the
+                                    month closes and the recorder reads it
+close_school_year      July         the school year's record
+=====================  ===========  ===================================================================================
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+import numpy as np
+
+from passend.agents import municipality, parents, school, special_school, state
+from passend.agents import alliance as alliances
+from passend.agents.rules import IS_REGULAR, IS_SPECIAL
+from passend.model.groups import total_by
+from passend.model.population import NO_PROVIDER, PRIMARY_GRADES, Setting
+from passend.simulation.country import choose_school, new_cohort
+
+if TYPE_CHECKING:
+    from passend.simulation.model import PassendModel
+
+
+# --- August ------------------------------------------------------------------------------------------------------
+def new_school_year(m: "PassendModel") -> None:
+    if m.today.month != 8:
+        return
+    _leavers_go(m)
+    _enter_secondary(m)
+    _new_cohort_enters(m)
+    with m.clock.decision("state.set_amounts"):
+        m.state.set_amounts(m.law)
+    with m.clock.decision("school.learn_indication_practice"):
+        _schools_learn(m)
+    with m.clock.decision("provider.plan_capacity"):
+        for provider in m.provider_agents:
+            provider.plan_capacity(m.months_in_school_year, m.behaviour.capacity_growth)
+    if m.rules.alliances_in_charge:
+        if np.isnan(m.national_eur_per_pupil).any():
+            raise RuntimeError(f"the alliances hold budgets from {m.today}, which needs the budget base count of "
+                               f"{m.law['budget_base_year']}; this run has not passed it")
+        with m.clock.decision("alliance.plan_year"):
+            _alliances_plan_year(m)
+    p = m.pupils
+    at_home = p.setting == Setting.HOME
+    p.home_long_this_year = at_home & ~p.unregistered & (p.months_home > m.law["long_absence_months"])
+    p.home_3m_this_year = at_home & (p.months_home > 3)
+    p.exempt_this_year = p.setting == Setting.EXEMPT
+    p.unregistered_this_year = p.unregistered
+
+
+def _leavers_go(m: "PassendModel") -> None:
+    p = m.pupils
+    p.keep(p.grade(m.school_year) < PRIMARY_GRADES + p.secondary_years)
+
+
+def _enter_secondary(m: "PassendModel") -> None:
+    """Pupils starting grade 8 move to a secondary school; with an indication the parents choose vso or a rugzak;
+    the others may get lwoo/pro from the regional committee."""
+    p = m.pupils
+    entrants = np.flatnonzero(p.grade(m.school_year) == PRIMARY_GRADES)
+    from_sbo = p.registered[entrants] == Setting.SBO
+    u = m.streams.uniform("pupil.secondary_school", p.uid[entrants], m.step_index)
+    p.school[entrants] = choose_school(m.schools, 1, p.area[entrants], u)
+    in_school = (p.setting[entrants] != Setting.HOME) & (p.setting[entrants] != Setting.EXEMPT)
+    indicated = entrants[(p.indication[entrants] > 0) & in_school]
+    wants_special = _parents_choose_special(m, indicated)
+    # Everyone registers at the secondary school first; those choosing vso then ask for a place.
+    was_home = p.setting[entrants] == Setting.HOME
+    p.registered[entrants] = Setting.VO
+    m.ledger.move(p, entrants[in_school], Setting.VO, "enter_secondary")
+    p.waiting[entrants] = False
+    p.provider[entrants] = NO_PROVIDER
+    p.detected[entrants] &= p.indication[entrants] > 0
+    _seek_special_places(m, indicated[wants_special])
+    going_regular = (p.setting[entrants] == Setting.VO) | was_home
+    _lwoo_pro(m, entrants[going_regular], from_sbo[going_regular])
+
+
+def _lwoo_pro(m: "PassendModel", entrants: np.ndarray, from_sbo: np.ndarray) -> None:
+    """The school asks the regional committee for lwoo/pro for the entrants whose learning delay it sees; the committee
+    judges against the national criteria, or, once the secondary alliances hold lwoo/pro (2016), an alliance with its
+    own criteria against the national criterion plus its lwoo strictness (pro stays national)."""
+    p, b, law = m.pupils, m.behaviour, m.law
+    flagged = school.flag_learning_delay(p.learning_delay[entrants], b)
+    entrants, from_sbo = entrants[flagged], from_sbo[flagged]
+    know_how = m.schools.know_how[p.school[entrants]]
+    u = m.streams.uniform("school.apply_lwoo", p.uid[entrants], m.step_index)
+    asks = school.ask_for_lwoo_pro(p.learning_delay[entrants], know_how, from_sbo, law["lwoo_pro_eur"], b, u)
+    noise = m.streams.normal("rvc.assess", p.uid[entrants], m.step_index)
+    criterion = np.full(len(entrants), float(law["lwoo_criterion"]))
+    if m.rules.alliances_in_charge and law["lwoo_pro_in_alliances"]:
+        alliance = m.alliance_of_pupils(entrants)
+        own = alliances.with_own_lwoo_criteria(m.alliances.lwoo_opt_out_rank[alliance], law["lwoo_opt_out_share"])
+        criterion[own] += m.alliances.lwoo_strictness[alliance[own]]
+    lwoo, pro = state.judge_lwoo_pro(p.learning_delay[entrants], know_how, noise, asks, criterion,
+                                     law["pro_criterion"], b)
+    for group, setting in ((entrants[lwoo], Setting.LWOO), (entrants[pro], Setting.PRO)):
+        in_school = p.setting[group] == Setting.VO
+        p.registered[group] = setting
+        m.ledger.move(p, group[in_school], setting, "lwoo_pro")
+
+
+def _new_cohort_enters(m: "PassendModel") -> None:
+    fresh = new_cohort(m.school_year, m.settings.scale, m.behaviour, m.areas, m.schools, m.municipalities, m.streams,
+                       m.next_uid)
+    m.next_uid += len(fresh["uid"])
+    m.pupils.append(**fresh)
+
+
+def _schools_learn(m: "PassendModel") -> None:
+    s = m.schools
+    peers = school.peer_know_how(s.know_how, s.area, s.sector, m.n_areas)
+    reward_ratio = m.state.rugzak_school_eur / m.state.reference_rugzak_school_eur
+    s.know_how = school.learn_indication_practice(s.know_how, peers, reward_ratio, m.behaviour.know_how_imitation)
+    budget = m.law["professionalisation_eur"]
+    if budget > 0:
+        per_pupil = budget * m.settings.scale / len(m.pupils)
+        s.skill = school.professionalise(s.skill, per_pupil, m.behaviour.professionalisation_skill_gain)
+
+
+def _alliance_pupils(m: "PassendModel") -> np.ndarray:
+    """Pupils per alliance (national), exempted children not counted."""
+    in_school = m.pupils.setting != Setting.EXEMPT
+    return total_by(m.alliance_of_pupils()[in_school], len(m.alliances)) / m.settings.scale
+
+
+def _support_costs(m: "PassendModel", clusters, per_regular_pupil_eur: float, include_sbo: bool):
+    p = m.pupils
+    return alliances.support_costs(m.alliance_of_pupils(), p.counted_setting(), p.indication, p.need, tuple(clusters),
+                                   per_regular_pupil_eur, include_sbo, m.law, len(m.alliances), m.settings.scale)
+
+
+def _alliances_plan_year(m: "PassendModel") -> None:
+    """Each August while the alliances are in charge: this year's amount per pupil (equalisation, less a national cut
+    spread evenly per pupil), the admission policy, a distribution model if the law prescribes one, and the lwoo
+    criteria of alliances with their own."""
+    a, law, response = m.alliances, m.law, m.behaviour.tlv_budget_response
+    a.pupils = _alliance_pupils(m)
+    progress = law["equalisation_progress"]
+    cut_per_pupil = law["alliance_budget_cut_eur"] / max(a.pupils.sum(), 1.0)
+    lwoo_pro_cost = _support_costs(m, (), 0.0, include_sbo=False).lwoo_pro
+    for alliance in m.alliance_agents:
+        alliance.set_amount(m.national_eur_per_pupil[alliance.sector], progress, cut_per_pupil)
+        alliance.plan_admissions(response)
+        if law["distribution_model"] != "own":
+            alliance.follow_prescribed_model(law["distribution_model"])
+        alliance.plan_lwoo_criteria(lwoo_pro_cost[alliance.idx], response)
+
+
+# --- October -----------------------------------------------------------------------------------------------------
+def count(m: "PassendModel") -> None:
+    if m.today.month != 10:
+        return
+    p, law = m.pupils, m.law
+    _wsns_count(m)
+    pupils = total_by(p.area, m.n_areas)
+    indicated = total_by(p.area[p.indication > 0], m.n_areas)
+    m.area_indication_rate = np.divide(indicated, pupils, out=np.zeros(m.n_areas), where=pupils > 0)
+    if m.step_index == 0:
+        m.reference_indication_rate = max(indicated.sum() / max(pupils.sum(), 1.0), 1e-9)
+    if m.today.year == law["budget_base_year"]:
+        _record_budget_base(m)
+    if m.today.year == law["lwoo_budget_base_year"]:
+        m.alliances.lwoo_budget_eur = _support_costs(m, (), 0.0, include_sbo=False).lwoo_pro
+    inv = 1.0 / m.settings.scale
+    rugzak = m.rules.pupil_bound(p.indication) & IS_REGULAR[p.counted_setting()]
+    m.state.take_count(indications=int(round(float(np.count_nonzero(p.indication > 0) * inv))),
+                       rugzak_pupils=int(round(float(np.count_nonzero(rugzak) * inv))))
+    m.recorder.record_count()
+    for column in alliances.TALLIES:  # the count has read the twelve months to it: a new book year
+        setattr(m.alliances, column, np.zeros(len(m.alliances)))
+
+
+def _wsns_count(m: "PassendModel") -> None:
+    """Each WSNS alliance's sbo share on the count date, and what referral costs its schools this year."""
+    p, law = m.pupils, m.law
+    wsns_of_pupil = m.schools.wsns[p.school]
+    primary = (p.grade(m.school_year) < PRIMARY_GRADES) & (wsns_of_pupil >= 0)
+    m.wsns.sbo_share = alliances.wsns_sbo_shares(wsns_of_pupil[primary], (p.registered == Setting.SBO)[primary],
+                                                 len(m.wsns))
+    for wsns in m.wsns_agents:
+        wsns.apply_sbo_rule(law["sbo_direct_share"], law["sbo_eur"], law["sbo_school_pays_fraction"])
+
+
+def _record_budget_base(m: "PassendModel") -> None:
+    """On the base count (1 October 2011): each alliance's own cost per pupil of the budget's clusters under the old
+    amounts (a rugzak in a regular school, the supplement of a (v)so place) and sbo above 2%, which sets its starting
+    budget; the national average is where equalisation ends."""
+    costs = _support_costs(m, m.law["budget_base_clusters"], m.state.rugzak_school_eur + m.state.rugzak_ambulant_eur,
+                           include_sbo=True)
+    pupils = _alliance_pupils(m)
+    m.alliances.base_eur_per_pupil, m.national_eur_per_pupil = alliances.budget_base(costs, pupils, m.alliances.sector)
+    m.alliances.pupils = pupils
+
+
+# --- every month -------------------------------------------------------------------------------------------------
+def attendance(m: "PassendModel") -> None:
+    with m.clock.decision("municipality.youth_care"):
+        _youth_care(m)
+    with m.clock.decision("municipality.attend_to_pupils_at_home"):
+        _attend_to_pupils_at_home(m)
+
+
+def _youth_care(m: "PassendModel") -> None:
+    """Found children at home with a manifest need get a youth-care place while their pool has one; the others wait.
+    Care ends when the child is back or exempt."""
+    p, b, muni = m.pupils, m.behaviour, m.municipalities
+    at_home = p.setting == Setting.HOME
+    p.in_youth_care &= at_home
+    p.youth_care_waiting[:] = False
+    municipal = bool(m.law["youth_care_municipal"])
+    n_pools = len(muni) + m.n_areas
+
+    def pool_of(municipality_of: np.ndarray, area: np.ndarray) -> np.ndarray:
+        return municipality.youth_care_pool(municipality_of, area, municipal, muni.agreement_with_alliance, len(muni))
+
+    key = (m.school_year, municipal)
+    if m.youth_care_places[0] != key:  # places follow the pupils, who move only in August
+        capacity = muni.youth_care_capacity[p.municipality] if municipal else None
+        places = municipality.youth_care_places(pool_of(p.municipality, p.area), capacity, n_pools,
+                                                b.youth_care_places_per_1000)
+        m.youth_care_places = (key, places)
+    home = np.flatnonzero(at_home)
+    pool = pool_of(p.municipality[home], p.area[home])
+    in_care = p.in_youth_care[home]
+    # Places are whole: round the free capacity up or down at random so that a small-scale run has the right number
+    # on average (a municipality of a 1% sample holds a few hundredths of a place).
+    u = m.streams.uniform("youth_care.places", np.arange(n_pools), m.step_index)
+    free = np.floor(np.maximum(m.youth_care_places[1] - total_by(pool[in_care], n_pools), 0.0) + u)
+    seeking = ~in_care & p.found[home] & (p.need[home] > b.detect_threshold)
+    candidates, their_pool = home[seeking], pool[seeking]
+    admitted = municipality.admit_to_youth_care(their_pool, p.months_home[candidates], free)
+    p.in_youth_care[candidates[admitted]] = True
+    p.youth_care_waiting[candidates[~admitted]] = True
+    m.ledger.count("youth_care_starts", int(np.count_nonzero(admitted)))
+    m.ledger.count("youth_care_waiting_months", int(np.count_nonzero(~admitted)))
+
+
+def _attend_to_pupils_at_home(m: "PassendModel") -> None:
+    """Officers find pupils at home; found pupils return to school or, with severe needs, are exempted; some return
+    without an officer. Parents who asked a school for a place and got none are sent on ('van het kastje naar de
+    muur')."""
+    p, b, law, rules = m.pupils, m.behaviour, m.law, m.rules
+    idx = np.flatnonzero(p.setting == Setting.HOME)
+    if len(idx) == 0:
+        return
+    muni = m.municipalities
+    uid, step = p.uid[idx], m.step_index
+    their_muni = p.municipality[idx]
+    newly_found = municipality.officers_find(p.found[idx], muni.officer_capacity[their_muni], b,
+                                             m.streams.uniform("municipality.find", uid, step))
+    p.found[idx[newly_found]] = True
+    found = p.found[idx]
+    exempt = municipality.grant_exemption(found, p.need[idx], bool(law["exemption_5a_allowed"]),
+                                          muni.exempt_propensity[their_muni], b,
+                                          m.streams.uniform("municipality.exempt", uid, step))
+    binds = cooperation = decides = None
+    if rules.zorgplicht or rules.alliances_in_charge:
+        alliance = m.alliance_of_pupils(idx)
+    if rules.zorgplicht:
+        # zorgplicht binds the school of registration: a child registered nowhere has none; schools in an alliance
+        # run on the school model look inward and find a place elsewhere less readily
+        binds = ~m.schools.dodges_zorgplicht[p.school[idx]] & ~p.unregistered[idx]
+        cooperation = 1.0 - m.alliances.school_model[alliance]
+    if rules.alliances_in_charge:
+        share = np.asarray(law["doorzettingsmacht_share"])[m.alliances.sector[alliance]]
+        decides = m.alliances.doorzettingsmacht_rank[alliance] < share
+    boost = municipality.return_boost(found, p.months_home[idx], p.in_youth_care[idx], binds, cooperation, decides,
+                                      bool(law["thuiszitterspact"]), b)
+    back = municipality.return_to_school(found, boost, exempt, b, m.streams.uniform("municipality.return", uid, step))
+    seeking = parents.seek_place(b, m.streams.uniform("parents.seek_place", uid, step))
+    m.ledger.count("sent_on", int(np.count_nonzero(seeking & ~back & ~exempt)))
+
+    exempted = idx[exempt]
+    m.ledger.move(p, exempted, Setting.EXEMPT, "exemption")
+    p.waiting[exempted] = False
+    p.exempt_this_year[exempted] = True
+    returned = idx[back]
+    m.ledger.move(p, returned, p.registered[returned], "return")
+    ended = np.r_[exempted, returned]
+    p.months_home[ended] = 0
+    p.found[ended] = False
+    p.unregistered[ended] = False  # back at school means registered again; an exemption is a registered status
+
+
+def detection(m: "PassendModel") -> None:
+    p, b = m.pupils, m.behaviour
+    age = p.age(m.school_year)
+    idx = np.flatnonzero(IS_REGULAR[p.setting] & ~p.detected & (p.need > b.detect_threshold) & (age >= p.onset_age))
+    with m.clock.decision("school.notice_needs"):
+        u = m.streams.uniform("school.detect", p.uid[idx], m.step_index)
+        noticed = school.notice_needs(m.schools.skill[p.school[idx]], b.detect_rate, u)
+    p.detected[idx[noticed]] = True
+
+
+def indications(m: "PassendModel") -> None:
+    with m.clock.decision("school.ask_for_indication"):
+        applicants = _applications(m)
+    with m.clock.decision("committee_or_alliance.judge"):
+        granted = applicants[_judge_applications(m, applicants)]
+    with m.clock.decision("parents.choose_special"):
+        wants_special = _parents_choose_special(m, granted)
+    with m.clock.decision("provider.admit"):
+        _seek_special_places(m, granted[wants_special])
+
+
+def _applications(m: "PassendModel") -> np.ndarray:
+    """Pupils for whom the school and parents apply for an indication (or a TLV) this month."""
+    p, law = m.pupils, m.law
+    eligible = ((IS_REGULAR[p.setting] | (p.setting == Setting.SBO)) & p.detected & (p.indication == 0)
+                & (m.step_index - p.last_assessed >= 12))
+    idx = np.flatnonzero(eligible)
+    by_alliance = m.rules.judged_by_alliance(p.cluster[idx])
+    pupil_model = (m.alliances.pupil_model[m.alliance_of_pupils(idx)] if by_alliance.any() else np.zeros(len(idx)))
+    reward = school.indication_reward_eur(m.state.rugzak_school_eur, by_alliance, pupil_model, law["arrangement_eur"])
+    awareness = m.area_indication_rate[p.area[idx]] / m.reference_indication_rate - 1.0
+    u = m.streams.uniform("school.apply_indication", p.uid[idx], m.step_index)
+    asks = school.ask_for_indication(p.need[idx] - law["indication_criterion"], m.schools.know_how[p.school[idx]],
+                                     reward, p.push[idx], awareness, m.behaviour, u)
+    return idx[asks]
+
+
+def _judge_applications(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
+    """The school's file is read with assessment error; the committee judges it against the national criterion, or
+    the pupil's alliance (for its clusters) against the criterion plus its strictness. Returns the mask granted."""
+    p, b, law = m.pupils, m.behaviour, m.law
+    file_need = school.write_file(p.need[idx], m.schools.know_how[p.school[idx]], b)
+    judged = m.committee.judge(file_need, m.streams.normal("cvi.assess", p.uid[idx], m.step_index), b)
+    criterion = float(law["indication_criterion"])
+    by_alliance = m.rules.judged_by_alliance(p.cluster[idx])
+    granted = m.committee.grant(judged, criterion)
+    if m.rules.alliance_clusters:
+        alliance = m.alliance_of_pupils(idx[by_alliance])
+        granted[by_alliance] = alliances.grant_tlv(judged[by_alliance], criterion, m.alliances.strictness[alliance])
+    p.last_assessed[idx] = m.step_index
+    p.indication[idx[granted]] = p.cluster[idx[granted]]
+    if m.rules.alliance_clusters:
+        tlv = granted[by_alliance]
+        need_above = p.need[idx[by_alliance][tlv]] - law["indication_criterion"]
+        _count_tlvs(m, alliance[tlv], alliances.tlv_category(need_above, law["tlv_category_need"]))
+    m.ledger.count("indication_applications", len(idx))
+    m.ledger.count("indications_granted", int(np.count_nonzero(granted)))
+    return granted
+
+
+def _count_tlvs(m: "PassendModel", alliance: np.ndarray, category: np.ndarray | None) -> None:
+    a = m.alliances
+    for column, added in alliances.tlvs_by_alliance(alliance, category, len(a), m.settings.scale).items():
+        setattr(a, column, getattr(a, column) + added)
+
+
+def _parents_choose_special(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
+    p = m.pupils
+    u = m.streams.uniform("parents.choose_special", p.uid[idx], m.step_index)
+    return parents.choose_special(p.prefers_special[idx], p.need[idx] - m.law["indication_criterion"],
+                                  p.grade(m.school_year)[idx] >= PRIMARY_GRADES, IS_SPECIAL[p.setting[idx]],
+                                  m.areas.culture[p.area[idx]], m.behaviour, u)
+
+
+def _seek_special_places(m: "PassendModel", idx: np.ndarray) -> None:
+    """Pupils ``idx`` (with an indication) ask the provider of their cluster and area for a (v)so place; it admits
+    within free capacity, the rest wait."""
+    if len(idx) == 0:
+        return
+    p = m.pupils
+    provider = special_school.provider_serving(m.provider_index, p.indication[idx], p.area[idx])
+    secondary = p.grade(m.school_year)[idx] >= PRIMARY_GRADES
+    occupied_so, occupied_vso = special_school.occupancy(p.provider, p.counted_setting(), len(m.providers))
+    u = m.streams.uniform("provider.queue", p.uid[idx], m.step_index)
+    admitted = special_school.admit_within_capacity(provider, secondary, p.waiting[idx], m.providers.capacity_so,
+                                                    m.providers.capacity_vso, occupied_so, occupied_vso, u)
+    entered = idx[admitted]
+    new_setting = np.where(secondary[admitted], Setting.VSO, Setting.SO).astype(np.int8)
+    m.ledger.move(p, entered, new_setting, "admission")
+    p.registered[entered] = new_setting
+    p.provider[entered] = provider[admitted]
+    p.waiting[entered] = False
+    p.months_home[entered] = 0
+    p.found[entered] = False
+    p.unregistered[entered] = False
+    queued = idx[~admitted]
+    p.waiting[queued] = True
+    p.provider[queued] = provider[~admitted]
+
+
+def waiting_lists(m: "PassendModel") -> None:
+    """Free places go to waiting pupils; providers note their waiting lists for capacity planning."""
+    p = m.pupils
+    _seek_special_places(m, np.flatnonzero(p.waiting))
+    waiting = np.flatnonzero(p.waiting)
+    so, vso = special_school.waiting_by_provider(p.provider[waiting], p.grade(m.school_year)[waiting] >= PRIMARY_GRADES,
+                                                 len(m.providers))
+    m.providers.waiting_so_sum = m.providers.waiting_so_sum + so
+    m.providers.waiting_vso_sum = m.providers.waiting_vso_sum + vso
+
+
+def sbo_referral(m: "PassendModel") -> None:
+    p, b = m.pupils, m.behaviour
+    grade = p.grade(m.school_year)
+    first, last = school.SBO_REFERRAL_GRADES
+    idx = np.flatnonzero((p.setting == Setting.BAO) & p.detected & (p.indication == 0) & ~p.waiting
+                         & (grade >= first) & (grade <= last))
+    with m.clock.decision("school.refer_to_sbo"):
+        severity = 0.5 * (p.need[idx] + p.learning_delay[idx])
+        cost = m.wsns.cost_to_school_eur[m.schools.wsns[p.school[idx]]]
+        alliance = m.alliance_of_pupils(idx) if m.rules.alliance_judges_sbo else None
+        strictness = None if alliance is None else m.alliances.strictness[alliance]
+        u = m.streams.uniform("school.refer_sbo", p.uid[idx], m.step_index)
+        referred = school.refer_to_sbo(severity, cost, m.areas.culture[p.area[idx]], strictness, b, u)
+    moved = idx[referred]
+    if alliance is not None:
+        _count_tlvs(m, alliance[referred], None)
+    u = m.streams.uniform("school.sbo_school", p.uid[moved], m.step_index)
+    p.provider[moved] = special_school.choose_sbo_school(m.providers, p.area[moved], u)
+    m.ledger.move(p, moved, Setting.SBO, "sbo_referral")
+    p.registered[moved] = Setting.SBO
+
+
+def breakdowns(m: "PassendModel") -> None:
+    """A place that cannot carry the child's need breaks down and the parents keep the child at home; a few also
+    deregister the child (absolute absence), and the place is given up: a return is to a regular school of the
+    child's age (a special place must be sought anew)."""
+    p, b = m.pupils, m.behaviour
+    in_school = IS_REGULAR[p.setting] | IS_SPECIAL[p.setting] | (p.setting == Setting.SBO)
+    age = p.age(m.school_year)
+    idx = np.flatnonzero(in_school & (p.need > b.detect_threshold) & (age >= p.onset_age))
+    with m.clock.decision("parents.keep_at_home"):
+        expertise = (m.alliances.expertise_model[m.alliance_of_pupils(idx)] if m.rules.alliances_in_charge else None)
+        carried = school.support_carried(p.setting[idx], m.schools.skill[p.school[idx]], p.indication[idx] > 0,
+                                         expertise, b)
+        u = m.streams.uniform("parents.keep_home", p.uid[idx], m.step_index)
+        home = idx[parents.keep_at_home(p.need[idx] - carried, p.waiting[idx], b, u)]
+    p.registered[home] = p.setting[home]
+    m.ledger.move(p, home, Setting.HOME, "breakdown")
+    p.months_home[home] = 0
+    p.found[home] = False
+    leaves = home[parents.deregister(b, m.streams.uniform("parents.deregister", p.uid[home], m.step_index))]
+    p.unregistered[leaves] = True
+    p.unregistered_this_year[leaves] = True
+    secondary = p.grade(m.school_year)[leaves] >= PRIMARY_GRADES
+    p.registered[leaves] = np.where(secondary, Setting.VO, Setting.BAO)
+    p.provider[leaves] = NO_PROVIDER
+    p.waiting[leaves] = False
+
+
+def months_at_home(m: "PassendModel") -> None:
+    """End of month: spells at home get one month longer; flag the durations the attendance counts use (relative
+    absence is absence from the school registered at; children registered nowhere count as absolute)."""
+    p = m.pupils
+    home = np.flatnonzero(p.setting == Setting.HOME)
+    p.months_home[home] += 1
+    registered = ~p.unregistered[home]
+    p.home_long_this_year[home[registered & (p.months_home[home] > m.law["long_absence_months"])]] = True
+    p.home_3m_this_year[home[p.months_home[home] > 3]] = True
+
+
+# --- money -------------------------------------------------------------------------------------------------------
+def money(m: "PassendModel") -> None:
+    """Every payer books this month's payments; alliances in charge settle their month; the month closes and the
+    recorder reads it."""
+    p, law, rules, scale = m.pupils, m.law, m.rules, m.settings.scale
+    setting = p.counted_setting()
+    special = (setting == Setting.SO) | (setting == Setting.VSO)
+    n_lwoo_pro = np.count_nonzero((setting == Setting.LWOO) | (setting == Setting.PRO))
+    holds_lwoo_pro = rules.alliances_in_charge and bool(law["lwoo_pro_in_alliances"])
+    wsns_pupils, wsns_sbo = _wsns_pupils(m, setting)
+    direct, over = alliances.wsns_sbo_over_direct(wsns_pupils, wsns_sbo, law["sbo_direct_share"])
+    payments = m.state.month_payments(
+        n_rugzak=np.count_nonzero(rules.pupil_bound(p.indication) & IS_REGULAR[setting]),
+        n_special=np.count_nonzero(special),
+        n_special_of_alliances=np.count_nonzero(special & rules.judged_by_alliance(p.indication)),
+        n_sbo_direct=direct, n_wsns_pupils=wsns_pupils.sum(),
+        n_lwoo_pro_national=0 if holds_lwoo_pro else n_lwoo_pro, law=law, scale=scale)
+    if not rules.alliance_judges_sbo:  # under the WSNS rule; otherwise DUO deducts it from the alliance
+        payments |= alliances.wsns_month_payments(over, law, scale)
+    payments |= municipality.month_payments(np.count_nonzero(special | (setting == Setting.SBO)),
+                                            np.count_nonzero(p.in_youth_care), law, scale)
+    for stream, eur in payments.items():
+        m.ledger.pay(stream, eur)
+    if rules.alliances_in_charge:
+        with m.clock.decision("alliance.settle_month"):
+            _alliances_settle_month(m, holds_lwoo_pro)
+    m.recorder.record_month(m.ledger.close_month())
+
+
+def _wsns_pupils(m: "PassendModel", setting: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Primary pupils in school and sbo pupils per WSNS alliance."""
+    p = m.pupils
+    primary = p.grade(m.school_year) < PRIMARY_GRADES
+    wsns_of = m.schools.wsns[p.school]
+    in_wsns = primary & (wsns_of >= 0) & (setting != Setting.EXEMPT)
+    n = len(m.wsns)
+    return total_by(wsns_of[in_wsns], n), total_by(wsns_of[in_wsns & (setting == Setting.SBO)], n)
+
+
+def _alliances_settle_month(m: "PassendModel", holds_lwoo_pro: bool) -> None:
+    rules = m.rules
+    costs = _support_costs(m, rules.alliance_clusters, m.law["arrangement_eur"], include_sbo=rules.alliance_judges_sbo)
+    retention = m.behaviour.reserve_retention
+    settled = np.array([
+        alliance.settle_month(costs.deductions[i], costs.arrangements[i], costs.lwoo_pro[i], holds_lwoo_pro, retention)
+        for i, alliance in enumerate(m.alliance_agents)
+    ])
+    s = dict(zip(alliances.Settlement._fields, settled.T))
+    a = m.alliances
+    a.year_income_eur = a.year_income_eur + s["income"] + s["lwoo_pro_income"]
+    a.year_deductions_eur = a.year_deductions_eur + s["deductions"]
+    a.year_arrangements_eur = a.year_arrangements_eur + s["arrangements"]
+    a.year_to_schools_eur = a.year_to_schools_eur + s["to_schools"]
+    a.year_lump_sum_eur = a.year_lump_sum_eur + s["lump_sum"]
+    a.year_lwoo_pro_eur = a.year_lwoo_pro_eur + s["lwoo_pro"]
+    for stream, field in (("alliance_budget", "income"), ("alliance_deductions", "deductions"),
+                          ("arrangements", "arrangements"), ("alliance_to_schools", "to_schools"),
+                          ("reserves_kept", "reserves_kept"), ("reserves_drawn", "reserves_drawn"),
+                          ("lump_sum_deductions", "lump_sum"), ("lwoo_pro_budget", "lwoo_pro_income"),
+                          ("lwoo_pro_by_alliances", "lwoo_pro")):
+        m.ledger.pay(stream, s[field].sum())
+
+
+def close_school_year(m: "PassendModel") -> None:
+    if m.today.month == 7 or m.step_index == m.n_steps - 1:
+        m.recorder.record_school_year()
+
+
+PHASES: tuple[Callable[["PassendModel"], None], ...] = (
+    new_school_year,
+    count,
+    attendance,
+    detection,
+    indications,
+    waiting_lists,
+    sbo_referral,
+    breakdowns,
+    months_at_home,
+    money,
+    close_school_year,
+)
+"""The order of events in a month (the table in this module's docstring)."""

@@ -1,0 +1,194 @@
+"""What a run records: 1-October counts, monthly flows, school years and alliances, as plain rows.
+
+Counts are reported as national numbers: simulated numbers divided by the run's scale. Pupils at home are counted in
+the setting they are registered in (published counts include absent pupils); exempt pupils are in no school.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from passend.agents.alliance import SECTORS, alliance_name
+from passend.agents.rules import IS_REGULAR
+from passend.model.calendar import school_year_label
+from passend.model.groups import total_by
+from passend.model.ledger import PAYERS, RECEIVERS, STREAMS, MonthBook
+from passend.model.population import N_SETTINGS, PRIMARY_GRADES, Setting
+
+if TYPE_CHECKING:
+    from passend.simulation.model import PassendModel
+
+COUNT_COLUMNS = [
+    "date", "bao", "sbo", "so", "vso", "lwoo", "pro", "vo_other",
+    "so_cl1", "so_cl2", "so_cl34", "vso_cl1", "vso_cl2", "vso_cl34", "rugzak", "indications",
+    "rugzak_primary", "rugzak_secondary", "home", "exempt", "waiting_special", "pupils_total", "arrangements",
+]
+
+FLOW_NAMES = (
+    "inflow_sbo", "inflow_so", "inflow_vso", "indication_applications", "indications_granted",
+    "new_home_spells", "returned_home_spells", "exemptions_granted", "sent_on", "youth_care_starts",
+    "youth_care_waiting_months",
+)
+
+
+def flows_of(book: MonthBook) -> dict[str, float]:
+    """The month's flows (simulated pupils) from the ledger: moves by reason (and setting entered) and events."""
+    moved = {
+        "inflow_sbo": book.moved("sbo_referral"),
+        "inflow_so": book.moved("admission", Setting.SO),
+        "inflow_vso": book.moved("admission", Setting.VSO),
+        "new_home_spells": book.moved("breakdown"),
+        "returned_home_spells": book.moved("return"),
+        "exemptions_granted": book.moved("exemption"),
+    }
+    return {name: float(moved.get(name, book.events.get(name, 0.0))) for name in FLOW_NAMES}
+
+
+def by_payer_and_receiver(payments: dict[str, float]) -> dict[str, float]:
+    """Columns ``pay_<payer>_eur`` and ``receive_<receiver>_eur``: the streams summed by who pays and who receives."""
+    row = {f"pay_{payer}_eur": 0.0 for payer in PAYERS} | {f"receive_{r}_eur": 0.0 for r in RECEIVERS}
+    for stream, amount in payments.items():
+        payer, receiver = STREAMS[stream]
+        row[f"pay_{payer}_eur"] += amount
+        row[f"receive_{receiver}_eur"] += amount
+    return row
+
+
+class Recorder:
+    """Collects rows while the model runs; it only reads the model and the ledger's closed months (no decision reads
+    what it recorded). :mod:`passend.experiments.output` writes the rows."""
+
+    def __init__(self, model: "PassendModel"):
+        self.model = model
+        self.counts: list[dict] = []
+        self.months: list[dict] = []
+        self.school_years: list[dict] = []
+        self.alliances: list[dict] = []
+        self._year_spend: dict[str, float] = defaultdict(float)
+        self._year_flows: dict[str, float] = defaultdict(float)
+
+    # --- 1 October ---------------------------------------------------------------------------------------------------
+    def record_count(self) -> None:
+        m = self.model
+        p = m.pupils
+        inv = 1.0 / m.settings.scale
+        setting = m.pupils.counted_setting()
+        by_setting = np.bincount(setting, minlength=N_SETTINGS) * inv
+        rugzak = m.rules.pupil_bound(p.indication) & IS_REGULAR[setting]
+        arrangement = (p.indication > 0) & IS_REGULAR[setting] & ~rugzak
+        primary = p.grade(m.school_year) < PRIMARY_GRADES
+
+        def cluster_count(s: Setting, clusters: tuple[int, ...]) -> float:
+            return np.count_nonzero((setting == s) & np.isin(p.indication, clusters)) * inv
+
+        row = {
+            "date": m.today.replace(day=1).isoformat(),
+            "bao": by_setting[Setting.BAO], "sbo": by_setting[Setting.SBO], "so": by_setting[Setting.SO],
+            "vso": by_setting[Setting.VSO], "lwoo": by_setting[Setting.LWOO], "pro": by_setting[Setting.PRO],
+            "vo_other": by_setting[Setting.VO],
+            "so_cl1": cluster_count(Setting.SO, (1,)), "so_cl2": cluster_count(Setting.SO, (2,)),
+            "so_cl34": cluster_count(Setting.SO, (3, 4)),
+            "vso_cl1": cluster_count(Setting.VSO, (1,)), "vso_cl2": cluster_count(Setting.VSO, (2,)),
+            "vso_cl34": cluster_count(Setting.VSO, (3, 4)),
+            "rugzak": np.count_nonzero(rugzak) * inv,
+            "indications": np.count_nonzero(p.indication > 0) * inv,
+            "rugzak_primary": np.count_nonzero(rugzak & primary) * inv,
+            "rugzak_secondary": np.count_nonzero(rugzak & ~primary) * inv,
+            "arrangements": np.count_nonzero(arrangement) * inv,
+            "home": np.count_nonzero(p.setting == Setting.HOME) * inv,
+            "exempt": by_setting[Setting.EXEMPT],
+            "waiting_special": np.count_nonzero(p.waiting) * inv,
+            "pupils_total": len(p) * inv,
+        }
+        self.counts.append({k: (v if k == "date" else int(round(float(v)))) for k, v in row.items()})
+        self._record_alliances(setting, rugzak)
+
+    def _record_alliances(self, setting: np.ndarray, rugzak: np.ndarray) -> None:
+        m = self.model
+        p = m.pupils
+        inv = 1.0 / m.settings.scale
+        alliance = m.alliance_of_pupils()
+        n = len(m.alliances)
+        pupils = total_by(alliance, n)
+
+        def share(selected: np.ndarray) -> np.ndarray:
+            return np.divide(total_by(alliance[selected], n), pupils, out=np.zeros(n), where=pupils > 0)
+
+        special = (setting == Setting.SO) | (setting == Setting.VSO)
+        lwoo_pro = (setting == Setting.LWOO) | (setting == Setting.PRO)
+        yearly = m.state.yearly_amounts(rugzak, special, setting == Setting.SBO, lwoo_pro, m.law)
+        spend = total_by(alliance, n, yearly) * inv
+        sbo, so, vso = share(setting == Setting.SBO), share(setting == Setting.SO), share(setting == Setting.VSO)
+        rz, ind = share(rugzak), share(p.indication > 0)
+        long_home = (p.setting == Setting.HOME) & (p.months_home > m.law["long_absence_months"])
+        home = total_by(alliance[long_home], n) * inv
+        for a in range(n):
+            self.alliances.append({
+                "date": m.today.isoformat(), "alliance": alliance_name(a), "sector": SECTORS[m.alliances.sector[a]],
+                "pupils": int(round(pupils[a] * inv)), "sbo_share": sbo[a], "so_share": so[a], "vso_share": vso[a],
+                "rugzak_share": rz[a], "indication_share": ind[a], "spending_eur_per_year": spend[a],
+                "thuiszitters": home[a], **self._alliance_money(a),
+            })
+
+    def _alliance_money(self, row: int) -> dict:
+        """Budget columns of one alliance: its base and equalisation, this year's amount, and the tallies of the twelve
+        months up to this count (zero while the alliances hold no budget)."""
+        a, m = self.model.alliances, self.model
+        base, national = a.base_eur_per_pupil[row], m.national_eur_per_pupil[a.sector[row]]
+        sign = "" if np.isnan(base) else ("gain" if national >= base else "lose")
+        return {
+            "equalisation_sign": sign, "base_eur_per_pupil": base, "amount_eur_per_pupil": a.amount_eur_per_pupil[row],
+            "budget_eur_per_year": a.amount_eur_per_pupil[row] * a.pupils[row], "strictness": a.strictness[row],
+            "income_eur": a.year_income_eur[row], "deductions_eur": a.year_deductions_eur[row],
+            "arrangements_eur": a.year_arrangements_eur[row], "to_schools_eur": a.year_to_schools_eur[row],
+            "lump_sum_deductions_eur": a.year_lump_sum_eur[row], "reserves_eur": a.reserves_eur[row],
+            "reserves_flagged": bool(a.reserves_eur[row] > max(m.law["reserve_signal_share"] * a.year_income_eur[row],
+                                                               m.law["reserve_signal_minimum_eur"])),
+            "school_model": a.school_model[row], "expertise_model": a.expertise_model[row], "pupil_model": a.pupil_model[row],
+            "tlv_low": a.tlv_low[row], "tlv_medium": a.tlv_medium[row], "tlv_high": a.tlv_high[row], "tlv_sbo": a.tlv_sbo[row],
+        }
+
+    # --- every month ---------------------------------------------------------------------------------------------------
+    def record_month(self, book: MonthBook) -> None:
+        """The closed month: its flows and payments, and the stocks at its end."""
+        m = self.model
+        for k, v in book.payments.items():
+            self._year_spend[k] += v
+        flows = flows_of(book)
+        for k, v in flows.items():
+            self._year_flows[k] += v
+        inv = 1.0 / m.settings.scale
+        p = m.pupils
+        row = {"date": m.today.isoformat()}
+        row.update({name: flows[name] * inv for name in FLOW_NAMES})
+        row["home"] = np.count_nonzero(p.setting == Setting.HOME) * inv
+        row["waiting_special"] = np.count_nonzero(p.waiting) * inv
+        row["in_youth_care"] = np.count_nonzero(p.in_youth_care) * inv
+        row["waiting_youth_care"] = np.count_nonzero(p.youth_care_waiting) * inv
+        row["rugzak_school_eur_per_pupil"] = m.state.rugzak_school_eur
+        row["rugzak_ambulant_eur_per_pupil"] = m.state.rugzak_ambulant_eur
+        row.update({f"spend_{k}_eur": v for k, v in book.payments.items()})
+        row.update(by_payer_and_receiver(book.payments))
+        self.months.append(row)
+
+    # --- school year ----------------------------------------------------------------------------------------------
+    def record_school_year(self) -> None:
+        m = self.model
+        p = m.pupils
+        inv = 1.0 / m.settings.scale
+        row = {"school_year": school_year_label(m.school_year), "months_simulated": m.months_in_school_year}
+        row.update({name: self._year_flows.get(name, 0.0) * inv for name in FLOW_NAMES})
+        row["long_relative_absence"] = np.count_nonzero(p.home_long_this_year) * inv
+        row["home_over_3_months"] = np.count_nonzero(p.home_3m_this_year) * inv
+        row["exempt_5a"] = np.count_nonzero(p.exempt_this_year | (p.setting == Setting.EXEMPT)) * inv
+        row["absolute_absence"] = np.count_nonzero(p.unregistered_this_year | p.unregistered) * inv
+        row.update({f"spend_{k}_eur": v for k, v in self._year_spend.items()})
+        row["spend_state_total_eur"] = sum(v for k, v in self._year_spend.items() if STREAMS[k][0] == "state")
+        row["transport_eur"] = self._year_spend["transport"]
+        row.update(by_payer_and_receiver(self._year_spend))
+        self.school_years.append({k: (round(v) if isinstance(v, float) else v) for k, v in row.items()})
+        self._year_spend = defaultdict(float)
+        self._year_flows = defaultdict(float)
