@@ -1,5 +1,6 @@
-"""``passend benchmark``: how fast and how large a run is, per scale. Each scale runs in a fresh Python process so
-that its peak memory is its own.
+"""``passend benchmark``: how fast and how large a run is, per scale, and where the time goes (per phase of the month
+and per decision, from the model's clock). Each scale runs in a fresh Python process so that its peak memory is its
+own.
 
 Targets (issues 2 and 3, on a 2-core machine): national scale (1.0), the whole period (now 2003-2025), in at most
 60 s and 1.5 GB peak memory.
@@ -27,7 +28,7 @@ def tick(done, total):
 model.run(tick)
 ran = time.perf_counter()
 print(json.dumps(dict(import_s=imported - began, build_s=built - imported, run_s=ran - built,
-                      pupils_start=None, pupil_months=pupil_months,
+                      pupils_start=None, pupil_months=pupil_months, months=model.n_steps, phases=model.clock.table(),
                       peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))
 """
 
@@ -44,7 +45,18 @@ def benchmark(scale: float, end: dt.date, seed: int = 1) -> dict:
         f"peak memory {r['peak_mb']:.0f} MB",
         flush=True,
     )
+    print(phase_table(r["phases"], r["months"]), flush=True)
     return r
+
+
+def phase_table(rows: list[dict], months: int) -> str:
+    """Time per phase of the month and per decision timed inside it (ms per simulated month, share of the run)."""
+    lines = [f"  {'phase':18s} {'decision':36s} {'ms/month':>9s} {'share':>7s}"]
+    for r in rows:
+        indent = "" if not r["decision"] else "  "
+        lines.append(f"  {r['phase'] if not r['decision'] else '':18s} {indent + r['decision']:36s} "
+                     f"{1000 * r['seconds'] / months:9.2f} {r['share']:7.1%}")
+    return "\n".join(lines)
 
 
 SWEEP_SPEC = """

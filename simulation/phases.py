@@ -64,7 +64,7 @@ def new_school_year(m: "PassendModel") -> None:
         for provider in m.provider_agents:
             provider.plan_capacity(m.months_in_school_year, m.behaviour.capacity_growth)
     if m.rules.alliances_in_charge:
-        if np.isnan(m.national_eur_per_pupil).any():
+        if not m.budget_bases:
             raise RuntimeError(f"the alliances hold budgets from {m.today}, which needs the budget base count of "
                                f"{m.law['budget_base_year']}; this run has not passed it")
         with m.clock.decision("alliance.plan_year"):
@@ -164,6 +164,7 @@ def _alliances_plan_year(m: "PassendModel") -> None:
     spread evenly per pupil), the admission policy, a distribution model if the law prescribes one, and the lwoo
     criteria of alliances with their own."""
     a, law, response = m.alliances, m.law, m.behaviour.tlv_budget_response
+    a.base_eur_per_pupil, m.national_eur_per_pupil = m.budget_bases[tuple(law["budget_base_clusters"])]
     a.pupils = _alliance_pupils(m)
     progress = law["equalisation_progress"]
     cut_per_pupil = law["alliance_budget_cut_eur"] / max(a.pupils.sum(), 1.0)
@@ -212,13 +213,17 @@ def _wsns_count(m: "PassendModel") -> None:
 
 
 def _record_budget_base(m: "PassendModel") -> None:
-    """On the base count (1 October 2011): each alliance's own cost per pupil of the budget's clusters under the old
-    amounts (a rugzak in a regular school, the supplement of a (v)so place) and sbo above 2%, which sets its starting
-    budget; the national average is where equalisation ends."""
-    costs = _support_costs(m, m.law["budget_base_clusters"], m.state.rugzak_school_eur + m.state.rugzak_ambulant_eur,
-                           include_sbo=True)
+    """On the base count (1 October 2011): each alliance's own cost per pupil under the old amounts (a rugzak in a
+    regular school, the supplement of a (v)so place, for the budget's clusters, and sbo above 2%), which sets its
+    starting budget; the national average is where equalisation ends. Kept for every set of budget clusters the
+    timeline names, so that a reform that changes the set later budgets on the same count."""
     pupils = _alliance_pupils(m)
-    m.alliances.base_eur_per_pupil, m.national_eur_per_pupil = alliances.budget_base(costs, pupils, m.alliances.sector)
+    rugzak_eur = m.state.rugzak_school_eur + m.state.rugzak_ambulant_eur
+    named = sorted({tuple(clusters) for _, clusters in m.policy["budget_base_clusters"].values})
+    m.budget_bases = {clusters: alliances.budget_base(_support_costs(m, clusters, rugzak_eur, include_sbo=True), pupils,
+                                                      m.alliances.sector)
+                      for clusters in named}
+    m.alliances.base_eur_per_pupil, m.national_eur_per_pupil = m.budget_bases[tuple(m.law["budget_base_clusters"])]
     m.alliances.pupils = pupils
 
 
