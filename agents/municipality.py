@@ -39,9 +39,18 @@ class MunicipalityTable(ColumnTable):
 
 
 class Municipality(TableAgent):
+    """One municipality: its attendance officers, its practice with exemptions, its youth care."""
+
     area = RowValue()
     officer_capacity = RowValue()
     exempt_propensity = RowValue()
+    youth_care_capacity = RowValue()
+
+    def youth_care_funded(self, pupils_living_here: float, municipal: bool) -> float:
+        """How much youth care the municipality funds for the year, in pupils served at the national average rate:
+        once youth care is municipal (Jeugdwet, 2015) its own capacity relative to the average times the pupils living
+        here; before, the province's average for each pupil."""
+        return pupils_living_here * (float(self.youth_care_capacity) if municipal else 1.0)
 
 
 def officers_find(found: np.ndarray, officer_capacity: np.ndarray, b: Behaviour, u: np.ndarray) -> np.ndarray:
@@ -105,11 +114,11 @@ def youth_care_pool(municipality: np.ndarray, area: np.ndarray, municipal: bool,
     return np.where(pooled[municipality], regional, municipality.astype(np.int64))
 
 
-def youth_care_places(pool_of_pupil: np.ndarray, capacity_of_pupil: np.ndarray | None, n_pools: int,
+def youth_care_places(pool_of_municipality: np.ndarray, funded: np.ndarray, n_pools: int,
                       places_per_1000: float) -> np.ndarray:
-    """Places per pool: so many per 1,000 pupils living there, weighted by each municipality's own capacity once
-    youth care is municipal (``capacity_of_pupil``: the pupil's municipality's; None before)."""
-    return total_by(pool_of_pupil, n_pools, capacity_of_pupil) * places_per_1000 / 1000.0
+    """Places per pool: so many per 1,000 pupils of what the municipalities in the pool fund
+    (:meth:`Municipality.youth_care_funded`)."""
+    return total_by(pool_of_municipality, n_pools, funded) * places_per_1000 / 1000.0
 
 
 def admit_to_youth_care(pool: np.ndarray, months_home: np.ndarray, free: np.ndarray) -> np.ndarray:

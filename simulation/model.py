@@ -71,8 +71,7 @@ class PassendModel(mesa.Model):
         for i in range(len(self.schools)):
             RegularSchool(self, self.schools, i)
         self.provider_agents = [SpecialSchoolProvider(self, self.providers, i) for i in range(len(self.providers))]
-        for i in range(len(self.municipalities)):
-            Municipality(self, self.municipalities, i)
+        self.municipality_agents = [Municipality(self, self.municipalities, i) for i in range(len(self.municipalities))]
         self.wsns_agents = [WsnsAlliance(self, self.wsns, i) for i in range(len(self.wsns))]
         self.alliances = country.alliances
         self.alliance_agents = [Alliance(self, self.alliances, i) for i in range(len(self.alliances))]

@@ -250,8 +250,9 @@ def _youth_care(m: "PassendModel") -> None:
 
     key = (m.school_year, municipal)
     if m.youth_care_places[0] != key:  # places follow the pupils, who move only in August
-        capacity = muni.youth_care_capacity[p.municipality] if municipal else None
-        places = municipality.youth_care_places(pool_of(p.municipality, p.area), capacity, n_pools,
+        living_here = total_by(p.municipality, len(muni))
+        funded = np.array([agent.youth_care_funded(living_here[agent.idx], municipal) for agent in m.municipality_agents])
+        places = municipality.youth_care_places(pool_of(np.arange(len(muni)), muni.area), funded, n_pools,
                                                 b.youth_care_places_per_1000)
         m.youth_care_places = (key, places)
     home = np.flatnonzero(at_home)
