@@ -7,6 +7,7 @@ results behind.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import json
 import platform
@@ -19,6 +20,7 @@ from passend.experiments.runner import RunOutput
 from passend.model import __version__
 from passend.model.behaviour import SPECS, Behaviour
 from passend.model.policy import PolicyTimeline
+from passend.model.regimes import rule_sets
 
 if TYPE_CHECKING:
     from passend.experiments.scenarios import Scenario
@@ -96,10 +98,17 @@ def build_manifest(output: RunOutput, scenario: str, policy: PolicyTimeline, beh
             for name in behaviour
         },
         "policy_timeline": policy.to_dict(),
+        "rule_sets": rule_sets_named(policy),
         "simplifications": SIMPLIFICATIONS,
         "data_files": data_file_hashes(),
         "environment": package_versions(),
     }
+
+
+def rule_sets_named(policy: PolicyTimeline) -> dict[str, dict]:
+    """The rule set of every regime the timeline puts in force (who judges, who pays), by name."""
+    names = dict.fromkeys(value for _, value in policy["regime"].values)
+    return {name: dataclasses.asdict(rule_sets()[name]) for name in names}
 
 
 def package_versions() -> dict[str, str]:
@@ -112,7 +121,7 @@ def data_file_hashes() -> dict[str, str]:
     """SHA-256 of each shipped data and legislation file, so results can be tied to the data they used."""
     root = resources.files("passend.model")
     out = {}
-    for folder in ("data", "data/published", "legislation"):
+    for folder in ("data", "data/published", "legislation", "legislation/regimes"):
         for entry in sorted((root / folder).iterdir(), key=lambda e: e.name):
             if entry.is_file() and entry.name.endswith((".csv", ".toml")):
                 out[f"{folder}/{entry.name}"] = hashlib.sha256(entry.read_bytes()).hexdigest()

@@ -1,4 +1,6 @@
-"""The simulation engine: the Mesa model, time, the pupil arrays, legislation and behaviour parameters."""
+"""The engine: column tables (the pupils), time, the law as dated values, regimes as rule sets, behaviour parameters,
+random streams, the ledger and the clock. It knows no actor: ``passend.agents`` decide, ``passend.simulation`` assembles
+a country and a month."""
 
 from importlib.metadata import PackageNotFoundError, version
 

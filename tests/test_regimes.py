@@ -1,9 +1,8 @@
 """Regimes are rule sets: the dated 'regime' picks one, and a new regime is a file and a reform, not a code branch."""
 
 import datetime as dt
-import subprocess
-import sys
 
+import numpy as np
 import pytest
 
 from passend.experiments.runner import simulate
@@ -13,8 +12,6 @@ from passend.model.policy import PolicyTimeline
 from passend.model.population import Pupils, Setting
 from passend.model.regimes import _parse, rule_sets
 from passend.model.settings import RunSettings
-
-import numpy as np
 
 
 def test_the_regimes_a_reform_may_name_are_the_rule_sets_on_file():
