@@ -14,3 +14,15 @@ def test_the_import_linter_contracts_are_kept():
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 kept, 0 broken" in result.stdout
+
+
+def test_the_month_only_writes_to_the_recorder_and_never_reads_it():
+    """One-way flow: phases hand the recorder closed months (record_*), no decision sees what it recorded."""
+    import re
+
+    for name in ("phases.py", "model.py"):
+        text = (ROOT / "simulation" / name).read_text()
+        reads = re.findall(r"recorder\.(?!record_)\w+", text)
+        assert reads == [], (name, reads)
+    for path in (ROOT / "agents").glob("*.py"):
+        assert "recorder" not in path.read_text(), path.name
