@@ -366,6 +366,10 @@ def cmd_reforms(args) -> int:
 def cmd_baseline(args) -> int:
     from passend.experiments.baseline import BASELINE_FILE, differences, read_baseline, report, simulate_baseline, write_baseline
 
+    if not BASELINE_FILE.exists() and not args.update:
+        print(f"passend baseline: no stored baseline at {BASELINE_FILE} (a developer's tool: run it from a source "
+              "checkout installed with scripts/bootstrap.sh; --update stores one)", file=sys.stderr)
+        return 1
     fresh = simulate_baseline()
     stored = read_baseline() if BASELINE_FILE.exists() else {}
     moved, missing, new = differences(stored, fresh)
