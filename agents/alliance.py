@@ -272,9 +272,15 @@ def support_costs(alliance: np.ndarray, setting: np.ndarray, indication: np.ndar
         sbo = total_by(alliance[setting == Setting.SBO], n)
         deductions += np.maximum(sbo - law["sbo_direct_share"] * primary_pupils, 0.0) * law["sbo_eur"]
     arrangements = total_by(alliance[regular], n) * per_regular_pupil_eur
-    lwoo_pro = total_by(alliance[(setting == Setting.LWOO) | (setting == Setting.PRO)], n) * law["lwoo_pro_eur"]
     inv = 1.0 / scale
-    return SupportCosts(deductions * inv, arrangements * inv, lwoo_pro * inv)
+    return SupportCosts(deductions * inv, arrangements * inv, lwoo_pro_costs(alliance, setting, law["lwoo_pro_eur"], n, scale))
+
+
+def lwoo_pro_costs(alliance: np.ndarray, setting: np.ndarray, lwoo_pro_eur: float, n_alliances: int,
+                   scale: float) -> np.ndarray:
+    """What the lwoo and pro pupils of each alliance cost a year at the national amount (national EUR)."""
+    lwoo_pro = total_by(alliance[(setting == Setting.LWOO) | (setting == Setting.PRO)], n_alliances) * lwoo_pro_eur
+    return lwoo_pro * (1.0 / scale)
 
 
 def budget_base(costs: SupportCosts, pupils: np.ndarray, sector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

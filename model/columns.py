@@ -86,10 +86,5 @@ class ColumnTable:
             object.__setattr__(self, col.name, getattr(self, col.name)[mask])
         object.__setattr__(self, "_n", int(np.count_nonzero(mask)))
 
-    def shared_columns(self) -> list[tuple[str, str]]:
-        """Pairs of columns whose arrays overlap in memory (always empty; the guard that tests check)."""
-        arrays = [(c.name, getattr(self, c.name)) for c in self.COLUMNS]
-        return [(a, b) for i, (a, x) in enumerate(arrays) for b, y in arrays[i + 1:] if np.shares_memory(x, y)]
-
     def nbytes(self) -> int:
         return sum(getattr(self, c.name).nbytes for c in self.COLUMNS)

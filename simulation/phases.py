@@ -153,10 +153,15 @@ def _alliance_pupils(m: "PassendModel") -> np.ndarray:
     return total_by(m.alliance_of_pupils()[in_school], len(m.alliances)) / m.settings.scale
 
 
-def _support_costs(m: "PassendModel", clusters, per_regular_pupil_eur: float, include_sbo: bool):
+def _support_costs(m: "PassendModel", setting: np.ndarray, clusters, per_regular_pupil_eur: float, include_sbo: bool):
     p = m.pupils
-    return alliances.support_costs(m.alliance_of_pupils(), p.counted_setting(), p.indication, p.need, tuple(clusters),
+    return alliances.support_costs(m.alliance_of_pupils(), setting, p.indication, p.need, tuple(clusters),
                                    per_regular_pupil_eur, include_sbo, m.law, len(m.alliances), m.settings.scale)
+
+
+def _lwoo_pro_costs(m: "PassendModel") -> np.ndarray:
+    return alliances.lwoo_pro_costs(m.alliance_of_pupils(), m.pupils.counted_setting(), m.law["lwoo_pro_eur"],
+                                    len(m.alliances), m.settings.scale)
 
 
 def _alliances_plan_year(m: "PassendModel") -> None:
@@ -168,7 +173,7 @@ def _alliances_plan_year(m: "PassendModel") -> None:
     a.pupils = _alliance_pupils(m)
     progress = law["equalisation_progress"]
     cut_per_pupil = law["alliance_budget_cut_eur"] / max(a.pupils.sum(), 1.0)
-    lwoo_pro_cost = _support_costs(m, (), 0.0, include_sbo=False).lwoo_pro
+    lwoo_pro_cost = _lwoo_pro_costs(m)
     for alliance in m.alliance_agents:
         alliance.set_amount(m.national_eur_per_pupil[alliance.sector], progress, cut_per_pupil)
         alliance.plan_admissions(response)
@@ -191,7 +196,7 @@ def count(m: "PassendModel") -> None:
     if m.today.year == law["budget_base_year"]:
         _record_budget_base(m)
     if m.today.year == law["lwoo_budget_base_year"]:
-        m.alliances.lwoo_budget_eur = _support_costs(m, (), 0.0, include_sbo=False).lwoo_pro
+        m.alliances.lwoo_budget_eur = _lwoo_pro_costs(m)
     inv = 1.0 / m.settings.scale
     rugzak = m.rules.pupil_bound(p.indication) & IS_REGULAR[p.counted_setting()]
     m.state.take_count(indications=int(round(float(np.count_nonzero(p.indication > 0) * inv))),
@@ -219,9 +224,10 @@ def _record_budget_base(m: "PassendModel") -> None:
     timeline names, so that a reform that changes the set later budgets on the same count."""
     pupils = _alliance_pupils(m)
     rugzak_eur = m.state.rugzak_school_eur + m.state.rugzak_ambulant_eur
+    setting = m.pupils.counted_setting()
     named = sorted({tuple(clusters) for _, clusters in m.policy["budget_base_clusters"].values})
-    m.budget_bases = {clusters: alliances.budget_base(_support_costs(m, clusters, rugzak_eur, include_sbo=True), pupils,
-                                                      m.alliances.sector)
+    m.budget_bases = {clusters: alliances.budget_base(_support_costs(m, setting, clusters, rugzak_eur, include_sbo=True),
+                                                      pupils, m.alliances.sector)
                       for clusters in named}
     m.alliances.base_eur_per_pupil, m.national_eur_per_pupil = m.budget_bases[tuple(m.law["budget_base_clusters"])]
     m.alliances.pupils = pupils
@@ -240,7 +246,7 @@ def _youth_care(m: "PassendModel") -> None:
     Care ends when the child is back or exempt."""
     p, b, muni = m.pupils, m.behaviour, m.municipalities
     at_home = p.setting == Setting.HOME
-    p.in_youth_care &= at_home
+    np.logical_and(p.in_youth_care, at_home, out=p.in_youth_care)  # in place: no copy of the column
     p.youth_care_waiting[:] = False
     municipal = bool(m.law["youth_care_municipal"])
     n_pools = len(muni) + m.n_areas
@@ -366,13 +372,12 @@ def _judge_applications(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
     granted = m.committee.grant(judged, criterion)
     if m.rules.alliance_clusters:
         alliance = m.alliance_of_pupils(idx[by_alliance])
-        granted[by_alliance] = alliances.grant_tlv(judged[by_alliance], criterion, m.alliances.strictness[alliance])
-    p.last_assessed[idx] = m.step_index
-    p.indication[idx[granted]] = p.cluster[idx[granted]]
-    if m.rules.alliance_clusters:
-        tlv = granted[by_alliance]
+        tlv = alliances.grant_tlv(judged[by_alliance], criterion, m.alliances.strictness[alliance])
+        granted[by_alliance] = tlv
         need_above = p.need[idx[by_alliance][tlv]] - law["indication_criterion"]
         _count_tlvs(m, alliance[tlv], alliances.tlv_category(need_above, law["tlv_category_need"]))
+    p.last_assessed[idx] = m.step_index
+    p.indication[idx[granted]] = p.cluster[idx[granted]]
     m.ledger.count("indication_applications", len(idx))
     m.ledger.count("indications_granted", int(np.count_nonzero(granted)))
     return granted
@@ -514,7 +519,7 @@ def money(m: "PassendModel") -> None:
         m.ledger.pay(stream, eur)
     if rules.alliances_in_charge:
         with m.clock.decision("alliance.settle_month"):
-            _alliances_settle_month(m, holds_lwoo_pro)
+            _alliances_settle_month(m, setting, holds_lwoo_pro)
     m.recorder.record_month(m.ledger.close_month())
 
 
@@ -528,9 +533,10 @@ def _wsns_pupils(m: "PassendModel", setting: np.ndarray) -> tuple[np.ndarray, np
     return total_by(wsns_of[in_wsns], n), total_by(wsns_of[in_wsns & (setting == Setting.SBO)], n)
 
 
-def _alliances_settle_month(m: "PassendModel", holds_lwoo_pro: bool) -> None:
+def _alliances_settle_month(m: "PassendModel", setting: np.ndarray, holds_lwoo_pro: bool) -> None:
     rules = m.rules
-    costs = _support_costs(m, rules.alliance_clusters, m.law["arrangement_eur"], include_sbo=rules.alliance_judges_sbo)
+    costs = _support_costs(m, setting, rules.alliance_clusters, m.law["arrangement_eur"],
+                           include_sbo=rules.alliance_judges_sbo)
     retention = m.behaviour.reserve_retention
     settled = np.array([
         alliance.settle_month(costs.deductions[i], costs.arrangements[i], costs.lwoo_pro[i], holds_lwoo_pro, retention)

@@ -15,13 +15,13 @@ from passend.simulation.model import PassendModel
 from passend.model.settings import RunSettings
 
 
+def columns_of(name: str, table: ColumnTable) -> list[tuple[str, np.ndarray]]:
+    return [(f"{name}.{column}", getattr(table, column)) for column in table.column_names()]
+
+
 def all_columns(model) -> list[tuple[str, np.ndarray]]:
     """Every column of every table the model holds."""
-    return [
-        (f"{name}.{column}", getattr(table, column))
-        for name, table in vars(model).items() if isinstance(table, ColumnTable)
-        for column in table.column_names()
-    ]
+    return [c for name, table in vars(model).items() if isinstance(table, ColumnTable) for c in columns_of(name, table)]
 
 
 def overlapping(columns: list[tuple[str, np.ndarray]]) -> list[tuple[str, str]]:
@@ -35,7 +35,7 @@ def test_setting_a_column_to_another_column_stores_a_copy():
     alliances.strictness = alliances.gatekeeping
     alliances.strictness[0] = 9.0
     assert alliances.gatekeeping[0] == 0.1
-    assert alliances.shared_columns() == []
+    assert overlapping(columns_of("alliances", alliances)) == []
 
 
 def test_a_column_set_from_an_outside_array_does_not_follow_that_array():
