@@ -11,12 +11,20 @@ special-school use must live on those regions from 2003 on.
 
 When the alliances are in charge (passend onderwijs, from 1 August 2014), each owns the extra-support budget of its
 region. Income is a normative amount per pupil: from the alliance's own 1 October 2011 cost per pupil it moves
-stepwise to the national average by 2020 (verevening). DUO deducts the supplementary funding of its (v)so pupils (the
-rule set's alliance clusters, by TLV category) and of sbo above 2%; the alliance pays arrangements for pupils with
-heavy needs in regular schools, keeps a little of any surplus as reserve and passes the rest to its schools; a
-deficit comes out of the reserves and then out of the schools' lump sums. Its TLV threshold (gatekeeping) rises as
-its amount per pupil falls below what its own practice cost per pupil in 2011, so alliances that lose under
-equalisation tighten and gainers ease a little.
+stepwise to the national average by 2020 (verevening). Each August the alliance sets its ondersteuningsplan (support
+plan) from what it knows: next year's income, what its pupils in (v)so and sbo cost it now (DUO deducts the
+supplement of every TLV by category, and sbo above 2%), what its arrangements cost, its reserves against the
+Inspectorate's signalling value. It decides its reserve policy, its TLV thresholds (a general one from the budget
+pressure, and one per TLV category from what a TLV costs it against the arrangement that would keep the pupil in a
+regular school), what is left for its schools, its central expertise and arrangements (by its distribution model: the
+school, expertise and pupil model as a mix), and a charge to referring schools for the part of a TLV its budget does
+not cover. During the year it sees its costs come in against the plan and tightens or loosens; what the plan did not
+foresee goes to or comes from its reserves, and a deficit beyond them from its schools' lump sums.
+
+How the money stays the same at every scale: every amount an alliance plans is a yearly rate per pupil it has (costs
+per pupil times pupils, national euros), and a surprise within the year goes to the reserves, not to the schools:
+only the planned deficit and a deficit beyond the reserves reach the schools' lump sums, so the sampling noise of a
+small run (an alliance of a 2% sample has a handful of (v)so pupils) no longer becomes a flow of money by itself.
 
 The decisions of one alliance are methods of :class:`Alliance` (there are 152); what concerns the pupils of all
 alliances at once (what their support costs) is a function over pupil rows.
@@ -31,6 +39,7 @@ import numpy as np
 
 from passend.agents.base import RowValue, TableAgent
 from passend.agents.rules import IS_REGULAR
+from passend.model.behaviour import Behaviour
 from passend.model.columns import Column, ColumnTable
 from passend.model.groups import total_by
 from passend.model.population import Setting
@@ -75,8 +84,25 @@ class AllianceTable(ColumnTable):
         Column("base_eur_per_pupil", "float64", np.nan, "own extra-support cost per pupil on the base count (2011)", "EUR/year"),
         Column("amount_eur_per_pupil", "float64", 0.0, "budget per pupil this school year (after equalisation)", "EUR/year"),
         Column("pupils", "float64", 0.0, "pupils on the last count (national)", "pupils"),
-        Column("shortfall", "float64", 0.0, "base-year cost per pupil over this year's amount per pupil, minus 1", "fraction"),
+        Column("shortfall", "float64", 0.0, "expected deductions over the share of income meant for them, minus 1 (budget pressure)", "fraction"),
         Column("reserves_eur", "float64", 0.0, "reserves", "EUR"),
+        # The ondersteuningsplan of this school year (yearly rates, national EUR), set each August:
+        Column("plan_income_eur", "float64", 0.0, "income (pupils x amount per pupil)", "EUR/year"),
+        Column("plan_deductions_eur", "float64", 0.0, "expected DUO deductions: (v)so supplements and sbo above 2% now", "EUR/year"),
+        Column("plan_arrangements_eur", "float64", 0.0, "expected cost of the arrangements in its regular schools", "EUR/year"),
+        Column("plan_reserve_change_eur", "float64", 0.0, "planned addition to (negative: draw from) the reserves", "EUR/year"),
+        Column("plan_to_schools_eur", "float64", 0.0, "passed to the schools by its key (negative: a planned lump-sum deduction)", "EUR/year"),
+        Column("plan_expertise_eur", "float64", 0.0, "central expertise and bovenschoolse voorzieningen", "EUR/year"),
+        Column("plan_arrangement_budget_eur", "float64", 0.0, "budget for arrangements that follow the pupil (pupil model)", "EUR/year"),
+        Column("tlv_substitution_low", "float64", 0.0, "added to the TLV threshold of category low: a TLV dearer than the arrangement", "latent need"),
+        Column("tlv_substitution_medium", "float64", 0.0, "the same, category medium", "latent need"),
+        Column("tlv_substitution_high", "float64", 0.0, "the same, category high", "latent need"),
+        Column("in_year_adjustment", "float64", 0.0, "added to the TLV thresholds when this year's costs run above plan", "latent need"),
+        Column("referral_charge_eur", "float64", 0.0, "charged to a school for each TLV its alliance cannot cover", "EUR"),
+        Column("months_booked", "float64", 0.0, "months booked since the plan was set", "months"),
+        Column("ytd_costs_eur", "float64", 0.0, "deductions booked since the plan was set", "EUR"),
+        Column("base_deduction_share", "float64", 0.0, "share of its base-count cost that (v)so and sbo deductions took", "fraction"),
+        Column("arrangement_reach", "float64", 0.0, "how far below the national criterion it arranges support", "latent need"),
         # Tallies of the twelve months up to the last count date (TALLIES):
         Column("year_income_eur", "float64", 0.0, "income", "EUR"),
         Column("year_deductions_eur", "float64", 0.0, "(v)so supplements and sbo above 2% deducted by DUO", "EUR"),
@@ -84,15 +110,19 @@ class AllianceTable(ColumnTable):
         Column("year_to_schools_eur", "float64", 0.0, "passed to the schools by the alliance's key", "EUR"),
         Column("year_lump_sum_eur", "float64", 0.0, "deducted from the schools' lump sums", "EUR"),
         Column("year_lwoo_pro_eur", "float64", 0.0, "paid to schools for lwoo/pro pupils (from 2016)", "EUR"),
+        Column("year_expertise_eur", "float64", 0.0, "central expertise", "EUR"),
+        Column("year_referral_charges_eur", "float64", 0.0, "charged to referring schools for TLVs", "EUR"),
         Column("tlv_low", "float64", 0.0, "TLVs for (v)so granted, category low (national)", "pupils"),
         Column("tlv_medium", "float64", 0.0, "the same, category medium", "pupils"),
         Column("tlv_high", "float64", 0.0, "the same, category high", "pupils"),
         Column("tlv_sbo", "float64", 0.0, "TLVs for sbo granted (national)", "pupils"),
+        Column("month_tlvs", "float64", 0.0, "TLVs granted this month, for the referral charges (national)", "pupils"),
     )
 
 
 TALLIES = ("year_income_eur", "year_deductions_eur", "year_arrangements_eur", "year_to_schools_eur",
-           "year_lump_sum_eur", "year_lwoo_pro_eur", "tlv_low", "tlv_medium", "tlv_high", "tlv_sbo")
+           "year_lump_sum_eur", "year_lwoo_pro_eur", "year_expertise_eur", "year_referral_charges_eur",
+           "tlv_low", "tlv_medium", "tlv_high", "tlv_sbo")
 """Alliance columns summed over the twelve months up to a count date; each alliance restarts them on 1 October,
 after the count has been taken."""
 
@@ -102,6 +132,12 @@ admission a little, it does not open the doors."""
 
 DISTRIBUTION_MODELS = ("school", "expertise", "pupil")
 """How an alliance spends its budget; AllianceTable has a share column '<name>_model' for each."""
+
+TLV_CATEGORIES = ("low", "medium", "high")
+"""TLV categories by the weight of the need (:func:`tlv_category`); each has its own threshold in an alliance."""
+CATEGORY_TYPICAL_NEED = (0.3, 0.95, 1.8)
+"""Typical need above the national criterion of a pupil in each TLV category, by which an alliance prices the
+arrangement that would keep such a pupil in a regular school (the middle of low and medium, half a unit into high)."""
 
 SECTORS = ("po", "vo")
 """Sector codes by AllianceTable.sector: primary (primair onderwijs), secondary (voortgezet onderwijs)."""
@@ -114,11 +150,13 @@ class Settlement(NamedTuple):
     lwoo_pro_income: float
     deductions: float
     arrangements: float
+    expertise: float
     lwoo_pro: float
     to_schools: float
     reserves_kept: float
     reserves_drawn: float
     lump_sum: float
+    referral_charges: float
 
 
 class Alliance(TableAgent):
@@ -137,6 +175,22 @@ class Alliance(TableAgent):
     school_model = RowValue()
     expertise_model = RowValue()
     pupil_model = RowValue()
+    base_deduction_share = RowValue()
+    plan_income_eur = RowValue()
+    plan_deductions_eur = RowValue()
+    plan_arrangements_eur = RowValue()
+    plan_reserve_change_eur = RowValue()
+    plan_to_schools_eur = RowValue()
+    plan_expertise_eur = RowValue()
+    plan_arrangement_budget_eur = RowValue()
+    arrangement_reach = RowValue()
+    tlv_substitution_low = RowValue()
+    tlv_substitution_medium = RowValue()
+    tlv_substitution_high = RowValue()
+    in_year_adjustment = RowValue()
+    referral_charge_eur = RowValue()
+    months_booked = RowValue()
+    ytd_costs_eur = RowValue()
 
     @property
     def name(self) -> str:
@@ -147,16 +201,70 @@ class Alliance(TableAgent):
         equalised = (1.0 - progress) * self.base_eur_per_pupil + progress * national_eur_per_pupil
         self.amount_eur_per_pupil = max(0.0, equalised - cut_eur_per_pupil)
 
-    def plan_admissions(self, response: float) -> None:
-        """Set the TLV threshold for the year from the budget: an alliance whose amount per pupil falls below what its
-        own practice cost per pupil in the base year raises the bar in proportion to the gap, one that gains lowers
-        it (by at most MAX_LOOSENING per unit of response).
+    def plan_reserves(self, income_eur: float, law: Mapping, b: Behaviour) -> float:
+        """The reserve policy of the year (EUR/year, negative = draw): reserves above the Inspectorate's signalling
+        value (a share of income, at least a minimum) are flagged, and the alliance is pressed to spend a part of the
+        excess; below it, the alliance keeps a share of its income until it reaches ``reserve_target`` of that value."""
+        signal = max(law["reserve_signal_share"] * income_eur, law["reserve_signal_minimum_eur"])
+        if self.reserves_eur > signal:
+            change = -b.reserve_spend_rate * (self.reserves_eur - signal)
+        else:
+            change = min(b.reserve_retention * income_eur, max(b.reserve_target * signal - self.reserves_eur, 0.0))
+        self.plan_reserve_change_eur = change
+        return change
 
-        Why the base-year cost and not this year's spending: the alliance plans on what it knows it will lose or gain
-        under equalisation; this year's special-school costs of one alliance are noisy, the more so at small scales,
-        and a rule that chased them would make the reform's effect depend on the scale of the run."""
-        self.shortfall = self.base_eur_per_pupil / self.amount_eur_per_pupil - 1.0 if self.amount_eur_per_pupil > 0 else 0.0
-        self.strictness = self.gatekeeping + response * max(self.shortfall, -MAX_LOOSENING)
+    def planning_amount(self, national_eur_per_pupil: float, progress_path: list[float], cut_eur_per_pupil: float) -> float:
+        """The amount per pupil the alliance plans on: the mean over the coming years of what the announced
+        equalisation path (``progress_path``, this year first) will give it."""
+        equalised = [(1.0 - q) * self.base_eur_per_pupil + q * national_eur_per_pupil for q in progress_path]
+        return max(0.0, float(np.mean(equalised)) - cut_eur_per_pupil)
+
+    def plan_budget(self, income_eur: float, deductions_eur: float, arrangements_eur: float,
+                    planning_income_eur: float | None = None) -> None:
+        """The ondersteuningsplan: what DUO will deduct (the supplements of its pupils in (v)so now, and sbo above 2%)
+        comes off the top with the planned reserve change; the rest is spread by the distribution mix over its schools
+        (by its key, per pupil), central expertise and a budget for arrangements (the pupil model). A budget that does
+        not cover the deductions is a planned deficit: the schools' lump sums pay it.
+
+        The budget pressure compares the deductions with what the alliance means to spend on (v)so and sbo: the same
+        share of its income as on the base count (it plans to keep special education at the level it had, so an
+        alliance that loses income under equalisation must tighten and one that gains may ease). It weighs them against
+        the income it plans on (``planning_income_eur``: over the announced equalisation path; default this year's),
+        so that an alliance acts on a loss it knows is coming."""
+        self.plan_income_eur, self.plan_deductions_eur, self.plan_arrangements_eur = income_eur, deductions_eur, arrangements_eur
+        disposable = income_eur - deductions_eur - self.plan_reserve_change_eur
+        room = max(disposable, 0.0)
+        self.plan_to_schools_eur = self.school_model * room if disposable > 0 else disposable
+        self.plan_expertise_eur = self.expertise_model * room
+        self.plan_arrangement_budget_eur = self.pupil_model * room
+        planning = income_eur if planning_income_eur is None else planning_income_eur
+        referral_budget = planning * self.base_deduction_share
+        self.shortfall = deductions_eur / referral_budget - 1.0 if referral_budget > 0 else 0.0
+
+    def plan_arrangements(self, b: Behaviour) -> None:
+        """How far below the national criterion the alliance arranges support in regular schools: it reaches further
+        while its arrangements cost less than its arrangement budget, and draws back when they cost more (a step of
+        ``arrangement_reach_step`` per unit of log ratio, between 0 and ``arrangement_reach_max``)."""
+        budget, spent = self.plan_arrangement_budget_eur, self.plan_arrangements_eur
+        ratio = np.log(max(budget, 1.0) / max(spent, 1.0))
+        self.arrangement_reach = float(np.clip(self.arrangement_reach + b.arrangement_reach_step * ratio, 0.0,
+                                               b.arrangement_reach_max))
+
+    def set_tlv_policy(self, category_saving_eur: np.ndarray, medium_supplement_eur: float, b: Behaviour) -> None:
+        """The TLV thresholds for the year. The general one (also for sbo) is the alliance's own gatekeeping plus its
+        response to the budget pressure (room in the budget eases admission by at most MAX_LOOSENING per unit of
+        response). Per TLV category, the alliance raises the bar by what a TLV costs it above the arrangement that
+        would keep such a pupil in a regular school (``category_saving_eur``, EUR a year per category; a TLV cheaper
+        than the arrangement lowers it). When its deductions will overrun what it means to spend on them, it charges
+        the referring school the part of a TLV's supplement (category medium) that is not covered: the overrun over
+        the deductions."""
+        self.strictness = self.gatekeeping + b.tlv_budget_response * max(self.shortfall, -MAX_LOOSENING)
+        self.in_year_adjustment = 0.0
+        self.months_booked, self.ytd_costs_eur = 0.0, 0.0
+        for category, saving in zip(TLV_CATEGORIES, category_saving_eur):
+            setattr(self, f"tlv_substitution_{category}", b.tlv_substitution * saving / 1000.0)
+        uncovered = max(self.shortfall, 0.0) / (1.0 + max(self.shortfall, 0.0))
+        self.referral_charge_eur = uncovered * medium_supplement_eur
 
     def follow_prescribed_model(self, name: str) -> None:
         """Spend the whole budget by the distribution model the law prescribes (one of DISTRIBUTION_MODELS)."""
@@ -170,23 +278,38 @@ class Alliance(TableAgent):
         overrun = lwoo_pro_cost_eur / budget - 1.0 if budget > 0 else 0.0
         self.lwoo_strictness = response * max(overrun, -MAX_LOOSENING)
 
+    def review_month(self, deductions_eur: float, b: Behaviour) -> None:
+        """During the year the alliance sees DUO's deductions come in (a month's worth of the yearly rate) against its
+        plan, and moves its TLV thresholds by how far the year so far runs above (tighter) or below
+        (looser, at most MAX_LOOSENING) the plan."""
+        self.months_booked = self.months_booked + 1.0
+        self.ytd_costs_eur = self.ytd_costs_eur + deductions_eur / 12.0
+        planned = self.plan_deductions_eur * self.months_booked / 12.0
+        overrun = self.ytd_costs_eur / planned - 1.0 if planned > 0 else 0.0
+        self.in_year_adjustment = b.tlv_in_year_response * max(overrun, -MAX_LOOSENING)
+
     def settle_month(self, deductions_eur: float, arrangements_eur: float, lwoo_pro_cost_eur: float,
-                     holds_lwoo_pro: bool, retention: float) -> Settlement:
-        """One month's money: a twelfth of the year's budget in (and of the lwoo/pro budget once the alliance holds
-        it), a twelfth of DUO's deductions, the arrangements and lwoo/pro out; a surplus partly to reserves
-        (``retention``) and the rest to the schools, a deficit from the reserves and then from the schools' lump sums.
-        Costs are yearly rates (national EUR per year)."""
-        income = self.pupils * self.amount_eur_per_pupil / 12.0
+                     tlvs_granted: float, holds_lwoo_pro: bool) -> Settlement:
+        """One month's money (costs are yearly rates, national EUR; ``tlvs_granted`` this month's TLVs, national). In:
+        a twelfth of the income (and of the lwoo/pro budget once the alliance holds it) and the referral charges. Out:
+        a twelfth of DUO's deductions, of the arrangements, of lwoo/pro, and the plan's twelfth to the schools and to central
+        expertise. A planned deficit is a planned lump-sum deduction. What the plan did not foresee goes to the
+        reserves or comes from them; a deficit beyond the reserves comes from the schools' lump sums."""
+        income = self.plan_income_eur / 12.0
         deductions, arrangements = deductions_eur / 12.0, arrangements_eur / 12.0
         lwoo_income = self.lwoo_budget_eur / 12.0 if holds_lwoo_pro else 0.0
         lwoo_cost = lwoo_pro_cost_eur / 12.0 if holds_lwoo_pro else 0.0
-        surplus = income + lwoo_income - deductions - arrangements - lwoo_cost
-        kept = retention * surplus if surplus > 0 else 0.0
-        to_schools = surplus - kept if surplus > 0 else 0.0
-        drawn = min(self.reserves_eur, -surplus) if surplus < 0 else 0.0
-        lump_sum = -surplus - drawn if surplus < 0 else 0.0
+        charges = tlvs_granted * self.referral_charge_eur
+        to_schools, expertise = max(self.plan_to_schools_eur, 0.0) / 12.0, self.plan_expertise_eur / 12.0
+        planned_lump_sum = max(-self.plan_to_schools_eur, 0.0) / 12.0
+        balance = (income + lwoo_income + charges + planned_lump_sum
+                   - deductions - arrangements - lwoo_cost - to_schools - expertise)
+        kept = max(balance, 0.0)
+        drawn = min(self.reserves_eur, -balance) if balance < 0 else 0.0
+        lump_sum = planned_lump_sum + (-balance - drawn if balance < 0 else 0.0)
         self.reserves_eur = self.reserves_eur + kept - drawn
-        return Settlement(income, lwoo_income, deductions, arrangements, lwoo_cost, to_schools, kept, drawn, lump_sum)
+        return Settlement(income, lwoo_income, deductions, arrangements, expertise, lwoo_cost, to_schools, kept, drawn,
+                          lump_sum, charges)
 
 
 def alliance_name(idx: int) -> str:
@@ -251,29 +374,70 @@ class SupportCosts(NamedTuple):
     """Yearly costs per alliance (national EUR) of the extra support its pupils use now."""
 
     deductions: np.ndarray  # (v)so supplements of the alliance's clusters and sbo above the directly funded 2%
-    arrangements: np.ndarray  # pupils with an indication of the alliance's clusters in regular schools
+    arrangements: np.ndarray  # support in regular schools: arrangements (or, on the base count, the rugzak)
     lwoo_pro: np.ndarray  # lwoo and pro pupils at the national amount
 
 
 def support_costs(alliance: np.ndarray, setting: np.ndarray, indication: np.ndarray, need: np.ndarray,
-                  clusters: tuple[int, ...], per_regular_pupil_eur: float, include_sbo: bool, law: Mapping,
+                  clusters: tuple[int, ...], regular_support_eur: np.ndarray, include_sbo: bool, law: Mapping,
                   n_alliances: int, scale: float) -> SupportCosts:
     """What the pupils of each alliance cost it a year, from every pupil's alliance, counted setting, indication and
-    need: the supplements of (v)so places and arrangements in regular schools for indications of ``clusters`` (at
-    ``per_regular_pupil_eur`` each), sbo above the directly funded share (if ``include_sbo``), and lwoo/pro."""
+    need: the supplements of (v)so places for indications of ``clusters``, sbo above the directly funded share (if
+    ``include_sbo``), the support of pupils in regular schools (``regular_support_eur``: each pupil's yearly cost, 0
+    for most) and lwoo/pro."""
     n = n_alliances
-    heavy = np.isin(indication, clusters)
-    special = heavy & ((setting == Setting.SO) | (setting == Setting.VSO))
-    regular = heavy & IS_REGULAR[setting]
+    special = np.isin(indication, clusters) & ((setting == Setting.SO) | (setting == Setting.VSO))
     deductions = total_by(alliance[special], n, special_supplement_eur(need[special], law))
     if include_sbo:
         in_school = setting != Setting.EXEMPT
         primary_pupils = total_by(alliance[in_school & (alliance < N_PRIMARY_ALLIANCES)], n)
         sbo = total_by(alliance[setting == Setting.SBO], n)
         deductions += np.maximum(sbo - law["sbo_direct_share"] * primary_pupils, 0.0) * law["sbo_eur"]
-    arrangements = total_by(alliance[regular], n) * per_regular_pupil_eur
+    supported = IS_REGULAR[setting] & (regular_support_eur > 0)
+    arrangements = total_by(alliance[supported], n, regular_support_eur[supported])
     inv = 1.0 / scale
     return SupportCosts(deductions * inv, arrangements * inv, lwoo_pro_costs(alliance, setting, law["lwoo_pro_eur"], n, scale))
+
+
+# --- arrangements: graded support in a regular school ----------------------------------------------------------------
+ARRANGEMENT_LEVELS = ("light", "medium", "intensive")
+"""Levels of an arrangement (1-3; 0 = basic support only), by the support it buys."""
+
+
+def arrangement_prices_eur(law: Mapping) -> np.ndarray:
+    """Yearly price of an arrangement by level, index 0 (none) to 3."""
+    return np.r_[0.0, law["arrangement_eur"] * np.asarray(law["arrangement_level_price_factor"], dtype=np.float64)]
+
+
+def arrangement_support(b: Behaviour) -> np.ndarray:
+    """Latent need an arrangement carries above the school's basic support, by level, index 0 (none) to 3."""
+    return np.r_[0.0, np.asarray(b.arrangement_support, dtype=np.float64)]
+
+
+def arrangement_level(unmet_need: np.ndarray, b: Behaviour) -> np.ndarray:
+    """The arrangement an alliance grants: the lightest level whose support covers the need the school's basic support
+    leaves unmet (the intensive level when none covers it; 0 when basic support suffices)."""
+    support = arrangement_support(b)[1:]
+    level = np.searchsorted(support, unmet_need, side="left") + 1
+    return np.where(unmet_need > 0, np.minimum(level, len(support)), 0).astype(np.int8)
+
+
+def category_savings_eur(law: Mapping, b: Behaviour) -> np.ndarray:
+    """What a TLV costs an alliance a year above the arrangement that would keep a typical pupil of its category in a
+    regular school at average teachers' skill (EUR, low / medium / high): the supplement DUO deducts, less the
+    arrangement's price. Positive: the arrangement is cheaper."""
+    criterion = law["indication_criterion"]
+    need = criterion + np.asarray(CATEGORY_TYPICAL_NEED)
+    level = arrangement_level(need - b.support_regular, b)
+    return special_supplement_eur(need, law) - arrangement_prices_eur(law)[level]
+
+
+def tlv_thresholds(strictness: np.ndarray, in_year: np.ndarray, substitution: np.ndarray,
+                   category: np.ndarray) -> np.ndarray:
+    """Each applicant's TLV threshold above the national criterion: the alliance's general strictness and in-year
+    adjustment, plus the substitution term of the TLV category the need it reads falls in (``substitution``: per
+    applicant, [low, medium, high])."""
+    return strictness + in_year + np.take_along_axis(substitution, category[:, None].astype(np.int64), axis=1)[:, 0]
 
 
 def lwoo_pro_costs(alliance: np.ndarray, setting: np.ndarray, lwoo_pro_eur: float, n_alliances: int,
@@ -283,19 +447,38 @@ def lwoo_pro_costs(alliance: np.ndarray, setting: np.ndarray, lwoo_pro_eur: floa
     return lwoo_pro * (1.0 / scale)
 
 
-def budget_base(costs: SupportCosts, pupils: np.ndarray, sector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """On the base count (1 October 2011): each alliance's own extra-support cost per pupil under the old amounts,
-    which sets its starting budget, and the national average per sector, where equalisation ends."""
+class BudgetBase(NamedTuple):
+    """What the base count (1 October 2011) fixes for one set of budget clusters."""
+
+    own_eur_per_pupil: np.ndarray  # each alliance's own extra-support cost per pupil: its starting budget
+    national_eur_per_pupil: np.ndarray  # [po, vo]: where equalisation ends
+    deduction_share: np.ndarray  # each alliance's share of that cost taken by (v)so and sbo (what DUO will deduct)
+
+
+def budget_base(costs: SupportCosts, pupils: np.ndarray, sector: np.ndarray) -> BudgetBase:
+    """On the base count: each alliance's own extra-support cost per pupil under the old amounts, the national average
+    per sector, and the share of the cost in special schools."""
     total = costs.deductions + costs.arrangements  # arrangements here: the rugzak of the budget's clusters
     own = np.divide(total, pupils, out=np.zeros(len(pupils)), where=pupils > 0)
     national = np.array([total[sector == s].sum() / max(pupils[sector == s].sum(), 1.0) for s in (0, 1)])
-    return own, national
+    share = np.divide(costs.deductions, total, out=np.zeros(len(total)), where=total > 0)
+    return BudgetBase(own, national, share)
 
 
 def grant_tlv(judged_need: np.ndarray, criterion: float, strictness: np.ndarray) -> np.ndarray:
     """The alliance grants a toelaatbaarheidsverklaring (TLV) when the need it reads in the file clears the national
     criterion plus its own strictness (its gatekeeping and its response to the budget)."""
     return judged_need > criterion + strictness
+
+
+def offer_return_to_regular(unmet_in_regular: np.ndarray, saving_eur: np.ndarray, b: Behaviour,
+                            u: np.ndarray) -> np.ndarray:
+    """Terugplaatsing: whether the alliance offers each (v)so pupil of its clusters a place back in a regular school
+    this month, with an arrangement: only when the intensive arrangement carries the need a regular school leaves unmet
+    and the arrangement costs the alliance less than the TLV's supplement (``saving_eur`` > 0). Rare: a monthly
+    chance ``return_to_regular_rate``."""
+    fits = unmet_in_regular <= arrangement_support(b)[-1]
+    return fits & (saving_eur > 0) & (u < b.return_to_regular_rate)
 
 
 def with_own_lwoo_criteria(opt_out_rank: np.ndarray, opt_out_share: float) -> np.ndarray:

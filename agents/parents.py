@@ -16,11 +16,14 @@ MAX_BREAKDOWN_CHANCE = 0.5
 
 
 def choose_special(prefers_special: np.ndarray, need_above_criterion: np.ndarray, secondary: np.ndarray,
-                   in_special: np.ndarray, culture: np.ndarray, b: Behaviour, u: np.ndarray) -> np.ndarray:
-    """With an indication, do the parents choose a special school (True) or a rugzak in a regular school?
+                   in_special: np.ndarray, hearing_language: np.ndarray, culture: np.ndarray, b: Behaviour,
+                   u: np.ndarray) -> np.ndarray:
+    """With an indication, do the parents choose a special school (True) or support in a regular school?
 
     Heavier needs, a preference for special schools, secondary age (secondary schools keep fewer rugzak pupils)
-    and the area's referral culture push towards special; a child already in special education mostly stays.
+    and the area's referral culture push towards special; a child already in special education mostly stays. At
+    secondary age a child with a hearing or language indication (cluster 2) goes to a regular school far more often:
+    language disorders are treated in the primary years, and few vso cluster 2 places exist.
     """
     logit = (
         b.special_intercept
@@ -28,6 +31,7 @@ def choose_special(prefers_special: np.ndarray, need_above_criterion: np.ndarray
         + b.special_need * need_above_criterion
         + b.special_secondary * secondary
         + b.special_continuity * in_special
+        + b.special_secondary_cluster2 * (secondary & hearing_language)
         + culture
     )
     return u < sigmoid(logit)

@@ -65,13 +65,13 @@ def notice_needs(skill: np.ndarray, detect_rate: float, u: np.ndarray) -> np.nda
     return u < detect_rate * skill
 
 
-def indication_reward_eur(rugzak_school_eur: float, by_alliance: np.ndarray, pupil_model_share: np.ndarray,
-                          arrangement_eur: float) -> np.ndarray:
-    """What asking for heavy support brings the school a year: the rugzak school part for an indication that brings
-    pupil-bound funding; for a TLV from the alliance, the part of an arrangement that follows the pupil, i.e. the
-    alliance's pupil-model share (under the school and expertise models the money reaches the school whatever it
-    asks)."""
-    return np.where(by_alliance, pupil_model_share * arrangement_eur, np.full(len(by_alliance), rugzak_school_eur))
+def support_reward_eur(arrangement_price_eur: np.ndarray, pupil_model_share: np.ndarray,
+                       referral_charge_eur: np.ndarray) -> np.ndarray:
+    """What asking the alliance for support brings the school a year (EUR): the part of the arrangement that follows
+    the pupil (the alliance's pupil-model share; under the school and expertise models the money reaches the school
+    whatever it asks), less the charge its alliance puts on a TLV when its budget falls short. (In the old system the
+    reward is the rugzak's school part.)"""
+    return pupil_model_share * arrangement_price_eur - referral_charge_eur
 
 
 def ask_for_indication(need_above_criterion: np.ndarray, know_how: np.ndarray, reward_eur: np.ndarray,
@@ -166,23 +166,36 @@ def professionalise(skill: np.ndarray, budget_eur_per_pupil: float, gain_per_100
     return (skill + gain * (1.0 - skill)).astype(skill.dtype)
 
 
-def support_carried(setting: np.ndarray, skill: np.ndarray, indicated: np.ndarray,
-                    expertise_share: np.ndarray | None, b: Behaviour) -> np.ndarray:
-    """How much need each pupil's place can carry (latent need scale): a regular school's basic support (better with
-    skilled teachers), more with a rugzak or arrangement, more where the alliance's central expertise reaches the
-    classroom (``expertise_share``: its expertise-model share; None where no alliance spends a budget); sbo and
-    (v)so carry more.
+def basic_support(skill: np.ndarray, money_per_pupil_eur: np.ndarray | None, b: Behaviour) -> np.ndarray:
+    """The need a regular school carries in basic support: more with skilled teachers, and more with the money its
+    alliance passes to it a year per pupil (net of lump-sum deductions; None where no alliance passes any)."""
+    support = b.support_regular + b.support_skill * (skill - 0.5)
+    if money_per_pupil_eur is not None:
+        support = support + b.school_money_support * (money_per_pupil_eur / 100.0)
+    return support
+
+
+def support_carried(setting: np.ndarray, skill: np.ndarray, rugzak: np.ndarray, arranged: np.ndarray,
+                    expertise_share: np.ndarray | None, money_per_pupil_eur: np.ndarray | None,
+                    b: Behaviour) -> np.ndarray:
+    """How much need each pupil's place can carry (latent need scale): a regular school's basic support, more with a
+    rugzak (pupil-bound funding) or with the alliance's arrangement, more where the alliance's central
+    expertise reaches the classroom (``expertise_share``: its expertise-model share; None where no alliance spends a
+    budget); sbo and (v)so carry more.
 
     Args:
         setting: each pupil's setting.
         skill: teachers' skill at the pupil's regular school (of registration or catchment).
-        indicated: the pupil has a heavy-care indication.
+        rugzak: the pupil's indication brings pupil-bound funding.
+        arranged: the need the pupil's arrangement carries (0 without one).
         expertise_share: the expertise-model share of the pupil's alliance, or None.
+        money_per_pupil_eur: what the pupil's alliance passes to its schools per pupil a year, or None.
         b: behaviour parameters.
     """
     regular = IS_REGULAR[setting]
-    support = b.support_regular + b.support_skill * (skill - 0.5)
-    support = support + b.support_rugzak * (indicated & regular)
+    support = basic_support(skill, money_per_pupil_eur, b)
+    support = support + b.support_rugzak * (rugzak & regular)
+    support = support + arranged * regular
     if expertise_share is not None:
         support = support + b.expertise_support * expertise_share * regular
     support = support + 0.5 * b.support_special * (setting == Setting.SBO)

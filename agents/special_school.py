@@ -8,6 +8,8 @@ schools are providers too (cluster 0), one or more per area; in the old system t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from passend.agents.base import RowValue, TableAgent
@@ -31,6 +33,7 @@ class ProviderTable(ColumnTable):
         Column("capacity_vso", "float64", 0.0, "places for secondary-age pupils", "pupils"),
         Column("waiting_so_sum", "float64", 0.0, "waiting so pupils summed over the months of this year", "pupil-months"),
         Column("waiting_vso_sum", "float64", 0.0, "waiting vso pupils summed over the months of this year", "pupil-months"),
+        Column("merged_into", "int16", -1, "provider that took over its pupils and places when it closed (-1: open)", "index"),
     )
 
 
@@ -43,13 +46,40 @@ class SpecialSchoolProvider(TableAgent):
     waiting_so_sum = RowValue()
     waiting_vso_sum = RowValue()
 
-    def plan_capacity(self, months: int, growth: float) -> None:
-        """Once a year: add places for part of the average waiting list, then start counting afresh."""
+    merged_into = RowValue()
+
+    def plan_capacity(self, months: int, occupied_so: float, occupied_vso: float, growth: float, shrink: float,
+                      slack: float) -> None:
+        """Once a year: add places for part of the average waiting list, give up part of the empty places beyond the
+        slack it keeps (a school lives on its numbers: empty places cost it staff it is not paid for), then start
+        counting afresh. ``occupied_*``: seats taken now (simulated pupils)."""
         if months > 0:
             self.capacity_so = self.capacity_so + growth * self.waiting_so_sum / months
             self.capacity_vso = self.capacity_vso + growth * self.waiting_vso_sum / months
+        if self.cluster != SBO_CLUSTER:  # sbo schools are funded by rule, without a limit on places
+            self.capacity_so = self.capacity_so - shrink * max(self.capacity_so - (1.0 + slack) * occupied_so - 1.0, 0.0)
+            self.capacity_vso = self.capacity_vso - shrink * max(self.capacity_vso - (1.0 + slack) * occupied_vso - 1.0, 0.0)
         self.waiting_so_sum = 0.0
         self.waiting_vso_sum = 0.0
+
+    def below_closure_norm(self, pupils_so: float, pupils_vso: float, norm: Mapping) -> bool:
+        """Whether the school falls below the opheffingsnorm (national pupils): so+vso together when it offers both
+        levels, else the norm of the level it offers. sbo schools are not judged here."""
+        if self.cluster == SBO_CLUSTER or self.merged_into >= 0:
+            return False
+        if pupils_so > 0 and pupils_vso > 0:
+            return pupils_so + pupils_vso < norm["sovso"]
+        return (pupils_so + pupils_vso) < (norm["so"] if pupils_so > 0 else norm["vso"])
+
+
+def merge_target(providers: ProviderTable, closing: int) -> int:
+    """The open provider of the same cluster in the nearest region that takes over a closing one (-1: none left)."""
+    open_same = np.flatnonzero((providers.cluster == providers.cluster[closing]) & (providers.merged_into < 0)
+                               & (np.arange(len(providers)) != closing))
+    if len(open_same) == 0:
+        return -1
+    distance = np.abs(providers.region[open_same].astype(np.int64) - int(providers.region[closing]))
+    return int(open_same[np.argmin(distance)])
 
 
 def choose_sbo_school(providers: ProviderTable, area: np.ndarray, u: np.ndarray) -> np.ndarray:

@@ -15,8 +15,11 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-CALIBRATION_LAST_YEAR = 2013
-"""Calibration uses count dates and school years up to 2013 only; later years are out of sample."""
+CALIBRATION_LAST_YEAR = 2016
+"""Calibration uses count dates and school years starting up to 2016 (the 1 October 2016 count, school year 2016/17);
+later years are kept back to judge the model out of sample."""
+CLEAN_SO_VSO_SPLIT_FROM = 2013
+"""In the 2011 and 2012 counts so pupils aged 14+ were counted as vso; from 2013 the split is clean."""
 
 
 @dataclass(frozen=True)
@@ -67,41 +70,73 @@ def _light_care(year: int) -> Callable[[dict, dict], float]:
     return lambda counts, years: float(counts[year]["sbo"] + counts[year]["lwoo"] + counts[year]["pro"])
 
 
+def _sum_of(columns: tuple[str, ...]) -> Callable[[dict], float]:
+    return lambda row: sum(float(row[c]) for c in columns)
+
+
 def _later_counts(keep: Callable[[int], bool]) -> list[Target]:
-    """Counts of the 2011-2014 table for the years ``keep`` accepts. Its so/vso split moved (so pupils aged 14+
-    counted as vso in 2011-2012), so so and vso are one target; pupils in judicial institutions (*_jji) are left out,
-    as the model has none. A looser tolerance than the issue's 7% promise for 2003-2009."""
+    """Counts of 2011-2016 for the years ``keep`` accepts, within 7% (issue 11): sbo, lwoo and pro; so and vso by
+    cluster group (2, and 3/4; cluster 1 is too small to judge at the scales the calibration runs), as a sum of so and
+    vso before 2013, when the so/vso split moved; the 2016 count has only the so and vso totals. Pupils in judicial
+    institutions (*_jji) are left out where the table separates them, as the model has none."""
     targets = []
-    src = "pupil_counts_2011_2014.csv"
-    for row in _published_file(src):
+    rows = [(row, "pupil_counts_2011_2014.csv") for row in _published_file("pupil_counts_2011_2014.csv")]
+    rows += [(row, "pupil_counts_2015_2016.csv") for row in _published_file("pupil_counts_2015_2016.csv")]
+    for row, src in rows:
         year = int(row["date"][:4])
         if not keep(year):
             continue
-        special = sum(float(row[f"{s}_{c}"]) for s in ("so", "vso") for c in ("cl1", "cl2", "cl34"))
-        for name, column, published in (
-            ("sbo", "sbo", float(row["sbo"])),
-            ("so+vso", ("so", "vso"), special),
-            ("lwoo+pro", ("lwoo", "pro"), float(row["lwoo"]) + float(row["pro"])),
-        ):
-            targets.append(Target(f"{name} {year}", year, published, 0.10, src, _count(column, year)))
+        series: list[tuple[str, tuple[str, ...], float]] = []
+        if row.get("bao"):  # a full table
+            for name in ("sbo", "lwoo", "pro"):
+                series.append((name, (name,), float(row[name])))
+            for group in ("cl2", "cl34"):
+                levels = ("so", "vso") if year >= CLEAN_SO_VSO_SPLIT_FROM else ("so+vso",)
+                for level in levels:
+                    columns = tuple(f"{lv}_{group}" for lv in level.split("+"))
+                    series.append((f"{level} {group}", columns, _sum_of(columns)(row)))
+        else:  # totals only (2016)
+            series.append(("sbo", ("sbo",), float(row["sbo"])))
+            for level in ("so", "vso"):
+                series.append((level, (level,), float(row[f"{level}_total"])))
+        for name, columns, published in series:
+            targets.append(Target(f"{name} {year}", year, published, 0.07, src, _count(columns, year)))
+    return targets
+
+
+def _intake(keep: Callable[[int], bool]) -> list[Target]:
+    """Intake in the twelve months before each count of 2012-2016 (the school year before it): into so (from regular
+    primary schools and direct) and into vso clusters 3/4 as levels (15%: the model's inflow also holds
+    re-admissions); into sbo from regular primary schools as the change against the last year of the old system
+    (2014), since the model's sbo stays are shorter than the published ones and its intake level is not comparable
+    (a known shortfall, docs/model.md)."""
+    targets = []
+    src = "intake_2012_2016.csv"
+    rows = {int(row["year"]): row for row in _published_file(src)}
+    for year, row in rows.items():
+        if not keep(year):
+            continue
+        levels = [("intake so", ("inflow_so",), float(row["so_from_bo"]) + float(row["so_direct"]))]
+        if row["vso_cl34"]:
+            levels.append(("intake vso", ("inflow_vso",), float(row["vso_cl34"])))
+        for name, (column,), published in levels:
+            targets.append(Target(f"{name} {year}", year, published, 0.15, src, _school_year(column, year - 1)))
+        if year != 2014:
+            ratio = float(row["sbo_from_bo"]) / float(rows[2014]["sbo_from_bo"])
+            targets.append(Target(f"intake sbo {year}/2014", year, ratio, 0.07, src,
+                                  lambda c, y, year=year: float(y[year - 1]["inflow_sbo"]) / max(float(y[2013]["inflow_sbo"]), 1.0)))
     return targets
 
 
 def out_of_sample_checks() -> tuple[Target, ...]:
-    """Published figures the calibration never saw: the 1 October 2014 count, the first under passend onderwijs."""
-    checks = _later_counts(lambda year: year > CALIBRATION_LAST_YEAR)
-    for row in _published_file("pupil_counts_2011_2014.csv"):  # from 2013 the so/vso split is clean again
-        year = int(row["date"][:4])
-        if year > CALIBRATION_LAST_YEAR:
-            for name in ("so", "vso"):
-                published = sum(float(row[f"{name}_{c}"]) for c in ("cl1", "cl2", "cl34"))
-                checks.append(Target(f"{name} {year}", year, published, 0.10, "pupil_counts_2011_2014.csv", _count(name, year)))
-    return tuple(checks)
+    """Published figures the calibration never saw: none in the data shipped (years after 2016 are kept back)."""
+    return tuple(_later_counts(lambda year: year > CALIBRATION_LAST_YEAR))
 
 
 @lru_cache(maxsize=None)
 def calibration_targets() -> tuple[Target, ...]:
-    """The issue's acceptance figures for 2003-2009, and the published counts, rugzak and absence up to 2013."""
+    """The acceptance figures for 2003-2009 (5%, issue 2 had 7%), the published counts 2011-2016 (7%), intake 2012-2016,
+    rugzak and long relative absence up to 2016/17."""
     targets: list[Target] = []
     for row in _published_file("pupil_counts_2003_2009.csv"):
         year = int(row["year"])
@@ -112,8 +147,9 @@ def calibration_targets() -> tuple[Target, ...]:
             ("vso", "vso", row["vso"]),
             ("lwoo+pro", ("lwoo", "pro"), row["lwoo_pro"]),
         ):
-            targets.append(Target(f"{name} {year}", year, float(published) * 1000, 0.07, src, _count(column, year)))
+            targets.append(Target(f"{name} {year}", year, float(published) * 1000, 0.05, src, _count(column, year)))
     targets += _later_counts(lambda year: year <= CALIBRATION_LAST_YEAR)
+    targets += _intake(lambda year: year <= CALIBRATION_LAST_YEAR)
     targets.append(Target("rugzak 2003", 2003, 11000, 0.15, "system_facts.toml rugzak_pupils_2003", _count("rugzak", 2003)))
     targets.append(Target("rugzak 2010", 2010, 39000, 0.15, "system_facts.toml rugzak_pupils_2010", _count("rugzak", 2010)))
     lab = labelling()["labels"]
@@ -125,13 +161,16 @@ def calibration_targets() -> tuple[Target, ...]:
         "light care 2009/2003", 2009, lab["light_care_2009"] / lab["light_care_2003"], 0.07,
         "labelling_old_system.toml light_care_2003/2009", lambda c, y: _light_care(2009)(c, y) / _light_care(2003)(c, y),
     ))
-    for row in _published_file("attendance_2004_2014.csv"):
-        year = int(row["school_year"][:4])
-        if row["long_relative_absence"] and year <= CALIBRATION_LAST_YEAR:
-            targets.append(Target(
-                f"long relative absence {row['school_year']}", year, float(row["long_relative_absence"]), 0.25,
-                "attendance_2004_2014.csv long_relative_absence", _school_year("long_relative_absence", year),
-            ))
+    seen = set()
+    for src in ("attendance_2004_2014.csv", "attendance_2014_2017.csv"):
+        for row in _published_file(src):
+            year = int(row["school_year"][:4])
+            if row["long_relative_absence"] and year <= CALIBRATION_LAST_YEAR and year not in seen:
+                seen.add(year)
+                targets.append(Target(
+                    f"long relative absence {row['school_year']}", year, float(row["long_relative_absence"]), 0.25,
+                    f"{src} long_relative_absence", _school_year("long_relative_absence", year),
+                ))
     return tuple(targets)
 
 

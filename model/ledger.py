@@ -30,7 +30,9 @@ STREAMS: dict[str, tuple[str, str]] = {
     # Alliances in charge (passend onderwijs, from 2014-08-01):
     "alliance_budget": ("state", "alliances"),
     "alliance_deductions": ("alliances", "special_schools"),  # (v)so supplements and sbo above 2%, deducted by DUO
-    "arrangements": ("alliances", "regular_schools"),
+    "arrangements": ("alliances", "regular_schools"),  # the alliance's part (its pupil-model share) of each arrangement
+    "central_expertise": ("alliances", "expertise_services"),  # central expertise, bovenschoolse voorzieningen
+    "referral_charges": ("school_lump_sums", "alliances"),  # the part of a TLV its alliance's budget does not cover
     "alliance_to_schools": ("alliances", "regular_schools"),
     "reserves_kept": ("alliances", "alliance_reserves"),
     "reserves_drawn": ("alliance_reserves", "alliances"),
@@ -47,9 +49,11 @@ STREAMS: dict[str, tuple[str, str]] = {
 PAYERS = tuple(dict.fromkeys(payer for payer, _ in STREAMS.values()))
 RECEIVERS = tuple(dict.fromkeys(receiver for _, receiver in STREAMS.values()))
 
-MOVE_REASONS = ("enter_secondary", "lwoo_pro", "admission", "sbo_referral", "breakdown", "return", "exemption")
+MOVE_REASONS = ("enter_secondary", "lwoo_pro", "admission", "sbo_referral", "breakdown", "return", "exemption",
+                "terugplaatsing", "closure")
 """Why a pupil changes setting: entering secondary school (August), the regional committee's lwoo/pro, admission to
-(v)so, referral to sbo, a place breaking down (the child at home), a return to school, an exemption (5a)."""
+(v)so, referral to sbo, a place breaking down (the child at home), a return to school, an exemption (5a), a move
+back from (v)so to a regular school with an arrangement (terugplaatsing), the closure of a (v)so school."""
 EVENTS = ("indication_applications", "indications_granted", "sent_on", "youth_care_starts", "youth_care_waiting_months")
 """What is counted that is neither money nor a move."""
 

@@ -57,6 +57,7 @@ class Pupils(ColumnTable):
         Column("registered", "int8", int(Setting.BAO), "setting counted on 1 October (differs from setting only at home)", "Setting"),
         Column("provider", "int16", NO_PROVIDER, "special-school provider attended (sbo, so, vso) or waited for", "index, -1 none"),
         Column("indication", "int8", 0, "heavy-care indication: cluster 1-4, 0 none", "0-4"),
+        Column("arrangement", "int8", 0, "arrangement in a regular school granted by the alliance: 1 light, 2 medium, 3 intensive, 0 none", "0-3"),
         Column("detected", "bool", False, "the school has noticed the support need"),
         Column("waiting", "bool", False, "on a (v)so waiting list"),
         Column("last_assessed", "int16", -999, "step of the last indication assessment", "step"),

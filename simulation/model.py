@@ -14,7 +14,7 @@ from typing import Callable
 import mesa
 import numpy as np
 
-from passend.agents.alliance import Alliance, WsnsAlliance, alliance_of
+from passend.agents.alliance import Alliance, BudgetBase, WsnsAlliance, alliance_of
 from passend.agents.municipality import Municipality
 from passend.agents.school import RegularSchool
 from passend.agents.special_school import SpecialSchoolProvider
@@ -76,7 +76,7 @@ class PassendModel(mesa.Model):
         self.alliances = country.alliances
         self.alliance_agents = [Alliance(self, self.alliances, i) for i in range(len(self.alliances))]
         self.national_eur_per_pupil = np.full(2, np.nan)  # [po, vo], set on the budget base count (2011)
-        self.budget_bases: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = {}  # budget clusters -> (own, national)
+        self.budget_bases: dict[tuple[int, ...], BudgetBase] = {}  # budget clusters -> what the 2011 count fixed
         self.youth_care_places = (None, np.zeros(0))  # ((school year, municipal?), places per pool)
         self.state = State(self, self.law["rugzak_school_eur"], self.law["rugzak_ambulant_eur"])
         self.committee = IndicationCommittee(self)

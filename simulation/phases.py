@@ -24,6 +24,8 @@ indications            every month  schools/parents apply; the committee or the 
                                     rugzak or (v)so; providers admit or put on the waiting list
 waiting_lists          every month  free (v)so places go to waiting pupils
 sbo_referral           every month  primary schools refer to sbo (WSNS rule, or a TLV from the alliance)
+moves_back             every month  alliances in charge place (v)so pupils back in a regular school with an arrangement
+                                    when it fits and costs them less (terugplaatsing)
 breakdowns             every month  places that cannot carry the need break down: the child is at home
 months_at_home         every month  spells at home get a month longer
 money                  every month  every payer books its payments; alliances in charge settle their month; the
@@ -61,8 +63,7 @@ def new_school_year(m: "PassendModel") -> None:
     with m.clock.decision("school.learn_indication_practice"):
         _schools_learn(m)
     with m.clock.decision("provider.plan_capacity"):
-        for provider in m.provider_agents:
-            provider.plan_capacity(m.months_in_school_year, m.behaviour.capacity_growth)
+        _providers_plan(m)
     if m.rules.alliances_in_charge:
         if not m.budget_bases:
             raise RuntimeError(f"the alliances hold budgets from {m.today}, which needs the budget base count of "
@@ -75,6 +76,47 @@ def new_school_year(m: "PassendModel") -> None:
     p.home_3m_this_year = at_home & (p.months_home > 3)
     p.exempt_this_year = p.setting == Setting.EXEMPT
     p.unregistered_this_year = p.unregistered
+
+
+def _providers_plan(m: "PassendModel") -> None:
+    """Each (v)so provider grows with its waiting list and shrinks with its empty places; one below the closure norm
+    closes and merges into the provider of its cluster in the nearest region, which takes over its pupils, the pupils
+    waiting for it and its places (with none left, its pupils go back to a regular school with an arrangement)."""
+    p, b, prov = m.pupils, m.behaviour, m.providers
+    so, vso = special_school.occupancy(p.provider, p.counted_setting(), len(prov))
+    for provider in m.provider_agents:
+        provider.plan_capacity(m.months_in_school_year, so[provider.idx], vso[provider.idx], b.capacity_growth,
+                               b.capacity_shrink, b.capacity_slack)
+    norm = dict(zip(("so", "vso", "sovso"), m.law["closure_norm"]))
+    inv = 1.0 / m.settings.scale
+    for provider in m.provider_agents:
+        if provider.below_closure_norm(so[provider.idx] * inv, vso[provider.idx] * inv, norm):
+            _close(m, provider.idx, special_school.merge_target(prov, provider.idx))
+
+
+def _close(m: "PassendModel", closing: int, target: int) -> None:
+    p, prov = m.pupils, m.providers
+    pupils = np.flatnonzero(p.provider == closing)
+    prov.merged_into[closing] = target if target >= 0 else closing
+    if target >= 0:
+        prov.capacity_so[target] += prov.capacity_so[closing]
+        prov.capacity_vso[target] += prov.capacity_vso[closing]
+        m.provider_index[m.provider_index == closing] = target
+        p.provider[pupils] = target
+    else:  # the last school of its cluster: its pupils go to a regular school of their catchment
+        in_place = pupils[IS_SPECIAL[p.setting[pupils]] | IS_SPECIAL[p.registered[pupils]]]
+        regular = np.where(p.grade(m.school_year)[in_place] >= PRIMARY_GRADES, Setting.VO, Setting.BAO).astype(np.int8)
+        moving = in_place[p.setting[in_place] != Setting.HOME]
+        m.ledger.move(p, moving, regular[p.setting[in_place] != Setting.HOME], "closure")
+        p.registered[in_place] = regular
+        p.provider[pupils] = NO_PROVIDER
+        p.waiting[pupils] = False
+        _grant_arrangements(m, in_place)
+        in_sbo = pupils[p.registered[pupils] == Setting.SBO]  # they waited for a place while in sbo, and stay there
+        u = m.streams.uniform("school.sbo_school", p.uid[in_sbo], m.step_index)
+        p.provider[in_sbo] = special_school.choose_sbo_school(prov, p.area[in_sbo], u)
+    prov.capacity_so[closing] = 0.0
+    prov.capacity_vso[closing] = 0.0
 
 
 def _leavers_go(m: "PassendModel") -> None:
@@ -153,10 +195,17 @@ def _alliance_pupils(m: "PassendModel") -> np.ndarray:
     return total_by(m.alliance_of_pupils()[in_school], len(m.alliances)) / m.settings.scale
 
 
-def _support_costs(m: "PassendModel", setting: np.ndarray, clusters, per_regular_pupil_eur: float, include_sbo: bool):
+def _support_costs(m: "PassendModel", setting: np.ndarray, clusters, regular_support_eur: np.ndarray, include_sbo: bool):
     p = m.pupils
     return alliances.support_costs(m.alliance_of_pupils(), setting, p.indication, p.need, tuple(clusters),
-                                   per_regular_pupil_eur, include_sbo, m.law, len(m.alliances), m.settings.scale)
+                                   regular_support_eur, include_sbo, m.law, len(m.alliances), m.settings.scale)
+
+
+def _alliance_costs_now(m: "PassendModel", setting: np.ndarray):
+    """What the alliances' pupils cost them a year at this month's numbers: (v)so supplements of their clusters, sbo
+    above 2% when they grant the sbo TLVs, arrangements by level, lwoo/pro."""
+    prices = alliances.arrangement_prices_eur(m.law)[m.pupils.arrangement]
+    return _support_costs(m, setting, m.rules.alliance_clusters, prices, include_sbo=m.rules.alliance_judges_sbo)
 
 
 def _lwoo_pro_costs(m: "PassendModel") -> np.ndarray:
@@ -166,20 +215,68 @@ def _lwoo_pro_costs(m: "PassendModel") -> np.ndarray:
 
 def _alliances_plan_year(m: "PassendModel") -> None:
     """Each August while the alliances are in charge: this year's amount per pupil (equalisation, less a national cut
-    spread evenly per pupil), the admission policy, a distribution model if the law prescribes one, and the lwoo
-    criteria of alliances with their own."""
-    a, law, response = m.alliances, m.law, m.behaviour.tlv_budget_response
-    a.base_eur_per_pupil, m.national_eur_per_pupil = m.budget_bases[tuple(law["budget_base_clusters"])]
+    spread evenly per pupil), and each alliance's ondersteuningsplan: reserves, budget by its distribution model (or
+    the one the law prescribes), TLV policy, and the lwoo criteria of alliances with their own."""
+    a, law, b = m.alliances, m.law, m.behaviour
+    a.base_eur_per_pupil, m.national_eur_per_pupil, a.base_deduction_share = m.budget_bases[tuple(law["budget_base_clusters"])]
     a.pupils = _alliance_pupils(m)
+    _arrange_former_rugzak(m)
     progress = law["equalisation_progress"]
     cut_per_pupil = law["alliance_budget_cut_eur"] / max(a.pupils.sum(), 1.0)
-    lwoo_pro_cost = _lwoo_pro_costs(m)
+    costs = _alliance_costs_now(m, m.pupils.counted_setting())
+    savings = alliances.category_savings_eur(law, b)
+    medium_supplement = float(alliances.special_supplement_eur(
+        np.array([law["indication_criterion"] + alliances.CATEGORY_TYPICAL_NEED[1]]), law)[0])
+    path = [m.policy.at("equalisation_progress", m.today.replace(year=m.today.year + k))
+            for k in range(b.planning_horizon_years)]  # equalisation is announced years ahead
     for alliance in m.alliance_agents:
-        alliance.set_amount(m.national_eur_per_pupil[alliance.sector], progress, cut_per_pupil)
-        alliance.plan_admissions(response)
+        i = alliance.idx
+        national = m.national_eur_per_pupil[alliance.sector]
+        alliance.set_amount(national, progress, cut_per_pupil)
         if law["distribution_model"] != "own":
             alliance.follow_prescribed_model(law["distribution_model"])
-        alliance.plan_lwoo_criteria(lwoo_pro_cost[alliance.idx], response)
+        income = alliance.pupils * alliance.amount_eur_per_pupil
+        planning_income = alliance.pupils * alliance.planning_amount(national, path, cut_per_pupil)
+        alliance.plan_reserves(income, law, b)
+        alliance.plan_budget(income, costs.deductions[i], costs.arrangements[i], planning_income)
+        alliance.plan_arrangements(b)
+        alliance.set_tlv_policy(savings, medium_supplement, b)
+        alliance.plan_lwoo_criteria(costs.lwoo_pro[i], b.tlv_budget_response)
+
+
+def _arrange_former_rugzak(m: "PassendModel") -> None:
+    """Pupils whose indication of the alliances' clusters brought a rugzak keep their support as an arrangement, at
+    the level their need asks (once, when the alliances take over; later ones are arranged when granted)."""
+    p = m.pupils
+    idx = np.flatnonzero(IS_REGULAR[p.setting] & m.rules.judged_by_alliance(p.indication) & (p.arrangement == 0))
+    _grant_arrangements(m, idx)
+
+
+def _basic_support(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
+    """The need the regular school of pupils ``idx`` carries in basic support."""
+    p = m.pupils
+    per_pupil = _school_money_per_pupil(m, idx)
+    return school.basic_support(m.schools.skill[p.school[idx]], per_pupil, m.behaviour)
+
+
+def _school_money_per_pupil(m: "PassendModel", idx: np.ndarray) -> np.ndarray | None:
+    """What the alliance of each pupil passes to its schools a year per pupil (net of a planned lump-sum deduction);
+    None while no alliance holds a budget."""
+    if not m.rules.alliances_in_charge:
+        return None
+    a = m.alliances
+    per_pupil = np.divide(a.plan_to_schools_eur, a.pupils, out=np.zeros(len(a)), where=a.pupils > 0)
+    return per_pupil[m.alliance_of_pupils(idx)]
+
+
+def _grant_arrangements(m: "PassendModel", idx: np.ndarray) -> None:
+    """The alliance arranges support in the regular school for pupils ``idx``: the level the need asks above the
+    school's basic support (a pupil already arranged keeps the higher level)."""
+    if len(idx) == 0:
+        return
+    p = m.pupils
+    level = alliances.arrangement_level(p.need[idx] - _basic_support(m, idx), m.behaviour)
+    p.arrangement[idx] = np.maximum(p.arrangement[idx], level)
 
 
 # --- October -----------------------------------------------------------------------------------------------------
@@ -226,10 +323,15 @@ def _record_budget_base(m: "PassendModel") -> None:
     rugzak_eur = m.state.rugzak_school_eur + m.state.rugzak_ambulant_eur
     setting = m.pupils.counted_setting()
     named = sorted({tuple(clusters) for _, clusters in m.policy["budget_base_clusters"].values})
-    m.budget_bases = {clusters: alliances.budget_base(_support_costs(m, setting, clusters, rugzak_eur, include_sbo=True),
-                                                      pupils, m.alliances.sector)
-                      for clusters in named}
-    m.alliances.base_eur_per_pupil, m.national_eur_per_pupil = m.budget_bases[tuple(m.law["budget_base_clusters"])]
+    indication = m.pupils.indication
+
+    def base(clusters: tuple[int, ...]):
+        rugzak = np.where(np.isin(indication, clusters), rugzak_eur, 0.0)
+        costs = _support_costs(m, setting, clusters, rugzak, include_sbo=True)
+        return alliances.budget_base(costs, pupils, m.alliances.sector)
+
+    m.budget_bases = {clusters: base(clusters) for clusters in named}
+    m.alliances.base_eur_per_pupil, m.national_eur_per_pupil, _ = m.budget_bases[tuple(m.law["budget_base_clusters"])]
     m.alliances.pupils = pupils
 
 
@@ -341,6 +443,9 @@ def indications(m: "PassendModel") -> None:
         granted = applicants[_judge_applications(m, applicants)]
     with m.clock.decision("parents.choose_special"):
         wants_special = _parents_choose_special(m, granted)
+    with m.clock.decision("alliance.arrange"):  # a TLV the parents do not use for (v)so becomes an arrangement
+        staying = granted[~wants_special]
+        _grant_arrangements(m, staying[m.rules.judged_by_alliance(m.pupils.indication[staying])])
     with m.clock.decision("provider.admit"):
         _seek_special_places(m, granted[wants_special])
 
@@ -352,8 +457,14 @@ def _applications(m: "PassendModel") -> np.ndarray:
                 & (m.step_index - p.last_assessed >= 12))
     idx = np.flatnonzero(eligible)
     by_alliance = m.rules.judged_by_alliance(p.cluster[idx])
-    pupil_model = (m.alliances.pupil_model[m.alliance_of_pupils(idx)] if by_alliance.any() else np.zeros(len(idx)))
-    reward = school.indication_reward_eur(m.state.rugzak_school_eur, by_alliance, pupil_model, law["arrangement_eur"])
+    reward = np.full(len(idx), m.state.rugzak_school_eur)
+    if by_alliance.any():  # what the alliance's support would bring the school: the arrangement, less any charge
+        asking = idx[by_alliance]
+        alliance = m.alliance_of_pupils(asking)
+        level = alliances.arrangement_level(p.need[asking] - _basic_support(m, asking), m.behaviour)
+        reward[by_alliance] = school.support_reward_eur(
+            alliances.arrangement_prices_eur(law)[level], m.alliances.pupil_model[alliance],
+            m.alliances.referral_charge_eur[alliance])
     awareness = m.area_indication_rate[p.area[idx]] / m.reference_indication_rate - 1.0
     u = m.streams.uniform("school.apply_indication", p.uid[idx], m.step_index)
     asks = school.ask_for_indication(p.need[idx] - law["indication_criterion"], m.schools.know_how[p.school[idx]],
@@ -372,10 +483,19 @@ def _judge_applications(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
     granted = m.committee.grant(judged, criterion)
     if m.rules.alliance_clusters:
         alliance = m.alliance_of_pupils(idx[by_alliance])
-        tlv = alliances.grant_tlv(judged[by_alliance], criterion, m.alliances.strictness[alliance])
+        a = m.alliances
+        substitution = np.stack([getattr(a, f"tlv_substitution_{c}") for c in alliances.TLV_CATEGORIES], axis=1)
+        read_category = alliances.tlv_category(judged[by_alliance] - criterion, law["tlv_category_need"])
+        threshold = alliances.tlv_thresholds(a.strictness[alliance], a.in_year_adjustment[alliance],
+                                             substitution[alliance], read_category)
+        tlv = alliances.grant_tlv(judged[by_alliance], criterion, threshold)
         granted[by_alliance] = tlv
         need_above = p.need[idx[by_alliance][tlv]] - law["indication_criterion"]
         _count_tlvs(m, alliance[tlv], alliances.tlv_category(need_above, law["tlv_category_need"]))
+        # a file that does not clear the alliance's bar but comes within its arrangement reach of the national
+        # criterion: support in the regular school
+        arranged = ~tlv & (judged[by_alliance] > criterion - a.arrangement_reach[alliance])
+        _grant_arrangements(m, idx[by_alliance][arranged])
     p.last_assessed[idx] = m.step_index
     p.indication[idx[granted]] = p.cluster[idx[granted]]
     m.ledger.count("indication_applications", len(idx))
@@ -387,6 +507,7 @@ def _count_tlvs(m: "PassendModel", alliance: np.ndarray, category: np.ndarray | 
     a = m.alliances
     for column, added in alliances.tlvs_by_alliance(alliance, category, len(a), m.settings.scale).items():
         setattr(a, column, getattr(a, column) + added)
+        a.month_tlvs = a.month_tlvs + added
 
 
 def _parents_choose_special(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
@@ -394,7 +515,7 @@ def _parents_choose_special(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
     u = m.streams.uniform("parents.choose_special", p.uid[idx], m.step_index)
     return parents.choose_special(p.prefers_special[idx], p.need[idx] - m.law["indication_criterion"],
                                   p.grade(m.school_year)[idx] >= PRIMARY_GRADES, IS_SPECIAL[p.setting[idx]],
-                                  m.areas.culture[p.area[idx]], m.behaviour, u)
+                                  p.indication[idx] == 2, m.areas.culture[p.area[idx]], m.behaviour, u)
 
 
 def _seek_special_places(m: "PassendModel", idx: np.ndarray) -> None:
@@ -404,6 +525,11 @@ def _seek_special_places(m: "PassendModel", idx: np.ndarray) -> None:
         return
     p = m.pupils
     provider = special_school.provider_serving(m.provider_index, p.indication[idx], p.area[idx])
+    closed = m.providers.merged_into[provider] >= 0  # no school of the cluster is left: support where the child is
+    if closed.any():
+        _grant_arrangements(m, idx[closed & IS_REGULAR[p.setting[idx]]])
+        p.waiting[idx[closed]] = False
+        idx, provider = idx[~closed], provider[~closed]
     secondary = p.grade(m.school_year)[idx] >= PRIMARY_GRADES
     occupied_so, occupied_vso = special_school.occupancy(p.provider, p.counted_setting(), len(m.providers))
     u = m.streams.uniform("provider.queue", p.uid[idx], m.step_index)
@@ -413,6 +539,7 @@ def _seek_special_places(m: "PassendModel", idx: np.ndarray) -> None:
     new_setting = np.where(secondary[admitted], Setting.VSO, Setting.SO).astype(np.int8)
     m.ledger.move(p, entered, new_setting, "admission")
     p.registered[entered] = new_setting
+    p.arrangement[entered] = 0
     p.provider[entered] = provider[admitted]
     p.waiting[entered] = False
     p.months_home[entered] = 0
@@ -456,6 +583,28 @@ def sbo_referral(m: "PassendModel") -> None:
     p.registered[moved] = Setting.SBO
 
 
+def moves_back(m: "PassendModel") -> None:
+    """Terugplaatsing: while the alliances are in charge, a (v)so pupil of their clusters whom an arrangement would
+    carry in a regular school, more cheaply than the TLV costs the alliance, may move back to the regular school of
+    the catchment with that arrangement."""
+    if not m.rules.alliances_in_charge:
+        return
+    p, b, law = m.pupils, m.behaviour, m.law
+    idx = np.flatnonzero(IS_SPECIAL[p.setting] & m.rules.judged_by_alliance(p.indication))
+    with m.clock.decision("alliance.offer_return_to_regular"):
+        unmet = p.need[idx] - _basic_support(m, idx)
+        level = alliances.arrangement_level(unmet, b)
+        saving = alliances.special_supplement_eur(p.need[idx], law) - alliances.arrangement_prices_eur(law)[level]
+        u = m.streams.uniform("alliance.return_to_regular", p.uid[idx], m.step_index)
+        back = alliances.offer_return_to_regular(unmet, saving, b, u)
+    moved = idx[back]
+    regular = np.where(p.grade(m.school_year)[moved] >= PRIMARY_GRADES, Setting.VO, Setting.BAO).astype(np.int8)
+    m.ledger.move(p, moved, regular, "terugplaatsing")
+    p.registered[moved] = regular
+    p.provider[moved] = NO_PROVIDER
+    p.arrangement[moved] = level[back]
+
+
 def breakdowns(m: "PassendModel") -> None:
     """A place that cannot carry the child's need breaks down and the parents keep the child at home; a few also
     deregister the child (absolute absence), and the place is given up: a return is to a regular school of the
@@ -466,8 +615,10 @@ def breakdowns(m: "PassendModel") -> None:
     idx = np.flatnonzero(in_school & (p.need > b.detect_threshold) & (age >= p.onset_age))
     with m.clock.decision("parents.keep_at_home"):
         expertise = (m.alliances.expertise_model[m.alliance_of_pupils(idx)] if m.rules.alliances_in_charge else None)
-        carried = school.support_carried(p.setting[idx], m.schools.skill[p.school[idx]], p.indication[idx] > 0,
-                                         expertise, b)
+        rugzak = m.rules.pupil_bound(p.indication[idx])
+        arranged = alliances.arrangement_support(b)[p.arrangement[idx]]
+        carried = school.support_carried(p.setting[idx], m.schools.skill[p.school[idx]], rugzak, arranged,
+                                         expertise, _school_money_per_pupil(m, idx), b)
         u = m.streams.uniform("parents.keep_home", p.uid[idx], m.step_index)
         home = idx[parents.keep_at_home(p.need[idx] - carried, p.waiting[idx], b, u)]
     p.registered[home] = p.setting[home]
@@ -534,26 +685,28 @@ def _wsns_pupils(m: "PassendModel", setting: np.ndarray) -> tuple[np.ndarray, np
 
 
 def _alliances_settle_month(m: "PassendModel", setting: np.ndarray, holds_lwoo_pro: bool) -> None:
-    rules = m.rules
-    costs = _support_costs(m, setting, rules.alliance_clusters, m.law["arrangement_eur"],
-                           include_sbo=rules.alliance_judges_sbo)
-    retention = m.behaviour.reserve_retention
-    settled = np.array([
-        alliance.settle_month(costs.deductions[i], costs.arrangements[i], costs.lwoo_pro[i], holds_lwoo_pro, retention)
-        for i, alliance in enumerate(m.alliance_agents)
-    ])
-    s = dict(zip(alliances.Settlement._fields, settled.T))
-    a = m.alliances
+    costs = _alliance_costs_now(m, setting)
+    a, b = m.alliances, m.behaviour
+    settled = []
+    for i, alliance in enumerate(m.alliance_agents):
+        alliance.review_month(costs.deductions[i], b)
+        settled.append(alliance.settle_month(costs.deductions[i], costs.arrangements[i], costs.lwoo_pro[i],
+                                             a.month_tlvs[i], holds_lwoo_pro))
+    s = dict(zip(alliances.Settlement._fields, np.array(settled).T))
+    a.month_tlvs = np.zeros(len(a))
     a.year_income_eur = a.year_income_eur + s["income"] + s["lwoo_pro_income"]
     a.year_deductions_eur = a.year_deductions_eur + s["deductions"]
     a.year_arrangements_eur = a.year_arrangements_eur + s["arrangements"]
+    a.year_expertise_eur = a.year_expertise_eur + s["expertise"]
     a.year_to_schools_eur = a.year_to_schools_eur + s["to_schools"]
     a.year_lump_sum_eur = a.year_lump_sum_eur + s["lump_sum"]
     a.year_lwoo_pro_eur = a.year_lwoo_pro_eur + s["lwoo_pro"]
+    a.year_referral_charges_eur = a.year_referral_charges_eur + s["referral_charges"]
     for stream, field in (("alliance_budget", "income"), ("alliance_deductions", "deductions"),
-                          ("arrangements", "arrangements"), ("alliance_to_schools", "to_schools"),
-                          ("reserves_kept", "reserves_kept"), ("reserves_drawn", "reserves_drawn"),
-                          ("lump_sum_deductions", "lump_sum"), ("lwoo_pro_budget", "lwoo_pro_income"),
+                          ("arrangements", "arrangements"), ("central_expertise", "expertise"),
+                          ("alliance_to_schools", "to_schools"), ("reserves_kept", "reserves_kept"),
+                          ("reserves_drawn", "reserves_drawn"), ("lump_sum_deductions", "lump_sum"),
+                          ("referral_charges", "referral_charges"), ("lwoo_pro_budget", "lwoo_pro_income"),
                           ("lwoo_pro_by_alliances", "lwoo_pro")):
         m.ledger.pay(stream, s[field].sum())
 
@@ -571,6 +724,7 @@ PHASES: tuple[Callable[["PassendModel"], None], ...] = (
     indications,
     waiting_lists,
     sbo_referral,
+    moves_back,
     breakdowns,
     months_at_home,
     money,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from passend.agents.alliance import SECTORS, alliance_name
+from passend.agents.alliance import ARRANGEMENT_LEVELS, SECTORS, alliance_name
 from passend.agents.rules import IS_REGULAR
 from passend.model.calendar import school_year_label
 from passend.model.groups import total_by
@@ -25,12 +25,12 @@ COUNT_COLUMNS = [
     "date", "bao", "sbo", "so", "vso", "lwoo", "pro", "vo_other",
     "so_cl1", "so_cl2", "so_cl34", "vso_cl1", "vso_cl2", "vso_cl34", "rugzak", "indications",
     "rugzak_primary", "rugzak_secondary", "home", "exempt", "waiting_special", "pupils_total", "arrangements",
-]
+] + [f"arrangements_{level}_{sector}" for level in ARRANGEMENT_LEVELS for sector in ("primary", "secondary")]
 
 FLOW_NAMES = (
     "inflow_sbo", "inflow_so", "inflow_vso", "indication_applications", "indications_granted",
     "new_home_spells", "returned_home_spells", "exemptions_granted", "sent_on", "youth_care_starts",
-    "youth_care_waiting_months",
+    "youth_care_waiting_months", "moves_back_to_regular", "moved_by_closure",
 )
 
 
@@ -43,6 +43,8 @@ def flows_of(book: MonthBook) -> dict[str, float]:
         "new_home_spells": book.moved("breakdown"),
         "returned_home_spells": book.moved("return"),
         "exemptions_granted": book.moved("exemption"),
+        "moves_back_to_regular": book.moved("terugplaatsing"),
+        "moved_by_closure": book.moved("closure"),
     }
     return {name: float(moved.get(name, book.events.get(name, 0.0))) for name in FLOW_NAMES}
 
@@ -78,7 +80,7 @@ class Recorder:
         setting = m.pupils.counted_setting()
         by_setting = np.bincount(setting, minlength=N_SETTINGS) * inv
         rugzak = m.rules.pupil_bound(p.indication) & IS_REGULAR[setting]
-        arrangement = (p.indication > 0) & IS_REGULAR[setting] & ~rugzak
+        arrangement = (p.arrangement > 0) & IS_REGULAR[setting]
         primary = p.grade(m.school_year) < PRIMARY_GRADES
 
         def cluster_count(s: Setting, clusters: tuple[int, ...]) -> float:
@@ -103,6 +105,10 @@ class Recorder:
             "waiting_special": np.count_nonzero(p.waiting) * inv,
             "pupils_total": len(p) * inv,
         }
+        for level, name in enumerate(ARRANGEMENT_LEVELS, start=1):
+            at_level = arrangement & (p.arrangement == level)
+            row[f"arrangements_{name}_primary"] = np.count_nonzero(at_level & primary) * inv
+            row[f"arrangements_{name}_secondary"] = np.count_nonzero(at_level & ~primary) * inv
         self.counts.append({k: (v if k == "date" else int(round(float(v)))) for k, v in row.items()})
         self._record_alliances(setting, rugzak)
 
@@ -144,6 +150,15 @@ class Recorder:
             "budget_eur_per_year": a.amount_eur_per_pupil[row] * a.pupils[row], "strictness": a.strictness[row],
             "income_eur": a.year_income_eur[row], "deductions_eur": a.year_deductions_eur[row],
             "arrangements_eur": a.year_arrangements_eur[row], "to_schools_eur": a.year_to_schools_eur[row],
+            "expertise_eur": a.year_expertise_eur[row], "referral_charges_eur": a.year_referral_charges_eur[row],
+            "lwoo_pro_eur": a.year_lwoo_pro_eur[row],
+            "plan_income_eur": a.plan_income_eur[row], "plan_deductions_eur": a.plan_deductions_eur[row],
+            "plan_to_schools_eur": a.plan_to_schools_eur[row], "plan_expertise_eur": a.plan_expertise_eur[row],
+            "plan_arrangement_budget_eur": a.plan_arrangement_budget_eur[row],
+            "plan_reserve_change_eur": a.plan_reserve_change_eur[row], "budget_pressure": a.shortfall[row],
+            "arrangement_reach": a.arrangement_reach[row], "referral_charge_eur": a.referral_charge_eur[row],
+            "tlv_substitution_low": a.tlv_substitution_low[row], "tlv_substitution_medium": a.tlv_substitution_medium[row],
+            "tlv_substitution_high": a.tlv_substitution_high[row], "in_year_adjustment": a.in_year_adjustment[row],
             "lump_sum_deductions_eur": a.year_lump_sum_eur[row], "reserves_eur": a.reserves_eur[row],
             "reserves_flagged": bool(a.reserves_eur[row] > max(m.law["reserve_signal_share"] * a.year_income_eur[row],
                                                                m.law["reserve_signal_minimum_eur"])),

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from passend.agents import municipality, parents, school, special_school
-from passend.agents.alliance import Alliance, AllianceTable, grant_tlv, support_costs
+from passend.agents.alliance import (MAX_LOOSENING, Alliance, AllianceTable, arrangement_level, category_savings_eur,
+                                     grant_tlv, offer_return_to_regular, support_costs, tlv_thresholds)
 from passend.agents.state import IndicationCommittee
 from passend.model.behaviour import Behaviour
 from passend.model.population import Setting
@@ -22,32 +23,121 @@ def one_alliance(**columns) -> Alliance:
     return Alliance(mesa.Model(), table, 0)
 
 
-def test_an_alliance_that_loses_under_equalisation_raises_its_tlv_bar_and_one_that_gains_lowers_it():
-    loser = one_alliance(gatekeeping=0.1, base_eur_per_pupil=500.0, amount_eur_per_pupil=400.0)
-    gainer = one_alliance(gatekeeping=0.1, base_eur_per_pupil=400.0, amount_eur_per_pupil=500.0)
-    for alliance in (loser, gainer):
-        alliance.plan_admissions(response=1.0)
-    assert loser.strictness == pytest.approx(0.1 + 0.25) and gainer.strictness == pytest.approx(0.1 - 0.2)
-    assert loser.gatekeeping == 0.1 and gainer.gatekeeping == 0.1  # the own threshold is not rewritten
+LAW = {"reserve_signal_share": 0.035, "reserve_signal_minimum_eur": 250_000.0, "indication_criterion": 2.0,
+       "tlv_category_need": [0.6, 1.3], "tlv_category_factor": [0.75, 1.0, 1.9], "special_school_eur": 20_000.0,
+       "special_supplement_share": 0.5, "arrangement_eur": 12_000.0, "arrangement_level_price_factor": [0.25, 0.55, 1.0]}
+
+
+def planned(income: float = 10e6, deductions: float = 4e6, arrangements: float = 1e6, reserves: float = 0.0,
+            base_deduction_share: float = 0.4, **columns) -> Alliance:
+    """An alliance that has set its plan for the year."""
+    alliance = one_alliance(gatekeeping=0.1, reserves_eur=reserves, base_deduction_share=base_deduction_share, **columns)
+    alliance.plan_reserves(income, LAW, B)
+    alliance.plan_budget(income, deductions, arrangements)
+    alliance.plan_arrangements(B)
+    alliance.set_tlv_policy(category_savings_eur(LAW, B), 10_000.0, B)
+    return alliance
+
+
+def test_an_alliance_whose_deductions_exceed_what_it_budgets_for_them_tightens_its_tlv_policy():
+    within = planned(deductions=4e6)  # 40% of income, as on the base count
+    over = planned(deductions=5e6)
+    under = planned(deductions=3e6)
+    assert over.strictness > within.strictness > under.strictness
+    assert within.strictness == pytest.approx(0.1)
+    assert over.strictness == pytest.approx(0.1 + B.tlv_budget_response * 0.25)
+    assert under.strictness >= 0.1 - MAX_LOOSENING * B.tlv_budget_response
+    # the school that refers pays the part of a TLV the budget does not cover; within budget nobody pays
+    assert over.referral_charge_eur == pytest.approx(10_000.0 * 0.25 / 1.25) and within.referral_charge_eur == 0.0
+    assert over.gatekeeping == 0.1  # the own threshold is not rewritten
+
+
+def test_an_alliance_that_loses_income_under_equalisation_tightens_with_the_same_pupils():
+    loser = planned(income=9e6)
+    gainer = planned(income=11e6)
+    assert loser.strictness > 0.1 > gainer.strictness
+
+
+def test_reserves_above_the_signalling_value_are_spent_on_arrangements_and_the_rest_of_the_plan():
+    flagged = planned(reserves=2e6)  # the signalling value is max(3.5% of 10 M, 250,000) = 350,000
+    modest = planned(reserves=100_000.0)
+    assert flagged.plan_reserve_change_eur == pytest.approx(-B.reserve_spend_rate * (2e6 - 350_000.0))
+    assert modest.plan_reserve_change_eur == pytest.approx(B.reserve_target * 350_000.0 - 100_000.0)
+    assert flagged.plan_arrangement_budget_eur > modest.plan_arrangement_budget_eur
+    assert flagged.plan_to_schools_eur > modest.plan_to_schools_eur
+    assert flagged.arrangement_reach > modest.arrangement_reach
+
+
+def test_arrangements_reach_further_while_they_cost_less_than_their_budget_and_draw_back_when_they_cost_more():
+    cheap = planned(arrangements=0.5e6, arrangement_reach=0.3)
+    dear = planned(arrangements=20e6, arrangement_reach=0.3)
+    assert cheap.arrangement_reach > 0.3 > dear.arrangement_reach
+    assert 0.0 <= dear.arrangement_reach and cheap.arrangement_reach <= B.arrangement_reach_max
+
+
+def test_a_budget_that_does_not_cover_the_deductions_is_a_planned_lump_sum_deduction():
+    alliance = planned(income=10e6, deductions=11e6)
+    assert alliance.plan_to_schools_eur == pytest.approx(10e6 - 11e6 - alliance.plan_reserve_change_eur)
+    month = alliance.settle_month(11e6, 0.0, 0.0, tlvs_granted=0.0, holds_lwoo_pro=False)
+    assert month.to_schools == 0.0 and month.lump_sum >= -alliance.plan_to_schools_eur / 12 - 1e-6
 
 
 def test_a_month_in_deficit_is_paid_from_reserves_first_then_from_the_schools_lump_sums():
-    alliance = one_alliance(pupils=1000.0, amount_eur_per_pupil=1200.0, reserves_eur=5000.0)
-    month = alliance.settle_month(deductions_eur=1_200_000.0, arrangements_eur=240_000.0, lwoo_pro_cost_eur=0.0,
-                                  holds_lwoo_pro=False, retention=0.1)
-    assert month.income == pytest.approx(100_000.0)
-    deficit = 100_000.0 + 20_000.0 - 100_000.0
-    assert month.reserves_drawn == pytest.approx(5000.0) and month.lump_sum == pytest.approx(deficit - 5000.0)
-    assert month.to_schools == 0.0 and alliance.reserves_eur == pytest.approx(0.0)
-    money_in = month.income + month.reserves_drawn + month.lump_sum
-    assert money_in == pytest.approx(month.deductions + month.arrangements + month.to_schools + month.reserves_kept)
+    alliance = planned(income=12e6, deductions=4.8e6, reserves=5000.0)
+    # arrangements as budgeted, deductions 20,000 a month above what the plan (and its reserve change) can absorb
+    deductions = alliance.plan_deductions_eur + alliance.plan_reserve_change_eur + 12 * 20_000.0
+    month = alliance.settle_month(deductions, alliance.plan_arrangement_budget_eur, 0.0, tlvs_granted=0.0,
+                                  holds_lwoo_pro=False)
+    assert month.reserves_drawn == pytest.approx(5000.0) and month.lump_sum == pytest.approx(15_000.0)
+    assert month.to_schools == pytest.approx(alliance.plan_to_schools_eur / 12) and alliance.reserves_eur == pytest.approx(0.0)
+    money_in = month.income + month.reserves_drawn + month.lump_sum + month.referral_charges
+    money_out = month.deductions + month.arrangements + month.expertise + month.to_schools + month.reserves_kept
+    assert money_in == pytest.approx(money_out)
 
 
-def test_a_surplus_goes_partly_to_reserves_and_the_rest_to_the_schools():
-    alliance = one_alliance(pupils=1000.0, amount_eur_per_pupil=1200.0)
-    month = alliance.settle_month(600_000.0, 0.0, 0.0, holds_lwoo_pro=False, retention=0.1)
-    assert month.reserves_kept == pytest.approx(5000.0) and month.to_schools == pytest.approx(45_000.0)
-    assert alliance.reserves_eur == pytest.approx(5000.0)
+def test_a_month_as_planned_passes_the_plan_to_the_schools_and_keeps_the_planned_reserve():
+    alliance = planned(income=12e6, deductions=4.8e6)
+    month = alliance.settle_month(4.8e6, 1e6, 0.0, tlvs_granted=0.0, holds_lwoo_pro=False)
+    assert month.to_schools == pytest.approx(alliance.plan_to_schools_eur / 12)
+    surprise = (alliance.plan_arrangement_budget_eur - 1e6) / 12  # arrangements cost less than their budget
+    assert month.reserves_kept == pytest.approx(alliance.plan_reserve_change_eur / 12 + surprise)
+
+
+def test_deductions_above_plan_during_the_year_tighten_admission_and_below_plan_ease_it():
+    over, under = planned(), planned()
+    for _ in range(3):
+        over.review_month(6e6, B)
+        under.review_month(3e6, B)
+    assert over.in_year_adjustment == pytest.approx(B.tlv_in_year_response * 0.5)
+    assert under.in_year_adjustment < 0
+
+
+def test_an_alliance_raises_the_bar_for_a_tlv_category_whose_arrangement_is_cheaper():
+    dear_arrangements = category_savings_eur({**LAW, "arrangement_eur": 30_000.0}, B)
+    cheap_arrangements = category_savings_eur({**LAW, "arrangement_eur": 6_000.0}, B)
+    assert (cheap_arrangements > dear_arrangements).all()
+    judged = np.full(1000, 2.3)  # category low, just above the criterion
+    category = np.zeros(1000, dtype=np.int8)
+    granted = {}
+    for name, savings in (("dear", dear_arrangements), ("cheap", cheap_arrangements)):
+        substitution = np.tile(B.tlv_substitution * savings / 1000.0, (1000, 1))
+        threshold = tlv_thresholds(np.zeros(1000), np.zeros(1000), substitution, category)
+        granted[name] = grant_tlv(judged + np.linspace(-0.5, 0.5, 1000), 2.0, threshold).sum()
+    assert granted["cheap"] < granted["dear"]
+
+
+def test_an_arrangement_is_the_lightest_level_that_covers_the_unmet_need():
+    level = arrangement_level(np.array([-0.5, 0.0, 0.1, 0.3, 0.31, 0.6, 0.9, 1.0, 2.5]), B)
+    assert list(level) == [0, 0, 1, 1, 2, 2, 3, 3, 3]
+
+
+def test_terugplaatsing_needs_a_fitting_arrangement_that_saves_the_alliance_money():
+    n = len(U)
+    fits, saves = np.full(n, 0.5), np.full(n, 1000.0)
+    rate = B.replace(return_to_regular_rate=0.1)
+    assert offer_return_to_regular(fits, saves, rate, U).sum() == pytest.approx(n * 0.1, abs=2)
+    assert not offer_return_to_regular(np.full(n, 3.0), saves, rate, U).any()  # no arrangement carries it
+    assert not offer_return_to_regular(fits, np.full(n, -1.0), rate, U).any()  # the arrangement is dearer
 
 
 def test_a_stricter_alliance_grants_fewer_tlvs_for_the_same_files():
@@ -65,9 +155,10 @@ def test_an_alliance_pays_for_the_places_of_its_clusters_only():
     setting = np.array([Setting.SO, Setting.SO, Setting.BAO, Setting.BAO])
     indication = np.array([3, 1, 4, 2])
     need = np.full(4, 2.8)  # category medium
-    costs = support_costs(np.zeros(4, dtype=np.int64), setting, indication, need, (3, 4), 14_000.0, False, law, 1, 1.0)
+    arranged = np.array([0.0, 0.0, 6600.0, 0.0])  # the cluster 4 pupil in a regular school has an arrangement
+    costs = support_costs(np.zeros(4, dtype=np.int64), setting, indication, need, (3, 4), arranged, False, law, 1, 1.0)
     assert costs.deductions[0] == pytest.approx(10_000.0)  # the cluster 3 place; the cluster 1 place is national
-    assert costs.arrangements[0] == pytest.approx(14_000.0)  # the cluster 4 pupil in a regular school
+    assert costs.arrangements[0] == pytest.approx(6600.0)
 
 
 def test_referral_to_sbo_falls_when_it_costs_the_school_and_when_the_alliance_is_strict():
@@ -86,18 +177,35 @@ def test_a_larger_reward_makes_schools_ask_for_more_indications():
     assert asked[5000.0] > asked[0.0]
 
 
-def test_the_pupil_model_share_is_what_a_tlv_brings_the_school():
-    reward = school.indication_reward_eur(7000.0, np.array([False, True, True]), np.array([0.0, 0.5, 0.0]), 14_000.0)
-    assert list(reward) == [7000.0, 7000.0, 0.0]
+def test_a_school_that_pays_for_its_alliance_s_deficit_asks_for_fewer_tlvs():
+    n = len(U)
+    price, pupil_model = np.full(n, 6600.0), np.full(n, 0.5)
+    args = (np.full(n, 0.5), np.full(n, 0.3))
+    asked = {}
+    for charge in (0.0, 4000.0):
+        reward = school.support_reward_eur(price, pupil_model, np.full(n, charge))
+        asked[charge] = school.ask_for_indication(*args, reward, np.zeros(n), np.zeros(n), B, U).sum()
+    assert asked[4000.0] < asked[0.0]
+    assert list(school.support_reward_eur(np.array([6600.0]), np.array([0.0]), np.array([0.0]))) == [0.0]
+
+
+def test_money_passed_to_schools_and_an_arrangement_carry_more_need_in_a_regular_school():
+    skill = np.full(3, 0.5, dtype=np.float32)
+    basic = school.basic_support(skill, np.array([0.0, 300.0, -300.0]), B)
+    assert basic[1] > basic[0] > basic[2]
+    setting = np.full(2, Setting.BAO)
+    none = school.support_carried(setting, skill[:2], np.zeros(2, bool), np.zeros(2), None, None, B)
+    arranged = school.support_carried(setting, skill[:2], np.zeros(2, bool), np.array([0.0, 0.6]), None, None, B)
+    assert arranged[1] == pytest.approx(none[1] + 0.6) and arranged[0] == none[0]
 
 
 def test_skilled_teachers_notice_more_needs_and_carry_more_in_class():
     assert school.notice_needs(np.full(1000, 0.9), B.detect_rate, U).sum() > school.notice_needs(np.full(1000, 0.2), B.detect_rate, U).sum()
     setting = np.full(2, Setting.BAO)
-    carried = school.support_carried(setting, np.array([0.2, 0.9], dtype=np.float32), np.zeros(2, bool), None, B)
+    skill = np.array([0.2, 0.9], dtype=np.float32)
+    carried = school.support_carried(setting, skill, np.zeros(2, bool), np.zeros(2), None, None, B)
     assert carried[1] > carried[0]
-    with_expertise = school.support_carried(setting, np.array([0.2, 0.9], dtype=np.float32), np.zeros(2, bool),
-                                            np.full(2, 1.0), B)
+    with_expertise = school.support_carried(setting, skill, np.zeros(2, bool), np.zeros(2), np.full(2, 1.0), None, B)
     assert (with_expertise > carried).all()
 
 

@@ -15,6 +15,7 @@ from passend.model.settings import RunSettings
 from test_invariants import check_month
 
 SEEDS = (2, 3)
+WSNS = ("wsns", "sbo_wsns")  # the WSNS alliances' light-care money (old system), spent on care the ledger does not split
 END = dt.date(2020, 10, 31)  # equalisation complete from 2020-08-01; one more count
 
 
@@ -67,7 +68,7 @@ def test_the_runs_agree_until_the_reform(reform):
 
 def test_alliances_that_lose_under_equalisation_cut_special_participation_more(reform):
     effect = special_share_change_by_sign(reform)
-    assert effect["lose"] < effect["gain"] - 0.2, effect
+    assert effect["lose"] < effect["gain"] - 0.05, effect
 
 
 def test_the_gap_between_losers_and_gainers_comes_from_the_budget_link(reform):
@@ -76,7 +77,9 @@ def test_the_gap_between_losers_and_gainers_comes_from_the_budget_link(reform):
     linked = special_share_change_by_sign(reform)
     deaf = special_share_change_by_sign(paired_runs(budget_response=0.0))
     gap = lambda effect: effect["gain"] - effect["lose"]
-    assert gap(linked) > gap(deaf) + 0.3, (linked, deaf)
+    # a weak margin: with the budget cycle of issue 11 losers and gainers also differ through reserves, arrangements
+    # and referral charges, which stay when the TLV thresholds are deaf to the budget
+    assert gap(linked) > gap(deaf) + 0.02, (linked, deaf)
 
 
 def test_equalisation_has_gainers_and_losers_in_both_sectors(reform):
@@ -95,7 +98,8 @@ def test_equalisation_has_gainers_and_losers_in_both_sectors(reform):
 def test_every_euro_is_booked_to_a_payer_and_a_receiver_every_month(seed, scale):
     """Through the switch to passend onderwijs and lwoo/pro joining the alliances (January 2016): every pupil in one setting (as before 2014), the
     payments by payer and by receiver add up to the same total, and every alliance's money balances: income and lump
-    sum deductions and reserves drawn = deductions, arrangements, money to schools and reserves kept."""
+    sum deductions, referral charges and reserves drawn = deductions, arrangements, central expertise, money to schools
+    and reserves kept."""
     model = PassendModel(RunSettings(seed=seed, scale=scale, end=dt.date(2016, 3, 31)))
     while model.step_index < model.n_steps:
         before = len(model.pupils)
@@ -110,10 +114,10 @@ def test_every_euro_is_booked_to_a_payer_and_a_receiver_every_month(seed, scale)
         streams = sum(row[f"spend_{s}_eur"] for s in STREAMS)
         assert paid == pytest.approx(streams, rel=1e-9) and received == pytest.approx(streams, rel=1e-9)
         assert all(row[f"spend_{s}_eur"] >= 0 for s in STREAMS)
-        into = (row["spend_alliance_budget_eur"] + row["spend_lwoo_pro_budget_eur"] + row["spend_lump_sum_deductions_eur"]
-                + row["spend_reserves_drawn_eur"])
-        out = (row["spend_alliance_deductions_eur"] + row["spend_arrangements_eur"] + row["spend_alliance_to_schools_eur"]
-               + row["spend_lwoo_pro_by_alliances_eur"] + row["spend_reserves_kept_eur"])
+        # the alliances' account: every stream into or out of them but the old system's WSNS light-care money
+        into = sum(row[f"spend_{s}_eur"] for s, (_, to) in STREAMS.items() if to == "alliances" and s not in WSNS)
+        out = sum(row[f"spend_{s}_eur"] for s, (by, _) in STREAMS.items() if by == "alliances" and s not in WSNS)
+        assert into > 0 or row["date"] < "2014-08-01"
         assert into == pytest.approx(out, rel=1e-9, abs=1e-6)
         change = model.alliances.reserves_eur.sum() - reserves_before.sum()
         assert change == pytest.approx(row["spend_reserves_kept_eur"] - row["spend_reserves_drawn_eur"], abs=1e-6)
@@ -123,13 +127,17 @@ def test_every_euro_is_booked_to_a_payer_and_a_receiver_every_month(seed, scale)
 def test_professionalisation_raises_teacher_skill_and_the_state_pays_exactly_its_budget():
     settings = RunSettings(seed=4, scale=0.005, end=dt.date(2015, 7, 31))
     models = {}
-    for name in ("default", "professionalisation"):
+    for name in ("no_professionalisation", "default", "professionalisation"):
         policy, behaviour = get_scenario(name).build()
         models[name] = PassendModel(settings, behaviour, policy)
         models[name].run()
-    assert models["professionalisation"].schools.skill.mean() > models["default"].schools.skill.mean() + 0.005
-    paid = {r["school_year"]: r["spend_professionalisation_eur"] for r in models["professionalisation"].recorder.school_years}
-    assert paid["2011-2012"] == 0 and paid["2012-2013"] == pytest.approx(100e6) and paid["2014-2015"] == pytest.approx(150e6)
+    skill = {name: model.schools.skill.mean() for name, model in models.items()}
+    assert skill["no_professionalisation"] + 0.005 < skill["default"] < skill["professionalisation"]
+    paid = {name: {r["school_year"]: r["spend_professionalisation_eur"] for r in model.recorder.school_years}
+            for name, model in models.items()}
+    assert paid["default"]["2011-2012"] == 0 and paid["default"]["2012-2013"] == pytest.approx(100e6)
+    assert paid["default"]["2013-2014"] == pytest.approx(150e6) and paid["professionalisation"]["2014-2015"] == pytest.approx(300e6)
+    assert paid["no_professionalisation"]["2013-2014"] == 0
 
 
 def test_a_prescribed_distribution_model_is_every_alliance_s_mix_from_its_date():
