@@ -198,10 +198,9 @@ class Alliance(TableAgent):
 
     def set_amount(self, national_eur_per_pupil: float, progress: float, cut_eur_per_pupil: float = 0.0) -> None:
         """Verevening: from the own base level towards the national amount per pupil; less any national cut."""
-        equalised = (1.0 - progress) * self.base_eur_per_pupil + progress * national_eur_per_pupil
-        self.amount_eur_per_pupil = max(0.0, equalised - cut_eur_per_pupil)
+        self.amount_eur_per_pupil = self.planning_amount(national_eur_per_pupil, [progress], cut_eur_per_pupil)
 
-    def plan_reserves(self, income_eur: float, law: Mapping, b: Behaviour) -> float:
+    def plan_reserves(self, income_eur: float, law: Mapping, b: Behaviour) -> None:
         """The reserve policy of the year (EUR/year, negative = draw): reserves above the Inspectorate's signalling
         value (a share of income, at least a minimum) are flagged, and the alliance is pressed to spend a part of the
         excess; below it, the alliance keeps a share of its income until it reaches ``reserve_target`` of that value."""
@@ -211,13 +210,13 @@ class Alliance(TableAgent):
         else:
             change = min(b.reserve_retention * income_eur, max(b.reserve_target * signal - self.reserves_eur, 0.0))
         self.plan_reserve_change_eur = change
-        return change
 
     def planning_amount(self, national_eur_per_pupil: float, progress_path: list[float], cut_eur_per_pupil: float) -> float:
         """The amount per pupil the alliance plans on: the mean over the coming years of what the announced
         equalisation path (``progress_path``, this year first) will give it."""
-        equalised = [(1.0 - q) * self.base_eur_per_pupil + q * national_eur_per_pupil for q in progress_path]
-        return max(0.0, float(np.mean(equalised)) - cut_eur_per_pupil)
+        progress = float(np.mean(progress_path))  # the amount is linear in the progress
+        equalised = (1.0 - progress) * self.base_eur_per_pupil + progress * national_eur_per_pupil
+        return max(0.0, equalised - cut_eur_per_pupil)
 
     def plan_budget(self, income_eur: float, deductions_eur: float, arrangements_eur: float,
                     planning_income_eur: float | None = None) -> None:
@@ -437,7 +436,7 @@ def tlv_thresholds(strictness: np.ndarray, in_year: np.ndarray, substitution: np
     """Each applicant's TLV threshold above the national criterion: the alliance's general strictness and in-year
     adjustment, plus the substitution term of the TLV category the need it reads falls in (``substitution``: per
     applicant, [low, medium, high])."""
-    return strictness + in_year + np.take_along_axis(substitution, category[:, None].astype(np.int64), axis=1)[:, 0]
+    return strictness + in_year + substitution[np.arange(len(category)), category]
 
 
 def lwoo_pro_costs(alliance: np.ndarray, setting: np.ndarray, lwoo_pro_eur: float, n_alliances: int,

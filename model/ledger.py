@@ -30,7 +30,7 @@ STREAMS: dict[str, tuple[str, str]] = {
     # Alliances in charge (passend onderwijs, from 2014-08-01):
     "alliance_budget": ("state", "alliances"),
     "alliance_deductions": ("alliances", "special_schools"),  # (v)so supplements and sbo above 2%, deducted by DUO
-    "arrangements": ("alliances", "regular_schools"),  # the alliance's part (its pupil-model share) of each arrangement
+    "arrangements": ("alliances", "regular_schools"),  # graded arrangements in regular schools, priced by level
     "central_expertise": ("alliances", "expertise_services"),  # central expertise, bovenschoolse voorzieningen
     "referral_charges": ("school_lump_sums", "alliances"),  # the part of a TLV its alliance's budget does not cover
     "alliance_to_schools": ("alliances", "regular_schools"),

@@ -105,9 +105,9 @@ def _close(m: "PassendModel", closing: int, target: int) -> None:
         p.provider[pupils] = target
     else:  # the last school of its cluster: its pupils go to a regular school of their catchment
         in_place = pupils[IS_SPECIAL[p.setting[pupils]] | IS_SPECIAL[p.registered[pupils]]]
-        regular = np.where(p.grade(m.school_year)[in_place] >= PRIMARY_GRADES, Setting.VO, Setting.BAO).astype(np.int8)
-        moving = in_place[p.setting[in_place] != Setting.HOME]
-        m.ledger.move(p, moving, regular[p.setting[in_place] != Setting.HOME], "closure")
+        regular = _regular_setting(m, in_place)
+        present = p.setting[in_place] != Setting.HOME  # a child at home only changes the school registered at
+        m.ledger.move(p, in_place[present], regular[present], "closure")
         p.registered[in_place] = regular
         p.provider[pupils] = NO_PROVIDER
         p.waiting[pupils] = False
@@ -245,8 +245,9 @@ def _alliances_plan_year(m: "PassendModel") -> None:
 
 
 def _arrange_former_rugzak(m: "PassendModel") -> None:
-    """Pupils whose indication of the alliances' clusters brought a rugzak keep their support as an arrangement, at
-    the level their need asks (once, when the alliances take over; later ones are arranged when granted)."""
+    """Each August: pupils in a regular school with an indication of the alliances' clusters and no arrangement get
+    one at the level their need asks. In 2014 these are the former rugzak pupils; later, mostly entrants to secondary
+    school whose parents kept them out of vso (the others are arranged when the TLV is judged)."""
     p = m.pupils
     idx = np.flatnonzero(IS_REGULAR[p.setting] & m.rules.judged_by_alliance(p.indication) & (p.arrangement == 0))
     _grant_arrangements(m, idx)
@@ -259,14 +260,15 @@ def _basic_support(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
     return school.basic_support(m.schools.skill[p.school[idx]], per_pupil, m.behaviour)
 
 
-def _school_money_per_pupil(m: "PassendModel", idx: np.ndarray) -> np.ndarray | None:
+def _school_money_per_pupil(m: "PassendModel", idx: np.ndarray,
+                            alliance: np.ndarray | None = None) -> np.ndarray | None:
     """What the alliance of each pupil passes to its schools a year per pupil (net of a planned lump-sum deduction);
-    None while no alliance holds a budget."""
+    None while no alliance holds a budget. ``alliance``: the pupils' alliance rows, if the caller has them."""
     if not m.rules.alliances_in_charge:
         return None
     a = m.alliances
     per_pupil = np.divide(a.plan_to_schools_eur, a.pupils, out=np.zeros(len(a)), where=a.pupils > 0)
-    return per_pupil[m.alliance_of_pupils(idx)]
+    return per_pupil[m.alliance_of_pupils(idx) if alliance is None else alliance]
 
 
 def _grant_arrangements(m: "PassendModel", idx: np.ndarray) -> None:
@@ -583,6 +585,12 @@ def sbo_referral(m: "PassendModel") -> None:
     p.registered[moved] = Setting.SBO
 
 
+def _regular_setting(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
+    """The regular school type of pupils ``idx`` by their age: primary (bao) or secondary (vo)."""
+    secondary = m.pupils.grade(m.school_year)[idx] >= PRIMARY_GRADES
+    return np.where(secondary, Setting.VO, Setting.BAO).astype(np.int8)
+
+
 def moves_back(m: "PassendModel") -> None:
     """Terugplaatsing: while the alliances are in charge, a (v)so pupil of their clusters whom an arrangement would
     carry in a regular school, more cheaply than the TLV costs the alliance, may move back to the regular school of
@@ -592,13 +600,14 @@ def moves_back(m: "PassendModel") -> None:
     p, b, law = m.pupils, m.behaviour, m.law
     idx = np.flatnonzero(IS_SPECIAL[p.setting] & m.rules.judged_by_alliance(p.indication))
     with m.clock.decision("alliance.offer_return_to_regular"):
+        u = m.streams.uniform("alliance.return_to_regular", p.uid[idx], m.step_index)
+        idx, u = idx[u < b.return_to_regular_rate], u[u < b.return_to_regular_rate]  # the few whose case comes up
         unmet = p.need[idx] - _basic_support(m, idx)
         level = alliances.arrangement_level(unmet, b)
         saving = alliances.special_supplement_eur(p.need[idx], law) - alliances.arrangement_prices_eur(law)[level]
-        u = m.streams.uniform("alliance.return_to_regular", p.uid[idx], m.step_index)
         back = alliances.offer_return_to_regular(unmet, saving, b, u)
     moved = idx[back]
-    regular = np.where(p.grade(m.school_year)[moved] >= PRIMARY_GRADES, Setting.VO, Setting.BAO).astype(np.int8)
+    regular = _regular_setting(m, moved)
     m.ledger.move(p, moved, regular, "terugplaatsing")
     p.registered[moved] = regular
     p.provider[moved] = NO_PROVIDER
@@ -614,11 +623,14 @@ def breakdowns(m: "PassendModel") -> None:
     age = p.age(m.school_year)
     idx = np.flatnonzero(in_school & (p.need > b.detect_threshold) & (age >= p.onset_age))
     with m.clock.decision("parents.keep_at_home"):
-        expertise = (m.alliances.expertise_model[m.alliance_of_pupils(idx)] if m.rules.alliances_in_charge else None)
+        expertise = money = None
+        if m.rules.alliances_in_charge:
+            alliance = m.alliance_of_pupils(idx)
+            expertise, money = m.alliances.expertise_model[alliance], _school_money_per_pupil(m, idx, alliance)
         rugzak = m.rules.pupil_bound(p.indication[idx])
         arranged = alliances.arrangement_support(b)[p.arrangement[idx]]
         carried = school.support_carried(p.setting[idx], m.schools.skill[p.school[idx]], rugzak, arranged,
-                                         expertise, _school_money_per_pupil(m, idx), b)
+                                         expertise, money, b)
         u = m.streams.uniform("parents.keep_home", p.uid[idx], m.step_index)
         home = idx[parents.keep_at_home(p.need[idx] - carried, p.waiting[idx], b, u)]
     p.registered[home] = p.setting[home]
@@ -628,8 +640,7 @@ def breakdowns(m: "PassendModel") -> None:
     leaves = home[parents.deregister(b, m.streams.uniform("parents.deregister", p.uid[home], m.step_index))]
     p.unregistered[leaves] = True
     p.unregistered_this_year[leaves] = True
-    secondary = p.grade(m.school_year)[leaves] >= PRIMARY_GRADES
-    p.registered[leaves] = np.where(secondary, Setting.VO, Setting.BAO)
+    p.registered[leaves] = _regular_setting(m, leaves)
     p.provider[leaves] = NO_PROVIDER
     p.waiting[leaves] = False
 
