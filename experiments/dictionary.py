@@ -30,8 +30,8 @@ COUNT_COLUMNS: dict[str, tuple[str, str]] = {
     "indications": (PUPILS, "pupils with a heavy-care indication or TLV, in any setting"),
     "rugzak_primary": (PUPILS, "rugzak pupils of primary age"),
     "rugzak_secondary": (PUPILS, "rugzak pupils of secondary age"),
-    "arrangements": (PUPILS, "pupils with a cluster 3/4 indication in a regular school under passend onderwijs "
-                             "(the alliance's arrangement instead of a rugzak)"),
+    "arrangements": (PUPILS, "pupils in a regular school with an arrangement from their alliance under passend "
+                             "onderwijs (any level; the successor of the rugzak for clusters 3/4)"),
     "home": (PUPILS, "registered pupils at home, not attending (thuiszitters of any duration)"),
     "exempt": (PUPILS, "children exempted from attendance (art. 5 onder a), in no school"),
     "waiting_special": (PUPILS, "pupils waiting for a (v)so place"),
