@@ -598,7 +598,8 @@ def moves_back(m: "PassendModel") -> None:
     if not m.rules.alliances_in_charge:
         return
     p, b, law = m.pupils, m.behaviour, m.law
-    idx = np.flatnonzero(IS_SPECIAL[p.setting] & m.rules.judged_by_alliance(p.indication))
+    idx = np.flatnonzero(IS_SPECIAL[p.setting])
+    idx = idx[m.rules.judged_by_alliance(p.indication[idx])]
     with m.clock.decision("alliance.offer_return_to_regular"):
         u = m.streams.uniform("alliance.return_to_regular", p.uid[idx], m.step_index)
         idx, u = idx[u < b.return_to_regular_rate], u[u < b.return_to_regular_rate]  # the few whose case comes up
