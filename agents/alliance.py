@@ -73,7 +73,7 @@ class AllianceTable(ColumnTable):
     COLUMNS = (
         Column("sector", "int8", 0, "0 primary (po), 1 secondary (vo)"),
         Column("gatekeeping", "float64", 0.0, "the alliance's own TLV threshold above the national criterion", "latent need"),
-        Column("strictness", "float64", 0.0, "gatekeeping plus the response to the foreseen shortfall", "latent need"),
+        Column("strictness", "float64", 0.0, "gatekeeping, caution while its record is short, and the response to the foreseen shortfall", "latent need"),
         Column("doorzettingsmacht_rank", "float64", 0.0, "has doorzettingsmacht while below the share in force", "0-1"),
         Column("school_model", "float64", 1 / 3, "share of the budget passed to schools by a key (little regional policy)", "fraction"),
         Column("expertise_model", "float64", 1 / 3, "share spent on central expertise services", "fraction"),
@@ -103,10 +103,14 @@ class AllianceTable(ColumnTable):
         Column("ytd_costs_eur", "float64", 0.0, "deductions booked since the plan was set", "EUR"),
         Column("base_deduction_share", "float64", 0.0, "share of its base-count cost that (v)so and sbo deductions took", "fraction"),
         Column("arrangement_reach", "float64", 0.0, "how far below the national criterion it arranges support", "latent need"),
+        Column("sbo_marginal_eur", "float64", 0.0, "what one more or one fewer sbo pupil costs it a year (above 2%)", "EUR"),
+        Column("years_of_record", "float64", 0.0, "school years of its own deductions the alliance has seen when it plans", "years"),
+        Column("start_caution", "float64", 0.0, "added to its TLV thresholds while its own cost record is short", "latent need"),
         # Tallies of the twelve months up to the last count date (TALLIES):
         Column("year_income_eur", "float64", 0.0, "income", "EUR"),
         Column("year_deductions_eur", "float64", 0.0, "(v)so supplements and sbo above 2% deducted by DUO", "EUR"),
         Column("year_arrangements_eur", "float64", 0.0, "arrangements in regular schools", "EUR"),
+        Column("year_ambulant_eur", "float64", 0.0, "of which bought as ambulant support from (v)so providers", "EUR"),
         Column("year_to_schools_eur", "float64", 0.0, "passed to the schools by the alliance's key", "EUR"),
         Column("year_lump_sum_eur", "float64", 0.0, "deducted from the schools' lump sums", "EUR"),
         Column("year_lwoo_pro_eur", "float64", 0.0, "paid to schools for lwoo/pro pupils (from 2016)", "EUR"),
@@ -122,7 +126,7 @@ class AllianceTable(ColumnTable):
 
 TALLIES = ("year_income_eur", "year_deductions_eur", "year_arrangements_eur", "year_to_schools_eur",
            "year_lump_sum_eur", "year_lwoo_pro_eur", "year_expertise_eur", "year_referral_charges_eur",
-           "tlv_low", "tlv_medium", "tlv_high", "tlv_sbo")
+           "year_ambulant_eur", "tlv_low", "tlv_medium", "tlv_high", "tlv_sbo")
 """Alliance columns summed over the twelve months up to a count date; each alliance restarts them on 1 October,
 after the count has been taken."""
 
@@ -149,7 +153,8 @@ class Settlement(NamedTuple):
     income: float
     lwoo_pro_income: float
     deductions: float
-    arrangements: float
+    arrangements: float  # paid to the regular schools
+    ambulant: float  # arrangements bought as ambulant support from (v)so providers
     expertise: float
     lwoo_pro: float
     to_schools: float
@@ -184,6 +189,9 @@ class Alliance(TableAgent):
     plan_expertise_eur = RowValue()
     plan_arrangement_budget_eur = RowValue()
     arrangement_reach = RowValue()
+    years_of_record = RowValue()
+    sbo_marginal_eur = RowValue()
+    start_caution = RowValue()
     tlv_substitution_low = RowValue()
     tlv_substitution_medium = RowValue()
     tlv_substitution_high = RowValue()
@@ -201,15 +209,13 @@ class Alliance(TableAgent):
         self.amount_eur_per_pupil = self.planning_amount(national_eur_per_pupil, [progress], cut_eur_per_pupil)
 
     def plan_reserves(self, income_eur: float, law: Mapping, b: Behaviour) -> None:
-        """The reserve policy of the year (EUR/year, negative = draw): reserves above the Inspectorate's signalling
-        value (a share of income, at least a minimum) are flagged, and the alliance is pressed to spend a part of the
-        excess; below it, the alliance keeps a share of its income until it reaches ``reserve_target`` of that value."""
+        """The reserve policy of the year (EUR/year, negative = draw): the alliance aims at ``reserve_target`` times the
+        Inspectorate's signalling value (a share of income, at least a minimum; reserves above it are flagged) and
+        closes ``reserve_adjustment_rate`` of the gap in a year, spending an excess and rebuilding a shortfall (or a
+        deficit it carried) alike. One linear rule both ways: a rule that spent an excess but rebuilt slowly would turn
+        chance surpluses and deficits into a flow to the schools."""
         signal = max(law["reserve_signal_share"] * income_eur, law["reserve_signal_minimum_eur"])
-        if self.reserves_eur > signal:
-            change = -b.reserve_spend_rate * (self.reserves_eur - signal)
-        else:
-            change = min(b.reserve_retention * income_eur, max(b.reserve_target * signal - self.reserves_eur, 0.0))
-        self.plan_reserve_change_eur = change
+        self.plan_reserve_change_eur = b.reserve_adjustment_rate * (b.reserve_target * signal - self.reserves_eur)
 
     def planning_amount(self, national_eur_per_pupil: float, progress_path: list[float], cut_eur_per_pupil: float) -> float:
         """The amount per pupil the alliance plans on: the mean over the coming years of what the announced
@@ -242,11 +248,13 @@ class Alliance(TableAgent):
 
     def plan_arrangements(self, b: Behaviour) -> None:
         """How far below the national criterion the alliance arranges support in regular schools: it reaches further
-        while its arrangements cost less than its arrangement budget, and draws back when they cost more (a step of
-        ``arrangement_reach_step`` per unit of log ratio, between 0 and ``arrangement_reach_max``)."""
+        while its arrangements cost less than its arrangement budget, and draws back when they cost more, by
+        ``arrangement_reach_step`` per unit of the budget's relative surplus (between -1 and 1), between 0 and
+        ``arrangement_reach_max``. Linear in the cost, so that the chance in a small run's few arrangements does not
+        move the reach one way on average (a budget of almost nothing counts as 1% of income)."""
         budget, spent = self.plan_arrangement_budget_eur, self.plan_arrangements_eur
-        ratio = np.log(max(budget, 1.0) / max(spent, 1.0))
-        self.arrangement_reach = float(np.clip(self.arrangement_reach + b.arrangement_reach_step * ratio, 0.0,
+        surplus = np.clip((budget - spent) / max(budget, 0.01 * self.plan_income_eur, 1.0), -1.0, 1.0)
+        self.arrangement_reach = float(np.clip(self.arrangement_reach + b.arrangement_reach_step * surplus, 0.0,
                                                b.arrangement_reach_max))
 
     def set_tlv_policy(self, category_saving_eur: np.ndarray, medium_supplement_eur: float, b: Behaviour) -> None:
@@ -256,8 +264,14 @@ class Alliance(TableAgent):
         would keep such a pupil in a regular school (``category_saving_eur``, EUR a year per category; a TLV cheaper
         than the arrangement lowers it). When its deductions will overrun what it means to spend on them, it charges
         the referring school the part of a TLV's supplement (category medium) that is not covered: the overrun over
-        the deductions."""
-        self.strictness = self.gatekeeping + b.tlv_budget_response * max(self.shortfall, -MAX_LOOSENING)
+        the deductions.
+
+        A new alliance does not yet know what its own pupils will cost it: it adds a margin of caution that halves,
+        then thirds, as its record of its own deductions grows (``tlv_start_caution`` / (1 + years of record))."""
+        self.start_caution = b.tlv_start_caution / (1.0 + self.years_of_record)
+        self.years_of_record = self.years_of_record + 1.0
+        self.strictness = (self.gatekeeping + self.start_caution
+                           + b.tlv_budget_response * max(self.shortfall, -MAX_LOOSENING))
         self.in_year_adjustment = 0.0
         self.months_booked, self.ytd_costs_eur = 0.0, 0.0
         for category, saving in zip(TLV_CATEGORIES, category_saving_eur):
@@ -292,8 +306,13 @@ class Alliance(TableAgent):
         """One month's money (costs are yearly rates, national EUR; ``tlvs_granted`` this month's TLVs, national). In:
         a twelfth of the income (and of the lwoo/pro budget once the alliance holds it) and the referral charges. Out:
         a twelfth of DUO's deductions, of the arrangements, of lwoo/pro, and the plan's twelfth to the schools and to central
-        expertise. A planned deficit is a planned lump-sum deduction. What the plan did not foresee goes to the
-        reserves or comes from them; a deficit beyond the reserves comes from the schools' lump sums."""
+        expertise. The alliance buys the expertise-model share of its arrangements as hours of ambulant support from
+        the (v)so providers, where the expertise sits (the former REC services), and pays the rest to the regular
+        school. A planned deficit is a planned lump-sum deduction. What the plan did not foresee goes to the
+        reserves or comes from them, and the reserves may run below zero: the alliance carries the deficit and its next
+        plan rebuilds them (``plan_reserves``), so that the schools pay for it through the plan. An unforeseen month
+        does not reach the schools' lump sums at once, which would make them pay for every chance dip and never gain
+        from a chance surplus (in a small run, chance alone would then make a flow)."""
         income = self.plan_income_eur / 12.0
         deductions, arrangements = deductions_eur / 12.0, arrangements_eur / 12.0
         lwoo_income = self.lwoo_budget_eur / 12.0 if holds_lwoo_pro else 0.0
@@ -303,12 +322,11 @@ class Alliance(TableAgent):
         planned_lump_sum = max(-self.plan_to_schools_eur, 0.0) / 12.0
         balance = (income + lwoo_income + charges + planned_lump_sum
                    - deductions - arrangements - lwoo_cost - to_schools - expertise)
-        kept = max(balance, 0.0)
-        drawn = min(self.reserves_eur, -balance) if balance < 0 else 0.0
-        lump_sum = planned_lump_sum + (-balance - drawn if balance < 0 else 0.0)
+        kept, drawn = max(balance, 0.0), max(-balance, 0.0)
         self.reserves_eur = self.reserves_eur + kept - drawn
-        return Settlement(income, lwoo_income, deductions, arrangements, expertise, lwoo_cost, to_schools, kept, drawn,
-                          lump_sum, charges)
+        ambulant = arrangements * self.expertise_model
+        return Settlement(income, lwoo_income, deductions, arrangements - ambulant, ambulant, expertise, lwoo_cost,
+                          to_schools, kept, drawn, planned_lump_sum, charges)
 
 
 def alliance_name(idx: int) -> str:
@@ -388,14 +406,20 @@ def support_costs(alliance: np.ndarray, setting: np.ndarray, indication: np.ndar
     special = np.isin(indication, clusters) & ((setting == Setting.SO) | (setting == Setting.VSO))
     deductions = total_by(alliance[special], n, special_supplement_eur(need[special], law))
     if include_sbo:
-        in_school = setting != Setting.EXEMPT
-        primary_pupils = total_by(alliance[in_school & (alliance < N_PRIMARY_ALLIANCES)], n)
-        sbo = total_by(alliance[setting == Setting.SBO], n)
-        deductions += np.maximum(sbo - law["sbo_direct_share"] * primary_pupils, 0.0) * law["sbo_eur"]
+        deductions += sbo_above_direct_share(alliance, setting, law, n) * law["sbo_eur"]
     supported = IS_REGULAR[setting] & (regular_support_eur > 0)
     arrangements = total_by(alliance[supported], n, regular_support_eur[supported])
     inv = 1.0 / scale
     return SupportCosts(deductions * inv, arrangements * inv, lwoo_pro_costs(alliance, setting, law["lwoo_pro_eur"], n, scale))
+
+
+def sbo_above_direct_share(alliance: np.ndarray, setting: np.ndarray, law: Mapping, n_alliances: int) -> np.ndarray:
+    """Each alliance's sbo pupils above the share of its primary pupils that the state funds directly (simulated
+    pupils); DUO deducts the sbo amount for each of them from the alliance."""
+    in_school = setting != Setting.EXEMPT
+    primary_pupils = total_by(alliance[in_school & (alliance < N_PRIMARY_ALLIANCES)], n_alliances)
+    sbo = total_by(alliance[setting == Setting.SBO], n_alliances)
+    return np.maximum(sbo - law["sbo_direct_share"] * primary_pupils, 0.0)
 
 
 # --- arrangements: graded support in a regular school ----------------------------------------------------------------
@@ -472,10 +496,10 @@ def grant_tlv(judged_need: np.ndarray, criterion: float, strictness: np.ndarray)
 
 def offer_return_to_regular(unmet_in_regular: np.ndarray, saving_eur: np.ndarray, b: Behaviour,
                             u: np.ndarray) -> np.ndarray:
-    """Terugplaatsing: whether the alliance offers each (v)so pupil of its clusters a place back in a regular school
-    this month, with an arrangement: only when the intensive arrangement carries the need a regular school leaves unmet
-    and the arrangement costs the alliance less than the TLV's supplement (``saving_eur`` > 0). Rare: a monthly
-    chance ``return_to_regular_rate``."""
+    """Terugplaatsing: whether the alliance offers each (v)so or sbo pupil a place back in a regular school this month,
+    with an arrangement: only when the intensive arrangement carries the need a regular school leaves unmet and the
+    arrangement costs the alliance less than the place (the TLV's supplement, or sbo above 2%: ``saving_eur`` > 0).
+    Rare: a monthly chance ``return_to_regular_rate``."""
     fits = unmet_in_regular <= arrangement_support(b)[-1]
     return fits & (saving_eur > 0) & (u < b.return_to_regular_rate)
 

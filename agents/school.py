@@ -17,7 +17,6 @@ from passend.agents.base import RowValue, TableAgent
 from passend.agents.rules import IS_REGULAR, IS_SPECIAL, monthly_probability, sigmoid
 from passend.model.behaviour import Behaviour
 from passend.model.columns import Column, ColumnTable
-from passend.model.groups import mean_by, total_by
 from passend.model.population import Setting
 
 PRIMARY, SECONDARY = 0, 1
@@ -117,28 +116,20 @@ def flag_learning_delay(learning_delay: np.ndarray, b: Behaviour) -> np.ndarray:
     return learning_delay > b.lwoo_apply_threshold
 
 
-def peer_know_how(know_how: np.ndarray, area: np.ndarray, sector: np.ndarray, n_areas: int) -> np.ndarray:
-    """Per school: the know-how of the better-practised schools of its sector in its area (area mean + 1 sd).
+def peer_know_how(know_how: np.ndarray, sector: np.ndarray) -> np.ndarray:
+    """Per school: the know-how of the better-practised schools of its sector (the sector's mean + 1 sd).
 
-    The sd is the spread between schools of one area pooled over all areas of the sector (unbiased, with n - 1), not
-    each area's own: at a small scale an area has one or two schools, its own sd is about zero, and schools would
-    stop learning for a reason that is only the sample size.
+    Over the whole sector, not each area: schools are fewer at a smaller scale (a secondary area holds one or two at
+    scale 0.02), so an area's own mean would be mostly the school itself and a school would keep learning from itself
+    at a small scale and stop at a large one, a difference that comes from the sample size only.
     """
     know_how = know_how.astype(np.float64)
-    group = area.astype(np.int64) * 2 + sector
-    n_groups = n_areas * 2
-    size = total_by(group, n_groups)
-    mean = mean_by(group, n_groups, know_how)
-    squares = total_by(group, n_groups, (know_how - mean[group]) ** 2)
-    sd = np.zeros(n_groups)
+    level = np.zeros(2)
     for s in (PRIMARY, SECONDARY):
-        in_sector = np.arange(n_groups) % 2 == s
-        degrees = (size[in_sector] - 1).clip(min=0).sum()
-        if degrees > 0:
-            sd[in_sector] = np.sqrt(squares[in_sector].sum() / degrees)
-        else:  # no area holds two schools of this sector: the spread between all its schools
-            sd[in_sector] = know_how[sector == s].std()
-    return np.minimum(1.0, mean + sd)[group]
+        mine = know_how[sector == s]
+        if len(mine):
+            level[s] = mine.mean() + mine.std(ddof=1 if len(mine) > 1 else 0)
+    return np.minimum(1.0, level)[sector]
 
 
 def learn_indication_practice(know_how: np.ndarray, peer_level: np.ndarray, reward_ratio: float, rate: float) -> np.ndarray:

@@ -97,11 +97,12 @@ def judge_lwoo_pro(learning_delay: np.ndarray, know_how: np.ndarray, noise: np.n
                    lwoo_criterion: np.ndarray, pro_criterion: float, b: Behaviour) -> tuple[np.ndarray, np.ndarray]:
     """The regional committee (RVC) judges the requests for lwoo and pro against the criteria, with assessment error.
 
-    pro is judged on the learning delay itself (an IQ test), lwoo on a file the school writes, against a criterion per
-    pupil (the national one, or an alliance's own). Returns the masks (lwoo, pro) over the pupils.
+    Both are judged on the file the school writes (learning delay, presented the better the more practised the
+    school): pro above the pro criterion, lwoo above the lwoo criterion per pupil (the national one, or an alliance's
+    own) and below pro. Returns the masks (lwoo, pro) over the pupils.
     """
     noise = b.rvc_noise * noise
     judged = learning_delay + b.file_know_how * know_how + noise
-    pro = asks & (learning_delay + noise > pro_criterion)
+    pro = asks & (judged > pro_criterion)
     lwoo = asks & ~pro & (judged > lwoo_criterion)
     return lwoo, pro

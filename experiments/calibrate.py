@@ -1,4 +1,4 @@
-"""``passend calibrate``: fit the behaviour parameters marked ``calibrate = true`` to the published 2003-2013 series.
+"""``passend calibrate``: fit the behaviour parameters marked ``calibrate = true`` to the published 2003-2016 series.
 
 The loss is the mean over seeds of sum((relative error / tolerance)^2) over :func:`targets.calibration_targets`, so a
 target just at its tolerance counts 1. Every evaluation runs the same seeds (common random numbers), which keeps the

@@ -37,12 +37,18 @@ COUNT_COLUMNS: dict[str, tuple[str, str]] = {
     "waiting_special": (PUPILS, "pupils waiting for a (v)so place"),
     "pupils_total": (PUPILS, "all children of school age in the model, in school or not"),
 }
+for _level in ("light", "medium", "intensive"):
+    for _sector in ("primary", "secondary"):
+        COUNT_COLUMNS[f"arrangements_{_level}_{_sector}"] = (
+            PUPILS, f"pupils in a regular {_sector} school with a {_level} arrangement from their alliance")
 """1 October counts (counts.csv), national numbers: simulated pupils divided by the scale."""
 
 SCHOOL_YEAR_COLUMNS: dict[str, tuple[str, str]] = {
     "months_simulated": ("months", "months of the school year simulated (the first year starts in October)"),
     "inflow_sbo": (PUPILS, "referrals from regular primary schools to sbo in the school year"),
     "inflow_so": (PUPILS, "admissions to so in the school year"),
+    "inflow_so_from_bao": (PUPILS, "of which from a regular primary school (as DUO counts so intake: not from sbo, "
+                                   "not re-admissions from home)"),
     "inflow_vso": (PUPILS, "admissions to vso in the school year"),
     "indication_applications": (PUPILS, "applications for a heavy-care indication (CvI) in the school year"),
     "indications_granted": (PUPILS, "indications granted in the school year (old system: CvI; passend: clusters 1/2)"),
@@ -53,6 +59,10 @@ SCHOOL_YEAR_COLUMNS: dict[str, tuple[str, str]] = {
                         "('van het kastje naar de muur')"),
     "youth_care_starts": (PUPILS, "children at home who started youth care"),
     "youth_care_waiting_months": ("pupil-months", "months children at home waited for youth care"),
+    "moves_back_to_regular": (PUPILS, "pupils placed back from (v)so or sbo in a regular school with an arrangement "
+                                      "(terugplaatsing) in the school year"),
+    "moves_back_from_sbo": (PUPILS, "of which from sbo"),
+    "moved_by_closure": (PUPILS, "pupils moved because their (v)so school closed or merged, in the school year"),
     "long_relative_absence": (PUPILS, "pupils at home over 4 weeks without leave while registered at a school in the "
                                       "school year (langdurig relatief verzuim, 'thuiszitters')"),
     "home_over_3_months": (PUPILS, "pupils at home over 3 months in the school year (the Thuiszitterspact's measure)"),

@@ -37,6 +37,8 @@ def draw_run_figures(folder: Path) -> list[Path]:
         attendance_figure([years], folder / "attendance_vs_published.png"),
         spending_figure(years, folder / "spending.png"),
         alliances_figure(alliances, folder / "alliances.png"),
+        regular_placement_figure([counts], folder / "regular_placement.png"),
+        alliance_money_figure(alliances, folder / "alliance_money.png"),
     ]
 
 
@@ -187,6 +189,92 @@ def alliances_figure(alliances: list[dict], path: Path) -> Path:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def regular_placement_figure(runs: Sequence[list[dict]], path: Path) -> Path:
+    """Pupils with extra support in a regular school on 1 October, by what carries it: the rugzak of the old system,
+    and from 2014 the alliance's arrangement by level (stacked; primary and secondary side by side)."""
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.4), sharey=True)
+    colours = ("#9ecae1", "#4292c6", "#08519c")
+    for ax, school_type, rugzak in ((axes[0], "primary", "rugzak_primary"), (axes[1], "secondary", "rugzak_secondary")):
+        x, rz = _series(runs, "date", (rugzak,))
+        levels = [_series(runs, "date", (f"arrangements_{level}_{school_type}",))[1].mean(axis=0)
+                  for level in ("light", "medium", "intensive")]
+        ax.stackplot(x, levels, labels=[f"arrangement, {lvl}" for lvl in ("light", "medium", "intensive")],
+                     colors=colours, alpha=0.9)
+        ax.plot(x, rz.mean(axis=0), color="#e6550d", lw=2, label="rugzak (pupil-bound; from 2014 clusters 1-2 only)")
+        ax.axvline(REFORM_YEAR, color="#888888", lw=1, ls="--")
+        ax.text(REFORM_YEAR + 0.2, ax.get_ylim()[1] * 0.02, "passend onderwijs", fontsize=8, color="#555555")
+        ax.set_title(f"{school_type} schools", fontsize=10)
+        ax.set_xlabel("1 October of")
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("pupils")
+    axes[0].legend(fontsize=8, loc="upper left")
+    fig.suptitle("Heavy support needs carried in a regular school, by what pays for the support", fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+ALLIANCE_USES = (  # (column, label, colour): where an alliance's money goes, stacked
+    ("deductions_eur", "DUO deductions: (v)so and sbo", "#c0392b"),
+    ("arrangements_eur", "arrangements in regular schools", "#2980b9"),
+    ("expertise_eur", "central expertise", "#8e44ad"),
+    ("to_schools_eur", "passed to the schools", "#27ae60"),
+    ("lwoo_pro_eur", "lwoo and pro (from 2016)", "#f39c12"),
+)
+
+
+def _equalisation_extremes(alliances: list[dict], sector: str) -> tuple[str, str] | None:
+    """The alliance of ``sector`` that gains most under equalisation (relative to its base) and the one that loses
+    most; None before the base count."""
+    gain = {}
+    for r in alliances:
+        if r["sector"] == sector and r["base_eur_per_pupil"] not in ("", "nan") and float(r["income_eur"]) > 0:
+            gain[r["alliance"]] = float(r["amount_eur_per_pupil"]) / max(float(r["base_eur_per_pupil"]), 1.0)
+    if len(gain) < 2:
+        return None
+    return max(gain, key=gain.get), min(gain, key=gain.get)
+
+
+def alliance_money_figure(alliances: list[dict], path: Path) -> Path:
+    """For the primary and the secondary alliance that gain most and lose most under equalisation: income against
+    what the money is spent on, per year to 1 October, with the lump-sum deductions from its schools and the reserves
+    (M EUR, national). Income plus the lump-sum deductions pays the bars and the change in reserves."""
+    fig, axes = plt.subplots(2, 2, figsize=(13, 8), sharex=True)
+    for row, sector in enumerate(("po", "vo")):
+        pair = _equalisation_extremes(alliances, sector)
+        for col, side in enumerate(("gains most", "loses most")):
+            ax = axes[row, col]
+            if pair is None:
+                ax.text(0.5, 0.5, "no alliance budgets in this run", ha="center", transform=ax.transAxes)
+                continue
+            rows = [r for r in alliances if r["alliance"] == pair[col] and float(r["income_eur"]) > 0][1:]  # the
+            # first count after the reform closes a book year of two months only
+            x = np.array([int(r["date"][:4]) for r in rows])
+            bottom = np.zeros(len(rows))
+            for column, label, colour in ALLIANCE_USES:
+                y = np.array([float(r[column]) for r in rows]) / 1e6
+                ax.bar(x, y, bottom=bottom, color=colour, width=0.7, label=label)
+                bottom += y
+            lump = np.array([float(r["lump_sum_deductions_eur"]) for r in rows]) / 1e6
+            ax.bar(x, -lump, color="#7f8c8d", width=0.7, hatch="//", label="taken from the schools' lump sums")
+            ax.plot(x, [float(r["income_eur"]) / 1e6 for r in rows], "k-o", lw=2, ms=4, label="income")
+            ax.plot(x, [float(r["reserves_eur"]) / 1e6 for r in rows], "k--", lw=1.5, label="reserves (end)")
+            change = float(rows[-1]["amount_eur_per_pupil"]) / max(float(rows[-1]["base_eur_per_pupil"]), 1.0) - 1
+            ax.set_title(f"{'primary' if sector == 'po' else 'secondary'}: {pair[col]}, {side} "
+                         f"({change * 100:+.0f}% per pupil against its base)", fontsize=9)
+            ax.axhline(0, color="#444444", lw=0.8)
+            ax.grid(alpha=0.3, axis="y")
+            ax.set_ylabel("M EUR in the year to 1 October")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8)
+    fig.suptitle("An alliance's money under equalisation: a gainer and a loser", fontsize=11)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path

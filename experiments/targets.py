@@ -105,9 +105,10 @@ def _later_counts(keep: Callable[[int], bool]) -> list[Target]:
 
 
 def _intake(keep: Callable[[int], bool]) -> list[Target]:
-    """Intake in the twelve months before each count of 2012-2016 (the school year before it): into so (from regular
-    primary schools and direct) and into vso clusters 3/4 as levels (15%: the model's inflow also holds
-    re-admissions); into sbo from regular primary schools as the change against the last year of the old system
+    """Intake in the twelve months before each count of 2012-2016 (the school year before it): into so from regular
+    primary schools and direct (the model's admissions from bao, where its children start school; not those from sbo
+    or home, which DUO does not count here) and into vso clusters 3/4 (all admissions: 15%, since the model's also
+    hold re-admissions) as levels; into sbo from regular primary schools as the change against the last year of the old system
     (2014), since the model's sbo stays are shorter than the published ones and its intake level is not comparable
     (a known shortfall, docs/model.md)."""
     targets = []
@@ -116,7 +117,7 @@ def _intake(keep: Callable[[int], bool]) -> list[Target]:
     for year, row in rows.items():
         if not keep(year):
             continue
-        levels = [("intake so", ("inflow_so",), float(row["so_from_bo"]) + float(row["so_direct"]))]
+        levels = [("intake so", ("inflow_so_from_bao",), float(row["so_from_bo"]) + float(row["so_direct"]))]
         if row["vso_cl34"]:
             levels.append(("intake vso", ("inflow_vso",), float(row["vso_cl34"])))
         for name, (column,), published in levels:

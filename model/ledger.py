@@ -31,12 +31,13 @@ STREAMS: dict[str, tuple[str, str]] = {
     "alliance_budget": ("state", "alliances"),
     "alliance_deductions": ("alliances", "special_schools"),  # (v)so supplements and sbo above 2%, deducted by DUO
     "arrangements": ("alliances", "regular_schools"),  # graded arrangements in regular schools, priced by level
+    "ambulant_support": ("alliances", "special_schools"),  # the same, bought as hours of ambulant support from (v)so
     "central_expertise": ("alliances", "expertise_services"),  # central expertise, bovenschoolse voorzieningen
     "referral_charges": ("school_lump_sums", "alliances"),  # the part of a TLV its alliance's budget does not cover
     "alliance_to_schools": ("alliances", "regular_schools"),
     "reserves_kept": ("alliances", "alliance_reserves"),
     "reserves_drawn": ("alliance_reserves", "alliances"),
-    "lump_sum_deductions": ("school_lump_sums", "alliances"),  # an alliance's deficit beyond its reserves
+    "lump_sum_deductions": ("school_lump_sums", "alliances"),  # an alliance's planned deficit
     "lwoo_pro_budget": ("state", "alliances"),  # from 2016: frozen on the alliance's 2012 lwoo/pro participation
     "lwoo_pro_by_alliances": ("alliances", "regular_schools"),
     "professionalisation": ("state", "regular_schools"),  # teachers' professionalisation budget
@@ -66,9 +67,13 @@ class MonthBook:
     moves: np.ndarray
     events: dict[str, float] = field(default_factory=dict)
 
-    def moved(self, reason: str, to: int | None = None) -> int:
-        """Pupils moved for ``reason`` this month (into setting ``to`` only, if given)."""
-        by_to = self.moves[MOVE_REASONS.index(reason)].sum(axis=0)
+    def moved(self, reason: str, to: int | None = None, source: int | None = None) -> int:
+        """Pupils moved for ``reason`` this month (into setting ``to`` only, and from setting ``source`` only, if
+        given)."""
+        moves = self.moves[MOVE_REASONS.index(reason)]
+        if source is not None:
+            moves = moves[source:source + 1]
+        by_to = moves.sum(axis=0)
         return int(by_to.sum() if to is None else by_to[to])
 
 

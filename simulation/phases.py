@@ -180,7 +180,7 @@ def _new_cohort_enters(m: "PassendModel") -> None:
 
 def _schools_learn(m: "PassendModel") -> None:
     s = m.schools
-    peers = school.peer_know_how(s.know_how, s.area, s.sector, m.n_areas)
+    peers = school.peer_know_how(s.know_how, s.sector)
     reward_ratio = m.state.rugzak_school_eur / m.state.reference_rugzak_school_eur
     s.know_how = school.learn_indication_practice(s.know_how, peers, reward_ratio, m.behaviour.know_how_imitation)
     budget = m.law["professionalisation_eur"]
@@ -223,7 +223,11 @@ def _alliances_plan_year(m: "PassendModel") -> None:
     _arrange_former_rugzak(m)
     progress = law["equalisation_progress"]
     cut_per_pupil = law["alliance_budget_cut_eur"] / max(a.pupils.sum(), 1.0)
-    costs = _alliance_costs_now(m, m.pupils.counted_setting())
+    setting = m.pupils.counted_setting()
+    costs = _alliance_costs_now(m, setting)
+    if m.rules.alliance_judges_sbo:  # DUO deducts sbo above 2%: only then does one more or one fewer cost the alliance
+        over = alliances.sbo_above_direct_share(m.alliance_of_pupils(), setting, law, len(a))
+        a.sbo_marginal_eur = np.where(over > 0, float(law["sbo_eur"]), 0.0)
     savings = alliances.category_savings_eur(law, b)
     medium_supplement = float(alliances.special_supplement_eur(
         np.array([law["indication_criterion"] + alliances.CATEGORY_TYPICAL_NEED[1]]), law)[0])
@@ -592,20 +596,26 @@ def _regular_setting(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
 
 
 def moves_back(m: "PassendModel") -> None:
-    """Terugplaatsing: while the alliances are in charge, a (v)so pupil of their clusters whom an arrangement would
-    carry in a regular school, more cheaply than the TLV costs the alliance, may move back to the regular school of
-    the catchment with that arrangement."""
+    """Terugplaatsing: while the alliances are in charge, a (v)so pupil of their clusters, or an sbo pupil once the
+    alliances grant sbo, whom an arrangement would carry in a regular school more cheaply than the place costs the
+    alliance, may move back to the regular school of the catchment with that arrangement. An sbo place carries the
+    learning delay as well as the support need; a regular school must carry both."""
     if not m.rules.alliances_in_charge:
         return
     p, b, law = m.pupils, m.behaviour, m.law
-    idx = np.flatnonzero(IS_SPECIAL[p.setting])
-    idx = idx[m.rules.judged_by_alliance(p.indication[idx])]
+    in_sbo = p.setting == Setting.SBO
+    idx = np.flatnonzero(IS_SPECIAL[p.setting] | in_sbo if m.rules.alliance_judges_sbo else IS_SPECIAL[p.setting])
+    idx = idx[in_sbo[idx] | m.rules.judged_by_alliance(p.indication[idx])]
     with m.clock.decision("alliance.offer_return_to_regular"):
         u = m.streams.uniform("alliance.return_to_regular", p.uid[idx], m.step_index)
         idx, u = idx[u < b.return_to_regular_rate], u[u < b.return_to_regular_rate]  # the few whose case comes up
-        unmet = p.need[idx] - _basic_support(m, idx)
+        sbo = in_sbo[idx]
+        carried_need = np.where(sbo, np.maximum(p.need[idx], p.learning_delay[idx]), p.need[idx])
+        unmet = carried_need - _basic_support(m, idx)
         level = alliances.arrangement_level(unmet, b)
-        saving = alliances.special_supplement_eur(p.need[idx], law) - alliances.arrangement_prices_eur(law)[level]
+        place_cost = np.where(sbo, m.alliances.sbo_marginal_eur[m.alliance_of_pupils(idx)],
+                              alliances.special_supplement_eur(p.need[idx], law))
+        saving = place_cost - alliances.arrangement_prices_eur(law)[level]
         back = alliances.offer_return_to_regular(unmet, saving, b, u)
     moved = idx[back]
     regular = _regular_setting(m, moved)
@@ -708,14 +718,16 @@ def _alliances_settle_month(m: "PassendModel", setting: np.ndarray, holds_lwoo_p
     a.month_tlvs = np.zeros(len(a))
     a.year_income_eur = a.year_income_eur + s["income"] + s["lwoo_pro_income"]
     a.year_deductions_eur = a.year_deductions_eur + s["deductions"]
-    a.year_arrangements_eur = a.year_arrangements_eur + s["arrangements"]
+    a.year_arrangements_eur = a.year_arrangements_eur + s["arrangements"] + s["ambulant"]
+    a.year_ambulant_eur = a.year_ambulant_eur + s["ambulant"]
     a.year_expertise_eur = a.year_expertise_eur + s["expertise"]
     a.year_to_schools_eur = a.year_to_schools_eur + s["to_schools"]
     a.year_lump_sum_eur = a.year_lump_sum_eur + s["lump_sum"]
     a.year_lwoo_pro_eur = a.year_lwoo_pro_eur + s["lwoo_pro"]
     a.year_referral_charges_eur = a.year_referral_charges_eur + s["referral_charges"]
     for stream, field in (("alliance_budget", "income"), ("alliance_deductions", "deductions"),
-                          ("arrangements", "arrangements"), ("central_expertise", "expertise"),
+                          ("arrangements", "arrangements"), ("ambulant_support", "ambulant"),
+                          ("central_expertise", "expertise"),
                           ("alliance_to_schools", "to_schools"), ("reserves_kept", "reserves_kept"),
                           ("reserves_drawn", "reserves_drawn"), ("lump_sum_deductions", "lump_sum"),
                           ("referral_charges", "referral_charges"), ("lwoo_pro_budget", "lwoo_pro_income"),

@@ -28,9 +28,9 @@ COUNT_COLUMNS = [
 ] + [f"arrangements_{level}_{sector}" for level in ARRANGEMENT_LEVELS for sector in ("primary", "secondary")]
 
 FLOW_NAMES = (
-    "inflow_sbo", "inflow_so", "inflow_vso", "indication_applications", "indications_granted",
+    "inflow_sbo", "inflow_so", "inflow_so_from_bao", "inflow_vso", "indication_applications", "indications_granted",
     "new_home_spells", "returned_home_spells", "exemptions_granted", "sent_on", "youth_care_starts",
-    "youth_care_waiting_months", "moves_back_to_regular", "moved_by_closure",
+    "youth_care_waiting_months", "moves_back_to_regular", "moves_back_from_sbo", "moved_by_closure",
 )
 
 
@@ -39,11 +39,13 @@ def flows_of(book: MonthBook) -> dict[str, float]:
     moved = {
         "inflow_sbo": book.moved("sbo_referral"),
         "inflow_so": book.moved("admission", Setting.SO),
+        "inflow_so_from_bao": book.moved("admission", Setting.SO, source=Setting.BAO),
         "inflow_vso": book.moved("admission", Setting.VSO),
         "new_home_spells": book.moved("breakdown"),
         "returned_home_spells": book.moved("return"),
         "exemptions_granted": book.moved("exemption"),
         "moves_back_to_regular": book.moved("terugplaatsing"),
+        "moves_back_from_sbo": book.moved("terugplaatsing", source=Setting.SBO),
         "moved_by_closure": book.moved("closure"),
     }
     return {name: float(moved.get(name, book.events.get(name, 0.0))) for name in FLOW_NAMES}
@@ -149,7 +151,8 @@ class Recorder:
             "equalisation_sign": sign, "base_eur_per_pupil": base, "amount_eur_per_pupil": a.amount_eur_per_pupil[row],
             "budget_eur_per_year": a.amount_eur_per_pupil[row] * a.pupils[row], "strictness": a.strictness[row],
             "income_eur": a.year_income_eur[row], "deductions_eur": a.year_deductions_eur[row],
-            "arrangements_eur": a.year_arrangements_eur[row], "to_schools_eur": a.year_to_schools_eur[row],
+            "arrangements_eur": a.year_arrangements_eur[row], "ambulant_support_eur": a.year_ambulant_eur[row],
+            "to_schools_eur": a.year_to_schools_eur[row],
             "expertise_eur": a.year_expertise_eur[row], "referral_charges_eur": a.year_referral_charges_eur[row],
             "lwoo_pro_eur": a.year_lwoo_pro_eur[row],
             "plan_income_eur": a.plan_income_eur[row], "plan_deductions_eur": a.plan_deductions_eur[row],
@@ -159,6 +162,7 @@ class Recorder:
             "arrangement_reach": a.arrangement_reach[row], "referral_charge_eur": a.referral_charge_eur[row],
             "tlv_substitution_low": a.tlv_substitution_low[row], "tlv_substitution_medium": a.tlv_substitution_medium[row],
             "tlv_substitution_high": a.tlv_substitution_high[row], "in_year_adjustment": a.in_year_adjustment[row],
+            "start_caution": a.start_caution[row],
             "lump_sum_deductions_eur": a.year_lump_sum_eur[row], "reserves_eur": a.reserves_eur[row],
             "reserves_flagged": bool(a.reserves_eur[row] > max(m.law["reserve_signal_share"] * a.year_income_eur[row],
                                                                m.law["reserve_signal_minimum_eur"])),

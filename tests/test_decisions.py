@@ -6,13 +6,15 @@ import numpy as np
 import pytest
 
 from passend.agents import municipality, parents, school, special_school
-from passend.agents.alliance import (MAX_LOOSENING, Alliance, AllianceTable, arrangement_level, category_savings_eur,
-                                     grant_tlv, offer_return_to_regular, support_costs, tlv_thresholds)
+from passend.agents.alliance import (MAX_LOOSENING, Alliance, AllianceTable, arrangement_level,
+                                     category_savings_eur, grant_tlv,
+                                     offer_return_to_regular, sbo_above_direct_share, support_costs, tlv_thresholds)
 from passend.agents.state import IndicationCommittee
 from passend.model.behaviour import Behaviour
 from passend.model.population import Setting
 
-B = Behaviour().replace(expertise_support=0.3, zorgplicht_return=0.5, doorzettingsmacht_return=0.5)
+B = Behaviour().replace(expertise_support=0.3, zorgplicht_return=0.5, doorzettingsmacht_return=0.5,
+                        tlv_start_caution=0.0)  # the first year like any other, unless a test says otherwise
 U = np.linspace(0.0, 0.999, 1000)  # the same draws for every variant: a difference comes from the rule
 
 
@@ -52,6 +54,19 @@ def test_an_alliance_whose_deductions_exceed_what_it_budgets_for_them_tightens_i
     assert over.gatekeeping == 0.1  # the own threshold is not rewritten
 
 
+def test_a_new_alliance_admits_cautiously_and_eases_as_its_record_of_its_own_costs_grows():
+    alliance = one_alliance(gatekeeping=0.1, base_deduction_share=0.4)
+    b = B.replace(tlv_start_caution=0.3)
+    alliance.plan_reserves(10e6, LAW, b)
+    strictness = []
+    for _ in range(4):  # four school years with the same money and the same pupils
+        alliance.plan_budget(10e6, 4e6, 1e6)
+        alliance.set_tlv_policy(category_savings_eur(LAW, b), 10_000.0, b)
+        strictness.append(alliance.strictness)
+    assert strictness == pytest.approx([0.1 + 0.3, 0.1 + 0.15, 0.1 + 0.1, 0.1 + 0.075])
+    assert alliance.years_of_record == 4
+
+
 def test_an_alliance_that_loses_income_under_equalisation_tightens_with_the_same_pupils():
     loser = planned(income=9e6)
     gainer = planned(income=11e6)
@@ -61,8 +76,8 @@ def test_an_alliance_that_loses_income_under_equalisation_tightens_with_the_same
 def test_reserves_above_the_signalling_value_are_spent_on_arrangements_and_the_rest_of_the_plan():
     flagged = planned(reserves=2e6)  # the signalling value is max(3.5% of 10 M, 250,000) = 350,000
     modest = planned(reserves=100_000.0)
-    assert flagged.plan_reserve_change_eur == pytest.approx(-B.reserve_spend_rate * (2e6 - 350_000.0))
-    assert modest.plan_reserve_change_eur == pytest.approx(B.reserve_target * 350_000.0 - 100_000.0)
+    assert flagged.plan_reserve_change_eur == pytest.approx(-B.reserve_adjustment_rate * (2e6 - 350_000.0))
+    assert modest.plan_reserve_change_eur == pytest.approx(B.reserve_adjustment_rate * (350_000.0 - 100_000.0))
     assert flagged.plan_arrangement_budget_eur > modest.plan_arrangement_budget_eur
     assert flagged.plan_to_schools_eur > modest.plan_to_schools_eur
     assert flagged.arrangement_reach > modest.arrangement_reach
@@ -82,17 +97,25 @@ def test_a_budget_that_does_not_cover_the_deductions_is_a_planned_lump_sum_deduc
     assert month.to_schools == 0.0 and month.lump_sum >= -alliance.plan_to_schools_eur / 12 - 1e-6
 
 
-def test_a_month_in_deficit_is_paid_from_reserves_first_then_from_the_schools_lump_sums():
+def test_an_unforeseen_deficit_is_carried_in_the_reserves_and_the_next_plan_makes_the_schools_pay_it():
     alliance = planned(income=12e6, deductions=4.8e6, reserves=5000.0)
     # arrangements as budgeted, deductions 20,000 a month above what the plan (and its reserve change) can absorb
     deductions = alliance.plan_deductions_eur + alliance.plan_reserve_change_eur + 12 * 20_000.0
     month = alliance.settle_month(deductions, alliance.plan_arrangement_budget_eur, 0.0, tlvs_granted=0.0,
                                   holds_lwoo_pro=False)
-    assert month.reserves_drawn == pytest.approx(5000.0) and month.lump_sum == pytest.approx(15_000.0)
-    assert month.to_schools == pytest.approx(alliance.plan_to_schools_eur / 12) and alliance.reserves_eur == pytest.approx(0.0)
+    assert month.reserves_drawn == pytest.approx(20_000.0) and month.lump_sum == 0.0
+    assert month.to_schools == pytest.approx(alliance.plan_to_schools_eur / 12)
+    assert alliance.reserves_eur == pytest.approx(-15_000.0)  # carried below zero
     money_in = month.income + month.reserves_drawn + month.lump_sum + month.referral_charges
-    money_out = month.deductions + month.arrangements + month.expertise + month.to_schools + month.reserves_kept
+    money_out = (month.deductions + month.arrangements + month.ambulant + month.expertise + month.to_schools
+                 + month.reserves_kept)
     assert money_in == pytest.approx(money_out)
+    # next year, with the same income and costs, the plan rebuilds the reserves out of what it passes to the schools
+    passed_before = alliance.plan_to_schools_eur
+    alliance.plan_reserves(12e6, LAW, B)
+    alliance.plan_budget(12e6, 4.8e6, 1e6)
+    assert alliance.plan_reserve_change_eur == pytest.approx(B.reserve_adjustment_rate * (420_000.0 + 15_000.0))
+    assert alliance.plan_to_schools_eur < passed_before
 
 
 def test_a_month_as_planned_passes_the_plan_to_the_schools_and_keeps_the_planned_reserve():
@@ -138,6 +161,26 @@ def test_terugplaatsing_needs_a_fitting_arrangement_that_saves_the_alliance_mone
     assert offer_return_to_regular(fits, saves, rate, U).sum() == pytest.approx(n * 0.1, abs=2)
     assert not offer_return_to_regular(np.full(n, 3.0), saves, rate, U).any()  # no arrangement carries it
     assert not offer_return_to_regular(fits, np.full(n, -1.0), rate, U).any()  # the arrangement is dearer
+
+
+def test_only_sbo_above_the_directly_funded_share_costs_the_alliance():
+    # alliance 0: 100 primary pupils of whom 3 in sbo (1 above 2%); alliance 1: 100 with 1 in sbo
+    alliance = np.repeat([0, 1], 100)
+    setting = np.full(200, Setting.BAO, dtype=np.int8)
+    setting[:3] = Setting.SBO
+    setting[100] = Setting.SBO
+    over = sbo_above_direct_share(alliance, setting, {"sbo_direct_share": 0.02}, 2)
+    assert list(over) == [pytest.approx(1.0), 0.0]
+
+
+def test_an_alliance_buys_arrangements_as_ambulant_support_as_far_as_it_works_by_the_expertise_model():
+    bought = {}
+    for share in (0.0, 0.4, 1.0):
+        alliance = planned(expertise_model=share)
+        bought[share] = alliance.settle_month(alliance.plan_deductions_eur, 1.2e6, 0.0, tlvs_granted=0.0,
+                                              holds_lwoo_pro=False)
+    assert [bought[x].ambulant for x in (0.0, 0.4, 1.0)] == [0.0, pytest.approx(40_000.0), pytest.approx(1e5)]
+    assert all(m.ambulant + m.arrangements == pytest.approx(1e5) for m in bought.values())
 
 
 def test_a_stricter_alliance_grants_fewer_tlvs_for_the_same_files():

@@ -4,7 +4,6 @@ the closure norm, and alliances that weigh an arrangement against a TLV."""
 import datetime as dt
 
 import numpy as np
-import pytest
 
 from passend.agents.special_school import SBO_CLUSTER
 from passend.model.policy import PolicyTimeline
@@ -64,3 +63,28 @@ def test_a_cheaper_arrangement_shifts_placement_from_special_schools_to_regular_
     cheap, dear = run_until_2016(6000.0), run_until_2016(30_000.0)
     assert cheap["special"] < dear["special"]
     assert cheap["arranged"] > dear["arranged"]
+
+
+def sbo_moves_back(sbo_direct_share: float) -> tuple[float, float]:
+    """Pupils placed back from sbo before and after August 2014 at a high return rate, both seeds summed."""
+    from passend.model.behaviour import Behaviour
+    behaviour = Behaviour().replace(return_to_regular_rate=0.05)
+    policy = PolicyTimeline.baseline().with_values("sbo_direct_share", {dt.date(2003, 8, 1): sbo_direct_share})
+    before = after = 0.0
+    for seed in (1, 2):
+        model = PassendModel(RunSettings(seed=seed, scale=0.01, end=dt.date(2015, 7, 31)), behaviour, policy)
+        model.run()
+        for row in model.recorder.months:
+            if row["date"] >= "2014-08-01":
+                after += row["moves_back_from_sbo"]
+            else:
+                before += row["moves_back_from_sbo"]
+    return before, after
+
+
+def test_sbo_pupils_move_back_only_once_the_alliance_pays_for_their_place():
+    """Terugplaatsing from sbo saves the alliance money only where DUO deducts sbo from it (above 2% of its primary
+    pupils); where the state funds every sbo place (a direct share of 100%), nobody is placed back."""
+    before, after = sbo_moves_back(0.02)
+    assert before == 0.0 and after > 0.0
+    assert sbo_moves_back(1.0) == (0.0, 0.0)

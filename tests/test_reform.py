@@ -121,7 +121,7 @@ def test_every_euro_is_booked_to_a_payer_and_a_receiver_every_month(seed, scale)
         assert into == pytest.approx(out, rel=1e-9, abs=1e-6)
         change = model.alliances.reserves_eur.sum() - reserves_before.sum()
         assert change == pytest.approx(row["spend_reserves_kept_eur"] - row["spend_reserves_drawn_eur"], abs=1e-6)
-        assert (model.alliances.reserves_eur >= -1e-9).all()
+        # reserves may run below zero: an alliance carries an unforeseen deficit into its next plan
 
 
 def test_professionalisation_raises_teacher_skill_and_the_state_pays_exactly_its_budget():
