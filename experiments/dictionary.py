@@ -32,7 +32,9 @@ COUNT_COLUMNS: dict[str, tuple[str, str]] = {
     "rugzak_secondary": (PUPILS, "rugzak pupils of secondary age"),
     "arrangements": (PUPILS, "pupils in a regular school with an arrangement from their alliance under passend "
                              "onderwijs (any level; the successor of the rugzak for clusters 3/4)"),
-    "home": (PUPILS, "registered pupils at home, not attending (thuiszitters of any duration)"),
+    "home": (PUPILS, "pupils at home, not attending (thuiszitters of any duration), registered at a school or not"),
+    "unregistered": (PUPILS, "of which registered at no school (absolute absence), 1 October count; with the settings "
+                             "bao to vo_other and exempt they make pupils_total"),
     "exempt": (PUPILS, "children exempted from attendance (art. 5 onder a), in no school"),
     "waiting_special": (PUPILS, "pupils waiting for a (v)so place"),
     "pupils_total": (PUPILS, "all children of school age in the model, in school or not"),

@@ -17,7 +17,7 @@ matplotlib.use("Agg")  # files only; no display needed
 import matplotlib.pyplot as plt
 import numpy as np
 
-from passend.experiments.targets import _published_file, calibration_targets, labelling
+from passend.experiments.targets import CALIBRATION_LAST_YEAR, _published_file, labelling
 
 SIM_COLOUR, PUB_COLOUR, OUT_COLOUR = "#1f5fa8", "#222222", "#c0392b"
 
@@ -56,24 +56,27 @@ def _draw(ax, x, y, label="simulated"):
 
 
 def _published_counts() -> dict[str, list[tuple[int, float, bool]]]:
-    """Published points per panel: (year, value, is a calibration target). so and vso of 2011-2013 are targets only
-    as their sum (the source moved so pupils aged 14+ to vso), so they show as not a target here."""
-    targets = {t.name for t in calibration_targets()}
+    """Published points per panel: (year, value, is a calibration target). Every shipped count up to
+    CALIBRATION_LAST_YEAR is a target, some only as a part or a sum (so and vso of 2011-2012 as their sum, lwoo and
+    pro each on its own); later ones, if a data file holds them, show as out of sample."""
     pub: dict[str, list[tuple[int, float, bool]]] = {k: [] for k in ("sbo", "so", "vso", "lwoo+pro")}
 
     def add(panel: str, year: int, value: float) -> None:
-        pub[panel].append((year, value, f"{panel} {year}" in targets))
+        pub[panel].append((year, value, year <= CALIBRATION_LAST_YEAR))
 
     for r in _published_file("pupil_counts_2003_2009.csv"):
         y = int(r["year"])
         for panel, column in (("sbo", "sbao"), ("so", "so"), ("vso", "vso"), ("lwoo+pro", "lwoo_pro")):
             add(panel, y, float(r[column]) * 1000)
-    for r in _published_file("pupil_counts_2011_2014.csv"):
+    for r in _published_file("pupil_counts_2011_2014.csv") + _published_file("pupil_counts_2015_2016.csv"):
         y = int(r["date"][:4])
         add("sbo", y, float(r["sbo"]))
-        add("so", y, sum(float(r[c]) for c in ("so_cl1", "so_cl2", "so_cl34")))
-        add("vso", y, sum(float(r[c]) for c in ("vso_cl1", "vso_cl2", "vso_cl34")))
-        add("lwoo+pro", y, float(r["lwoo"]) + float(r["pro"]))
+        for panel in ("so", "vso"):
+            clusters = [r.get(f"{panel}_cl{c}", "") for c in ("1", "2", "34")]
+            total = sum(float(v) for v in clusters) if all(clusters) else float(r[f"{panel}_total"])
+            add(panel, y, total)
+        if r.get("lwoo"):
+            add("lwoo+pro", y, float(r["lwoo"]) + float(r["pro"]))
     lab = labelling()["labels"]
     pub["rugzak"] = [(2003, 11000.0, True), (2010, 39000.0, True)]
     pub["indications"] = [(2003, float(lab["heavy_indications_2003"]), True), (2009, float(lab["heavy_indications_2009"]), True)]
@@ -105,7 +108,7 @@ def counts_figure(runs: Sequence[list[dict]], path: Path) -> Path:
         calib = np.array([p[2] for p in pts])
         ax.plot(px[calib], py[calib], "o", color=PUB_COLOUR, ms=5, label="published, calibration target")
         if (~calib).any():
-            ax.plot(px[~calib], py[~calib], "s", color=OUT_COLOUR, ms=5, label="published, not a target")
+            ax.plot(px[~calib], py[~calib], "s", color=OUT_COLOUR, ms=5, label="published, out of sample")
         if x.size and x.max() >= REFORM_YEAR:
             ax.axvline(REFORM_YEAR + 7 / 12, color="0.4", lw=0.8, ls="--")
             ax.text(REFORM_YEAR + 0.8, 0.03, "passend onderwijs", transform=ax.get_xaxis_transform(), fontsize=7,

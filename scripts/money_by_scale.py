@@ -21,7 +21,8 @@ from passend.model.settings import RunSettings
 
 
 def money_by_year(scale: float, seeds: list[int], end: dt.date, first_year: int, jobs: int) -> dict[tuple[str, str], float]:
-    """(school year, column) -> mean over seeds of the pay_*/spend_* columns of full school years from ``first_year``."""
+    """(school year, column) -> mean over seeds of the pay_*/spend_* columns of full school years from ``first_year``,
+    and the net change of the alliances' reserves."""
     runs = simulate_many([RunSettings(seed=s, scale=scale, end=end) for s in seeds], n_jobs=jobs)
     table: dict[tuple[str, str], list[float]] = {}
     for run in runs:
@@ -31,6 +32,9 @@ def money_by_year(scale: float, seeds: list[int], end: dt.date, first_year: int,
             for column, value in row.items():
                 if column.startswith(("pay_", "spend_")):
                     table.setdefault((row["school_year"], column), []).append(float(value))
+            # the reserves' gross flows hold each alliance's chance surpluses and deficits; their net is the change
+            net = float(row["spend_reserves_kept_eur"]) - float(row["spend_reserves_drawn_eur"])
+            table.setdefault((row["school_year"], "net_reserve_change_eur"), []).append(net)
     return {key: float(np.mean(values)) for key, values in table.items()}
 
 

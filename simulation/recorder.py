@@ -25,6 +25,7 @@ COUNT_COLUMNS = [
     "date", "bao", "sbo", "so", "vso", "lwoo", "pro", "vo_other",
     "so_cl1", "so_cl2", "so_cl34", "vso_cl1", "vso_cl2", "vso_cl34", "rugzak", "indications",
     "rugzak_primary", "rugzak_secondary", "home", "exempt", "waiting_special", "pupils_total", "arrangements",
+    "unregistered",
 ] + [f"arrangements_{level}_{sector}" for level in ARRANGEMENT_LEVELS for sector in ("primary", "secondary")]
 
 FLOW_NAMES = (
@@ -106,6 +107,7 @@ class Recorder:
             "exempt": by_setting[Setting.EXEMPT],
             "waiting_special": np.count_nonzero(p.waiting) * inv,
             "pupils_total": len(p) * inv,
+            "unregistered": by_setting[Setting.HOME],  # counted nowhere else: at home and registered at no school
         }
         for level, name in enumerate(ARRANGEMENT_LEVELS, start=1):
             at_level = arrangement & (p.arrangement == level)

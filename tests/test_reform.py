@@ -15,6 +15,7 @@ from passend.model.settings import RunSettings
 from test_invariants import check_month
 
 SEEDS = (2, 3)
+SCALE = 0.05  # at 0.02 an alliance's few pupils make the gap between losers and gainers mostly chance
 WSNS = ("wsns", "sbo_wsns")  # the WSNS alliances' light-care money (old system), spent on care the ledger does not split
 END = dt.date(2020, 10, 31)  # equalisation complete from 2020-08-01; one more count
 
@@ -25,7 +26,7 @@ def paired_runs(budget_response: float | None = None) -> dict[str, list]:
         policy, behaviour = get_scenario(scenario).build()
         if budget_response is not None:
             behaviour = behaviour.replace(tlv_budget_response=budget_response)
-        runs[scenario] = [simulate(RunSettings(seed=s, scale=0.02, end=END), behaviour, policy, scenario) for s in SEEDS]
+        runs[scenario] = [simulate(RunSettings(seed=s, scale=SCALE, end=END), behaviour, policy, scenario) for s in SEEDS]
     return runs
 
 
@@ -77,9 +78,9 @@ def test_the_gap_between_losers_and_gainers_comes_from_the_budget_link(reform):
     linked = special_share_change_by_sign(reform)
     deaf = special_share_change_by_sign(paired_runs(budget_response=0.0))
     gap = lambda effect: effect["gain"] - effect["lose"]
-    # a weak margin: with the budget cycle of issue 11 losers and gainers also differ through reserves, arrangements
-    # and referral charges, which stay when the TLV thresholds are deaf to the budget
-    assert gap(linked) > gap(deaf) + 0.02, (linked, deaf)
+    # losers and gainers also differ through reserves, arrangements and referral charges, which stay when the TLV
+    # thresholds are deaf to the budget (measured at this scale and these seeds: gaps 0.16 linked, 0.04 deaf)
+    assert gap(linked) > gap(deaf) + 0.05, (linked, deaf)
 
 
 def test_equalisation_has_gainers_and_losers_in_both_sectors(reform):
