@@ -396,29 +396,28 @@ class SupportCosts(NamedTuple):
 
 
 def support_costs(alliance: np.ndarray, setting: np.ndarray, indication: np.ndarray, need: np.ndarray,
-                  clusters: tuple[int, ...], regular_support_eur: np.ndarray, include_sbo: bool, law: Mapping,
-                  n_alliances: int, scale: float) -> SupportCosts:
-    """What the pupils of each alliance cost it a year, from every pupil's alliance, counted setting, indication and
-    need: the supplements of (v)so places for indications of ``clusters``, sbo above the directly funded share (if
-    ``include_sbo``), the support of pupils in regular schools (``regular_support_eur``: each pupil's yearly cost, 0
-    for most) and lwoo/pro."""
+                  clusters: tuple[int, ...], regular_support_eur: np.ndarray, sbo_base_pupils: np.ndarray | None,
+                  law: Mapping, n_alliances: int, scale: float) -> SupportCosts:
+    """What the pupils of each alliance cost it a year, from the alliance, counted setting, indication and need of
+    the pupils given (any set that holds every pupil who costs an alliance something): the supplements of (v)so
+    places for indications of ``clusters``, sbo above the directly funded share of ``sbo_base_pupils`` (each
+    alliance's primary pupils, simulated; None: sbo is not the alliances'), the support of pupils in regular schools
+    (``regular_support_eur``: each pupil's yearly cost, 0 for most) and lwoo/pro."""
     n = n_alliances
     special = np.isin(indication, clusters) & ((setting == Setting.SO) | (setting == Setting.VSO))
     deductions = total_by(alliance[special], n, special_supplement_eur(need[special], law))
-    if include_sbo:
-        deductions += sbo_above_direct_share(alliance, setting, law, n) * law["sbo_eur"]
+    if sbo_base_pupils is not None:
+        deductions += sbo_above_direct_share(alliance[setting == Setting.SBO], sbo_base_pupils, law) * law["sbo_eur"]
     supported = IS_REGULAR[setting] & (regular_support_eur > 0)
     arrangements = total_by(alliance[supported], n, regular_support_eur[supported])
     inv = 1.0 / scale
     return SupportCosts(deductions * inv, arrangements * inv, lwoo_pro_costs(alliance, setting, law["lwoo_pro_eur"], n, scale))
 
 
-def sbo_above_direct_share(alliance: np.ndarray, setting: np.ndarray, law: Mapping, n_alliances: int) -> np.ndarray:
-    """Each alliance's sbo pupils above the share of its primary pupils that the state funds directly (simulated
-    pupils); DUO deducts the sbo amount for each of them from the alliance."""
-    in_school = setting != Setting.EXEMPT
-    primary_pupils = total_by(alliance[in_school & (alliance < N_PRIMARY_ALLIANCES)], n_alliances)
-    sbo = total_by(alliance[setting == Setting.SBO], n_alliances)
+def sbo_above_direct_share(sbo_alliance: np.ndarray, primary_pupils: np.ndarray, law: Mapping) -> np.ndarray:
+    """Each alliance's sbo pupils above the share of its primary pupils (``primary_pupils``, simulated) that the state
+    funds directly, from the alliance of each sbo pupil; DUO deducts the sbo amount for each of them."""
+    sbo = total_by(sbo_alliance, len(primary_pupils))
     return np.maximum(sbo - law["sbo_direct_share"] * primary_pupils, 0.0)
 
 

@@ -29,6 +29,8 @@ class Setting(IntEnum):
 
 
 N_SETTINGS = len(Setting)
+N_INDICATIONS = 5
+"""Values of a pupil's indication: 0 none, clusters 1-4."""
 REGULAR = np.array([Setting.BAO, Setting.VO, Setting.LWOO, Setting.PRO])
 SPECIAL = np.array([Setting.SO, Setting.VSO])
 PRIMARY_GRADES = 8
@@ -81,6 +83,7 @@ class Pupils(ColumnTable):
         """Grade in the school year starting in August of ``school_year`` (0 = age 4)."""
         return (school_year - self.cohort).astype(np.int16)
 
-    def age(self, school_year: int) -> np.ndarray:
-        """Age on 1 October of ``school_year``."""
-        return self.grade(school_year) + 4
+    def age(self, school_year: int, idx: np.ndarray | None = None) -> np.ndarray:
+        """Age on 1 October of ``school_year`` (of pupils ``idx`` only, if given)."""
+        cohort = self.cohort if idx is None else self.cohort[idx]
+        return (school_year - cohort).astype(np.int16) + 4

@@ -1,7 +1,7 @@
 """Does the scale change the money? National money per payer and per funding stream, per school year, at several
 scales (mean over seeds), each against the largest scale; prints a table and writes it as CSV.
 
-    .venv/bin/python scripts/money_by_scale.py --scales 0.02 0.05 0.1 --seeds 3 --reference 1.0 --out money_by_scale.csv
+    .venv/bin/python scripts/money_by_scale.py --scales 0.02 0.05 0.1 --seeds 3 --reference 1.0 --reference-seeds 3
 
 A run at scale s stands for the country with each simulated pupil counting 1/s; money that is defined per pupil
 agrees across scales up to seed noise. A heavy check (a national run), so a script, not a test.
@@ -42,7 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scales", type=float, nargs="+", default=[0.02, 0.05, 0.1])
     ap.add_argument("--seeds", type=int, default=3, help="seeds per scale (1..N)")
-    ap.add_argument("--reference", type=float, default=1.0, help="the scale the others are compared with (one seed)")
+    ap.add_argument("--reference", type=float, default=1.0, help="the scale the others are compared with")
+    ap.add_argument("--reference-seeds", type=int, default=1,
+                    help="seeds at the reference scale (1..N); with as many as --seeds only the scale differs, since "
+                         "each seed also draws the alliances' own policies (distribution mix, gatekeeping)")
     ap.add_argument("--first-year", type=int, default=2014)
     ap.add_argument("--end", type=dt.date.fromisoformat, default=dt.date(2020, 7, 31))
     ap.add_argument("--tolerance", type=float, default=0.05)
@@ -51,8 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=None, help="CSV file to write")
     args = ap.parse_args(argv)
 
-    print(f"reference: scale {args.reference}, seed 1", file=sys.stderr)
-    reference = money_by_year(args.reference, [1], args.end, args.first_year, 1)
+    print(f"reference: scale {args.reference}, {args.reference_seeds} seeds", file=sys.stderr)
+    reference = money_by_year(args.reference, list(range(1, args.reference_seeds + 1)), args.end, args.first_year, 1)
     results = {}
     for scale in args.scales:
         print(f"scale {scale}: {args.seeds} seeds", file=sys.stderr)

@@ -44,7 +44,7 @@ from passend.agents import municipality, parents, school, special_school, state
 from passend.agents import alliance as alliances
 from passend.agents.rules import IS_REGULAR, IS_SPECIAL
 from passend.model.groups import total_by
-from passend.model.population import NO_PROVIDER, PRIMARY_GRADES, Setting
+from passend.model.population import N_INDICATIONS, N_SETTINGS, NO_PROVIDER, PRIMARY_GRADES, Setting
 from passend.simulation.country import choose_school, new_cohort
 
 if TYPE_CHECKING:
@@ -195,17 +195,29 @@ def _alliance_pupils(m: "PassendModel") -> np.ndarray:
     return total_by(m.alliance_of_pupils()[in_school], len(m.alliances)) / m.settings.scale
 
 
-def _support_costs(m: "PassendModel", setting: np.ndarray, clusters, regular_support_eur: np.ndarray, include_sbo: bool):
+COSTS_AN_ALLIANCE = np.isin(np.arange(N_SETTINGS), [Setting.SO, Setting.VSO, Setting.SBO, Setting.LWOO, Setting.PRO])
+"""Counted settings in which a pupil may cost an alliance money (besides support in a regular school)."""
+
+
+def _support_costs(m: "PassendModel", setting: np.ndarray, clusters, idx: np.ndarray, regular_support_eur: np.ndarray,
+                   include_sbo: bool):
+    """Support costs per alliance from pupils ``idx`` (all who may cost an alliance something) and the yearly support
+    in a regular school of each of them; sbo above 2% of the alliances' primary pupils (their count of this school
+    year) if ``include_sbo``."""
     p = m.pupils
-    return alliances.support_costs(m.alliance_of_pupils(), setting, p.indication, p.need, tuple(clusters),
-                                   regular_support_eur, include_sbo, m.law, len(m.alliances), m.settings.scale)
+    sbo_base = m.alliances.pupils * m.settings.scale if include_sbo else None
+    return alliances.support_costs(m.alliance_of_pupils(idx), setting[idx], p.indication[idx], p.need[idx],
+                                   tuple(clusters), regular_support_eur, sbo_base, m.law, len(m.alliances),
+                                   m.settings.scale)
 
 
 def _alliance_costs_now(m: "PassendModel", setting: np.ndarray):
     """What the alliances' pupils cost them a year at this month's numbers: (v)so supplements of their clusters, sbo
     above 2% when they grant the sbo TLVs, arrangements by level, lwoo/pro."""
-    prices = alliances.arrangement_prices_eur(m.law)[m.pupils.arrangement]
-    return _support_costs(m, setting, m.rules.alliance_clusters, prices, include_sbo=m.rules.alliance_judges_sbo)
+    p = m.pupils
+    idx = np.flatnonzero(COSTS_AN_ALLIANCE[setting] | (p.arrangement > 0))
+    prices = alliances.arrangement_prices_eur(m.law)[p.arrangement[idx]]
+    return _support_costs(m, setting, m.rules.alliance_clusters, idx, prices, include_sbo=m.rules.alliance_judges_sbo)
 
 
 def _lwoo_pro_costs(m: "PassendModel") -> np.ndarray:
@@ -226,7 +238,8 @@ def _alliances_plan_year(m: "PassendModel") -> None:
     setting = m.pupils.counted_setting()
     costs = _alliance_costs_now(m, setting)
     if m.rules.alliance_judges_sbo:  # DUO deducts sbo above 2%: only then does one more or one fewer cost the alliance
-        over = alliances.sbo_above_direct_share(m.alliance_of_pupils(), setting, law, len(a))
+        in_sbo = np.flatnonzero(setting == Setting.SBO)
+        over = alliances.sbo_above_direct_share(m.alliance_of_pupils(in_sbo), a.pupils * m.settings.scale, law)
         a.sbo_marginal_eur = np.where(over > 0, float(law["sbo_eur"]), 0.0)
     savings = alliances.category_savings_eur(law, b)
     medium_supplement = float(alliances.special_supplement_eur(
@@ -331,14 +344,16 @@ def _record_budget_base(m: "PassendModel") -> None:
     named = sorted({tuple(clusters) for _, clusters in m.policy["budget_base_clusters"].values})
     indication = m.pupils.indication
 
+    m.alliances.pupils = pupils
+
     def base(clusters: tuple[int, ...]):
         rugzak = np.where(np.isin(indication, clusters), rugzak_eur, 0.0)
-        costs = _support_costs(m, setting, clusters, rugzak, include_sbo=True)
+        idx = np.flatnonzero(COSTS_AN_ALLIANCE[setting] | (rugzak > 0))
+        costs = _support_costs(m, setting, clusters, idx, rugzak[idx], include_sbo=True)
         return alliances.budget_base(costs, pupils, m.alliances.sector)
 
     m.budget_bases = {clusters: base(clusters) for clusters in named}
     m.alliances.base_eur_per_pupil, m.national_eur_per_pupil, _ = m.budget_bases[tuple(m.law["budget_base_clusters"])]
-    m.alliances.pupils = pupils
 
 
 # --- every month -------------------------------------------------------------------------------------------------
@@ -630,10 +645,13 @@ def breakdowns(m: "PassendModel") -> None:
     deregister the child (absolute absence), and the place is given up: a return is to a regular school of the
     child's age (a special place must be sought anew)."""
     p, b = m.pupils, m.behaviour
-    in_school = IS_REGULAR[p.setting] | IS_SPECIAL[p.setting] | (p.setting == Setting.SBO)
-    age = p.age(m.school_year)
-    idx = np.flatnonzero(in_school & (p.need > b.detect_threshold) & (age >= p.onset_age))
+    idx = np.flatnonzero(p.need > b.detect_threshold)  # the few with a need first, then where they are
+    setting = p.setting[idx]
+    in_school = IS_REGULAR[setting] | IS_SPECIAL[setting] | (setting == Setting.SBO)
+    idx = idx[in_school & (p.age(m.school_year, idx) >= p.onset_age[idx])]
     with m.clock.decision("parents.keep_at_home"):
+        u = m.streams.uniform("parents.keep_home", p.uid[idx], m.step_index)
+        idx, u = idx[u < parents.MAX_BREAKDOWN_CHANCE], u[u < parents.MAX_BREAKDOWN_CHANCE]  # no chance is higher
         expertise = money = None
         if m.rules.alliances_in_charge:
             alliance = m.alliance_of_pupils(idx)
@@ -642,7 +660,6 @@ def breakdowns(m: "PassendModel") -> None:
         arranged = alliances.arrangement_support(b)[p.arrangement[idx]]
         carried = school.support_carried(p.setting[idx], m.schools.skill[p.school[idx]], rugzak, arranged,
                                          expertise, money, b)
-        u = m.streams.uniform("parents.keep_home", p.uid[idx], m.step_index)
         home = idx[parents.keep_at_home(p.need[idx] - carried, p.waiting[idx], b, u)]
     p.registered[home] = p.setting[home]
     m.ledger.move(p, home, Setting.HOME, "breakdown")
@@ -673,21 +690,25 @@ def money(m: "PassendModel") -> None:
     recorder reads it."""
     p, law, rules, scale = m.pupils, m.law, m.rules, m.settings.scale
     setting = p.counted_setting()
-    special = (setting == Setting.SO) | (setting == Setting.VSO)
-    n_lwoo_pro = np.count_nonzero((setting == Setting.LWOO) | (setting == Setting.PRO))
+    # pupils by counted setting and indication (0 none, clusters 1-4), in one pass
+    n_by = np.bincount(setting.astype(np.intp) * N_INDICATIONS + p.indication,
+                       minlength=N_SETTINGS * N_INDICATIONS).reshape(N_SETTINGS, N_INDICATIONS)
+    indications = np.arange(N_INDICATIONS)
+    special = n_by[[Setting.SO, Setting.VSO]]
+    n_special, n_sbo = int(special.sum()), int(n_by[Setting.SBO].sum())
+    n_lwoo_pro = int(n_by[[Setting.LWOO, Setting.PRO]].sum())
     holds_lwoo_pro = rules.alliances_in_charge and bool(law["lwoo_pro_in_alliances"])
     wsns_pupils, wsns_sbo = _wsns_pupils(m, setting)
     direct, over = alliances.wsns_sbo_over_direct(wsns_pupils, wsns_sbo, law["sbo_direct_share"])
     payments = m.state.month_payments(
-        n_rugzak=np.count_nonzero(rules.pupil_bound(p.indication) & IS_REGULAR[setting]),
-        n_special=np.count_nonzero(special),
-        n_special_of_alliances=np.count_nonzero(special & rules.judged_by_alliance(p.indication)),
+        n_rugzak=int(n_by[IS_REGULAR][:, rules.pupil_bound(indications)].sum()),
+        n_special=n_special,
+        n_special_of_alliances=int(special[:, rules.judged_by_alliance(indications)].sum()),
         n_sbo_direct=direct, n_wsns_pupils=wsns_pupils.sum(),
         n_lwoo_pro_national=0 if holds_lwoo_pro else n_lwoo_pro, law=law, scale=scale)
     if not rules.alliance_judges_sbo:  # under the WSNS rule; otherwise DUO deducts it from the alliance
         payments |= alliances.wsns_month_payments(over, law, scale)
-    payments |= municipality.month_payments(np.count_nonzero(special | (setting == Setting.SBO)),
-                                            np.count_nonzero(p.in_youth_care), law, scale)
+    payments |= municipality.month_payments(n_special + n_sbo, np.count_nonzero(p.in_youth_care), law, scale)
     for stream, eur in payments.items():
         m.ledger.pay(stream, eur)
     if rules.alliances_in_charge:

@@ -169,7 +169,7 @@ def test_only_sbo_above_the_directly_funded_share_costs_the_alliance():
     setting = np.full(200, Setting.BAO, dtype=np.int8)
     setting[:3] = Setting.SBO
     setting[100] = Setting.SBO
-    over = sbo_above_direct_share(alliance, setting, {"sbo_direct_share": 0.02}, 2)
+    over = sbo_above_direct_share(alliance[setting == Setting.SBO], np.array([100.0, 100.0]), {"sbo_direct_share": 0.02})
     assert list(over) == [pytest.approx(1.0), 0.0]
 
 
@@ -199,7 +199,7 @@ def test_an_alliance_pays_for_the_places_of_its_clusters_only():
     indication = np.array([3, 1, 4, 2])
     need = np.full(4, 2.8)  # category medium
     arranged = np.array([0.0, 0.0, 6600.0, 0.0])  # the cluster 4 pupil in a regular school has an arrangement
-    costs = support_costs(np.zeros(4, dtype=np.int64), setting, indication, need, (3, 4), arranged, False, law, 1, 1.0)
+    costs = support_costs(np.zeros(4, dtype=np.int64), setting, indication, need, (3, 4), arranged, None, law, 1, 1.0)
     assert costs.deductions[0] == pytest.approx(10_000.0)  # the cluster 3 place; the cluster 1 place is national
     assert costs.arrangements[0] == pytest.approx(6600.0)
 
