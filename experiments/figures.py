@@ -206,8 +206,9 @@ def regular_placement_figure(runs: Sequence[list[dict]], path: Path) -> Path:
         x, rz = _series(runs, "date", (rugzak,))
         levels = [_series(runs, "date", (f"arrangements_{level}_{school_type}",))[1].mean(axis=0)
                   for level in ("light", "medium", "intensive")]
-        ax.stackplot(x, levels, labels=[f"arrangement, {lvl}" for lvl in ("light", "medium", "intensive")],
-                     colors=colours, alpha=0.9)
+        reform = x >= REFORM_YEAR  # arrangements exist from the reform on; drawn from there, not ramped up to it
+        ax.stackplot(x[reform], [level[reform] for level in levels],
+                     labels=[f"arrangement, {lvl}" for lvl in ("light", "medium", "intensive")], colors=colours, alpha=0.9)
         ax.plot(x, rz.mean(axis=0), color="#e6550d", lw=2, label="rugzak (pupil-bound; from 2014 clusters 1-2 only)")
         ax.axvline(REFORM_YEAR, color="#888888", lw=1, ls="--")
         ax.text(REFORM_YEAR + 0.2, ax.get_ylim()[1] * 0.02, "passend onderwijs", fontsize=8, color="#555555")
