@@ -210,8 +210,10 @@ def regular_placement_figure(runs: Sequence[list[dict]], path: Path) -> Path:
         ax.stackplot(x[reform], [level[reform] for level in levels],
                      labels=[f"arrangement, {lvl}" for lvl in ("light", "medium", "intensive")], colors=colours, alpha=0.9)
         ax.plot(x, rz.mean(axis=0), color="#e6550d", lw=2, label="rugzak (pupil-bound; from 2014 clusters 1-2 only)")
-        ax.axvline(REFORM_YEAR, color="#888888", lw=1, ls="--")
-        ax.text(REFORM_YEAR + 0.2, ax.get_ylim()[1] * 0.02, "passend onderwijs", fontsize=8, color="#555555")
+        if x.size and x.max() >= REFORM_YEAR:
+            ax.axvline(REFORM_YEAR, color="#888888", lw=1, ls="--")
+            ax.text(REFORM_YEAR + 0.2, 0.02, "passend onderwijs", transform=ax.get_xaxis_transform(), fontsize=8,
+                    color="#555555")
         ax.set_title(f"{school_type} schools", fontsize=10)
         ax.set_xlabel("1 October of")
         ax.grid(alpha=0.3)
