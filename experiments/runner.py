@@ -49,6 +49,12 @@ def simulate(
             progress(done, total)
 
     model.run(tick)
+    return output_of(model, time.perf_counter() - began, pupil_months)
+
+
+def output_of(model, wall_seconds: float, pupil_months: int) -> RunOutput:
+    """The rows a model has recorded so far, as a run's output; rows before its ``settings.start`` are left out."""
+    settings = model.settings
     start = settings.start.isoformat()
     first_year = settings.start.year if settings.start.month >= 8 else settings.start.year - 1
     rec = model.recorder
@@ -58,7 +64,7 @@ def simulate(
         school_years=[r for r in rec.school_years if int(r["school_year"][:4]) >= first_year],
         months=[r for r in rec.months if r["date"] >= start[:8] + "01"],
         alliances=[r for r in rec.alliances if r["date"] >= start],
-        wall_seconds=time.perf_counter() - began,
+        wall_seconds=wall_seconds,
         pupil_months=pupil_months,
     )
 

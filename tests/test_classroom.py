@@ -1,0 +1,83 @@
+"""The engine of the dashboard (issue 13), without a browser: a baseline and a variant on one seed, stepped together,
+with levers; the same numbers as ``passend run`` for the same settings."""
+
+import datetime as dt
+import json
+
+import pytest
+
+from passend.experiments.classroom import LEVERS, PairedRuns
+from passend.experiments.runner import simulate
+from passend.experiments.scenarios import get_scenario
+from passend.model.errors import ConfigError
+
+SCALE = 0.005
+END = dt.date(2016, 7, 31)
+
+
+def test_the_paired_runs_give_the_numbers_of_passend_run_and_agree_until_a_lever_is_pulled():
+    paired = PairedRuns("default", "no_reform", seed=3, scale=SCALE, end=END)
+    while paired.step_school_year():
+        pass
+    base, variant = paired.outputs()
+    for name, output in (("default", base), ("no_reform", variant)):
+        policy, behaviour = get_scenario(name).build()
+        alone = simulate(paired.settings, behaviour, policy, name)
+        assert output.counts == alone.counts and output.school_years == alone.school_years
+    before = [c for c in base.counts if c["date"] < "2014-08-01"]
+    assert before == [c for c in variant.counts if c["date"] < "2014-08-01"]  # common random numbers
+
+
+def test_a_cut_pulled_mid_run_changes_the_variant_and_not_the_baseline():
+    paired = PairedRuns(seed=2, scale=SCALE, end=dt.date(2016, 10, 31))
+    untouched = PairedRuns(seed=2, scale=SCALE, end=dt.date(2016, 10, 31))
+    for runs in (paired, untouched):
+        while runs.today < dt.date(2014, 9, 1):
+            runs.step_month()
+    paired.pull("alliance_budget_cut", 300e6)  # acts from the next August plan
+    assert paired.levers == {"alliance_budget_cut": 300e6}
+    for runs in (paired, untouched):
+        while runs.step_school_year():
+            pass
+    (base, variant), (same_base, _) = paired.outputs(), untouched.outputs()
+    assert base.school_years == same_base.school_years  # the baseline never saw the lever
+    year = {r["school_year"]: r for r in variant.school_years}["2015-2016"]
+    base_year = {r["school_year"]: r for r in base.school_years}["2015-2016"]
+    assert year["spend_alliance_budget_eur"] < base_year["spend_alliance_budget_eur"] - 250e6
+
+
+def test_a_behaviour_lever_and_a_reset():
+    paired = PairedRuns(seed=1, scale=SCALE, end=dt.date(2004, 7, 31))
+    paired.pull("alliance_strictness", 0.9)
+    assert paired.variant.behaviour.tlv_gatekeeping == 0.9 and paired.base.behaviour.tlv_gatekeeping != 0.9
+    paired.step_month()
+    paired.reset()
+    assert paired.levers == {} and paired.variant.behaviour.tlv_gatekeeping == paired.base.behaviour.tlv_gatekeeping
+    assert paired.today == dt.date(2003, 10, 1)
+
+
+def test_bad_levers_are_refused_with_what_is_allowed():
+    paired = PairedRuns(seed=1, scale=SCALE, end=dt.date(2004, 7, 31))
+    with pytest.raises(ConfigError, match="lever = 'rugzak'.*alliance_budget_cut"):
+        paired.pull("rugzak", 1.0)
+    with pytest.raises(ConfigError, match="lever alliance_budget_cut.*from 0 to"):
+        paired.pull("alliance_budget_cut", -5.0)
+    with pytest.raises(ConfigError, match="one of: own, school, expertise, pupil"):
+        paired.pull("distribution_model", "mixed")
+    assert paired.levers == {}
+    assert all(lever.unit and lever.label and lever.acts for lever in LEVERS.values())
+
+
+def test_the_two_runs_are_written_as_results_folders(tmp_path):
+    paired = PairedRuns(seed=1, scale=SCALE, end=dt.date(2005, 7, 31))
+    paired.step_month()
+    paired.pull("rugzak_amount", 5000.0)  # from November 2003 in the variant
+    while paired.step_school_year():
+        pass
+    base, variant = paired.write(tmp_path / "class", figures=False)
+    assert (base / "counts.csv").exists() and (variant / "school_years.csv").exists()
+    timelines = [json.loads((folder / "manifest.json").read_text())["policy_timeline"]["rugzak_school_eur"]["values"]
+                 for folder in (base, variant)]
+    assert "2003-11-01" not in timelines[0] and timelines[1]["2003-11-01"] == 5000.0
+    with pytest.raises(ConfigError, match="does not exist yet"):
+        paired.write(tmp_path / "class", figures=False)
