@@ -2,7 +2,7 @@
 
     passend run          simulate one scenario and write a results folder
     passend validate     several seeds against the published targets (mean, range), with figures
-    passend calibrate    fit the calibrated behaviour parameters to 2003-2013
+    passend calibrate    fit the calibrated behaviour parameters to 2003-2016
     passend benchmark    wall time, pupil-months per second and peak memory per scale; --sweep: runs per minute
     passend scenarios    list the registered scenarios
     passend reforms      list the registered reforms
@@ -10,6 +10,7 @@
     passend sweep        a design of parameter values x seeds, in parallel (joblib or Dask), resumable
     passend sensitivity  Morris or Sobol indices and incentive response curves
     passend baseline     a small fixed run against the stored regression baseline: which series moved (--update)
+    passend dashboard    a reform and its baseline side by side in the browser (first step of issue 13)
 
 Invalid options or values: exit code 2 and a message naming the option and what is allowed; nothing is written.
 """
@@ -107,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--jobs", type=_whole(1), default=2, help="parallel processes (default: %(default)s)")
     val.add_argument("--out", type=Path, help="folder to create (default: results/validate-<time>)")
 
-    cal = sub.add_parser("calibrate", help="fit the calibrated behaviour parameters to 2003-2013")
+    cal = sub.add_parser("calibrate", help="fit the calibrated behaviour parameters to 2003-2016")
     cal.add_argument("--seeds", type=_whole(1), default=4, help="seeds per evaluation (default: %(default)s)")
     cal.add_argument("--scale", type=_scale, default=0.05, help="scale of the runs (default: %(default)s)")
     cal.add_argument("--max-evaluations", type=_whole(1), default=250, help="(default: %(default)s)")
@@ -149,7 +150,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     base = sub.add_parser("baseline", help="a small fixed run against the stored regression baseline (developers)")
     base.add_argument("--update", action="store_true", help="store the fresh run as the new baseline")
+
+    dash = sub.add_parser("dashboard", help="a reform and its baseline side by side in the browser")
+    dash.add_argument("--port", type=_port, default=8765, help="port to serve on")
+    dash.add_argument("--host", default="127.0.0.1",
+                      help="address to listen on; anything but this machine's own lets others on the network use it")
     return parser
+
+
+def _port(text: str) -> int:
+    port = _whole(1)(text)
+    if port > 65535:
+        raise argparse.ArgumentTypeError(f"{port} is too large; allowed: a port from 1 to 65535")
+    return port
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -381,8 +394,29 @@ def cmd_baseline(args) -> int:
     return 1 if (moved or missing or new) else 0
 
 
+def cmd_dashboard(args) -> int:
+    """Serve the dashboard with Solara's server (a child process, so the model layers never import the page)."""
+    import subprocess
+
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"passend dashboard: warning: listening on {args.host}; anyone who can reach this machine on that "
+              "network can use the dashboard", file=sys.stderr)
+    print(f"passend dashboard: http://{args.host}:{args.port}/ (Ctrl-C stops it)", flush=True)
+    command = [sys.executable, "-m", "solara", "run", "passend.dashboard.app", "--host", args.host,
+               "--port", str(args.port), "--production", "--no-open"]
+    server = subprocess.Popen(command)
+    try:
+        return server.wait()
+    except KeyboardInterrupt:
+        server.terminate()
+        server.wait(timeout=10)
+        print("passend dashboard: stopped")
+        return 0
+
+
 COMMANDS = {
     "baseline": cmd_baseline,
+    "dashboard": cmd_dashboard,
     "run": cmd_run,
     "validate": cmd_validate,
     "calibrate": cmd_calibrate,

@@ -1,0 +1,107 @@
+"""The dashboard page rendered without a browser (solara.render, as Mesa's own SolaraViz tests do): the buttons step
+both runs, a lever moves the variant only, and reset starts again."""
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import ipyvuetify as v
+import pytest
+import solara
+
+from passend.dashboard import app
+
+SCALE = 0.003
+
+
+@solara.component
+def InLayout():
+    """The page as the server shows it: inside Solara's app layout, which holds the sidebar."""
+    with solara.AppLayout():
+        app.Page()
+
+
+@pytest.fixture
+def page():
+    app.scale.value, app.seed.value, app.runs.value = SCALE, 2, None
+    box, rc = solara.render(InLayout(), handle_error=False)
+    yield rc
+    rc.close()
+    app.runs.value = None
+
+
+def shown(rc) -> str:
+    """The text of the page's Markdown blocks."""
+    return " ".join(t.template for t in rc.find(v.VuetifyTemplate).widgets if isinstance(t.template, str))
+
+
+def click(rc, label: str) -> None:
+    rc.find(v.Btn, children=[label]).assert_single()
+    rc.find(v.Btn, children=[label]).widget.click()
+
+
+def test_the_page_shows_the_date_and_the_regime_and_steps_both_runs(page):
+    assert "October 2003" in shown(page) and "first count" in shown(page)
+    click(page, "Step a month")
+    assert app.runs.value.today.isoformat() == "2003-11-01" and "November 2003" in shown(page)
+    click(page, "Step a school year")
+    paired = app.runs.value
+    assert paired.today.isoformat() == "2004-08-01"
+    assert paired.base.recorder.counts == paired.variant.recorder.counts  # no lever pulled: the same run
+    assert "August 2004" in shown(page) and "first count" not in shown(page)  # the charts replace the hint
+
+
+def test_the_cut_slider_moves_the_variant_and_not_the_baseline(page):
+    paired = app.runs.value
+    while paired.today.year < 2014 or paired.today.month < 9:
+        paired.step_month()
+    sliders = page.find(v.Slider).widgets
+    cut = next(s for s in sliders if "cut" in s.label)
+    cut.v_model = 300.0
+    assert paired.levers["alliance_budget_cut"] == pytest.approx(300e6)
+    click(page, "Step a school year")
+    click(page, "Step a school year")
+    base, variant = paired.outputs()
+    assert base.school_years[-1]["spend_alliance_budget_eur"] > variant.school_years[-1]["spend_alliance_budget_eur"]
+    click(page, "Reset")
+    assert app.runs.value is not paired and app.runs.value.levers == {}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_passend_dashboard_serves_the_page_on_this_machine_and_stops_on_ctrl_c():
+    port = free_port()
+    passend = Path(sys.executable).with_name("passend")
+    server = subprocess.Popen([str(passend), "dashboard", "--port", str(port)], stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        status, deadline = None, time.monotonic() + 60
+        while status != 200 and time.monotonic() < deadline:
+            time.sleep(0.5)
+            try:
+                status = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).status
+            except OSError:
+                pass
+        assert status == 200
+        server.send_signal(signal.SIGINT)
+        assert server.wait(timeout=20) == 0
+        assert f"http://127.0.0.1:{port}/" in server.stdout.read()
+    finally:
+        if server.poll() is None:
+            server.kill()
+
+
+def test_a_bad_port_is_refused_with_what_is_allowed(capsys):
+    from passend.experiments.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["dashboard", "--port", "70000"])
+    assert stop.value.code == 2 and "a port from 1 to 65535" in capsys.readouterr().err
