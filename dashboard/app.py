@@ -11,12 +11,16 @@ import matplotlib
 matplotlib.use("Agg")  # figures are drawn to images for the page; no display
 import matplotlib.pyplot as plt
 import solara
+from matplotlib.ticker import MaxNLocator
 
 from passend.experiments.classroom import CLASSROOM_SCALE, LEVERS, PairedRuns
 
 SETTINGS_SHOWN = (("sbo", "sbo"), ("so", "so"), ("vso", "vso"), ("rugzak", "rugzak"),
                   ("arrangements", "arrangement"), ("home", "at home"))
 """Count columns drawn, with their labels."""
+
+FIRST_YEAR, LAST_YEAR = 2003, 2024
+"""The years on the charts' axes (count years; the runs end in July 2025)."""
 
 runs: solara.Reactive[PairedRuns | None] = solara.reactive(None)
 version = solara.reactive(0)  # bumped after every change to the runs, so that the page redraws
@@ -43,16 +47,19 @@ def pupils_figure(paired: PairedRuns):
         x = [int(r["date"][:4]) for r in base.counts]
         y_base = [r[column] / 1000 for r in base.counts]
         y_variant = [r[column] / 1000 for r in variant.counts]
-        top.plot(x, y_base, color=colour, lw=2, label=label)
-        top.plot(x, y_variant, color=colour, lw=2, ls="--")
-        bottom.plot(x, [v - b for v, b in zip(y_variant, y_base)], color=colour, lw=1.5)
+        top.plot(x, y_base, color=colour, lw=2, marker="o", ms=3, label=label)
+        top.plot(x, y_variant, color=colour, lw=2, ls="--", marker="o", ms=3)
+        bottom.plot(x, [v - b for v, b in zip(y_variant, y_base)], color=colour, lw=1.5, marker="o", ms=3)
     top.set_ylabel("pupils (x 1,000)")
     top.set_title("Pupils on 1 October: baseline (solid) and variant (dashed)", fontsize=10)
     top.legend(fontsize=8, ncol=3)
     bottom.axhline(0, color="0.3", lw=0.8)
     bottom.set_ylabel("variant - baseline\n(x 1,000)")
+    top.set_ylim(bottom=0)
     for ax in (top, bottom):
         ax.grid(alpha=0.3)
+        ax.set_xlim(FIRST_YEAR - 0.5, LAST_YEAR + 0.5)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.tight_layout()
     return fig
 
@@ -64,7 +71,9 @@ def spending_figure(paired: PairedRuns):
     for output, style, label in ((base, "-", "baseline"), (variant, "--", "variant")):
         years = [r for r in output.school_years if int(r["months_simulated"]) == 12]
         ax.plot([int(r["school_year"][:4]) for r in years], [r["pay_state_eur"] / 1e9 for r in years], "k" + style,
-                lw=2, label=label)
+                lw=2, marker="o", ms=3, label=label)
+    ax.set_xlim(FIRST_YEAR - 0.5, LAST_YEAR + 0.5)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("EUR bn per school year")
     ax.set_title("The state's spending on extra support", fontsize=10)
     ax.legend(fontsize=8)

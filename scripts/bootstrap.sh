@@ -32,4 +32,5 @@ if [ ! -x .venv/bin/python ] || ! is_new_enough .venv/bin/python; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet --editable ".${extras}"
+bash scripts/solara_assets.sh .venv  # the dashboard's front end, served from this machine
 echo "bootstrap: passend installed in .venv ($(.venv/bin/python --version))"
