@@ -113,12 +113,15 @@ def Controls():
         solara.Button("Step a month", on_click=step_month, disabled=paired.finished)
         solara.Button("Step a school year", on_click=step_year, disabled=paired.finished)
         solara.Button("Reset", on_click=reset)
+    # the lever's words above its slider: a long label inside the slider leaves the slider itself no width
     cut = LEVERS["alliance_budget_cut"]
-    solara.SliderFloat(f"Variant: {cut.label} (M EUR a year; {cut.acts})", min=0.0, max=600.0, step=10.0,
+    solara.Markdown(f"Variant: **{cut.label}**, M EUR a year ({cut.acts})")
+    solara.SliderFloat("cut", min=0.0, max=600.0, step=10.0,
                        value=paired.levers.get("alliance_budget_cut", 0.0) / 1e6, on_value=set_cut)
     strict = LEVERS["alliance_strictness"]
-    solara.SliderFloat(f"Variant: {strict.label} ({strict.unit}; {strict.acts})", min=strict.low, max=strict.high,
-                       step=0.05, value=paired.levers.get("alliance_strictness", paired.variant.behaviour.tlv_gatekeeping),
+    solara.Markdown(f"Variant: **{strict.label}**, {strict.unit} ({strict.acts})")
+    solara.SliderFloat("strictness", min=strict.low, max=strict.high, step=0.05,
+                       value=paired.levers.get("alliance_strictness", paired.variant.behaviour.tlv_gatekeeping),
                        on_value=set_strictness)
     solara.Markdown(f"Seed {paired.settings.seed}, scale {paired.settings.scale}: both runs draw the same random "
                     "numbers, so every difference is the levers.")

@@ -76,6 +76,7 @@ def test_the_page_loads_offline_and_a_school_year_steps_both_runs(dashboard_url)
         page.locator("img").first.wait_for(timeout=60_000)  # the charts, drawn after the first count
         page.screenshot(path=str(SHOTS / "dashboard_after_a_year.png"))
         assert page.get_by_text("national cut on the alliances").count() >= 1
+        assert page.locator(".v-slider").first.bounding_box()["width"] > 100  # the slider has room to slide
         browser.close()
     assert leaving == [], leaving  # nothing the page needs comes from outside this machine
     print(f"page to controls in {first_view:.1f} s")
