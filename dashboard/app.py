@@ -14,6 +14,7 @@ import solara
 from matplotlib.ticker import MaxNLocator
 
 from passend.experiments.classroom import CLASSROOM_SCALE, LEVERS, PairedRuns
+from passend.experiments.runner import RunOutput
 
 SETTINGS_SHOWN = (("sbo", "sbo"), ("so", "so"), ("vso", "vso"), ("rugzak", "rugzak"),
                   ("arrangements", "arrangement"), ("home", "at home"))
@@ -28,9 +29,13 @@ scale = solara.reactive(CLASSROOM_SCALE)
 seed = solara.reactive(1)
 
 
+def _new_runs() -> PairedRuns:
+    return PairedRuns("default", seed=seed.value, scale=scale.value)
+
+
 def _paired() -> PairedRuns:
     if runs.value is None:
-        runs.value = PairedRuns("default", seed=seed.value, scale=scale.value)
+        runs.value = _new_runs()
     return runs.value
 
 
@@ -38,9 +43,8 @@ def _changed() -> None:
     version.value += 1
 
 
-def pupils_figure(paired: PairedRuns):
+def pupils_figure(base: RunOutput, variant: RunOutput):
     """Pupils per setting on 1 October: baseline solid, variant dashed; below, the variant minus the baseline."""
-    base, variant = paired.outputs()
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6), sharex=True, height_ratios=(2, 1))
     for i, (column, label) in enumerate(SETTINGS_SHOWN):
         colour = f"C{i}"
@@ -64,9 +68,8 @@ def pupils_figure(paired: PairedRuns):
     return fig
 
 
-def spending_figure(paired: PairedRuns):
+def spending_figure(base: RunOutput, variant: RunOutput):
     """What the state pays per school year in each run (EUR bn)."""
-    base, variant = paired.outputs()
     fig, ax = plt.subplots(figsize=(8, 3))
     for output, style, label in ((base, "-", "baseline"), (variant, "--", "variant")):
         years = [r for r in output.school_years if int(r["months_simulated"]) == 12]
@@ -96,7 +99,7 @@ def Controls():
         _changed()
 
     def reset():
-        runs.value = PairedRuns("default", seed=seed.value, scale=scale.value)
+        runs.value = _new_runs()
         _changed()
 
     def set_cut(million: float):
@@ -134,8 +137,9 @@ def Charts():
     if not paired.base.recorder.counts:
         solara.Markdown("Step the runs to see the first count (1 October).")
         return
-    solara.FigureMatplotlib(pupils_figure(paired), format="png")
-    solara.FigureMatplotlib(spending_figure(paired), format="png")
+    outputs = paired.outputs()
+    solara.FigureMatplotlib(pupils_figure(*outputs), format="png")
+    solara.FigureMatplotlib(spending_figure(*outputs), format="png")
     plt.close("all")
 
 

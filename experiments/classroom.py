@@ -38,6 +38,7 @@ class Lever:
         parameter: the law or behaviour parameter it sets.
         low, high: the range of a number; ``choices``: the values of a choice (then low and high are unused).
         acts: when the model reads it, in words (most law is read when alliances and the state plan, each August).
+        sets: for a choice whose words are not the parameter's values, the value each choice sets.
     """
 
     name: str
@@ -49,6 +50,7 @@ class Lever:
     high: float = 0.0
     choices: tuple[str, ...] = ()
     acts: str = "from the next month"
+    sets: tuple[tuple[str, Any], ...] = ()
 
     def check(self, value: Any) -> Any:
         if self.choices:
@@ -61,9 +63,7 @@ class Lever:
 
     def parameter_value(self, value: Any) -> Any:
         """The value the law or behaviour parameter takes for a lever value."""
-        if self.name == "doorzettingsmacht_everywhere":  # on: every alliance in both sectors; off: none
-            return [1.0, 1.0] if value == "on" else [0.0, 0.0]
-        return value
+        return dict(self.sets).get(value, value)
 
 
 LEVERS: dict[str, Lever] = {lever.name: lever for lever in (
@@ -76,7 +76,8 @@ LEVERS: dict[str, Lever] = {lever.name: lever for lever in (
     Lever("distribution_model", "distribution model of every alliance", "name", "law", "distribution_model",
           choices=("own", "school", "expertise", "pupil"), acts="from the next August plan of the alliances"),
     Lever("doorzettingsmacht_everywhere", "doorzettingsmacht in every alliance", "on/off", "law",
-          "doorzettingsmacht_share", choices=("on", "off"), acts="from the next month"),
+          "doorzettingsmacht_share", choices=("on", "off"), acts="from the next month",
+          sets=(("on", [1.0, 1.0]), ("off", [0.0, 0.0]))),  # every alliance of both sectors, or none
     Lever("alliance_strictness", "how strictly alliances admit to special education", "latent need", "behaviour",
           "tlv_gatekeeping", 0.0, 1.5, acts="from the next August plan of the alliances"),
 )}

@@ -6,6 +6,7 @@ Chromium comes from the Debian package ``chromium``, which ``.ci/run`` installs;
 cannot reach its host here.
 """
 
+import os
 import shutil
 import signal
 import subprocess
@@ -22,7 +23,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SHOTS = Path(__file__).parent / "screenshots"
 
 pytestmark = pytest.mark.skipif(
-    CHROMIUM is None and not __import__("os").environ.get("CI"),
+    CHROMIUM is None and not os.environ.get("CI"),
     reason="no chromium on this machine (apt-get install chromium); .ci/run installs it, so CI runs this test")
 
 
