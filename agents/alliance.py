@@ -503,6 +503,14 @@ def offer_return_to_regular(unmet_in_regular: np.ndarray, saving_eur: np.ndarray
     return fits & (saving_eur > 0) & (u < b.return_to_regular_rate)
 
 
+def place_stuck_cases(escalated: np.ndarray, doorzettingsmacht_rank: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """Which cases the attendance officer escalates to the alliance (a child home over 3 months with no offer) the
+    alliance decides itself: where it has doorzettingsmacht (someone who can decide, ``doorzettingsmacht_rank`` below
+    the law's share for its sector), it names a school that must take the child, with an arrangement the alliance pays.
+    Elsewhere the case goes back to a school, which decides as on any registration."""
+    return escalated & (doorzettingsmacht_rank < share)
+
+
 def with_own_lwoo_criteria(opt_out_rank: np.ndarray, opt_out_share: float) -> np.ndarray:
     """Whether each alliance (row) has left the national lwoo criteria."""
     return opt_out_rank < opt_out_share

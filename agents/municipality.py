@@ -1,10 +1,11 @@
-"""Municipalities (gemeenten): compulsory-attendance officers find pupils at home and work on their return; the
-municipality may exempt a child under art. 5 onder a Leerplichtwet, which takes the child out of the absence count.
-Youth care for children at home: a regional (provincial) system until 2015, then each municipality's own, with its
-own capacity and so its own waiting list. Municipalities pay pupil transport to special schools throughout.
+"""Municipalities (gemeenten): compulsory-attendance officers (leerplichtambtenaren) register, find and follow the
+children at home; the municipality exempts children from compulsory attendance (art. 5 onder a Leerplichtwet) and
+reviews the exemptions; it keeps a register (the Leerplichttelling counts what it records, not what is true); youth
+care for children at home is regional (provincial) until 2015, then each municipality's own, bought from a budget;
+municipalities pay pupil transport to special schools throughout.
 
-Their decisions are functions vectorised over the pupils at home (of every municipality at once), with the
-municipality's own attributes (officers, readiness to exempt, youth-care pool) broadcast to its pupils.
+Each municipality's capacity and practice are its row's attributes; its decisions are functions vectorised over the
+children at home of every municipality at once, with the municipality's attributes broadcast to its children.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from passend.agents.base import RowValue, TableAgent
-from passend.agents.rules import rank_within
+from passend.agents.rules import rank_within, sigmoid
 from passend.model.behaviour import Behaviour
 from passend.model.columns import Column, ColumnTable
 from passend.model.groups import total_by
@@ -31,76 +32,87 @@ class MunicipalityTable(ColumnTable):
     COLUMNS = (
         Column("area", "int16", 0, "region", "index"),
         Column("weight", "float64", 1.0, "share of the area's pupils living here"),
-        Column("officer_capacity", "float32", 1.0, "attendance officers relative to the average municipality"),
+        Column("officer_capacity", "float32", 1.0, "attendance officers per pupil relative to the average municipality"),
         Column("exempt_propensity", "float32", 1.0, "readiness to grant 5a exemptions relative to the average"),
+        Column("registration", "float32", 1.0, "share of the absences reported to it that its register records", "0-1"),
         Column("youth_care_capacity", "float32", 1.0, "youth-care capacity relative to the average, once municipal (2015)"),
-        Column("agreement_with_alliance", "bool", False, "pools youth care for children at home with the alliance's region"),
+        Column("agreement_with_alliance", "bool", False, "pools youth care for children at home with the alliance's region (OOGO)"),
     )
 
 
 class Municipality(TableAgent):
-    """One municipality: its attendance officers, its practice with exemptions, its youth care."""
+    """One municipality: its attendance officers, its register, its practice with exemptions, its youth care."""
 
     area = RowValue()
     officer_capacity = RowValue()
     exempt_propensity = RowValue()
+    registration = RowValue()
     youth_care_capacity = RowValue()
 
-    def youth_care_funded(self, pupils_living_here: float, municipal: bool) -> float:
+    def youth_care_funded(self, pupils_living_here: float, municipal: bool, budget_factor: float) -> float:
         """How much youth care the municipality funds for the year, in pupils served at the national average rate:
-        once youth care is municipal (Jeugdwet, 2015) its own capacity relative to the average times the pupils living
-        here; before, the province's average for each pupil."""
-        return pupils_living_here * (float(self.youth_care_capacity) if municipal else 1.0)
+        once youth care is municipal (Jeugdwet, 2015) its own capacity relative to the average, times the budget the
+        state passes on relative to the provinces' (``budget_factor``), times the pupils living here; before, the
+        province's average for each pupil."""
+        if not municipal:
+            return pupils_living_here
+        return pupils_living_here * float(self.youth_care_capacity) * budget_factor
+
+    def improve_registration(self, asked: bool, b: Behaviour) -> None:
+        """Each August: once the Thuiszitterspact asks municipalities to register every child at home, the municipality
+        closes part of the gap between what its register records and what is reported to it."""
+        if asked:
+            self.registration = self.registration + b.registration_catch_up * (1.0 - self.registration)
 
 
-def officers_find(found: np.ndarray, officer_capacity: np.ndarray, b: Behaviour, u: np.ndarray) -> np.ndarray:
-    """Attendance officers find children at home they did not know of yet, more where there are more officers.
-    Returns the mask of the newly found."""
-    return ~found & (u < b.find_rate * officer_capacity)
+def follow_chances(staffing: np.ndarray, known_per_10000: float, long_share: float, pact: bool,
+                   b: Behaviour) -> tuple[np.ndarray, np.ndarray]:
+    """The monthly chance that the attendance officers of each municipality follow a known case (one home up to 3
+    months, one home longer).
 
-
-def grant_exemption(found: np.ndarray, need: np.ndarray, allowed: bool, exempt_propensity: np.ndarray, b: Behaviour,
-                    u: np.ndarray) -> np.ndarray:
-    """The municipality exempts a found child with a severe need from compulsory attendance (art. 5 onder a), where the
-    law allows it and the more readily the more its practice leans that way."""
-    exempt = found & (need > b.exempt_threshold) & allowed
-    return exempt & (u < b.exempt_rate * exempt_propensity)
-
-
-def return_boost(found: np.ndarray, months_home: np.ndarray, in_youth_care: np.ndarray,
-                 zorgplicht_binds: np.ndarray | None, cooperation: np.ndarray | None, decides: np.ndarray | None,
-                 pact: bool, b: Behaviour) -> np.ndarray:
-    """Factor on the monthly chance that a child at home returns to school, from what works on the case.
-
-    Args:
-        found: an attendance officer knows the case.
-        months_home: length of the spell so far.
-        in_youth_care: the child is in a youth-care trajectory.
-        zorgplicht_binds: the school of registration must find a fitting place (it does not dodge, and the child is
-            registered); None where no zorgplicht is in force.
-        cooperation: how readily the alliance's schools find a place elsewhere (1 - its school-model share); with
-            ``zorgplicht_binds``.
-        decides: the alliance has doorzettingsmacht (someone who can decide a stuck case); None where no alliance is in
-            charge.
-        pact: the Thuiszitterspact is in force (cases home over 3 months get priority).
-        b: behaviour parameters.
+    Officers can follow ``officer_cases_per_10000`` cases per 10,000 pupils at the average staffing (times each
+    municipality's ``staffing``: its own officers and the law's factor); when more cases are known (nationally, per
+    10,000 pupils: ``known_per_10000``) each is followed less often. They spread their time over all known cases; once
+    the Thuiszitterspact asks it, over the cases home over 3 months first (``long_share`` of the known cases), and the
+    rest on the others. The caseload is the country's, not the municipality's own count, so that a small run (a
+    municipality holds a case or none) gives the same chances as a national one.
     """
-    boost = np.ones(len(found))
-    if zorgplicht_binds is not None:
-        boost *= 1.0 + b.zorgplicht_return * cooperation * zorgplicht_binds
-    if decides is not None:
-        boost *= 1.0 + b.doorzettingsmacht_return * (found & decides)
-    boost *= 1.0 + b.youth_care_return * in_youth_care
-    if pact:
-        boost *= 1.0 + b.pact_return * (months_home > 3)
-    return boost
+    share = np.minimum(1.0, b.officer_cases_per_10000 * staffing / max(known_per_10000, 1e-12))
+    if not pact or long_share <= 0.0:
+        return share, share
+    long = np.minimum(1.0, share / long_share)
+    short = np.maximum(0.0, share - long_share * long) / max(1.0 - long_share, 1e-12)
+    return short, long
 
 
-def return_to_school(found: np.ndarray, boost: np.ndarray, exempted: np.ndarray, b: Behaviour, u: np.ndarray) -> np.ndarray:
-    """Children at home who go back to school this month: found ones at the officers' rate, others on their own,
-    each times what works on the case; an exempted child does not return."""
-    rate = np.where(found, b.return_found, b.return_unfound) * boost
-    return ~exempted & (u < np.minimum(rate, 1.0))
+def register_reports(reported: np.ndarray, registration: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Of the absences schools report this month, those the municipality's register records (its officer then knows
+    of the case); an unrecorded report is lost and must be made again."""
+    return reported & (u < registration)
+
+
+def find_unregistered(officer_capacity: np.ndarray, officers_factor: float, registration: np.ndarray, b: Behaviour,
+                      u: np.ndarray) -> np.ndarray:
+    """Officers find children registered at no school (matching the population register against the schools'), more
+    where there are more officers and the register is kept better."""
+    return u < np.minimum(1.0, b.find_rate * officer_capacity * officers_factor * registration)
+
+
+def grant_exemption(asked: np.ndarray, no_place: np.ndarray, exempt_propensity: np.ndarray, allowed: bool,
+                    b: Behaviour, u: np.ndarray) -> np.ndarray:
+    """The municipality decides on the parents' request for an exemption (art. 5 onder a, with a doctor's or
+    psychologist's statement): more readily when there is no place to offer (schools declined the child, or it waits
+    for a (v)so place), and the more its practice leans that way; never where the law allows no exemptions."""
+    if not allowed:
+        return np.zeros(len(asked), dtype=bool)
+    logit = b.grant_intercept + b.grant_no_place * no_place + np.log(exempt_propensity)
+    return asked & (u < sigmoid(logit))
+
+
+def review_exemptions(b: Behaviour, u: np.ndarray) -> np.ndarray:
+    """Each August the municipality reviews the exemptions in force: those whose statement is not renewed end, and the
+    child must be registered at a school again."""
+    return u < b.exemption_end_rate
 
 
 def youth_care_pool(municipality: np.ndarray, area: np.ndarray, municipal: bool, pooled: np.ndarray,
@@ -126,13 +138,17 @@ def admit_to_youth_care(pool: np.ndarray, months_home: np.ndarray, free: np.ndar
     return rank_within(pool, -months_home.astype(np.float64)) < free[pool]
 
 
-def month_payments(n_sbo_and_special: int, n_in_youth_care: int, law: Mapping, scale: float) -> dict[str, float]:
+def month_payments(n_sbo_and_special: int, n_in_youth_care: int, n_followed: int, law: Mapping, b: Behaviour,
+                   scale: float) -> dict[str, float]:
     """What municipalities (and, before the Jeugdwet of 2015, the provinces) pay this month (national EUR): transport
-    of the sbo and (v)so pupils who need it, and youth care per case."""
+    of the sbo and (v)so pupils who need it, youth care per case, and the attendance officers' time on the cases they
+    follow."""
     month = (1.0 / scale) / 12.0
     transported = TRANSPORTED_SHARE * n_sbo_and_special
     youth_care = "youth_care_municipalities" if law["youth_care_municipal"] else "youth_care_provinces"
     return {
         "transport": transported * law["transport_eur_per_pupil"] * month,
         youth_care: n_in_youth_care * law["youth_care_eur_per_case"] * month,
+        "attendance_officers": n_followed * b.officer_eur_per_case_year * month,
     }
+

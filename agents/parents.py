@@ -1,5 +1,6 @@
 """Parents (rows of the pupil table): choose between a rugzak and a special school, keep a child at home when its
-place breaks down, and sometimes take the child off the school's register.
+place breaks down, sometimes take the child off the school's register, register a child at home at a school
+(aanmelding), and ask the municipality for an exemption.
 
 Vectorised over the pupils whose parents face the decision; each function takes the rows it reads as named arrays.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from passend.agents.rules import sigmoid
+from passend.agents.rules import monthly_probability, sigmoid
 from passend.model.behaviour import Behaviour
 
 MAX_BREAKDOWN_CHANCE = 0.5
@@ -42,8 +43,13 @@ def keep_at_home(unmet_need: np.ndarray, waiting: np.ndarray, b: Behaviour, u: n
 
     The monthly chance rises with the need the place leaves unmet, and is higher while waiting for a (v)so place.
     """
+    return u < breakdown_chance(unmet_need, waiting, b)
+
+
+def breakdown_chance(unmet_need: np.ndarray, waiting: np.ndarray, b: Behaviour) -> np.ndarray:
+    """The monthly chance in :func:`keep_at_home`."""
     chance = b.breakdown_rate * np.exp(b.breakdown_unmet * unmet_need) * np.where(waiting, b.breakdown_waiting, 1.0)
-    return u < np.minimum(chance, MAX_BREAKDOWN_CHANCE)
+    return np.minimum(chance, MAX_BREAKDOWN_CHANCE)
 
 
 def deregister(b: Behaviour, u: np.ndarray) -> np.ndarray:
@@ -52,7 +58,33 @@ def deregister(b: Behaviour, u: np.ndarray) -> np.ndarray:
     return u < b.deregister_share
 
 
+def deregister_after_refusal(b: Behaviour, u: np.ndarray) -> np.ndarray:
+    """Of the parents whose child (at home, still registered at its school) a school has just declined, those who give
+    up on the school of registration and take the child off its register (absolute absence)."""
+    return u < b.deregister_after_refusal
+
+
 def seek_place(b: Behaviour, u: np.ndarray) -> np.ndarray:
-    """Parents of a child at home who ask a school for a place this month (those who get none are sent on: 'van het
-    kastje naar de muur')."""
+    """Parents of a child at home who register it at a school this month (an aanmelding); a school that declines or
+    dodges sends them on ('van het kastje naar de muur')."""
     return u < b.parents_seek
+
+
+def ask_exemption(at_home: np.ndarray, no_place: np.ndarray, awareness: np.ndarray, b: Behaviour,
+                  u: np.ndarray) -> np.ndarray:
+    """Whether the parents of a child whose need a doctor or psychologist would state as keeping it from school ask the
+    municipality for an exemption (art. 5 onder a) this month: more readily for a child at home whose case the officer
+    knows than for one in school; more when no place is in reach (schools declined the child, it waits for a (v)so
+    place, its indication was turned down, or its school place does not carry its need); and where diagnoses have
+    become common (``awareness``: labels in the area relative to 2003, minus 1), since a statement is easier to get and
+    parents know of the route."""
+    logit = (b.exempt_ask_intercept + b.exempt_ask_at_home * at_home + b.exempt_ask_no_place * no_place
+             + b.exempt_ask_awareness * awareness)
+    return u < monthly_probability(logit)
+
+
+def leave_for_outside_cause(b: Behaviour, u: np.ndarray) -> np.ndarray:
+    """A child of compulsory school age leaves its school for a reason outside education (the family moves, or
+    arrives from abroad and has not yet found a school): it is at home and registered at no school until its parents
+    register it somewhere. A documented rate, as demography is (``outside_absence_per_1000``)."""
+    return u < b.outside_absence_per_1000 / 1000.0 / 12.0

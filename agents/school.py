@@ -3,7 +3,9 @@
 A school notices support needs (faster with more skilled teachers), gives basic support, asks for heavy-care
 indications (more when an indication brings money to the school and the more practised it is with indication
 files), learns that practice from schools nearby, refers to sbo (under the WSNS rule, or asking the alliance for a
-TLV), and asks the regional committee (RVC) for lwoo/pro when pupils enter secondary school.
+TLV), and asks the regional committee (RVC) for lwoo/pro when pupils enter secondary school. It reports absence to
+the municipality, sends home a pupil who costs it too much, and decides on the registration (aanmelding) of a child
+at home: admit, decline, or, under zorgplicht, dodge the duty by treating the intake talk as no registration.
 
 There are thousands of schools, so their decisions are functions vectorised over the pupils (or schools) they
 concern; each takes the rows, money and law it reads as named arguments and returns what the schools decided.
@@ -37,7 +39,6 @@ class SchoolTable(ColumnTable):
         Column("size_weight", "float32", 1.0, "relative size, for where pupils register"),
         Column("skill", "float32", 0.5, "teachers' skill at noticing and meeting needs", "0-1"),
         Column("know_how", "float32", 0.3, "practice with indication files", "0-1"),
-        Column("dodges_zorgplicht", "bool", False, "steers parents away before they register (passend onderwijs)"),
     )
 
 
@@ -191,6 +192,42 @@ def support_carried(setting: np.ndarray, skill: np.ndarray, rugzak: np.ndarray, 
         support = support + b.expertise_support * expertise_share * regular
     support = support + 0.5 * b.support_special * (setting == Setting.SBO)
     return support + b.support_special * IS_SPECIAL[setting]
+
+
+def cost_of_taking_eur(unmet_need: np.ndarray, b: Behaviour) -> np.ndarray:
+    """What taking in (or keeping) a child costs the school a year beyond the support its place can give: the need left
+    unmet, at what the school would spend to carry it (``school_eur_per_unmet_need``)."""
+    return b.school_eur_per_unmet_need * np.maximum(unmet_need, 0.0)
+
+
+def suspension_chance(cost_eur: np.ndarray, b: Behaviour) -> np.ndarray:
+    """The monthly chance that the school sends a pupil home (a suspension that lasts, or an informal exclusion):
+    small, and larger the more the pupil costs the school beyond the support its place can give; none for a pupil
+    who costs it nothing."""
+    return monthly_probability(b.suspend_intercept + b.suspend_cost * (cost_eur / 1000.0)) * (cost_eur > 0)
+
+
+def dodge_zorgplicht(cost_eur: np.ndarray, school_model_share: np.ndarray, b: Behaviour, u: np.ndarray) -> np.ndarray:
+    """Under zorgplicht, whether the school treats the parents' intake talk as no registration and steers them
+    elsewhere, so that its duty of care never starts: more when the child would cost it, and more under a school model
+    (the alliance's money reaches the school whatever pupils it takes in, so a costly pupil is its own loss)."""
+    logit = b.dodge_intercept + b.dodge_cost * (cost_eur / 1000.0) + b.dodge_school_model * school_model_share
+    return u < sigmoid(logit)
+
+
+def admit(cost_eur: np.ndarray, duty: np.ndarray, b: Behaviour, u: np.ndarray) -> np.ndarray:
+    """Whether the school admits (or takes back) a child at home who asks for a place: it weighs what the child costs
+    it against what declining costs it. Under zorgplicht (``duty``: the child is registered with the school, which did
+    not dodge) a school that declines must itself find the child a fitting place elsewhere or answer to the disputes
+    committee (``refusal_cost_eur``); it may decline only a burden larger than that."""
+    logit = b.admit_intercept - b.admit_cost * ((cost_eur - b.refusal_cost_eur * duty) / 1000.0)
+    return u < sigmoid(logit)
+
+
+def report_absence(b: Behaviour, u: np.ndarray) -> np.ndarray:
+    """Whether the school reports a pupil's absence to the attendance officer this month (the law asks it to; not
+    every school does at once)."""
+    return u < b.report_rate
 
 
 def write_file(need: np.ndarray, know_how: np.ndarray, b: Behaviour) -> np.ndarray:

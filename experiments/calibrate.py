@@ -21,7 +21,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from passend.experiments.runner import simulate_many
-from passend.experiments.targets import CALIBRATION_LAST_YEAR, compare, mean_results
+from passend.experiments.targets import CALIBRATION_LAST_YEAR, compare, mean_results, targets_of_group
 from passend.model import __version__
 from passend.model.behaviour import SPECS, Behaviour, calibrated_names
 from passend.model.settings import RunSettings
@@ -37,6 +37,7 @@ class Calibration:
     scale: float
     n_jobs: int
     start: Behaviour
+    group: str | None = None
     history: list[dict] = field(default_factory=list)
 
     def values(self, x: np.ndarray) -> dict[str, float]:
@@ -54,7 +55,7 @@ class Calibration:
         end = dt.date(CALIBRATION_LAST_YEAR + 1, 7, 31)
         runs = simulate_many([RunSettings(seed=s, scale=self.scale, end=end) for s in self.seeds], behaviour, n_jobs=self.n_jobs)
         counts, years = mean_results([(r.counts, r.school_years) for r in runs])
-        fit = compare(counts, years)
+        fit = compare(counts, years, targets_of_group(self.group))
         loss = float(sum((row["relative_error"] / row["tolerance"]) ** 2 for row in fit))
         self.history.append({"evaluation": len(self.history) + 1, "loss": loss, **values})
         return loss, fit
@@ -67,14 +68,18 @@ def calibrate(
     n_jobs: int = 2,
     step: float = 0.08,
     report: Callable[[str], None] = print,
+    group: str | None = None,
 ) -> tuple[dict[str, float], list[dict], Calibration]:
     """Run the search from the current defaults; returns (fitted values, fit per target, the calibration record).
 
     ``step`` is the size of the starting simplex as a fraction of each parameter's range: smaller to refine.
+    ``group``: fit only that group's parameters on that group's targets (``counts`` or ``attendance``); None: all
+    parameters on all targets.
     """
     from passend.model.streams import RandomStreams
 
-    cal = Calibration(calibrated_names(), RandomStreams.replicate_seeds(20031001, seeds), scale, n_jobs, Behaviour())
+    cal = Calibration(calibrated_names(group), RandomStreams.replicate_seeds(20031001, seeds), scale, n_jobs,
+                      Behaviour(), group)
     began = time.perf_counter()
     best = {"loss": np.inf}
 
@@ -118,7 +123,7 @@ def write_calibration(folder: Path, fitted: dict[str, float], fit: list[dict], c
     manifest = {
         "passend_version": __version__, "seeds": cal.seeds, "scale": cal.scale, "evaluations": len(cal.history),
         "parameters": {n: {"start": cal.start[n], "fitted": fitted[n], "bounds": SPECS[n].bounds} for n in cal.names},
-        "targets_last_year": CALIBRATION_LAST_YEAR,
+        "targets_last_year": CALIBRATION_LAST_YEAR, "group": cal.group or "all",
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
 

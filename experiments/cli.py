@@ -23,6 +23,7 @@ import sys
 import time
 from pathlib import Path
 
+from passend.model.behaviour import CALIBRATION_GROUPS
 from passend.model.errors import ConfigError
 from passend.model.settings import FIRST_START, LAST_END, MAX_SCALE, MIN_SCALE, RunSettings
 
@@ -115,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--jobs", type=_whole(1), default=2, help="parallel processes (default: %(default)s)")
     cal.add_argument("--step", type=float, default=0.08,
                      help="starting simplex size as a fraction of each parameter's range; smaller to refine (default: %(default)s)")
+    cal.add_argument("--group", choices=CALIBRATION_GROUPS,
+                     help="fit only this group's parameters on its targets: counts (pupil counts, intake, labelling) "
+                          "or attendance (the Leerplichttelling); default: all on all")
     cal.add_argument("--out", type=Path, help="folder to create (default: results/calibration-<time>)")
     cal.add_argument("--install", action="store_true",
                      help="write the fitted values into the package's behaviour.toml as the new defaults")
@@ -271,7 +275,7 @@ def cmd_calibrate(args) -> int:
 
     folder = _new_folder(args.out, "calibration")
     fitted, fit, cal = calibrate(args.seeds, args.scale, args.max_evaluations, args.jobs, args.step,
-                                 report=lambda line: print(line, file=sys.stderr, flush=True))
+                                 report=lambda line: print(line, file=sys.stderr, flush=True), group=args.group)
     write_calibration(folder, fitted, fit, cal)
     for name, value in fitted.items():
         print(f"{name:24s} {cal.start[name]:>10.4g} -> {value:.4g}")

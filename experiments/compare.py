@@ -29,7 +29,8 @@ from passend.model.settings import RunSettings
 
 SPENDING = [f"pay_{payer}_eur" for payer in PAYERS]
 SETTINGS = ["bao", "sbo", "so", "vso", "lwoo", "pro", "vo_other", "rugzak", "arrangements", "home", "exempt"]
-THUISZITTERS = ["long_relative_absence", "home_over_3_months", "absolute_absence", "exempt_5a", "sent_on"]
+THUISZITTERS = ["long_relative_absence", "home_over_3_months", "absolute_absence", "exempt_5a", "sent_on",
+                "true_long_relative_absence", "true_home_over_3_months", "true_absolute_absence", "exemptions_granted"]
 INFLOWS = ["inflow_sbo", "inflow_so", "inflow_vso", "indications_granted"]
 GROUPS = {"spending": SPENDING, "pupils": SETTINGS, "thuiszitters": THUISZITTERS, "inflow": INFLOWS}
 """Measures of the report, by group. Spending and the school-year flows per school year; pupils per 1 October count."""

@@ -54,9 +54,15 @@ SCHOOL_YEAR_COLUMNS: dict[str, tuple[str, str]] = {
     "inflow_vso": (PUPILS, "admissions to vso in the school year"),
     "indication_applications": (PUPILS, "applications for a heavy-care indication (CvI) in the school year"),
     "indications_granted": (PUPILS, "indications granted in the school year (old system: CvI; passend: clusters 1/2)"),
-    "new_home_spells": (PUPILS, "places that broke down: a pupil starts a spell at home"),
-    "returned_home_spells": (PUPILS, "spells at home that ended with a return to school"),
+    "new_home_spells": (PUPILS, "spells at home begun in the school year, by any route (the home_in_* columns)"),
+    "returned_home_spells": (PUPILS, "spells at home that ended with a return to school (home_out_* except exemption)"),
+    "zorgplicht_dodged": (PUPILS, "registrations (aanmeldingen) of a child at home that a school treated as no "
+                                  "registration, dodging its zorgplicht (passend onderwijs)"),
+    "deregistrations": (PUPILS, "children at home whose parents took them off their school's register (from "
+                                "relative to absolute absence)"),
     "exemptions_granted": (PUPILS, "new exemptions (art. 5 onder a) in the school year"),
+    "exemptions_from_school": (PUPILS, "of which for children in a school whose place did not carry their need (the "
+                                       "rest from home: home_out_exemption)"),
     "sent_on": (PUPILS, "times a pupil at home was sent on to another school or body without a place "
                         "('van het kastje naar de muur')"),
     "youth_care_starts": (PUPILS, "children at home who started youth care"),
@@ -66,15 +72,39 @@ SCHOOL_YEAR_COLUMNS: dict[str, tuple[str, str]] = {
     "moves_back_from_sbo": (PUPILS, "of which from sbo"),
     "moved_by_closure": (PUPILS, "pupils moved because their (v)so school closed or merged, in the school year"),
     "long_relative_absence": (PUPILS, "pupils at home over 4 weeks without leave while registered at a school in the "
-                                      "school year (langdurig relatief verzuim, 'thuiszitters')"),
-    "home_over_3_months": (PUPILS, "pupils at home over 3 months in the school year (the Thuiszitterspact's measure)"),
-    "exempt_5a": (PUPILS, "children exempted (art. 5 onder a) at some time in the school year"),
+                                      "school year (langdurig relatief verzuim, 'thuiszitters'), as the "
+                                      "Leerplichttelling registers them: known to the attendance officer"),
+    "home_over_3_months": (PUPILS, "pupils at home over 3 months in the school year (the Thuiszitterspact's measure), "
+                                   "registered (known to the attendance officer)"),
+    "exempt_5a": (PUPILS, "children exempted (art. 5 onder a) at some time in the school year (an exemption is a "
+                          "registration: registered and true are one)"),
     "absolute_absence": (PUPILS, "children of compulsory school age registered at no school in the school year "
-                                 "(absoluut verzuim)"),
+                                 "(absoluut verzuim), registered: found by the attendance officer"),
+    "true_long_relative_absence": (PUPILS, "long_relative_absence as it was, known to the officer or not"),
+    "true_home_over_3_months": (PUPILS, "home_over_3_months as it was, known to the officer or not"),
+    "true_absolute_absence": (PUPILS, "absolute_absence as it was, found by the officer or not"),
     "spend_state_total_eur": (EUR, "everything the state pays in the school year (sum of the state's streams)"),
     "transport_eur": (EUR, "pupil transport to sbo and (v)so, paid by municipalities, in the school year"),
 }
 """School-year rows (school_years.csv): flows summed over the school year, August to July."""
+
+_ROUTES_IN = {"breakdown": "a place that could not carry the need broke down",
+              "suspension": "the school sent the pupil home (a lasting suspension)",
+              "outside_cause": "the child left school for a cause outside education (a move, an arrival)",
+              "exemption_ended": "an exemption ended at its review and the child had no school"}
+_ROUTES_OUT = {"back_to_own_school": "the school of registration took the child back",
+               "admitted_elsewhere": "another school admitted the child after the parents registered it there",
+               "placed_by_alliance": "the alliance placed the child (doorzettingsmacht) with an arrangement",
+               "special_place": "a (v)so school admitted the child",
+               "exemption": "the municipality exempted the child (art. 5 onder a)"}
+for _route, _what in _ROUTES_IN.items():
+    SCHOOL_YEAR_COLUMNS[f"home_in_{_route}"] = (PUPILS, f"spells at home begun because {_what}")
+    SCHOOL_YEAR_COLUMNS[f"home_in_{_route}_registered"] = (
+        PUPILS, "spells at home of that route that the attendance officer came to know of in the school year")
+for _route, _what in _ROUTES_OUT.items():
+    SCHOOL_YEAR_COLUMNS[f"home_out_{_route}"] = (PUPILS, f"spells at home that ended because {_what}")
+    SCHOOL_YEAR_COLUMNS[f"home_out_{_route}_registered"] = (
+        PUPILS, "of which spells the attendance officer knew of")
 
 for _stream, (_payer, _receiver) in STREAMS.items():
     SCHOOL_YEAR_COLUMNS[f"spend_{_stream}_eur"] = (EUR, f"funding stream '{_stream}': {_payer} pays {_receiver}")

@@ -35,6 +35,7 @@ def draw_run_figures(folder: Path) -> list[Path]:
     return [
         counts_figure([counts], folder / "counts_vs_published.png"),
         attendance_figure([years], folder / "attendance_vs_published.png"),
+        home_routes_figure(years, folder / "home_routes.png"),
         spending_figure(years, folder / "spending.png"),
         alliances_figure(alliances, folder / "alliances.png"),
         regular_placement_figure([counts], folder / "regular_placement.png"),
@@ -126,25 +127,69 @@ def counts_figure(runs: Sequence[list[dict]], path: Path) -> Path:
 
 
 def attendance_figure(runs: Sequence[list[dict]], path: Path) -> Path:
-    """Long relative absence, over 3 months at home, and 5a exemptions per school year."""
-    pub = _published_file("attendance_2004_2014.csv")
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
-    for ax, (column, title) in zip(axes, (
-        ("long_relative_absence", "at home over 4 weeks during the year"),
-        ("home_over_3_months", "at home over 3 months during the year"),
-        ("exempt_5a", "exempt under art. 5 onder a"),
+    """The Leerplichttelling's four counts per school year as registered (solid, against the published points) and as
+    they were (dashed: children at home whom no officer knew of are in it)."""
+    pub = _published_file("attendance_2004_2014.csv") + _published_file("attendance_2014_2017.csv")
+    fig, axes = plt.subplots(1, 4, figsize=(17, 4))
+    for ax, (column, true, published, title) in zip(axes, (
+        ("long_relative_absence", "true_long_relative_absence", "long_relative_absence",
+         "at home over 4 weeks, registered at a school"),
+        ("absolute_absence", "true_absolute_absence", "absolute_absence", "registered at no school"),
+        ("home_over_3_months", "true_home_over_3_months", "over_3_months", "at home over 3 months"),
+        ("exempt_5a", None, "exempt_5a", "exempt under art. 5 onder a"),
     )):
         x, y = _series(runs, "school_year", (column,))
-        _draw(ax, x, y)
-        pts = [(int(r["school_year"][:4]), float(r[column])) for r in pub if r.get(column)]
+        _draw(ax, x, y, label="simulated, registered" if true else "simulated")
+        if true and true in runs[0][0]:
+            xt, yt = _series(runs, "school_year", (true,))
+            ax.plot(xt, yt.mean(axis=0), color=SIM_COLOUR, lw=1.5, ls="--", label="simulated, true")
+        pts = sorted({int(r["school_year"][:4]): float(r[published]) for r in pub if r.get(published)}.items())
         if pts:
             ax.plot(*zip(*pts), "o", color=PUB_COLOUR, ms=5, label="published (Leerplichttelling)")
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("school year starting")
-        ax.set_ylabel("pupils")
+        ax.set_ylabel("pupils in the school year")
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+ROUTE_LABELS = {
+    "in": {"breakdown": "place broke down", "suspension": "sent home by the school",
+           "outside_cause": "outside education (move, arrival)", "exemption_ended": "exemption ended"},
+    "out": {"back_to_own_school": "back to own school", "admitted_elsewhere": "admitted at another school",
+            "placed_by_alliance": "placed by the alliance", "special_place": "a (v)so place",
+            "exemption": "exempted (5a)"},
+}
+
+
+def home_routes_figure(years: list[dict], path: Path) -> Path:
+    """Spells at home begun and ended per route and school year: true (solid) and as the attendance officer knew
+    them (dashed); full school years only."""
+    full = [r for r in years if int(r["months_simulated"]) == 12]
+    x = np.array([int(r["school_year"][:4]) for r in full])
+    fig, axes = plt.subplots(1, 2, figsize=(14, 4.8), sharex=True)
+    colours = plt.get_cmap("tab10").colors
+    for ax, way, title in ((axes[0], "in", "into home"), (axes[1], "out", "out of home")):
+        for colour, (route, label) in zip(colours, ROUTE_LABELS[way].items()):
+            column = f"home_{way}_{route}"
+            if column not in full[0]:
+                continue
+            ax.plot(x, [float(r[column]) for r in full], color=colour, lw=2, label=label)
+            ax.plot(x, [float(r[column + "_registered"]) for r in full], color=colour, lw=1.2, ls="--")
+        ax.plot([], [], color="grey", lw=2, label="true")
+        ax.plot([], [], color="grey", lw=1.2, ls="--", label="known to the officer")
+        ax.axvline(2014, color="grey", lw=0.8, ls=":")
+        ax.set_title(f"Spells at home: {title}, per school year", fontsize=10)
+        ax.set_xlabel("school year starting (dotted: passend onderwijs)")
+        ax.set_ylabel("pupils (national)")
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="upper left", ncol=2)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -49,7 +49,13 @@ SIMPLIFICATIONS = [
     "acts through the school's reward for asking support, the support a regular place can give, and cooperation in "
     "finding a place; the money itself is booked as deductions, arrangements, reserves and the rest to schools.",
     "Youth care: only for children at home, as a number of places per pupil (regional until 2015, per municipality "
-    "after); absolute absence only through parents who deregister a child after a breakdown.",
+    "after), which carries part of the need a school taking the child faces.",
+    "Absolute absence for causes outside education (moves, arrivals from abroad) enters as a documented rate of "
+    "children who leave their school and are registered nowhere until their parents register them; families who "
+    "leave the country unannounced are not modelled (they are not in the simulated population).",
+    "Children at home: a school's and an alliance's decisions on them are weighed in euros a year of need left unmet "
+    "(the school) or of the arrangement it pays (the alliance); the onderwijsconsulenten and the inspectorate are "
+    "not modelled as deciders; pupil transport is paid for every transported pupil and decides no placement.",
     "Pupil transport: the published 2012/13 share of sbo and (v)so pupils transported (about 73%) at EUR 2,900 a "
     "year each, in every year.",
 ]

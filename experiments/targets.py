@@ -134,10 +134,18 @@ def out_of_sample_checks() -> tuple[Target, ...]:
     return tuple(_later_counts(lambda year: year > CALIBRATION_LAST_YEAR))
 
 
+def targets_of_group(group: str | None) -> tuple[Target, ...]:
+    """The calibration targets of one group (``counts`` or ``attendance``; None: all)."""
+    attendance = {t.name for t in _attendance(lambda year: year <= CALIBRATION_LAST_YEAR)}
+    return tuple(t for t in calibration_targets()
+                 if group is None or (t.name in attendance) == (group == "attendance"))
+
+
 @lru_cache(maxsize=None)
 def calibration_targets() -> tuple[Target, ...]:
     """The acceptance figures for 2003-2009 (5%, issue 2 had 7%), the published counts 2011-2016 (7%), intake 2012-2016,
-    rugzak and long relative absence up to 2016/17."""
+    rugzak, and the attendance counts (exemptions, absolute and long relative absence, home over 3 months) up to
+    2016/17."""
     targets: list[Target] = []
     for row in _published_file("pupil_counts_2003_2009.csv"):
         year = int(row["year"])
@@ -162,17 +170,34 @@ def calibration_targets() -> tuple[Target, ...]:
         "light care 2009/2003", 2009, lab["light_care_2009"] / lab["light_care_2003"], 0.07,
         "labelling_old_system.toml light_care_2003/2009", lambda c, y: _light_care(2009)(c, y) / _light_care(2003)(c, y),
     ))
-    seen = set()
+    targets += _attendance(lambda year: year <= CALIBRATION_LAST_YEAR)
+    return tuple(targets)
+
+
+ATTENDANCE_SERIES = {
+    "exempt_5a": ("exemptions 5a", "exempt_5a"),
+    "absolute_absence": ("absolute absence", "absolute_absence"),
+    "long_relative_absence": ("long relative absence", "long_relative_absence"),
+    "over_3_months": ("home over 3 months", "home_over_3_months"),
+}
+"""Leerplichttelling column: (target name, the school-year column that holds the registered count)."""
+
+
+def _attendance(keep: Callable[[int], bool]) -> list[Target]:
+    """The Leerplichttelling's counts (registered counts, as published), within 15% (issue 12); the first file that
+    publishes a school year is used (2014/15 is in both)."""
+    targets, seen = [], set()
     for src in ("attendance_2004_2014.csv", "attendance_2014_2017.csv"):
         for row in _published_file(src):
             year = int(row["school_year"][:4])
-            if row["long_relative_absence"] and year <= CALIBRATION_LAST_YEAR and year not in seen:
-                seen.add(year)
-                targets.append(Target(
-                    f"long relative absence {row['school_year']}", year, float(row["long_relative_absence"]), 0.25,
-                    f"{src} long_relative_absence", _school_year("long_relative_absence", year),
-                ))
-    return tuple(targets)
+            if not keep(year):
+                continue
+            for column, (name, simulated) in ATTENDANCE_SERIES.items():
+                if row.get(column) and (column, year) not in seen:
+                    seen.add((column, year))
+                    targets.append(Target(f"{name} {row['school_year']}", year, float(row[column]), 0.15,
+                                          f"{src} {column}", _school_year(simulated, year)))
+    return targets
 
 
 def index_results(counts: Sequence[dict], school_years: Sequence[dict]) -> tuple[dict, dict]:

@@ -25,6 +25,7 @@ class ParameterSpec:
     bounds: tuple[float, float]
     source: str
     calibrate: bool
+    group: str = "counts"
 
     def check(self, value: Any, where: str | None = None) -> Any:
         field = f"behaviour.{self.name}"
@@ -61,6 +62,7 @@ def _load_specs() -> dict[str, ParameterSpec]:
             bounds=tuple(table["bounds"]),
             source=table["source"],
             calibrate=bool(table.get("calibrate", False)),
+            group=table.get("group", "counts"),
         )
     return specs
 
@@ -114,6 +116,11 @@ class Behaviour(Mapping[str, Any]):
         return dict(self._values)
 
 
-def calibrated_names() -> list[str]:
-    """Names of the parameters that ``passend calibrate`` fits."""
-    return [name for name, spec in SPECS.items() if spec.calibrate]
+CALIBRATION_GROUPS = ("counts", "attendance")
+"""What a calibrated parameter is fitted to: the pupil counts, intake and labelling (``counts``), or the
+Leerplichttelling's attendance counts (``attendance``; key ``group`` in behaviour.toml)."""
+
+
+def calibrated_names(group: str | None = None) -> list[str]:
+    """Names of the parameters that ``passend calibrate`` fits (of one group only, if given)."""
+    return [name for name, spec in SPECS.items() if spec.calibrate and group in (None, spec.group)]

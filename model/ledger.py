@@ -45,18 +45,26 @@ STREAMS: dict[str, tuple[str, str]] = {
     "transport": ("municipalities", "transport"),  # pupil transport to special schools
     "youth_care_provinces": ("provinces", "youth_care"),  # until 2015
     "youth_care_municipalities": ("municipalities", "youth_care"),  # from 2015 (Jeugdwet)
+    "attendance_officers": ("municipalities", "attendance_officers"),  # officers' time on the cases they follow
 }
 """The chart of accounts: every funding stream with who pays and who receives it."""
 PAYERS = tuple(dict.fromkeys(payer for payer, _ in STREAMS.values()))
 RECEIVERS = tuple(dict.fromkeys(receiver for _, receiver in STREAMS.values()))
 
-MOVE_REASONS = ("enter_secondary", "lwoo_pro", "admission", "sbo_referral", "breakdown", "return", "exemption",
+MOVE_REASONS = ("enter_secondary", "lwoo_pro", "admission", "sbo_referral", "breakdown", "suspension", "outside_cause",
+                "exemption_ended", "back_to_own_school", "admitted_elsewhere", "placed_by_alliance", "exemption",
                 "terugplaatsing", "closure")
 """Why a pupil changes setting: entering secondary school (August), the regional committee's lwoo/pro, admission to
-(v)so, referral to sbo, a place breaking down (the child at home), a return to school, an exemption (5a), a move
-back from (v)so to a regular school with an arrangement (terugplaatsing), the closure of a (v)so school."""
-EVENTS = ("indication_applications", "indications_granted", "sent_on", "youth_care_starts", "youth_care_waiting_months")
-"""What is counted that is neither money nor a move."""
+(v)so, referral to sbo; into home: a place breaking down, a suspension, a cause outside education, the end of an
+exemption; out of home: back to the school of registration, admitted at another school, placed by the alliance, an
+exemption (5a); a move back from (v)so to a regular school with an arrangement (terugplaatsing), the closure of a
+(v)so school."""
+EVENTS = ("indication_applications", "indications_granted", "sent_on", "youth_care_starts", "youth_care_waiting_months",
+          "deregistrations", "zorgplicht_dodged", "known_in_breakdown", "known_in_suspension", "known_in_outside_cause",
+          "known_in_exemption_ended", "known_out_back_to_own_school", "known_out_admitted_elsewhere",
+          "known_out_placed_by_alliance", "known_out_admission", "known_out_exemption")
+"""What is counted that is neither money nor a move: among them the spells at home the attendance officer came to
+know of this month by route in (``known_in_*``), and the known spells that ended by route out (``known_out_*``)."""
 
 
 @dataclass

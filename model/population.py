@@ -34,9 +34,32 @@ N_INDICATIONS = 5
 REGULAR = np.array([Setting.BAO, Setting.VO, Setting.LWOO, Setting.PRO])
 SPECIAL = np.array([Setting.SO, Setting.VSO])
 PRIMARY_GRADES = 8
+COMPULSORY_AGE = 5
+"""Compulsory attendance starts at 5 (Leerplichtwet 1969); the youngest grade (age 4) is voluntary."""
 """Grades 0-7 are primary (age 4 to 11 on 1 October), from grade 8 on secondary."""
 
 NO_PROVIDER = -1
+
+
+class Route(IntEnum):
+    """How a pupil's current spell at home began (``home_route``); the routes out are the ledger's move reasons."""
+
+    NONE = 0  # not at home
+    BREAKDOWN = 1  # a place that could not carry the need broke down; the parents kept the child at home
+    SUSPENSION = 2  # the school sent the pupil home (suspended) because keeping it cost the school too much
+    OUTSIDE = 3  # between schools for reasons outside education (a move, an arrival from abroad)
+    EXEMPTION_ENDED = 4  # an exemption (5a) ended at its review and the child has no school yet
+
+
+ROUTES_INTO_HOME = {Route.BREAKDOWN: "breakdown", Route.SUSPENSION: "suspension", Route.OUTSIDE: "outside_cause",
+                    Route.EXEMPTION_ENDED: "exemption_ended"}
+"""Route of a spell and the ledger's reason for the move into home."""
+ROUTES_OUT_OF_HOME = {"back_to_own_school": "back_to_own_school", "admitted_elsewhere": "admitted_elsewhere",
+                      "placed_by_alliance": "placed_by_alliance", "special_place": "admission", "exemption": "exemption"}
+"""Routes out of home and the ledger's reason for the move: the school of registration takes the child back, another
+school admits it after the parents registered it there (aanmelding), the alliance places it (doorzettingsmacht), a
+(v)so school admits it (an admission from home), the municipality exempts it. (Leaving school age ends a spell too,
+outside the ledger.)"""
 
 
 class Pupils(ColumnTable):
@@ -64,12 +87,17 @@ class Pupils(ColumnTable):
         Column("waiting", "bool", False, "on a (v)so waiting list"),
         Column("last_assessed", "int16", -999, "step of the last indication assessment", "step"),
         Column("months_home", "int16", 0, "months of the current spell at home", "months"),
-        Column("found", "bool", False, "an attendance officer knows about the current spell at home"),
-        Column("home_long_this_year", "bool", False, "at home over 4 weeks at some time this school year"),
+        Column("found", "bool", False, "the attendance officer knows of the current spell at home (the school reported it, or the officer found the child)"),
+        Column("home_route", "int8", int(Route.NONE), "how the current spell at home began", "Route"),
+        Column("refusals", "int8", 0, "schools that declined or dodged the child in the current spell at home", "count"),
+        Column("home_long_this_year", "bool", False, "at home over 4 weeks while registered at a school, at some time this school year"),
+        Column("home_long_known_this_year", "bool", False, "the same, and known to the attendance officer (what the Leerplichttelling counts)"),
         Column("home_3m_this_year", "bool", False, "at home over 3 months at some time this school year"),
+        Column("home_3m_known_this_year", "bool", False, "the same, and known to the attendance officer"),
         Column("exempt_this_year", "bool", False, "exempt (5a) at some time this school year"),
         Column("unregistered", "bool", False, "at home and registered at no school (absolute absence)"),
         Column("unregistered_this_year", "bool", False, "registered at no school at some time this school year"),
+        Column("unregistered_known_this_year", "bool", False, "the same, and found by the attendance officer"),
         Column("in_youth_care", "bool", False, "at home and in a youth-care trajectory"),
         Column("youth_care_waiting", "bool", False, "at home, found, and waiting for youth care"),
     )

@@ -20,7 +20,7 @@ from passend.agents.special_school import CLUSTER_REGION_SIZE, SBO_CLUSTER, Prov
 from passend.model import demography
 from passend.model.behaviour import Behaviour
 from passend.model.groups import choose_within
-from passend.model.population import PRIMARY_GRADES, Pupils, Setting
+from passend.model.population import PRIMARY_GRADES, Pupils, Route, Setting
 from passend.model.streams import RandomStreams
 
 START_YEAR = demography.START_YEAR
@@ -79,7 +79,6 @@ def build_country(behaviour: Behaviour, scale: float, streams: RandomStreams) ->
     _place_at_start(pupils, areas, providers, behaviour, scale, streams.generator("country.start_settings"))
     _set_provider_capacity(pupils, providers, provider_index, behaviour)
     alliances = _build_alliances(behaviour, streams.generator("country.alliances"))
-    schools.dodges_zorgplicht = streams.generator("country.zorgplicht").random(len(schools)) < behaviour.dodging_share
     sigma = behaviour.youth_care_spread
     youth_rng = streams.generator("country.youth_care")
     municipalities.youth_care_capacity = youth_rng.lognormal(-sigma**2 / 2, sigma, len(municipalities))
@@ -190,6 +189,7 @@ def _build_municipalities(areas: AreaTable, rng: np.random.Generator) -> Municip
     table.weight = rng.lognormal(0.0, 0.9, N_MUNICIPALITIES)
     table.officer_capacity = rng.lognormal(-0.125, 0.5, N_MUNICIPALITIES)
     table.exempt_propensity = rng.lognormal(-0.125, 0.5, N_MUNICIPALITIES)
+    table.registration = rng.beta(8.0, 2.0, N_MUNICIPALITIES)  # mean 0.8: assumption, registers differ
     return table
 
 
@@ -301,6 +301,7 @@ def _place_at_start(pupils: Pupils, areas: AreaTable, providers: ProviderTable, 
     in_regular = np.flatnonzero(manifest & np.isin(p.setting, [Setting.BAO, Setting.VO]) & (p.need > behaviour.detect_threshold))
     home = _top(in_regular, (p.need + noise)[in_regular], HOME_2003 * scale)
     p.setting[home] = Setting.HOME
+    p.home_route[home] = Route.BREAKDOWN
     p.months_home[home] = rng.integers(1, 12, size=len(home))
     p.found[home] = rng.random(len(home)) < 0.5
 

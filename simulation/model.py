@@ -77,7 +77,9 @@ class PassendModel(mesa.Model):
         self.alliance_agents = [Alliance(self, self.alliances, i) for i in range(len(self.alliances))]
         self.national_eur_per_pupil = np.full(2, np.nan)  # [po, vo], set on the budget base count (2011)
         self.budget_bases: dict[tuple[int, ...], BudgetBase] = {}  # budget clusters -> what the 2011 count fixed
-        self.youth_care_places = (None, np.zeros(0))  # ((school year, municipal?), places per pool)
+        self.youth_care_places = (None, np.zeros(0))  # ((school year, municipal?, budget), places per pool)
+        self.pupils_by_municipality = (None, np.zeros(0))  # (school year, pupils living in each municipality)
+        self.cases_followed = 0  # children at home the attendance officers follow this month
         self.state = State(self, self.law["rugzak_school_eur"], self.law["rugzak_ambulant_eur"])
         self.committee = IndicationCommittee(self)
 

@@ -16,7 +16,7 @@ from passend.agents.rules import IS_REGULAR
 from passend.model.calendar import school_year_label
 from passend.model.groups import total_by
 from passend.model.ledger import PAYERS, RECEIVERS, STREAMS, MonthBook
-from passend.model.population import N_SETTINGS, PRIMARY_GRADES, Setting
+from passend.model.population import N_SETTINGS, PRIMARY_GRADES, ROUTES_INTO_HOME, ROUTES_OUT_OF_HOME, Setting
 
 if TYPE_CHECKING:
     from passend.simulation.model import PassendModel
@@ -28,27 +28,43 @@ COUNT_COLUMNS = [
     "unregistered",
 ] + [f"arrangements_{level}_{sector}" for level in ARRANGEMENT_LEVELS for sector in ("primary", "secondary")]
 
+HOME_IN = tuple(ROUTES_INTO_HOME.values())
+HOME_OUT = tuple(ROUTES_OUT_OF_HOME)
+ROUTE_FLOW_NAMES = tuple(f"home_{way}_{route}{kind}" for way, routes in (("in", HOME_IN), ("out", HOME_OUT))
+                         for route in routes for kind in ("", "_registered"))
+"""Spells at home begun and ended per route; ``_registered``: those the attendance officer knew of (a spell counts in
+when it becomes known, out when a known spell ends)."""
+
 FLOW_NAMES = (
     "inflow_sbo", "inflow_so", "inflow_so_from_bao", "inflow_vso", "indication_applications", "indications_granted",
     "new_home_spells", "returned_home_spells", "exemptions_granted", "sent_on", "youth_care_starts",
     "youth_care_waiting_months", "moves_back_to_regular", "moves_back_from_sbo", "moved_by_closure",
-)
+    "deregistrations", "exemptions_from_school", "zorgplicht_dodged",
+) + ROUTE_FLOW_NAMES
 
 
 def flows_of(book: MonthBook) -> dict[str, float]:
     """The month's flows (simulated pupils) from the ledger: moves by reason (and setting entered) and events."""
+    into = {reason: book.moved(reason) for reason in HOME_IN}
+    out = {route: book.moved(reason, source=Setting.HOME) for route, reason in ROUTES_OUT_OF_HOME.items()}
     moved = {
         "inflow_sbo": book.moved("sbo_referral"),
         "inflow_so": book.moved("admission", Setting.SO),
         "inflow_so_from_bao": book.moved("admission", Setting.SO, source=Setting.BAO),
         "inflow_vso": book.moved("admission", Setting.VSO),
-        "new_home_spells": book.moved("breakdown"),
-        "returned_home_spells": book.moved("return"),
+        "new_home_spells": sum(into.values()),
+        "returned_home_spells": sum(n for route, n in out.items() if route != "exemption"),
         "exemptions_granted": book.moved("exemption"),
+        "exemptions_from_school": book.moved("exemption") - out["exemption"],
         "moves_back_to_regular": book.moved("terugplaatsing"),
         "moves_back_from_sbo": book.moved("terugplaatsing", source=Setting.SBO),
         "moved_by_closure": book.moved("closure"),
     }
+    moved |= {f"home_in_{reason}": n for reason, n in into.items()}
+    moved |= {f"home_out_{route}": n for route, n in out.items()}
+    moved |= {f"home_in_{reason}_registered": book.events.get(f"known_in_{reason}", 0.0) for reason in HOME_IN}
+    moved |= {f"home_out_{route}_registered": book.events.get(f"known_out_{reason}", 0.0)
+              for route, reason in ROUTES_OUT_OF_HOME.items()}
     return {name: float(moved.get(name, book.events.get(name, 0.0))) for name in FLOW_NAMES}
 
 
@@ -202,10 +218,15 @@ class Recorder:
         inv = 1.0 / m.settings.scale
         row = {"school_year": school_year_label(m.school_year), "months_simulated": m.months_in_school_year}
         row.update({name: self._year_flows.get(name, 0.0) * inv for name in FLOW_NAMES})
-        row["long_relative_absence"] = np.count_nonzero(p.home_long_this_year) * inv
-        row["home_over_3_months"] = np.count_nonzero(p.home_3m_this_year) * inv
+        # As the Leerplichttelling records them (what the attendance officer knew of), and as they were
+        known = p.found & (p.setting == Setting.HOME)
+        row["long_relative_absence"] = np.count_nonzero(p.home_long_known_this_year) * inv
+        row["home_over_3_months"] = np.count_nonzero(p.home_3m_known_this_year) * inv
         row["exempt_5a"] = np.count_nonzero(p.exempt_this_year | (p.setting == Setting.EXEMPT)) * inv
-        row["absolute_absence"] = np.count_nonzero(p.unregistered_this_year | p.unregistered) * inv
+        row["absolute_absence"] = np.count_nonzero(p.unregistered_known_this_year | (p.unregistered & known)) * inv
+        row["true_long_relative_absence"] = np.count_nonzero(p.home_long_this_year) * inv
+        row["true_home_over_3_months"] = np.count_nonzero(p.home_3m_this_year) * inv
+        row["true_absolute_absence"] = np.count_nonzero(p.unregistered_this_year | p.unregistered) * inv
         row.update({f"spend_{k}_eur": v for k, v in self._year_spend.items()})
         row["spend_state_total_eur"] = sum(v for k, v in self._year_spend.items() if STREAMS[k][0] == "state")
         row["transport_eur"] = self._year_spend["transport"]

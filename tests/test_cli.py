@@ -70,7 +70,7 @@ def test_a_run_writes_the_results_contract(tmp_path):
     assert manifest["behaviour"]["cvi_noise"]["source"]
     assert sorted(p.name for p in out.glob("*.png")) == [
         "alliance_money.png", "alliances.png", "attendance_vs_published.png", "counts_vs_published.png",
-        "regular_placement.png", "spending.png"]
+        "home_routes.png", "regular_placement.png", "spending.png"]
 
 
 def test_a_start_after_2003_leaves_the_earlier_years_out(tmp_path):

@@ -13,8 +13,7 @@ from passend.agents.state import IndicationCommittee
 from passend.model.behaviour import Behaviour
 from passend.model.population import Setting
 
-B = Behaviour().replace(expertise_support=0.3, zorgplicht_return=0.5, doorzettingsmacht_return=0.5,
-                        tlv_start_caution=0.0)  # the first year like any other, unless a test says otherwise
+B = Behaviour().replace(expertise_support=0.3, tlv_start_caution=0.0)  # the first year like any other, unless a test says otherwise
 U = np.linspace(0.0, 0.999, 1000)  # the same draws for every variant: a difference comes from the rule
 
 
@@ -276,26 +275,64 @@ def test_a_provider_admits_within_its_free_seats_and_those_already_waiting_first
     assert list(admitted) == [False, True, False, False]  # one free so seat, no vso seat
 
 
-def test_zorgplicht_and_doorzettingsmacht_speed_the_return_of_found_children():
-    found = np.array([True, True])
-    months = np.array([1, 1])
-    care = np.zeros(2, bool)
-    none = municipality.return_boost(found, months, care, None, None, None, False, B)
-    both = municipality.return_boost(found, months, care, np.array([True, False]), np.ones(2), np.array([True, True]),
-                                     False, B)
-    assert list(none) == [1.0, 1.0]
-    assert both[0] > both[1] > 1.0
-
-
-def test_more_attendance_officers_find_more_children():
+def test_a_school_declines_a_child_who_would_cost_it_more_and_zorgplicht_makes_declining_cost_it():
     n = len(U)
-    few = municipality.officers_find(np.zeros(n, bool), np.full(n, 0.5), B, U).sum()
-    many = municipality.officers_find(np.zeros(n, bool), np.full(n, 2.0), B, U).sum()
-    assert many > few and not municipality.officers_find(np.ones(n, bool), np.full(n, 2.0), B, U).any()
+    free, costly = np.zeros(n), np.full(n, 12_000.0)
+    no_duty, duty = np.zeros(n, bool), np.ones(n, bool)
+    assert school.admit(free, no_duty, B, U).sum() > school.admit(costly, no_duty, B, U).sum()
+    assert school.admit(costly, duty, B, U).sum() > school.admit(costly, no_duty, B, U).sum()
+
+
+def test_a_school_that_would_pay_for_a_pupil_dodges_zorgplicht_more_and_more_so_under_a_school_model():
+    n = len(U)
+    pupil_model, school_model = np.zeros(n), np.ones(n)
+    cheap = school.dodge_zorgplicht(np.zeros(n), pupil_model, B, U).sum()
+    costly = school.dodge_zorgplicht(np.full(n, 12_000.0), pupil_model, B, U).sum()
+    costly_school_model = school.dodge_zorgplicht(np.full(n, 12_000.0), school_model, B, U).sum()
+    assert cheap < costly < costly_school_model
+
+
+def test_a_school_sends_home_only_pupils_who_cost_it_and_costlier_ones_more():
+    chance = school.suspension_chance(np.array([0.0, 3_000.0, 12_000.0]), B)
+    assert chance[0] == 0.0 and 0.0 < chance[1] < chance[2]
+
+
+def test_officers_follow_cases_within_their_caseload_and_under_the_pact_the_long_ones_first():
+    staffing = np.array([0.5, 1.0, 4.0])
+    b = B.replace(officer_cases_per_10000=10.0)
+    short, long = municipality.follow_chances(staffing, known_per_10000=20.0, long_share=0.4, pact=False, b=b)
+    assert list(short) == list(long) == [0.25, 0.5, 1.0]  # more officers follow more, never more than every case
+    short, long = municipality.follow_chances(staffing, known_per_10000=20.0, long_share=0.4, pact=True, b=b)
+    assert long[0] == pytest.approx(0.625) and short[0] == 0.0  # the time goes to the long cases first
+    assert 0.4 * long + 0.6 * short == pytest.approx([0.25, 0.5, 1.0])  # the same time, spent otherwise
+    busier = municipality.follow_chances(staffing, known_per_10000=40.0, long_share=0.4, pact=False, b=b)[0]
+    assert (busier <= [0.25, 0.5, 1.0]).all() and busier[0] < 0.25
+
+
+def test_more_attendance_officers_find_more_children_registered_nowhere():
+    n = len(U)
+    registration = np.full(n, 0.8)
+    few = municipality.find_unregistered(np.full(n, 0.5), 1.0, registration, B, U).sum()
+    many = municipality.find_unregistered(np.full(n, 0.5), 3.0, registration, B, U).sum()
+    worse_register = municipality.find_unregistered(np.full(n, 0.5), 3.0, registration / 2, B, U).sum()
+    assert few < many and worse_register < many
+
+
+def test_exemptions_are_asked_and_granted_more_readily_when_no_place_is_in_reach():
+    n = len(U)
+    none, some = np.zeros(n, bool), np.ones(n, bool)
+    awareness = np.zeros(n)
+    ask = lambda at_home, no_place, aware: parents.ask_exemption(at_home, no_place, aware, B, U).sum()
+    assert ask(some, some, awareness) > ask(some, none, awareness)
+    assert ask(some, none, awareness + 1.0) > ask(some, none, awareness)
+    assert ask(some, none, awareness) > ask(none, none, awareness)  # at home, with the officer on the case
+    asked = np.ones(n, bool)
+    assert (municipality.grant_exemption(asked, some, np.ones(n), True, B, U).sum()
+            > municipality.grant_exemption(asked, none, np.ones(n), True, B, U).sum())
 
 
 def test_no_exemption_where_the_law_allows_none():
     n = len(U)
-    args = (np.ones(n, bool), np.full(n, 5.0))
-    assert municipality.grant_exemption(*args, True, np.full(n, 1.0), B, U).any()
-    assert not municipality.grant_exemption(*args, False, np.full(n, 1.0), B, U).any()
+    args = (np.ones(n, bool), np.ones(n, bool), np.full(n, 1.0))
+    assert municipality.grant_exemption(*args, True, B, U).any()
+    assert not municipality.grant_exemption(*args, False, B, U).any()

@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 from passend.agents.special_school import SBO_CLUSTER, occupancy
 from passend.simulation.country import sbo_grade_profile
 from passend.simulation.model import PassendModel
-from passend.model.population import N_SETTINGS, PRIMARY_GRADES, Setting
+from passend.model.population import N_SETTINGS, PRIMARY_GRADES, Route, Setting
 from passend.model.settings import RunSettings
 
 SCHOOL_SETTINGS = [s for s in Setting if s not in (Setting.HOME, Setting.EXEMPT)]
@@ -35,6 +35,15 @@ def check_month(model: PassendModel, pupils_before: int) -> None:
     so, vso = occupancy(p.provider, p.counted_setting(), len(model.providers))
     assert (so <= model.providers.capacity_so).all() and (vso <= model.providers.capacity_vso).all()
     assert (p.months_home >= 0).all() and (p.months_home[~home] == 0).all()
+    # Each child is in one true state: in a school, at home registered at one, at home registered nowhere, or exempt;
+    # a spell at home has a route in and ends with all its traces.
+    assert ((p.home_route != Route.NONE) == home).all()
+    assert not p.found[~home].any() and (p.refusals[~home] == 0).all()
+    # What the register holds of the school year never exceeds what was true.
+    for known, true in (("home_long_known_this_year", "home_long_this_year"),
+                        ("home_3m_known_this_year", "home_3m_this_year"),
+                        ("unregistered_known_this_year", "unregistered_this_year")):
+        assert not (getattr(p, known) & ~getattr(p, true)).any(), known
     # Nobody appears or disappears outside the August turnover of cohorts.
     if model.today.month != 8:
         assert len(p) == pupils_before

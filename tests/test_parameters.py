@@ -45,3 +45,14 @@ def test_behaviour_is_immutable():
 def test_calibration_fits_only_parameters_marked_for_it():
     names = calibrated_names()
     assert "apply_intercept" in names and "cluster_shares" not in names
+
+
+def test_a_calibration_group_fits_its_own_parameters_on_its_own_targets():
+    from passend.experiments.targets import targets_of_group
+
+    attendance, counts = calibrated_names("attendance"), calibrated_names("counts")
+    assert "admit_intercept" in attendance and "apply_intercept" in counts
+    assert not set(attendance) & set(counts) and set(attendance) | set(counts) == set(calibrated_names())
+    assert all(t.source.startswith("attendance_") for t in targets_of_group("attendance"))
+    assert not any(t.source.startswith("attendance_") for t in targets_of_group("counts"))
+    assert len(targets_of_group("attendance")) + len(targets_of_group("counts")) == len(targets_of_group(None))

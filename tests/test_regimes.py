@@ -58,7 +58,7 @@ def test_the_ledger_books_each_move_from_where_the_pupil_was():
     book = ledger.close_month()
     assert list(pupils.setting) == [Setting.SO, Setting.SO, Setting.SBO]
     assert book.moves[:, Setting.BAO, Setting.SO].sum() == 1 and book.moves[:, Setting.HOME, Setting.SO].sum() == 1
-    assert book.moved("admission", Setting.SO) == 2 and book.moved("return") == 0
+    assert book.moved("admission", Setting.SO) == 2 and book.moved("back_to_own_school") == 0
     assert ledger.close_month().moves.sum() == 0  # a new month starts empty
 
 

@@ -1,0 +1,60 @@
+"""Children at home come from decisions: known responses of the schools, parents, officers and municipalities who
+decide on them, under common random numbers (same seed: a difference comes from the decision, not from chance)."""
+
+import datetime as dt
+
+import pytest
+
+from passend.experiments.runner import simulate
+from passend.model.behaviour import Behaviour
+from passend.model.policy import PolicyTimeline
+from passend.model.settings import RunSettings
+
+SETTINGS = RunSettings(seed=5, scale=0.02, end=dt.date(2010, 7, 31))
+
+
+def year(run, label, column):
+    return next(r[column] for r in run.school_years if r["school_year"] == label)
+
+
+def total(run, column, first="2003", last="2099"):
+    return sum(r[column] for r in run.school_years if first <= r["school_year"] <= last)
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return simulate(SETTINGS)
+
+
+def test_more_attendance_officers_register_more_absolute_absence_while_the_true_count_stays(baseline):
+    """Officers find children registered at no school: with three times the officers from August 2009 the register
+    holds more of them in 2009/10, while how many children were registered nowhere that year hardly moves (the
+    officers' follow-up shortens spells, it does not prevent them)."""
+    policy = PolicyTimeline.baseline().with_values("attendance_officers_factor", {dt.date(2009, 8, 1): 3.0})
+    more = simulate(SETTINGS, policy=policy)
+    assert year(more, "2008-2009", "absolute_absence") == year(baseline, "2008-2009", "absolute_absence")
+    registered = year(more, "2009-2010", "absolute_absence") / year(baseline, "2009-2010", "absolute_absence")
+    true = year(more, "2009-2010", "true_absolute_absence") / year(baseline, "2009-2010", "true_absolute_absence")
+    assert registered > 1.15, registered
+    assert abs(true - 1.0) < 0.05, true
+
+
+def test_with_no_place_in_reach_exemptions_rise(baseline):
+    """When no school will take a child at home, parents ask for, and municipalities grant, more exemptions."""
+    closed = simulate(SETTINGS, Behaviour().replace(admit_intercept=-8.0))
+    assert total(closed, "sent_on") > 3 * total(baseline, "sent_on")
+    assert total(closed, "exemptions_granted") > 1.3 * total(baseline, "exemptions_granted")
+
+
+def test_an_exemption_that_is_not_renewed_sends_the_child_back_to_find_a_school(baseline):
+    ending = simulate(SETTINGS, Behaviour().replace(exemption_end_rate=1.0))
+    assert total(baseline, "home_in_exemption_ended") < total(ending, "home_in_exemption_ended")
+    assert year(ending, "2009-2010", "exempt_5a") < year(baseline, "2009-2010", "exempt_5a")
+
+
+def test_the_register_never_holds_more_than_was_true(baseline):
+    for row in baseline.school_years:
+        assert row["long_relative_absence"] <= row["true_long_relative_absence"]
+        assert row["absolute_absence"] <= row["true_absolute_absence"]
+        assert row["home_over_3_months"] <= row["true_home_over_3_months"]
+    assert sum(r["true_long_relative_absence"] - r["long_relative_absence"] for r in baseline.school_years) > 0
