@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Sequence
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")  # files only; no display needed
 import matplotlib.pyplot as plt
@@ -172,7 +173,7 @@ def home_routes_figure(years: list[dict], path: Path) -> Path:
     them (dashed); full school years only."""
     full = [r for r in years if int(r["months_simulated"]) == 12]
     x = np.array([int(r["school_year"][:4]) for r in full])
-    fig, axes = plt.subplots(1, 2, figsize=(14, 4.8), sharex=True)
+    fig, axes = plt.subplots(1, 2, figsize=(14, 5.6), sharex=True)
     colours = plt.get_cmap("tab10").colors
     for ax, way, title in ((axes[0], "in", "into home"), (axes[1], "out", "out of home")):
         for colour, (route, label) in zip(colours, ROUTE_LABELS[way].items()):
@@ -188,8 +189,9 @@ def home_routes_figure(years: list[dict], path: Path) -> Path:
         ax.set_xlabel("school year starting (dotted: passend onderwijs)")
         ax.set_ylabel("pupils (national)")
         ax.set_ylim(bottom=0)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="upper left", ncol=2)
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -107,9 +107,11 @@ class Pupils(ColumnTable):
         registered nowhere at home."""
         return np.where((self.setting == Setting.HOME) & ~self.unregistered, self.registered, self.setting)
 
-    def grade(self, school_year: int) -> np.ndarray:
-        """Grade in the school year starting in August of ``school_year`` (0 = age 4)."""
-        return (school_year - self.cohort).astype(np.int16)
+    def grade(self, school_year: int, idx: np.ndarray | None = None) -> np.ndarray:
+        """Grade in the school year starting in August of ``school_year`` (0 = age 4), of pupils ``idx`` only, if
+        given."""
+        cohort = self.cohort if idx is None else self.cohort[idx]
+        return (school_year - cohort).astype(np.int16)
 
     def age(self, school_year: int, idx: np.ndarray | None = None) -> np.ndarray:
         """Age on 1 October of ``school_year`` (of pupils ``idx`` only, if given)."""

@@ -80,6 +80,7 @@ class PassendModel(mesa.Model):
         self.youth_care_places = (None, np.zeros(0))  # ((school year, municipal?, budget), places per pool)
         self.pupils_by_municipality = (None, np.zeros(0))  # (school year, pupils living in each municipality)
         self.cases_followed = 0  # children at home the attendance officers follow this month
+        self.need_rows: dict[tuple, np.ndarray] = {}  # (school year, pupils, threshold) -> rows with need above it
         self.state = State(self, self.law["rugzak_school_eur"], self.law["rugzak_ambulant_eur"])
         self.committee = IndicationCommittee(self)
 

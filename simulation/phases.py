@@ -556,7 +556,7 @@ def _places_for_pupils_at_home(m: "PassendModel", followed: np.ndarray) -> None:
     seeking = ~placed & ~back & (parents.seek_place(b, m.streams.uniform("parents.seek_place", uid, step))
                                  | (is_followed & ~registered))
     applying = idx[seeking]
-    secondary = p.grade(m.school_year)[applying] >= PRIMARY_GRADES
+    secondary = p.grade(m.school_year, applying) >= PRIMARY_GRADES
     u = m.streams.uniform("parents.choose_school", p.uid[applying], step)
     other = np.empty(len(applying), dtype=np.int64)
     for sector in (0, 1):
@@ -643,6 +643,16 @@ def _declined(m: "PassendModel", idx: np.ndarray) -> None:
     _deregister(m, leaves)
 
 
+def _with_need_above(m: "PassendModel", threshold: float) -> np.ndarray:
+    """Rows of the pupils whose need is above ``threshold``. Needs do not change and pupils come and go only in
+    August, so the rows are found once a school year instead of scanning every pupil every month."""
+    key = (m.school_year, len(m.pupils), threshold)
+    if key not in m.need_rows:
+        m.need_rows = {k: v for k, v in m.need_rows.items() if k[0] == m.school_year and k[1] == len(m.pupils)}
+        m.need_rows[key] = np.flatnonzero(m.pupils.need > threshold)
+    return m.need_rows[key]
+
+
 def _awareness(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
     """How common indications have become in the area of pupils ``idx``, relative to 2003 (0 then): parents hear of
     them, and of the diagnoses behind them."""
@@ -661,12 +671,18 @@ def _exemptions(m: "PassendModel") -> None:
                                                                               p.uid[exempt], m.step_index))]
         _start_spells(m, ended, Route.EXEMPTION_ENDED)
         _deregister(m, ended)
-    idx = np.flatnonzero(p.need > b.exempt_threshold)  # the few with such a need first, then where they are
+    idx = _with_need_above(m, b.exempt_threshold)  # the few with such a need first, then where they are
     setting = p.setting[idx]
     at_home = (setting == Setting.HOME) & p.found[idx]
     in_school = (IS_REGULAR[setting] | IS_SPECIAL[setting] | (setting == Setting.SBO)) & (
         p.age(m.school_year, idx) >= COMPULSORY_AGE)
     idx, at_home = idx[at_home | in_school], at_home[at_home | in_school]
+    awareness = _awareness(m, idx)
+    u = m.streams.uniform("parents.ask_exemption", p.uid[idx], m.step_index)
+    # Only parents whose draw falls below the chance they would have with no place in reach can ask; the place is
+    # judged for those few (the same decisions as judging it for all).
+    could = parents.ask_exemption(at_home, np.ones(len(idx), dtype=bool), awareness, b, u)
+    idx, at_home, awareness, u = idx[could], at_home[could], awareness[could], u[could]
     # no place in reach: at home, schools declined the child, it waits for a (v)so place, or the committee or alliance
     # turned down its indication (TLV) during this spell; in school, the place does not carry the need
     no_place = p.waiting[idx].copy()
@@ -675,8 +691,7 @@ def _exemptions(m: "PassendModel") -> None:
     no_place[at_home] |= (p.refusals[home] > 0) | refused
     no_place[~at_home] |= p.need[school_rows] > _carried_where_they_are(m, school_rows)
     uid = p.uid[idx]
-    asked = parents.ask_exemption(at_home, no_place, _awareness(m, idx), b,
-                                  m.streams.uniform("parents.ask_exemption", uid, m.step_index))
+    asked = parents.ask_exemption(at_home, no_place, awareness, b, u)
     granted = municipality.grant_exemption(asked, no_place, muni.exempt_propensity[p.municipality[idx]],
                                            bool(law["exemption_5a_allowed"]), b,
                                            m.streams.uniform("municipality.exempt", uid, m.step_index))
@@ -693,8 +708,8 @@ def _exemptions(m: "PassendModel") -> None:
 
 def detection(m: "PassendModel") -> None:
     p, b = m.pupils, m.behaviour
-    age = p.age(m.school_year)
-    idx = np.flatnonzero(IS_REGULAR[p.setting] & ~p.detected & (p.need > b.detect_threshold) & (age >= p.onset_age))
+    idx = _with_need_above(m, b.detect_threshold)
+    idx = idx[IS_REGULAR[p.setting[idx]] & ~p.detected[idx] & (p.age(m.school_year, idx) >= p.onset_age[idx])]
     with m.clock.decision("school.notice_needs"):
         u = m.streams.uniform("school.detect", p.uid[idx], m.step_index)
         noticed = school.notice_needs(m.schools.skill[p.school[idx]], b.detect_rate, u)
@@ -782,7 +797,7 @@ def _parents_choose_special(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
     p = m.pupils
     u = m.streams.uniform("parents.choose_special", p.uid[idx], m.step_index)
     return parents.choose_special(p.prefers_special[idx], p.need[idx] - m.law["indication_criterion"],
-                                  p.grade(m.school_year)[idx] >= PRIMARY_GRADES, IS_SPECIAL[p.setting[idx]],
+                                  p.grade(m.school_year, idx) >= PRIMARY_GRADES, IS_SPECIAL[p.setting[idx]],
                                   p.indication[idx] == 2, m.areas.culture[p.area[idx]], m.behaviour, u)
 
 
@@ -798,7 +813,7 @@ def _seek_special_places(m: "PassendModel", idx: np.ndarray) -> None:
         _grant_arrangements(m, idx[closed & IS_REGULAR[p.setting[idx]]])
         p.waiting[idx[closed]] = False
         idx, provider = idx[~closed], provider[~closed]
-    secondary = p.grade(m.school_year)[idx] >= PRIMARY_GRADES
+    secondary = p.grade(m.school_year, idx) >= PRIMARY_GRADES
     occupied_so, occupied_vso = special_school.occupancy(p.provider, p.counted_setting(), len(m.providers))
     u = m.streams.uniform("provider.queue", p.uid[idx], m.step_index)
     admitted = special_school.admit_within_capacity(provider, secondary, p.waiting[idx], m.providers.capacity_so,
@@ -822,7 +837,7 @@ def waiting_lists(m: "PassendModel") -> None:
     p = m.pupils
     _seek_special_places(m, np.flatnonzero(p.waiting))
     waiting = np.flatnonzero(p.waiting)
-    so, vso = special_school.waiting_by_provider(p.provider[waiting], p.grade(m.school_year)[waiting] >= PRIMARY_GRADES,
+    so, vso = special_school.waiting_by_provider(p.provider[waiting], p.grade(m.school_year, waiting) >= PRIMARY_GRADES,
                                                  len(m.providers))
     m.providers.waiting_so_sum = m.providers.waiting_so_sum + so
     m.providers.waiting_vso_sum = m.providers.waiting_vso_sum + vso
@@ -852,7 +867,7 @@ def sbo_referral(m: "PassendModel") -> None:
 
 def _regular_setting(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
     """The regular school type of pupils ``idx`` by their age: primary (bao) or secondary (vo)."""
-    secondary = m.pupils.grade(m.school_year)[idx] >= PRIMARY_GRADES
+    secondary = m.pupils.grade(m.school_year, idx) >= PRIMARY_GRADES
     return np.where(secondary, Setting.VO, Setting.BAO).astype(np.int8)
 
 
@@ -891,7 +906,7 @@ def breakdowns(m: "PassendModel") -> None:
     regular school sends home a pupil who costs it too much (a suspension that lasts). The child stays registered
     where it was; a few parents also take a child whose place broke down off the register (absolute absence)."""
     p, b = m.pupils, m.behaviour
-    idx = np.flatnonzero(p.need > b.detect_threshold)  # the few with a need first, then where they are
+    idx = _with_need_above(m, b.detect_threshold)  # the few with a need first, then where they are
     setting = p.setting[idx]
     in_school = IS_REGULAR[setting] | IS_SPECIAL[setting] | (setting == Setting.SBO)
     idx = idx[in_school & (p.age(m.school_year, idx) >= p.onset_age[idx])]
