@@ -75,9 +75,9 @@ def ask_exemption(at_home: np.ndarray, no_place: np.ndarray, awareness: np.ndarr
     """Whether the parents of a child whose need a doctor or psychologist would state as keeping it from school ask the
     municipality for an exemption (art. 5 onder a) this month: more readily for a child at home whose case the officer
     knows than for one in school; more when no place is in reach (schools declined the child, it waits for a (v)so
-    place, its indication was turned down, or its school place does not carry its need); and where diagnoses have
-    become common (``awareness``: labels in the area relative to 2003, minus 1), since a statement is easier to get and
-    parents know of the route."""
+    place, its indication was turned down, or its school place does not carry its need); and the more common diagnoses
+    have become (``awareness``: labels in the country relative to 2003, minus 1), since a statement is easier to get
+    and parents know of the route."""
     logit = (b.exempt_ask_intercept + b.exempt_ask_at_home * at_home + b.exempt_ask_no_place * no_place
              + b.exempt_ask_awareness * awareness)
     return u < monthly_probability(logit)

@@ -86,6 +86,7 @@ class PassendModel(mesa.Model):
 
         self.area_indication_rate = np.zeros(self.n_areas)
         self.reference_indication_rate = 1.0
+        self.national_label_rate = 1.0
         self.ledger = Ledger()
         self.clock = Clock()
         self.recorder = Recorder(self)

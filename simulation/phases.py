@@ -319,6 +319,7 @@ def count(m: "PassendModel") -> None:
     # how common a label is: an indication (or TLV), or under passend onderwijs an arrangement, its successor
     indicated = total_by(p.area[(p.indication > 0) | (p.arrangement > 0)], m.n_areas)
     m.area_indication_rate = np.divide(indicated, pupils, out=np.zeros(m.n_areas), where=pupils > 0)
+    m.national_label_rate = indicated.sum() / max(pupils.sum(), 1.0)
     if m.step_index == 0:
         m.reference_indication_rate = max(indicated.sum() / max(pupils.sum(), 1.0), 1e-9)
     if m.today.year == law["budget_base_year"]:
@@ -677,7 +678,9 @@ def _exemptions(m: "PassendModel") -> None:
     in_school = (IS_REGULAR[setting] | IS_SPECIAL[setting] | (setting == Setting.SBO)) & (
         p.age(m.school_year, idx) >= COMPULSORY_AGE)
     idx, at_home = idx[at_home | in_school], at_home[at_home | in_school]
-    awareness = _awareness(m, idx)
+    # how common labels have become in the country: doctors' and psychologists' practice with statements is national
+    # (an area's rate would also carry the sampling noise of a small run into a convex rule)
+    awareness = np.full(len(idx), m.national_label_rate / m.reference_indication_rate - 1.0)
     u = m.streams.uniform("parents.ask_exemption", p.uid[idx], m.step_index)
     # Only parents whose draw falls below the chance they would have with no place in reach can ask; the place is
     # judged for those few (the same decisions as judging it for all).
