@@ -2,7 +2,8 @@
 children at home; the municipality exempts children from compulsory attendance (art. 5 onder a Leerplichtwet) and
 reviews the exemptions; it keeps a register (the Leerplichttelling counts what it records, not what is true); youth
 care for children at home is regional (provincial) until 2015, then each municipality's own, bought from a budget;
-municipalities pay pupil transport to special schools throughout.
+municipalities decide on and pay pupil transport to special schools throughout: stricter transport rules save money
+and can keep a child from the place it was given.
 
 Each municipality's capacity and practice are its row's attributes; its decisions are functions vectorised over the
 children at home of every municipality at once, with the municipality's attributes broadcast to its children.
@@ -35,6 +36,7 @@ class MunicipalityTable(ColumnTable):
         Column("officer_capacity", "float32", 1.0, "attendance officers per pupil relative to the average municipality"),
         Column("exempt_propensity", "float32", 1.0, "readiness to grant 5a exemptions relative to the average"),
         Column("registration", "float32", 1.0, "share of the absences reported to it that its register records", "0-1"),
+        Column("transport_strictness", "float32", 0.0, "how strict its pupil-transport rules are (distance, own contribution)", "0-1"),
         Column("youth_care_capacity", "float32", 1.0, "youth-care capacity relative to the average, once municipal (2015)"),
         Column("agreement_with_alliance", "bool", False, "pools youth care for children at home with the alliance's region (OOGO)"),
     )
@@ -83,6 +85,18 @@ def follow_chances(staffing: np.ndarray, known_per_10000: float, long_share: flo
     long = np.minimum(1.0, share / long_share)
     short = np.maximum(0.0, share - long_share * long) / max(1.0 - long_share, 1e-12)
     return short, long
+
+
+def needs_transport(u: np.ndarray) -> np.ndarray:
+    """Of the children who take up a place at a special school (sbo, (v)so), those whose parents ask the municipality
+    for transport: the published share of transported sbo and (v)so pupils (``TRANSPORTED_SHARE``)."""
+    return u < TRANSPORTED_SHARE
+
+
+def refuse_transport(strictness: np.ndarray, b: Behaviour, u: np.ndarray) -> np.ndarray:
+    """Whether the municipality refuses transport to a child who asks for it: the stricter its rules (each refusal
+    saves it the yearly cost of transport), the more often."""
+    return u < sigmoid(b.transport_refusal_intercept + b.transport_refusal_strictness * strictness)
 
 
 def register_reports(reported: np.ndarray, registration: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -138,13 +152,13 @@ def admit_to_youth_care(pool: np.ndarray, months_home: np.ndarray, free: np.ndar
     return rank_within(pool, -months_home.astype(np.float64)) < free[pool]
 
 
-def month_payments(n_sbo_and_special: int, n_in_youth_care: int, n_followed: int, law: Mapping, b: Behaviour,
+def month_payments(n_transported: int, n_in_youth_care: int, n_followed: int, law: Mapping, b: Behaviour,
                    scale: float) -> dict[str, float]:
     """What municipalities (and, before the Jeugdwet of 2015, the provinces) pay this month (national EUR): transport
-    of the sbo and (v)so pupils who need it, youth care per case, and the attendance officers' time on the cases they
-    follow."""
+    of the sbo and (v)so pupils they transport, youth care per case, and the attendance officers' time on the cases
+    they follow."""
     month = (1.0 / scale) / 12.0
-    transported = TRANSPORTED_SHARE * n_sbo_and_special
+    transported = n_transported
     youth_care = "youth_care_municipalities" if law["youth_care_municipal"] else "youth_care_provinces"
     return {
         "transport": transported * law["transport_eur_per_pupil"] * month,

@@ -83,6 +83,12 @@ def ask_exemption(at_home: np.ndarray, no_place: np.ndarray, awareness: np.ndarr
     return u < monthly_probability(logit)
 
 
+def give_up_place_without_transport(b: Behaviour, u: np.ndarray) -> np.ndarray:
+    """Of the parents refused transport to their child's special school, those who cannot bring the child themselves
+    and do not take up the place this month (the child keeps waiting where it is)."""
+    return u < b.transport_parents_give_up
+
+
 def leave_for_outside_cause(b: Behaviour, u: np.ndarray) -> np.ndarray:
     """A child of compulsory school age leaves its school for a reason outside education (the family moves, or
     arrives from abroad and has not yet found a school): it is at home and registered at no school until its parents

@@ -58,6 +58,10 @@ SCHOOL_YEAR_COLUMNS: dict[str, tuple[str, str]] = {
     "returned_home_spells": (PUPILS, "spells at home that ended with a return to school (home_out_* except exemption)"),
     "zorgplicht_dodged": (PUPILS, "registrations (aanmeldingen) of a child at home that a school treated as no "
                                   "registration, dodging its zorgplicht (passend onderwijs)"),
+    "transport_refused": (PUPILS, "children given a special-school place (sbo, (v)so) whose municipality refused them "
+                                  "transport"),
+    "places_lost_to_transport": (PUPILS, "of which the place was not taken up that month (the parents could not bring "
+                                         "the child; it keeps waiting)"),
     "deregistrations": (PUPILS, "children at home whose parents took them off their school's register (from "
                                 "relative to absolute absence)"),
     "exemptions_granted": (PUPILS, "new exemptions (art. 5 onder a) in the school year"),

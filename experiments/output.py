@@ -55,9 +55,10 @@ SIMPLIFICATIONS = [
     "leave the country unannounced are not modelled (they are not in the simulated population).",
     "Children at home: a school's and an alliance's decisions on them are weighed in euros a year of need left unmet "
     "(the school) or of the arrangement it pays (the alliance); the onderwijsconsulenten and the inspectorate are "
-    "not modelled as deciders; pupil transport is paid for every transported pupil and decides no placement.",
-    "Pupil transport: the published 2012/13 share of sbo and (v)so pupils transported (about 73%) at EUR 2,900 a "
-    "year each, in every year.",
+    "not modelled as deciders.",
+    "Pupil transport: the published 2012/13 share of sbo and (v)so pupils ask for it (about 73%); municipalities "
+    "refuse some by their rules (an assumption in level and spread) and pay EUR 2,900 a year for each pupil they "
+    "transport, in every year.",
 ]
 
 

@@ -60,7 +60,7 @@ exemption; out of home: back to the school of registration, admitted at another 
 exemption (5a); a move back from (v)so to a regular school with an arrangement (terugplaatsing), the closure of a
 (v)so school."""
 EVENTS = ("indication_applications", "indications_granted", "sent_on", "youth_care_starts", "youth_care_waiting_months",
-          "deregistrations", "zorgplicht_dodged", "known_in_breakdown", "known_in_suspension", "known_in_outside_cause",
+          "deregistrations", "zorgplicht_dodged", "transport_refused", "places_lost_to_transport", "known_in_breakdown", "known_in_suspension", "known_in_outside_cause",
           "known_in_exemption_ended", "known_out_back_to_own_school", "known_out_admitted_elsewhere",
           "known_out_placed_by_alliance", "known_out_admission", "known_out_exemption")
 """What is counted that is neither money nor a move: among them the spells at home the attendance officer came to

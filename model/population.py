@@ -99,6 +99,7 @@ class Pupils(ColumnTable):
         Column("unregistered_this_year", "bool", False, "registered at no school at some time this school year"),
         Column("unregistered_known_this_year", "bool", False, "the same, and found by the attendance officer"),
         Column("in_youth_care", "bool", False, "at home and in a youth-care trajectory"),
+        Column("transported", "bool", False, "the municipality transports the pupil to its special school (sbo, (v)so)"),
         Column("youth_care_waiting", "bool", False, "at home, found, and waiting for youth care"),
     )
 

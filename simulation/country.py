@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from passend.agents.alliance import AllianceTable, AreaTable, N_PRIMARY_ALLIANCES, N_SECONDARY_ALLIANCES, N_WSNS, WsnsTable
-from passend.agents.municipality import N_MUNICIPALITIES, MunicipalityTable
+from passend.agents.municipality import N_MUNICIPALITIES, TRANSPORTED_SHARE, MunicipalityTable
 from passend.agents.school import PRIMARY, SBO_REFERRAL_GRADES, SECONDARY, SchoolTable
 from passend.agents.special_school import CLUSTER_REGION_SIZE, SBO_CLUSTER, ProviderTable, choose_sbo_school
 from passend.model import demography
@@ -78,6 +78,8 @@ def build_country(behaviour: Behaviour, scale: float, streams: RandomStreams) ->
     providers, provider_index = _build_providers(areas, scale, streams.generator("country.providers"))
     _place_at_start(pupils, areas, providers, behaviour, scale, streams.generator("country.start_settings"))
     _set_provider_capacity(pupils, providers, provider_index, behaviour)
+    in_special = np.isin(pupils.setting, [Setting.SBO, Setting.SO, Setting.VSO])
+    pupils.transported = in_special & (streams.generator("country.transport").random(len(pupils)) < TRANSPORTED_SHARE)
     alliances = _build_alliances(behaviour, streams.generator("country.alliances"))
     sigma = behaviour.youth_care_spread
     youth_rng = streams.generator("country.youth_care")
@@ -190,6 +192,7 @@ def _build_municipalities(areas: AreaTable, rng: np.random.Generator) -> Municip
     table.officer_capacity = rng.lognormal(-0.125, 0.5, N_MUNICIPALITIES)
     table.exempt_propensity = rng.lognormal(-0.125, 0.5, N_MUNICIPALITIES)
     table.registration = rng.beta(8.0, 2.0, N_MUNICIPALITIES)  # mean 0.8: assumption, registers differ
+    table.transport_strictness = rng.beta(2.0, 6.0, N_MUNICIPALITIES)  # mean 0.25: assumption, rules differ
     return table
 
 

@@ -821,6 +821,7 @@ def _seek_special_places(m: "PassendModel", idx: np.ndarray) -> None:
     u = m.streams.uniform("provider.queue", p.uid[idx], m.step_index)
     admitted = special_school.admit_within_capacity(provider, secondary, p.waiting[idx], m.providers.capacity_so,
                                                     m.providers.capacity_vso, occupied_so, occupied_vso, u)
+    admitted[admitted] = _transport_to_the_place(m, idx[admitted])  # the rest keep their place in the queue
     entered = idx[admitted]
     new_setting = np.where(secondary[admitted], Setting.VSO, Setting.SO).astype(np.int8)
     from_home = p.setting[entered] == Setting.HOME
@@ -859,6 +860,7 @@ def sbo_referral(m: "PassendModel") -> None:
         strictness = None if alliance is None else m.alliances.strictness[alliance]
         u = m.streams.uniform("school.refer_sbo", p.uid[idx], m.step_index)
         referred = school.refer_to_sbo(severity, cost, m.areas.culture[p.area[idx]], strictness, b, u)
+    referred[referred] = _transport_to_the_place(m, idx[referred])
     moved = idx[referred]
     if alliance is not None:
         _count_tlvs(m, alliance[referred], None)
@@ -866,6 +868,25 @@ def sbo_referral(m: "PassendModel") -> None:
     p.provider[moved] = special_school.choose_sbo_school(m.providers, p.area[moved], u)
     m.ledger.move(p, moved, Setting.SBO, "sbo_referral")
     p.registered[moved] = Setting.SBO
+
+
+def _transport_to_the_place(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
+    """Pupils ``idx`` have been given a place at a special school (sbo, (v)so). Parents who need transport ask their
+    municipality, which refuses more often the stricter its rules; of those refused, some cannot bring the child and
+    the place is not taken up this month. Returns the mask of those who take it up; marks who is transported."""
+    p, b = m.pupils, m.behaviour
+    u = m.streams.uniform("municipality.transport", p.uid[idx], m.step_index)
+    asks = municipality.needs_transport(u)
+    strictness = np.clip(m.municipalities.transport_strictness[p.municipality[idx]]
+                         + m.law["transport_strictness_added"], 0.0, 1.0)
+    refused = asks & municipality.refuse_transport(strictness, b, m.streams.uniform("municipality.transport_rules",
+                                                                                     p.uid[idx], m.step_index))
+    gives_up = refused & parents.give_up_place_without_transport(
+        b, m.streams.uniform("parents.without_transport", p.uid[idx], m.step_index))
+    m.ledger.count("transport_refused", int(np.count_nonzero(refused)))
+    m.ledger.count("places_lost_to_transport", int(np.count_nonzero(gives_up)))
+    p.transported[idx] = asks & ~refused
+    return ~gives_up
 
 
 def _regular_setting(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
@@ -990,8 +1011,9 @@ def money(m: "PassendModel") -> None:
         n_lwoo_pro_national=0 if holds_lwoo_pro else n_lwoo_pro, law=law, scale=scale)
     if not rules.alliance_judges_sbo:  # under the WSNS rule; otherwise DUO deducts it from the alliance
         payments |= alliances.wsns_month_payments(over, law, scale)
-    payments |= municipality.month_payments(n_special + n_sbo, np.count_nonzero(p.in_youth_care), m.cases_followed,
-                                            law, m.behaviour, scale)
+    in_special_school = (setting == Setting.SO) | (setting == Setting.VSO) | (setting == Setting.SBO)
+    payments |= municipality.month_payments(np.count_nonzero(p.transported & in_special_school),
+                                            np.count_nonzero(p.in_youth_care), m.cases_followed, law, m.behaviour, scale)
     for stream, eur in payments.items():
         m.ledger.pay(stream, eur)
     if rules.alliances_in_charge:

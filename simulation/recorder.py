@@ -39,7 +39,7 @@ FLOW_NAMES = (
     "inflow_sbo", "inflow_so", "inflow_so_from_bao", "inflow_vso", "indication_applications", "indications_granted",
     "new_home_spells", "returned_home_spells", "exemptions_granted", "sent_on", "youth_care_starts",
     "youth_care_waiting_months", "moves_back_to_regular", "moves_back_from_sbo", "moved_by_closure",
-    "deregistrations", "exemptions_from_school", "zorgplicht_dodged",
+    "deregistrations", "exemptions_from_school", "zorgplicht_dodged", "transport_refused", "places_lost_to_transport",
 ) + ROUTE_FLOW_NAMES
 
 

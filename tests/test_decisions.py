@@ -336,3 +336,12 @@ def test_no_exemption_where_the_law_allows_none():
     args = (np.ones(n, bool), np.ones(n, bool), np.full(n, 1.0))
     assert municipality.grant_exemption(*args, True, B, U).any()
     assert not municipality.grant_exemption(*args, False, B, U).any()
+
+
+def test_a_municipality_with_stricter_transport_rules_refuses_more_and_only_those_who_ask_need_it():
+    n = len(U)
+    mild = municipality.refuse_transport(np.full(n, 0.1), B, U).sum()
+    strict = municipality.refuse_transport(np.full(n, 0.9), B, U).sum()
+    assert mild < strict
+    assert municipality.needs_transport(U).mean() == pytest.approx(municipality.TRANSPORTED_SHARE, abs=0.002)
+

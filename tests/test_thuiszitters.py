@@ -58,3 +58,16 @@ def test_the_register_never_holds_more_than_was_true(baseline):
         assert row["absolute_absence"] <= row["true_absolute_absence"]
         assert row["home_over_3_months"] <= row["true_home_over_3_months"]
     assert sum(r["true_long_relative_absence"] - r["long_relative_absence"] for r in baseline.school_years) > 0
+
+
+def test_stricter_transport_rules_save_the_municipalities_money_and_keep_children_from_their_place(baseline):
+    policy = PolicyTimeline.baseline().with_values("transport_strictness_added", {dt.date(2008, 8, 1): 0.6})
+    strict = simulate(SETTINGS, policy=policy)
+    first, last = "2008-2009", "2009-2010"
+    assert total(strict, "transport_refused", first, last) > 3 * total(baseline, "transport_refused", first, last)
+    assert total(strict, "places_lost_to_transport", first, last) > total(baseline, "places_lost_to_transport", first,
+                                                                          last)
+    assert year(strict, last, "transport_eur") < 0.97 * year(baseline, last, "transport_eur")
+    admitted = lambda run: total(run, "inflow_sbo", first, last) + total(run, "inflow_so", first, last) + total(
+        run, "inflow_vso", first, last)
+    assert admitted(strict) < admitted(baseline)
