@@ -3,7 +3,9 @@
 Each phase finds the pupils (or institutions) it concerns, hands their rows, money and law to the deciding actor's
 function or method in ``passend.agents``, carries out the decision (pupil moves through the ledger) and books the
 money. Nothing here decides: the thresholds and weights are the actors'. The rule set in force (``m.rules``) says
-who judges and who pays; no phase asks which regime it is.
+who judges and who pays; no phase asks which regime it is. The phases about children at home (``attendance``,
+``breakdowns``, ``months_at_home``) live in ``simulation/home.py``; pieces the phases share about a pupil's place
+in ``simulation/placement.py``.
 
 =====================  ===========  ===================================================================================
 phase                  when         what happens
@@ -48,9 +50,10 @@ from passend.agents import municipality, parents, school, special_school, state
 from passend.agents import alliance as alliances
 from passend.agents.rules import IS_REGULAR, IS_SPECIAL
 from passend.model.groups import total_by
-from passend.model.population import (COMPULSORY_AGE, N_INDICATIONS, N_SETTINGS, NO_PROVIDER, PRIMARY_GRADES,
-                                      ROUTES_INTO_HOME, Route, Setting)
+from passend.model.population import N_INDICATIONS, N_SETTINGS, NO_PROVIDER, PRIMARY_GRADES, Setting
 from passend.simulation.country import choose_school, new_cohort
+from passend.simulation.home import attendance, breakdowns, end_spells, months_at_home
+from passend.simulation.placement import basic_support, grant_arrangements, regular_setting, with_need_above
 
 if TYPE_CHECKING:
     from passend.simulation.model import PassendModel
@@ -116,13 +119,13 @@ def _close(m: "PassendModel", closing: int, target: int) -> None:
         p.provider[pupils] = target
     else:  # the last school of its cluster: its pupils go to a regular school of their catchment
         in_place = pupils[IS_SPECIAL[p.setting[pupils]] | IS_SPECIAL[p.registered[pupils]]]
-        regular = _regular_setting(m, in_place)
+        regular = regular_setting(m, in_place)
         present = p.setting[in_place] != Setting.HOME  # a child at home only changes the school registered at
         m.ledger.move(p, in_place[present], regular[present], "closure")
         p.registered[in_place] = regular
         p.provider[pupils] = NO_PROVIDER
         p.waiting[pupils] = False
-        _grant_arrangements(m, in_place)
+        grant_arrangements(m, in_place)
         in_sbo = pupils[p.registered[pupils] == Setting.SBO]  # they waited for a place while in sbo, and stay there
         u = m.streams.uniform("school.sbo_school", p.uid[in_sbo], m.step_index)
         p.provider[in_sbo] = special_school.choose_sbo_school(prov, p.area[in_sbo], u)
@@ -278,35 +281,7 @@ def _arrange_former_rugzak(m: "PassendModel") -> None:
     school whose parents kept them out of vso (the others are arranged when the TLV is judged)."""
     p = m.pupils
     idx = np.flatnonzero(IS_REGULAR[p.setting] & m.rules.judged_by_alliance(p.indication) & (p.arrangement == 0))
-    _grant_arrangements(m, idx)
-
-
-def _basic_support(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
-    """The need the regular school of pupils ``idx`` carries in basic support."""
-    p = m.pupils
-    per_pupil = _school_money_per_pupil(m, idx)
-    return school.basic_support(m.schools.skill[p.school[idx]], per_pupil, m.behaviour)
-
-
-def _school_money_per_pupil(m: "PassendModel", idx: np.ndarray,
-                            alliance: np.ndarray | None = None) -> np.ndarray | None:
-    """What the alliance of each pupil passes to its schools a year per pupil (net of a planned lump-sum deduction);
-    None while no alliance holds a budget. ``alliance``: the pupils' alliance rows, if the caller has them."""
-    if not m.rules.alliances_in_charge:
-        return None
-    a = m.alliances
-    per_pupil = np.divide(a.plan_to_schools_eur, a.pupils, out=np.zeros(len(a)), where=a.pupils > 0)
-    return per_pupil[m.alliance_of_pupils(idx) if alliance is None else alliance]
-
-
-def _grant_arrangements(m: "PassendModel", idx: np.ndarray) -> None:
-    """The alliance arranges support in the regular school for pupils ``idx``: the level the need asks above the
-    school's basic support (a pupil already arranged keeps the higher level)."""
-    if len(idx) == 0:
-        return
-    p = m.pupils
-    level = alliances.arrangement_level(p.need[idx] - _basic_support(m, idx), m.behaviour)
-    p.arrangement[idx] = np.maximum(p.arrangement[idx], level)
+    grant_arrangements(m, idx)
 
 
 # --- October -----------------------------------------------------------------------------------------------------
@@ -370,348 +345,15 @@ def _record_budget_base(m: "PassendModel") -> None:
 
 
 # --- every month -------------------------------------------------------------------------------------------------
-def attendance(m: "PassendModel") -> None:
-    with m.clock.decision("municipality.youth_care"):
-        _youth_care(m)
-    with m.clock.decision("parents.leave_for_outside_cause"):
-        _outside_causes(m)
-    with m.clock.decision("municipality.register_and_follow"):
-        followed = _register_and_follow(m)
-    with m.clock.decision("school.decide_registrations"):
-        _places_for_pupils_at_home(m, followed)
-    with m.clock.decision("municipality.exempt"):
-        _exemptions(m)
-
-
-def _youth_care(m: "PassendModel") -> None:
-    """Found children at home with a manifest need get a youth-care place while their pool has one; the others wait.
-    Care ends when the child is back or exempt."""
-    p, b, muni = m.pupils, m.behaviour, m.municipalities
-    at_home = p.setting == Setting.HOME
-    np.logical_and(p.in_youth_care, at_home, out=p.in_youth_care)  # in place: no copy of the column
-    p.youth_care_waiting[:] = False
-    municipal = bool(m.law["youth_care_municipal"])
-    n_pools = len(muni) + m.n_areas
-
-    def pool_of(municipality_of: np.ndarray, area: np.ndarray) -> np.ndarray:
-        return municipality.youth_care_pool(municipality_of, area, municipal, muni.agreement_with_alliance, len(muni))
-
-    key = (m.school_year, municipal, float(m.law["youth_care_budget_factor"]))
-    if m.youth_care_places[0] != key:  # places follow the pupils, who move only in August
-        living_here = _pupils_by_municipality(m)
-        funded = np.array([agent.youth_care_funded(living_here[agent.idx], municipal, key[2])
-                           for agent in m.municipality_agents])
-        places = municipality.youth_care_places(pool_of(np.arange(len(muni)), muni.area), funded, n_pools,
-                                                b.youth_care_places_per_1000)
-        m.youth_care_places = (key, places)
-    home = np.flatnonzero(at_home)
-    pool = pool_of(p.municipality[home], p.area[home])
-    in_care = p.in_youth_care[home]
-    # Places are whole: round the free capacity up or down at random so that a small-scale run has the right number
-    # on average (a municipality of a 1% sample holds a few hundredths of a place).
-    u = m.streams.uniform("youth_care.places", np.arange(n_pools), m.step_index)
-    free = np.floor(np.maximum(m.youth_care_places[1] - total_by(pool[in_care], n_pools), 0.0) + u)
-    seeking = ~in_care & p.found[home] & (p.need[home] > b.detect_threshold)
-    candidates, their_pool = home[seeking], pool[seeking]
-    admitted = municipality.admit_to_youth_care(their_pool, p.months_home[candidates], free)
-    p.in_youth_care[candidates[admitted]] = True
-    p.youth_care_waiting[candidates[~admitted]] = True
-    m.ledger.count("youth_care_starts", int(np.count_nonzero(admitted)))
-    m.ledger.count("youth_care_waiting_months", int(np.count_nonzero(~admitted)))
-
-
-def _pupils_by_municipality(m: "PassendModel") -> np.ndarray:
-    """Pupils living in each municipality (simulated); they move only in August, so once per school year."""
-    if m.pupils_by_municipality[0] != m.school_year:
-        m.pupils_by_municipality = (m.school_year, total_by(m.pupils.municipality, len(m.municipalities)))
-    return m.pupils_by_municipality[1]
-
-
-def _outside_causes(m: "PassendModel") -> None:
-    """Children leave their school for reasons outside education (a move, an arrival from abroad) and are registered
-    at no school until their parents find one. A documented rate over all pupils; the few it picks who are of
-    compulsory school age and in a regular school go."""
-    p = m.pupils
-    rng = m.streams.generator(f"parents.outside_cause.{m.step_index}")
-    # Drawing the few who go, not a number per pupil: the rate is a few per 10,000 a month.
-    picked = np.unique(rng.integers(0, len(p), size=rng.binomial(len(p), m.behaviour.outside_absence_per_1000 / 12_000)))
-    picked = picked[IS_REGULAR[p.setting[picked]] & (p.age(m.school_year, picked) >= COMPULSORY_AGE)]
-    _start_spells(m, picked, Route.OUTSIDE)
-    _deregister(m, picked)
-
-
-def _start_spells(m: "PassendModel", idx: np.ndarray, route: Route) -> None:
-    """Pupils ``idx`` leave their place for home by ``route``; they stay registered where they were until someone
-    deregisters them."""
-    p = m.pupils
-    p.registered[idx] = np.where(p.setting[idx] == Setting.EXEMPT, _regular_setting(m, idx), p.setting[idx])
-    m.ledger.move(p, idx, Setting.HOME, ROUTES_INTO_HOME[route])
-    p.home_route[idx] = route
-    p.months_home[idx] = 0
-    p.found[idx] = False
-    p.refusals[idx] = 0
-
-
-def _deregister(m: "PassendModel", idx: np.ndarray) -> None:
-    """Children at home ``idx`` are taken off their school's register: absolute absence. A later place is sought at a
-    regular school of the child's age."""
-    p = m.pupils
-    p.unregistered[idx] = True
-    p.unregistered_this_year[idx] = True
-    p.found[idx] = False  # the school no longer reports the absence; the officer must find the child
-    p.registered[idx] = _regular_setting(m, idx)
-    p.provider[idx] = NO_PROVIDER
-    p.waiting[idx] = False
-
-
-def _end_spells(m: "PassendModel", idx: np.ndarray, to: np.ndarray | int, reason: str) -> None:
-    """Spells at home of ``idx`` end: the children move to ``to`` (a school, or exempt); the registered flows count
-    the spells the officer knew of."""
-    p = m.pupils
-    known = int(np.count_nonzero(p.found[idx]))
-    m.ledger.move(p, idx, to, reason)
-    m.ledger.count(f"known_out_{reason}", known)
-    p.months_home[idx] = 0
-    p.found[idx] = False
-    p.unregistered[idx] = False  # back at school means registered again; an exemption is a registered status
-    p.refusals[idx] = 0
-    p.home_route[idx] = Route.NONE
-
-
-def _register_and_follow(m: "PassendModel") -> np.ndarray:
-    """Whom the attendance officers follow this month and what the municipality comes to know. The officers spread
-    their caseload over the cases they know (``municipality.follow_chances``; under the Thuiszitterspact those home
-    over 3 months first). Schools report the absence of registered pupils and the register records a share of the
-    reports; officers find children registered at no school. Returns the pupils followed."""
-    p, b, law, muni = m.pupils, m.behaviour, m.law, m.municipalities
-    idx = np.flatnonzero(p.setting == Setting.HOME)
-    uid, step = p.uid[idx], m.step_index
-    their_muni = p.municipality[idx]
-    # the officers work on the cases they knew of when the month began; a case found now waits for next month
-    known, over_3m = p.found[idx], p.months_home[idx] > 3
-    n_known = int(np.count_nonzero(known))
-    short, long = municipality.follow_chances(
-        muni.officer_capacity * law["attendance_officers_factor"], n_known / max(len(p), 1) * 10_000.0,
-        np.count_nonzero(known & over_3m) / max(n_known, 1), bool(law["thuiszitterspact"]), b)
-    chance = np.where(over_3m, long[their_muni], short[their_muni])
-    followed = idx[known & (m.streams.uniform("municipality.follow", uid, step) < chance)]
-    m.cases_followed = len(followed)
-
-    unknown, registered = ~p.found[idx], ~p.unregistered[idx]
-    reported = unknown & registered & school.report_absence(b, m.streams.uniform("school.report_absence", uid, step))
-    recorded = municipality.register_reports(reported, muni.registration[their_muni],
-                                             m.streams.uniform("municipality.register", uid, step))
-    found = unknown & ~registered & municipality.find_unregistered(
-        muni.officer_capacity[their_muni], law["attendance_officers_factor"], muni.registration[their_muni], b,
-        m.streams.uniform("municipality.find", uid, step))
-    new = idx[recorded | found]
-    p.found[new] = True
-    _flag_attendance_counts(m, new)
-    for route, reason in ROUTES_INTO_HOME.items():
-        m.ledger.count(f"known_in_{reason}", int(np.count_nonzero(p.home_route[new] == route)))
-    return followed
-
-
-def _places_for_pupils_at_home(m: "PassendModel", followed: np.ndarray) -> None:
-    """Who finds a child at home a place this month, each deciding on the money and rules it faces.
-
-    1. A case the officer follows that is home over 3 months goes to the alliance (once alliances are in charge);
-       one with doorzettingsmacht names a school and pays an arrangement.
-    2. The school of registration reviews the case (every month the officer follows it, else now and then) and takes
-       the child back or declines; under zorgplicht declining costs it.
-    3. The parents register the child at another school (the officer makes parents of a child registered nowhere do
-       so); under zorgplicht that school may dodge, else it admits or declines.
-    A school that declines or dodges sends the parents on; some parents then take the child off its register.
-    """
-    p, b, law, rules = m.pupils, m.behaviour, m.law, m.rules
-    idx = np.flatnonzero(p.setting == Setting.HOME)
-    if len(idx) == 0:
-        return
-    uid, step = p.uid[idx], m.step_index
-    is_followed = np.isin(idx, followed, assume_unique=True)
-    alliance = m.alliance_of_pupils(idx) if rules.alliances_in_charge else None
-
-    placed = np.zeros(len(idx), dtype=bool)
-    if alliance is not None:
-        escalated = is_followed & (p.months_home[idx] > 3)
-        share = np.asarray(law["doorzettingsmacht_share"])[m.alliances.sector[alliance]]
-        placed = alliances.place_stuck_cases(escalated, m.alliances.doorzettingsmacht_rank[alliance], share)
-        chosen = idx[placed]
-        _end_spells(m, chosen, _regular_setting(m, chosen), "placed_by_alliance")
-        _registered_at_regular_school(m, chosen)
-        _grant_arrangements(m, chosen)
-
-    registered = ~p.unregistered[idx]
-    reviews = ~placed & registered & (is_followed | (m.streams.uniform("school.review_absence", uid, step)
-                                                     < b.school_review_rate))
-    back = np.zeros(len(idx), dtype=bool)
-    reviewed = idx[reviews]
-    cost = _cost_to_school(m, reviewed, p.registered[reviewed], p.school[reviewed])
-    back[reviews] = school.admit(cost, _duty_binds(m, reviewed), b,
-                                 m.streams.uniform("school.take_back", uid[reviews], step))
-    chosen = idx[back]
-    _end_spells(m, chosen, p.registered[chosen], "back_to_own_school")
-    _arranged_on_admission(m, chosen)
-    _declined(m, idx[reviews & ~back])
-
-    seeking = ~placed & ~back & (parents.seek_place(b, m.streams.uniform("parents.seek_place", uid, step))
-                                 | (is_followed & ~registered))
-    applying = idx[seeking]
-    secondary = p.grade(m.school_year, applying) >= PRIMARY_GRADES
-    u = m.streams.uniform("parents.choose_school", p.uid[applying], step)
-    other = np.empty(len(applying), dtype=np.int64)
-    for sector in (0, 1):
-        mine = secondary == bool(sector)
-        other[mine] = choose_school(m.schools, sector, p.area[applying[mine]], u[mine])
-    target = np.where(IS_REGULAR[p.registered[applying]], p.registered[applying], _regular_setting(m, applying))
-    cost = _cost_to_school(m, applying, target, other)
-    duty = _duty_binds(m, applying)
-    if rules.zorgplicht:
-        school_model = m.alliances.school_model[m.alliance_of_pupils(applying)]
-        dodged = school.dodge_zorgplicht(cost, school_model, b,
-                                         m.streams.uniform("school.dodge", p.uid[applying], step))
-        m.ledger.count("zorgplicht_dodged", int(np.count_nonzero(dodged)))
-        duty &= ~dodged
-    admitted = school.admit(cost, duty, b, m.streams.uniform("school.admit", p.uid[applying], step))
-    chosen, to = applying[admitted], target[admitted]
-    p.school[chosen] = other[admitted]
-    _end_spells(m, chosen, to, "admitted_elsewhere")
-    _registered_at_regular_school(m, chosen)
-    _arranged_on_admission(m, chosen)
-    _declined(m, applying[~admitted])
-
-
-def _registered_at_regular_school(m: "PassendModel", idx: np.ndarray) -> None:
-    """Pupils ``idx``, just placed at a regular school, are registered there; one who waits for a (v)so place keeps its
-    place in the queue."""
-    p = m.pupils
-    p.registered[idx] = p.setting[idx]
-    p.provider[idx[~p.waiting[idx]]] = NO_PROVIDER
-
-
-def _cost_to_school(m: "PassendModel", idx: np.ndarray, setting: np.ndarray, school_row: np.ndarray) -> np.ndarray:
-    """What taking pupils ``idx`` into ``setting`` at school ``school_row`` would cost it a year
-    (``school.cost_of_taking_eur``): the need the place would leave unmet, with the support the child brings (a rugzak,
-    its arrangement), under passend onderwijs the arrangement its alliance gives a child within its reach
-    (:func:`_arranged_on_admission`), and youth care carrying part of the need while it lasts."""
-    p, b = m.pupils, m.behaviour
-    expertise = money = None
-    arrangement = p.arrangement[idx]
-    if m.rules.alliances_in_charge:
-        alliance = m.alliance_of_pupils(idx)
-        expertise, money = m.alliances.expertise_model[alliance], _school_money_per_pupil(m, idx, alliance)
-        asked = alliances.arrangement_level(p.need[idx] - school.basic_support(m.schools.skill[school_row], money, b), b)
-        arrangement = np.where(_within_arrangement_reach(m, idx, alliance), np.maximum(arrangement, asked), arrangement)
-    carried = school.support_carried(setting, m.schools.skill[school_row], m.rules.pupil_bound(p.indication[idx]),
-                                     alliances.arrangement_support(b)[arrangement], expertise, money, b)
-    return school.cost_of_taking_eur(p.need[idx] - b.youth_care_relief * p.in_youth_care[idx] - carried, b)
-
-
-def _within_arrangement_reach(m: "PassendModel", idx: np.ndarray, alliance: np.ndarray) -> np.ndarray:
-    """The alliance arranges support for a child whose need comes within its arrangement reach of the national
-    criterion (as for a file that does not clear its TLV bar)."""
-    return m.pupils.need[idx] > m.law["indication_criterion"] - m.alliances.arrangement_reach[alliance]
-
-
-def _arranged_on_admission(m: "PassendModel", idx: np.ndarray) -> None:
-    """A regular school that takes in a child from home asks its alliance for the arrangement the child's need asks;
-    the alliance grants it within its reach (and pays it from then on)."""
-    if not m.rules.alliances_in_charge or len(idx) == 0:
-        return
-    idx = idx[IS_REGULAR[m.pupils.setting[idx]]]
-    _grant_arrangements(m, idx[_within_arrangement_reach(m, idx, m.alliance_of_pupils(idx))])
-
-
-def _duty_binds(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
-    """Whether zorgplicht binds the school deciding on pupils ``idx``: under passend onderwijs, unless the child's need
-    is one a doctor's or psychologist's statement would cover. For such a child an exemption also ends the school's
-    duty, so a school that declines it advises the parents to ask for one and declining costs it nothing."""
-    if not m.rules.zorgplicht:
-        return np.zeros(len(idx), dtype=bool)
-    return m.pupils.need[idx] <= m.behaviour.exempt_threshold
-
-
-def _declined(m: "PassendModel", idx: np.ndarray) -> None:
-    """Schools declined (or dodged) pupils ``idx``: the parents are sent on, and some of those whose child is still
-    registered take it off the register."""
-    p = m.pupils
-    p.refusals[idx] = np.minimum(p.refusals[idx].astype(np.int16) + 1, 100).astype(np.int8)
-    m.ledger.count("sent_on", len(idx))
-    registered = idx[~p.unregistered[idx]]
-    leaves = registered[parents.deregister_after_refusal(
-        m.behaviour, m.streams.uniform("parents.deregister_after_refusal", p.uid[registered], m.step_index))]
-    m.ledger.count("deregistrations", len(leaves))
-    _deregister(m, leaves)
-
-
-def _with_need_above(m: "PassendModel", threshold: float) -> np.ndarray:
-    """Rows of the pupils whose need is above ``threshold``. Needs do not change and pupils come and go only in
-    August, so the rows are found once a school year instead of scanning every pupil every month."""
-    key = (m.school_year, len(m.pupils), threshold)
-    if key not in m.need_rows:
-        m.need_rows = {k: v for k, v in m.need_rows.items() if k[0] == m.school_year and k[1] == len(m.pupils)}
-        m.need_rows[key] = np.flatnonzero(m.pupils.need > threshold)
-    return m.need_rows[key]
-
-
 def _awareness(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
     """How common indications have become in the area of pupils ``idx``, relative to 2003 (0 then): parents hear of
     them, and of the diagnoses behind them."""
     return m.area_indication_rate[m.pupils.area[idx]] / m.reference_indication_rate - 1.0
 
 
-def _exemptions(m: "PassendModel") -> None:
-    """Parents of a child whose need a doctor's or psychologist's statement would cover ask for an exemption, from home
-    (a case the officer knows) or from a school whose place does not carry the need; the municipality decides. Each
-    August it reviews the exemptions in force; an ended one leaves the child at home, registered nowhere, to find a
-    school."""
-    p, b, law, muni = m.pupils, m.behaviour, m.law, m.municipalities
-    if m.today.month == 8:
-        exempt = np.flatnonzero(p.setting == Setting.EXEMPT)
-        ended = exempt[municipality.review_exemptions(b, m.streams.uniform("municipality.review_exemption",
-                                                                              p.uid[exempt], m.step_index))]
-        _start_spells(m, ended, Route.EXEMPTION_ENDED)
-        _deregister(m, ended)
-    idx = _with_need_above(m, b.exempt_threshold)  # the few with such a need first, then where they are
-    setting = p.setting[idx]
-    at_home = (setting == Setting.HOME) & p.found[idx]
-    in_school = (IS_REGULAR[setting] | IS_SPECIAL[setting] | (setting == Setting.SBO)) & (
-        p.age(m.school_year, idx) >= COMPULSORY_AGE)
-    idx, at_home = idx[at_home | in_school], at_home[at_home | in_school]
-    # how common labels have become in the country: doctors' and psychologists' practice with statements is national
-    # (an area's rate would also carry the sampling noise of a small run into a convex rule)
-    awareness = np.full(len(idx), m.national_label_rate / m.reference_indication_rate - 1.0)
-    u = m.streams.uniform("parents.ask_exemption", p.uid[idx], m.step_index)
-    # Only parents whose draw falls below the chance they would have with no place in reach can ask; the place is
-    # judged for those few (the same decisions as judging it for all).
-    could = parents.ask_exemption(at_home, np.ones(len(idx), dtype=bool), awareness, b, u)
-    idx, at_home, awareness, u = idx[could], at_home[could], awareness[could], u[could]
-    # no place in reach: at home, schools declined the child, it waits for a (v)so place, or the committee or alliance
-    # turned down its indication (TLV) during this spell; in school, the place does not carry the need
-    no_place = p.waiting[idx].copy()
-    home, school_rows = idx[at_home], idx[~at_home]
-    refused = (p.indication[home] == 0) & (p.last_assessed[home] >= m.step_index - p.months_home[home])
-    no_place[at_home] |= (p.refusals[home] > 0) | refused
-    no_place[~at_home] |= p.need[school_rows] > _carried_where_they_are(m, school_rows)
-    uid = p.uid[idx]
-    asked = parents.ask_exemption(at_home, no_place, awareness, b, u)
-    granted = municipality.grant_exemption(asked, no_place, muni.exempt_propensity[p.municipality[idx]],
-                                           bool(law["exemption_5a_allowed"]), b,
-                                           m.streams.uniform("municipality.exempt", uid, m.step_index))
-    from_home, from_school = idx[granted & at_home], idx[granted & ~at_home]
-    _end_spells(m, from_home, Setting.EXEMPT, "exemption")
-    m.ledger.move(p, from_school, Setting.EXEMPT, "exemption")
-    exempted = np.r_[from_home, from_school]
-    p.registered[exempted] = _regular_setting(m, exempted)  # an exempt child is registered at no school
-    p.waiting[exempted] = False
-    p.provider[exempted] = NO_PROVIDER
-    p.arrangement[exempted] = 0
-    p.exempt_this_year[exempted] = True
-
-
 def detection(m: "PassendModel") -> None:
     p, b = m.pupils, m.behaviour
-    idx = _with_need_above(m, b.detect_threshold)
+    idx = with_need_above(m, b.detect_threshold)
     idx = idx[IS_REGULAR[p.setting[idx]] & ~p.detected[idx] & (p.age(m.school_year, idx) >= p.onset_age[idx])]
     with m.clock.decision("school.notice_needs"):
         u = m.streams.uniform("school.detect", p.uid[idx], m.step_index)
@@ -728,7 +370,7 @@ def indications(m: "PassendModel") -> None:
         wants_special = _parents_choose_special(m, granted)
     with m.clock.decision("alliance.arrange"):  # a TLV the parents do not use for (v)so becomes an arrangement
         staying = granted[~wants_special]
-        _grant_arrangements(m, staying[m.rules.judged_by_alliance(m.pupils.indication[staying])])
+        grant_arrangements(m, staying[m.rules.judged_by_alliance(m.pupils.indication[staying])])
     with m.clock.decision("provider.admit"):
         _seek_special_places(m, granted[wants_special])
 
@@ -747,7 +389,7 @@ def _applications(m: "PassendModel") -> np.ndarray:
     if by_alliance.any():  # what the alliance's support would bring the school: the arrangement, less any charge
         asking = idx[by_alliance]
         alliance = m.alliance_of_pupils(asking)
-        level = alliances.arrangement_level(p.need[asking] - _basic_support(m, asking), m.behaviour)
+        level = alliances.arrangement_level(p.need[asking] - basic_support(m, asking), m.behaviour)
         reward[by_alliance] = school.support_reward_eur(
             alliances.arrangement_prices_eur(law)[level], m.alliances.pupil_model[alliance],
             m.alliances.referral_charge_eur[alliance])
@@ -781,7 +423,7 @@ def _judge_applications(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
         # a file that does not clear the alliance's bar but comes within its arrangement reach of the national
         # criterion: support in the regular school
         arranged = ~tlv & (judged[by_alliance] > criterion - a.arrangement_reach[alliance])
-        _grant_arrangements(m, idx[by_alliance][arranged])
+        grant_arrangements(m, idx[by_alliance][arranged])
     p.last_assessed[idx] = m.step_index
     p.indication[idx[granted]] = p.cluster[idx[granted]]
     m.ledger.count("indication_applications", len(idx))
@@ -813,7 +455,7 @@ def _seek_special_places(m: "PassendModel", idx: np.ndarray) -> None:
     provider = special_school.provider_serving(m.provider_index, p.indication[idx], p.area[idx])
     closed = m.providers.merged_into[provider] >= 0  # no school of the cluster is left: support where the child is
     if closed.any():
-        _grant_arrangements(m, idx[closed & IS_REGULAR[p.setting[idx]]])
+        grant_arrangements(m, idx[closed & IS_REGULAR[p.setting[idx]]])
         p.waiting[idx[closed]] = False
         idx, provider = idx[~closed], provider[~closed]
     secondary = p.grade(m.school_year, idx) >= PRIMARY_GRADES
@@ -825,7 +467,7 @@ def _seek_special_places(m: "PassendModel", idx: np.ndarray) -> None:
     entered = idx[admitted]
     new_setting = np.where(secondary[admitted], Setting.VSO, Setting.SO).astype(np.int8)
     from_home = p.setting[entered] == Setting.HOME
-    _end_spells(m, entered[from_home], new_setting[from_home], "admission")
+    end_spells(m, entered[from_home], new_setting[from_home], "admission")
     m.ledger.move(p, entered[~from_home], new_setting[~from_home], "admission")
     p.registered[entered] = new_setting
     p.arrangement[entered] = 0
@@ -889,12 +531,6 @@ def _transport_to_the_place(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
     return ~gives_up
 
 
-def _regular_setting(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
-    """The regular school type of pupils ``idx`` by their age: primary (bao) or secondary (vo)."""
-    secondary = m.pupils.grade(m.school_year, idx) >= PRIMARY_GRADES
-    return np.where(secondary, Setting.VO, Setting.BAO).astype(np.int8)
-
-
 def moves_back(m: "PassendModel") -> None:
     """Terugplaatsing: while the alliances are in charge, a (v)so pupil of their clusters, or an sbo pupil once the
     alliances grant sbo, whom an arrangement would carry in a regular school more cheaply than the place costs the
@@ -911,80 +547,18 @@ def moves_back(m: "PassendModel") -> None:
         idx, u = idx[u < b.return_to_regular_rate], u[u < b.return_to_regular_rate]  # the few whose case comes up
         sbo = in_sbo[idx]
         carried_need = np.where(sbo, np.maximum(p.need[idx], p.learning_delay[idx]), p.need[idx])
-        unmet = carried_need - _basic_support(m, idx)
+        unmet = carried_need - basic_support(m, idx)
         level = alliances.arrangement_level(unmet, b)
         place_cost = np.where(sbo, m.alliances.sbo_marginal_eur[m.alliance_of_pupils(idx)],
                               alliances.special_supplement_eur(p.need[idx], law))
         saving = place_cost - alliances.arrangement_prices_eur(law)[level]
         back = alliances.offer_return_to_regular(unmet, saving, b, u)
     moved = idx[back]
-    regular = _regular_setting(m, moved)
+    regular = regular_setting(m, moved)
     m.ledger.move(p, moved, regular, "terugplaatsing")
     p.registered[moved] = regular
     p.provider[moved] = NO_PROVIDER
     p.arrangement[moved] = level[back]
-
-
-def breakdowns(m: "PassendModel") -> None:
-    """A place ends: it cannot carry the child's need and breaks down (the parents keep the child at home), or a
-    regular school sends home a pupil who costs it too much (a suspension that lasts). The child stays registered
-    where it was; a few parents also take a child whose place broke down off the register (absolute absence)."""
-    p, b = m.pupils, m.behaviour
-    idx = _with_need_above(m, b.detect_threshold)  # the few with a need first, then where they are
-    setting = p.setting[idx]
-    in_school = IS_REGULAR[setting] | IS_SPECIAL[setting] | (setting == Setting.SBO)
-    idx = idx[in_school & (p.age(m.school_year, idx) >= p.onset_age[idx])]
-    with m.clock.decision("parents_or_school.end_place"):
-        # One draw decides whether the place ends this month and how: below the breakdown chance it breaks down,
-        # in the next band (of the suspension chance) the school sends the pupil home.
-        u = m.streams.uniform("parents.keep_home", p.uid[idx], m.step_index)
-        idx, u = idx[u < parents.MAX_BREAKDOWN_CHANCE], u[u < parents.MAX_BREAKDOWN_CHANCE]  # no chance is higher
-        unmet = p.need[idx] - _carried_where_they_are(m, idx)
-        breaks = parents.keep_at_home(unmet, p.waiting[idx], b, u)
-        chance = parents.breakdown_chance(unmet, p.waiting[idx], b)
-        cost = school.cost_of_taking_eur(unmet, b) * IS_REGULAR[p.setting[idx]]
-        suspension = np.minimum(school.suspension_chance(cost, b), parents.MAX_BREAKDOWN_CHANCE - chance)
-        sent = ~breaks & (u < chance + suspension)
-    home, suspended = idx[breaks], idx[sent]
-    _start_spells(m, home, Route.BREAKDOWN)
-    _start_spells(m, suspended, Route.SUSPENSION)
-    leaves = home[parents.deregister(b, m.streams.uniform("parents.deregister", p.uid[home], m.step_index))]
-    m.ledger.count("deregistrations", len(leaves))
-    _deregister(m, leaves)
-
-
-def _carried_where_they_are(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
-    """The need the places of pupils ``idx`` (in a school) carry, with their rugzak or arrangement."""
-    p, b = m.pupils, m.behaviour
-    expertise = money = None
-    if m.rules.alliances_in_charge:
-        alliance = m.alliance_of_pupils(idx)
-        expertise, money = m.alliances.expertise_model[alliance], _school_money_per_pupil(m, idx, alliance)
-    rugzak = m.rules.pupil_bound(p.indication[idx])
-    arranged = alliances.arrangement_support(b)[p.arrangement[idx]]
-    return school.support_carried(p.setting[idx], m.schools.skill[p.school[idx]], rugzak, arranged, expertise, money, b)
-
-
-def months_at_home(m: "PassendModel") -> None:
-    """End of month: spells at home get one month longer; flag the durations the attendance counts use (relative
-    absence is absence from the school registered at; children registered nowhere count as absolute)."""
-    p = m.pupils
-    home = np.flatnonzero(p.setting == Setting.HOME)
-    p.months_home[home] += 1
-    _flag_attendance_counts(m, home)
-
-
-def _flag_attendance_counts(m: "PassendModel", home: np.ndarray) -> None:
-    """Flag what the school year's attendance counts will hold of children at home ``home``: as they are, and as the
-    officer knows them (flagged again when a case becomes known, so that a case known and ended in one month counts)."""
-    p = m.pupils
-    registered, known = ~p.unregistered[home], p.found[home]
-    long, over_3m = p.months_home[home] > m.law["long_absence_months"], p.months_home[home] > 3
-    p.home_long_this_year[home[registered & long]] = True
-    p.home_long_known_this_year[home[registered & long & known]] = True
-    p.home_3m_this_year[home[over_3m]] = True
-    p.home_3m_known_this_year[home[over_3m & known]] = True
-    p.unregistered_known_this_year[home[~registered & known]] = True
 
 
 # --- money -------------------------------------------------------------------------------------------------------
@@ -998,7 +572,7 @@ def money(m: "PassendModel") -> None:
                        minlength=N_SETTINGS * N_INDICATIONS).reshape(N_SETTINGS, N_INDICATIONS)
     indications = np.arange(N_INDICATIONS)
     special = n_by[[Setting.SO, Setting.VSO]]
-    n_special, n_sbo = int(special.sum()), int(n_by[Setting.SBO].sum())
+    n_special = int(special.sum())
     n_lwoo_pro = int(n_by[[Setting.LWOO, Setting.PRO]].sum())
     holds_lwoo_pro = rules.alliances_in_charge and bool(law["lwoo_pro_in_alliances"])
     wsns_pupils, wsns_sbo = _wsns_pupils(m, setting)

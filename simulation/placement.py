@@ -1,0 +1,59 @@
+"""Shared pieces of the phases about a pupil's place: the regular school type of an age, the support a regular school
+gives and the money its alliance passes on, the alliance's arrangements, and the rows of pupils with a given need."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from passend.agents import school
+from passend.agents import alliance as alliances
+from passend.model.population import PRIMARY_GRADES, Setting
+
+if TYPE_CHECKING:
+    from passend.simulation.model import PassendModel
+
+
+def regular_setting(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
+    """The regular school type of pupils ``idx`` by their age: primary (bao) or secondary (vo)."""
+    secondary = m.pupils.grade(m.school_year, idx) >= PRIMARY_GRADES
+    return np.where(secondary, Setting.VO, Setting.BAO).astype(np.int8)
+
+
+def grant_arrangements(m: "PassendModel", idx: np.ndarray) -> None:
+    """The alliance arranges support in the regular school for pupils ``idx``: the level the need asks above the
+    school's basic support (a pupil already arranged keeps the higher level)."""
+    if len(idx) == 0:
+        return
+    p = m.pupils
+    level = alliances.arrangement_level(p.need[idx] - basic_support(m, idx), m.behaviour)
+    p.arrangement[idx] = np.maximum(p.arrangement[idx], level)
+
+
+def basic_support(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
+    """The need the regular school of pupils ``idx`` carries in basic support."""
+    p = m.pupils
+    per_pupil = school_money_per_pupil(m, idx)
+    return school.basic_support(m.schools.skill[p.school[idx]], per_pupil, m.behaviour)
+
+
+def school_money_per_pupil(m: "PassendModel", idx: np.ndarray,
+                            alliance: np.ndarray | None = None) -> np.ndarray | None:
+    """What the alliance of each pupil passes to its schools a year per pupil (net of a planned lump-sum deduction);
+    None while no alliance holds a budget. ``alliance``: the pupils' alliance rows, if the caller has them."""
+    if not m.rules.alliances_in_charge:
+        return None
+    a = m.alliances
+    per_pupil = np.divide(a.plan_to_schools_eur, a.pupils, out=np.zeros(len(a)), where=a.pupils > 0)
+    return per_pupil[m.alliance_of_pupils(idx) if alliance is None else alliance]
+
+
+def with_need_above(m: "PassendModel", threshold: float) -> np.ndarray:
+    """Rows of the pupils whose need is above ``threshold``. Needs do not change and pupils come and go only in
+    August, so the rows are found once a school year instead of scanning every pupil every month."""
+    key = (m.school_year, len(m.pupils), threshold)
+    if key not in m.need_rows:
+        m.need_rows = {k: v for k, v in m.need_rows.items() if k[0] == m.school_year and k[1] == len(m.pupils)}
+        m.need_rows[key] = np.flatnonzero(m.pupils.need > threshold)
+    return m.need_rows[key]
