@@ -158,10 +158,9 @@ def month_payments(n_transported: int, n_in_youth_care: int, n_followed: int, la
     of the sbo and (v)so pupils they transport, youth care per case, and the attendance officers' time on the cases
     they follow."""
     month = (1.0 / scale) / 12.0
-    transported = n_transported
     youth_care = "youth_care_municipalities" if law["youth_care_municipal"] else "youth_care_provinces"
     return {
-        "transport": transported * law["transport_eur_per_pupil"] * month,
+        "transport": n_transported * law["transport_eur_per_pupil"] * month,
         youth_care: n_in_youth_care * law["youth_care_eur_per_case"] * month,
         "attendance_officers": n_followed * b.officer_eur_per_case_year * month,
     }

@@ -89,8 +89,8 @@ def give_up_place_without_transport(b: Behaviour, u: np.ndarray) -> np.ndarray:
     return u < b.transport_parents_give_up
 
 
-def leave_for_outside_cause(b: Behaviour, u: np.ndarray) -> np.ndarray:
-    """A child of compulsory school age leaves its school for a reason outside education (the family moves, or
-    arrives from abroad and has not yet found a school): it is at home and registered at no school until its parents
-    register it somewhere. A documented rate, as demography is (``outside_absence_per_1000``)."""
-    return u < b.outside_absence_per_1000 / 1000.0 / 12.0
+def outside_cause_chance(b: Behaviour) -> float:
+    """The monthly chance that a child of compulsory school age leaves its school for a reason outside education (the
+    family moves, or arrives from abroad and has not yet found a school): it is at home and registered at no school
+    until its parents register it somewhere. A documented rate, as demography is (``outside_absence_per_1000``)."""
+    return b.outside_absence_per_1000 / 1000.0 / 12.0

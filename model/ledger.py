@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from passend.model.population import N_SETTINGS, Pupils
+from passend.model.population import N_SETTINGS, ROUTES_INTO_HOME, ROUTES_OUT_OF_HOME, Pupils
 
 STREAMS: dict[str, tuple[str, str]] = {
     # stream: (payer, receiver). Old system (pupil-bound funding):
@@ -60,9 +60,9 @@ exemption; out of home: back to the school of registration, admitted at another 
 exemption (5a); a move back from (v)so to a regular school with an arrangement (terugplaatsing), the closure of a
 (v)so school."""
 EVENTS = ("indication_applications", "indications_granted", "sent_on", "youth_care_starts", "youth_care_waiting_months",
-          "deregistrations", "zorgplicht_dodged", "transport_refused", "places_lost_to_transport", "known_in_breakdown", "known_in_suspension", "known_in_outside_cause",
-          "known_in_exemption_ended", "known_out_back_to_own_school", "known_out_admitted_elsewhere",
-          "known_out_placed_by_alliance", "known_out_admission", "known_out_exemption")
+          "deregistrations", "zorgplicht_dodged", "transport_refused", "places_lost_to_transport",
+          *(f"known_in_{reason}" for reason in ROUTES_INTO_HOME.values()),
+          *(f"known_out_{reason}" for reason in ROUTES_OUT_OF_HOME.values()))
 """What is counted that is neither money nor a move: among them the spells at home the attendance officer came to
 know of this month by route in (``known_in_*``), and the known spells that ended by route out (``known_out_*``)."""
 

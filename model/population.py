@@ -34,9 +34,9 @@ N_INDICATIONS = 5
 REGULAR = np.array([Setting.BAO, Setting.VO, Setting.LWOO, Setting.PRO])
 SPECIAL = np.array([Setting.SO, Setting.VSO])
 PRIMARY_GRADES = 8
+"""Grades 0-7 are primary (age 4 to 11 on 1 October), from grade 8 on secondary."""
 COMPULSORY_AGE = 5
 """Compulsory attendance starts at 5 (Leerplichtwet 1969); the youngest grade (age 4) is voluntary."""
-"""Grades 0-7 are primary (age 4 to 11 on 1 October), from grade 8 on secondary."""
 
 NO_PROVIDER = -1
 

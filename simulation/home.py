@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 def attendance(m: "PassendModel") -> None:
     with m.clock.decision("municipality.youth_care"):
         _youth_care(m)
-    with m.clock.decision("parents.leave_for_outside_cause"):
+    with m.clock.decision("parents.outside_cause"):
         _outside_causes(m)
     with m.clock.decision("municipality.register_and_follow"):
         followed = _register_and_follow(m)
@@ -91,7 +91,7 @@ def _outside_causes(m: "PassendModel") -> None:
     p = m.pupils
     rng = m.streams.generator(f"parents.outside_cause.{m.step_index}")
     # Drawing the few who go, not a number per pupil: the rate is a few per 10,000 a month.
-    picked = np.unique(rng.integers(0, len(p), size=rng.binomial(len(p), m.behaviour.outside_absence_per_1000 / 12_000)))
+    picked = np.unique(rng.integers(0, len(p), size=rng.binomial(len(p), parents.outside_cause_chance(m.behaviour))))
     picked = picked[IS_REGULAR[p.setting[picked]] & (p.age(m.school_year, picked) >= COMPULSORY_AGE)]
     _start_spells(m, picked, Route.OUTSIDE)
     _deregister(m, picked)
@@ -252,15 +252,13 @@ def _cost_to_school(m: "PassendModel", idx: np.ndarray, setting: np.ndarray, sch
     its arrangement), under passend onderwijs the arrangement its alliance gives a child within its reach
     (:func:`_arranged_on_admission`), and youth care carrying part of the need while it lasts."""
     p, b = m.pupils, m.behaviour
-    expertise = money = None
     arrangement = p.arrangement[idx]
     if m.rules.alliances_in_charge:
         alliance = m.alliance_of_pupils(idx)
-        expertise, money = m.alliances.expertise_model[alliance], school_money_per_pupil(m, idx, alliance)
+        money = school_money_per_pupil(m, idx, alliance)
         asked = alliances.arrangement_level(p.need[idx] - school.basic_support(m.schools.skill[school_row], money, b), b)
         arrangement = np.where(_within_arrangement_reach(m, idx, alliance), np.maximum(arrangement, asked), arrangement)
-    carried = school.support_carried(setting, m.schools.skill[school_row], m.rules.pupil_bound(p.indication[idx]),
-                                     alliances.arrangement_support(b)[arrangement], expertise, money, b)
+    carried = _carried(m, idx, setting, school_row, arrangement)
     return school.cost_of_taking_eur(p.need[idx] - b.youth_care_relief * p.in_youth_care[idx] - carried, b)
 
 
@@ -365,8 +363,8 @@ def breakdowns(m: "PassendModel") -> None:
         u = m.streams.uniform("parents.keep_home", p.uid[idx], m.step_index)
         idx, u = idx[u < parents.MAX_BREAKDOWN_CHANCE], u[u < parents.MAX_BREAKDOWN_CHANCE]  # no chance is higher
         unmet = p.need[idx] - _carried_where_they_are(m, idx)
-        breaks = parents.keep_at_home(unmet, p.waiting[idx], b, u)
         chance = parents.breakdown_chance(unmet, p.waiting[idx], b)
+        breaks = u < chance  # parents.keep_at_home, with the chance kept for the suspension band
         cost = school.cost_of_taking_eur(unmet, b) * IS_REGULAR[p.setting[idx]]
         suspension = np.minimum(school.suspension_chance(cost, b), parents.MAX_BREAKDOWN_CHANCE - chance)
         sent = ~breaks & (u < chance + suspension)
@@ -380,14 +378,22 @@ def breakdowns(m: "PassendModel") -> None:
 
 def _carried_where_they_are(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
     """The need the places of pupils ``idx`` (in a school) carry, with their rugzak or arrangement."""
+    p = m.pupils
+    return _carried(m, idx, p.setting[idx], p.school[idx], p.arrangement[idx])
+
+
+def _carried(m: "PassendModel", idx: np.ndarray, setting: np.ndarray, school_row: np.ndarray,
+             arrangement: np.ndarray) -> np.ndarray:
+    """The need a place in ``setting`` at school ``school_row`` carries for pupils ``idx`` with arrangement level
+    ``arrangement``: the school's support, the child's rugzak, and where the alliances are in charge the expertise and
+    money their alliance passes to the school."""
     p, b = m.pupils, m.behaviour
     expertise = money = None
     if m.rules.alliances_in_charge:
         alliance = m.alliance_of_pupils(idx)
         expertise, money = m.alliances.expertise_model[alliance], school_money_per_pupil(m, idx, alliance)
-    rugzak = m.rules.pupil_bound(p.indication[idx])
-    arranged = alliances.arrangement_support(b)[p.arrangement[idx]]
-    return school.support_carried(p.setting[idx], m.schools.skill[p.school[idx]], rugzak, arranged, expertise, money, b)
+    return school.support_carried(setting, m.schools.skill[school_row], m.rules.pupil_bound(p.indication[idx]),
+                                  alliances.arrangement_support(b)[arrangement], expertise, money, b)
 
 
 def months_at_home(m: "PassendModel") -> None:

@@ -346,8 +346,8 @@ def _record_budget_base(m: "PassendModel") -> None:
 
 # --- every month -------------------------------------------------------------------------------------------------
 def _awareness(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
-    """How common indications have become in the area of pupils ``idx``, relative to 2003 (0 then): parents hear of
-    them, and of the diagnoses behind them."""
+    """How common labels (indications, TLVs, arrangements) have become in the area of pupils ``idx``, relative to
+    2003 (0 then): parents hear of them, and of the diagnoses behind them."""
     return m.area_indication_rate[m.pupils.area[idx]] / m.reference_indication_rate - 1.0
 
 
@@ -585,8 +585,8 @@ def money(m: "PassendModel") -> None:
         n_lwoo_pro_national=0 if holds_lwoo_pro else n_lwoo_pro, law=law, scale=scale)
     if not rules.alliance_judges_sbo:  # under the WSNS rule; otherwise DUO deducts it from the alliance
         payments |= alliances.wsns_month_payments(over, law, scale)
-    in_special_school = (setting == Setting.SO) | (setting == Setting.VSO) | (setting == Setting.SBO)
-    payments |= municipality.month_payments(np.count_nonzero(p.transported & in_special_school),
+    transported = np.bincount(setting[p.transported], minlength=N_SETTINGS)[[Setting.SBO, Setting.SO, Setting.VSO]]
+    payments |= municipality.month_payments(int(transported.sum()),
                                             np.count_nonzero(p.in_youth_care), m.cases_followed, law, m.behaviour, scale)
     for stream, eur in payments.items():
         m.ledger.pay(stream, eur)

@@ -219,11 +219,10 @@ class Recorder:
         row = {"school_year": school_year_label(m.school_year), "months_simulated": m.months_in_school_year}
         row.update({name: self._year_flows.get(name, 0.0) * inv for name in FLOW_NAMES})
         # As the Leerplichttelling records them (what the attendance officer knew of), and as they were
-        known = p.found & (p.setting == Setting.HOME)
         row["long_relative_absence"] = np.count_nonzero(p.home_long_known_this_year) * inv
         row["home_over_3_months"] = np.count_nonzero(p.home_3m_known_this_year) * inv
         row["exempt_5a"] = np.count_nonzero(p.exempt_this_year | (p.setting == Setting.EXEMPT)) * inv
-        row["absolute_absence"] = np.count_nonzero(p.unregistered_known_this_year | (p.unregistered & known)) * inv
+        row["absolute_absence"] = np.count_nonzero(p.unregistered_known_this_year) * inv
         row["true_long_relative_absence"] = np.count_nonzero(p.home_long_this_year) * inv
         row["true_home_over_3_months"] = np.count_nonzero(p.home_3m_this_year) * inv
         row["true_absolute_absence"] = np.count_nonzero(p.unregistered_this_year | p.unregistered) * inv
