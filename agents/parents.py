@@ -1,6 +1,7 @@
 """Parents (rows of the pupil table): choose between a rugzak and a special school, keep a child at home when its
 place breaks down, sometimes take the child off the school's register, register a child at home at a school
-(aanmelding), and ask the municipality for an exemption.
+(aanmelding), call on an onderwijsconsulent when the child has been home long, and ask the municipality for an
+exemption.
 
 Vectorised over the pupils whose parents face the decision; each function takes the rows it reads as named arrays.
 """
@@ -81,6 +82,11 @@ def ask_exemption(at_home: np.ndarray, no_place: np.ndarray, awareness: np.ndarr
     logit = (b.exempt_ask_intercept + b.exempt_ask_at_home * at_home + b.exempt_ask_no_place * no_place
              + b.exempt_ask_awareness * awareness)
     return u < monthly_probability(logit)
+
+
+def call_consultant(b: Behaviour, u: np.ndarray) -> np.ndarray:
+    """Parents of a child home over 3 months with a support need who call on an onderwijsconsulent this month."""
+    return u < b.consultant_call_rate
 
 
 def give_up_place_without_transport(b: Behaviour, u: np.ndarray) -> np.ndarray:

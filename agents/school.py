@@ -5,7 +5,9 @@ indications (more when an indication brings money to the school and the more pra
 files), learns that practice from schools nearby, refers to sbo (under the WSNS rule, or asking the alliance for a
 TLV), and asks the regional committee (RVC) for lwoo/pro when pupils enter secondary school. It reports absence to
 the municipality, sends home a pupil who costs it too much, and decides on the registration (aanmelding) of a child
-at home: admit, decline, or, under zorgplicht, dodge the duty by treating the intake talk as no registration.
+at home: admit, decline, or, under zorgplicht, dodge the duty by treating the intake talk as no registration; a
+school bound by zorgplicht that declines offers the child a place at a partner school of its alliance, which decides
+in turn.
 
 There are thousands of schools, so their decisions are functions vectorised over the pupils (or schools) they
 concern; each takes the rows, money and law it reads as named arguments and returns what the schools decided.
@@ -215,13 +217,31 @@ def dodge_zorgplicht(cost_eur: np.ndarray, school_model_share: np.ndarray, b: Be
     return u < sigmoid(logit)
 
 
-def admit(cost_eur: np.ndarray, duty: np.ndarray, b: Behaviour, u: np.ndarray) -> np.ndarray:
+def admit(cost_eur: np.ndarray, declining_cost_eur: np.ndarray | float, b: Behaviour, u: np.ndarray) -> np.ndarray:
     """Whether the school admits (or takes back) a child at home who asks for a place: it weighs what the child costs
-    it against what declining costs it. Under zorgplicht (``duty``: the child is registered with the school, which did
-    not dodge) a school that declines must itself find the child a fitting place elsewhere or answer to the disputes
-    committee (``refusal_cost_eur``); it may decline only a burden larger than that."""
-    logit = b.admit_intercept - b.admit_cost * ((cost_eur - b.refusal_cost_eur * duty) / 1000.0)
+    it a year against what declining costs it (``declining_cost_eur``, from :func:`declining_cost_eur`)."""
+    logit = b.admit_intercept - b.admit_cost * ((cost_eur - declining_cost_eur) / 1000.0)
     return u < sigmoid(logit)
+
+
+def declining_cost_eur(duty: np.ndarray, consultant: np.ndarray | bool, b: Behaviour) -> np.ndarray:
+    """What declining a child at home costs the school a year. Under zorgplicht (``duty``: the child is registered
+    with the school, which did not dodge) a school that declines must itself find the child a fitting place elsewhere
+    or answer to the disputes committee (``refusal_cost_eur``); it may decline only a burden larger than that. A child
+    an onderwijsconsulent brings (``consultant``) comes with advice the school must answer to
+    (``consultant_weight_eur``)."""
+    return b.refusal_cost_eur * np.asarray(duty, dtype=bool) + b.consultant_weight_eur * np.asarray(consultant, dtype=bool)
+
+
+def best_carrying(asked: np.ndarray, asked_skill: np.ndarray, excluded: np.ndarray) -> np.ndarray:
+    """Of the schools asked for each child (``asked``: rows, one column per school asked; ``asked_skill``: their
+    teachers' skill), the one that best carries a support need: the most skilled, never ``excluded`` (a school that
+    declined the child looking for a partner). Returns a school row per child, -1 where only the excluded one was
+    asked. Used by a school bound by zorgplicht that seeks a partner school, and by an onderwijsconsulent."""
+    skill = np.where(asked == excluded[:, None], -np.inf, asked_skill)
+    best = np.argmax(skill, axis=1) if len(asked) else np.zeros(0, dtype=np.int64)
+    rows = np.arange(len(asked))
+    return np.where(np.isfinite(skill[rows, best]), asked[rows, best], -1)
 
 
 def report_absence(b: Behaviour, u: np.ndarray) -> np.ndarray:

@@ -64,6 +64,8 @@ SCHOOL_YEAR_COLUMNS: dict[str, tuple[str, str]] = {
                                          "the child; it keeps waiting)"),
     "deregistrations": (PUPILS, "children at home whose parents took them off their school's register (from "
                                 "relative to absolute absence)"),
+    "consultant_cases": (PUPILS, "cases of children at home that the onderwijsconsulenten took on (home over 3 months "
+                                 "with a support need, at their parents' request)"),
     "exemptions_granted": (PUPILS, "new exemptions (art. 5 onder a) in the school year"),
     "exemptions_from_school": (PUPILS, "of which for children in a school whose place did not carry their need (the "
                                        "rest from home: home_out_exemption)"),
@@ -98,7 +100,10 @@ _ROUTES_IN = {"breakdown": "a place that could not carry the need broke down",
               "exemption_ended": "an exemption ended at its review and the child had no school"}
 _ROUTES_OUT = {"back_to_own_school": "the school of registration took the child back",
                "admitted_elsewhere": "another school admitted the child after the parents registered it there",
+               "placed_at_partner_school": "a partner school admitted the child at the request of a school bound by "
+                                           "zorgplicht that declined it",
                "placed_by_alliance": "the alliance placed the child (doorzettingsmacht) with an arrangement",
+               "placed_by_consultant": "a school admitted the child that an onderwijsconsulent brought it to",
                "special_place": "a (v)so school admitted the child",
                "exemption": "the municipality exempted the child (art. 5 onder a)"}
 for _route, _what in _ROUTES_IN.items():

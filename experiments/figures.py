@@ -163,7 +163,8 @@ ROUTE_LABELS = {
     "in": {"breakdown": "place broke down", "suspension": "sent home by the school",
            "outside_cause": "outside education (move, arrival)", "exemption_ended": "exemption ended"},
     "out": {"back_to_own_school": "back to own school", "admitted_elsewhere": "admitted at another school",
-            "placed_by_alliance": "placed by the alliance", "special_place": "a (v)so place",
+            "placed_at_partner_school": "at a partner school (zorgplicht)", "placed_by_alliance": "placed by the alliance",
+            "placed_by_consultant": "brought by an onderwijsconsulent", "special_place": "a (v)so place",
             "exemption": "exempted (5a)"},
 }
 

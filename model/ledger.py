@@ -46,21 +46,23 @@ STREAMS: dict[str, tuple[str, str]] = {
     "youth_care_provinces": ("provinces", "youth_care"),  # until 2015
     "youth_care_municipalities": ("municipalities", "youth_care"),  # from 2015 (Jeugdwet)
     "attendance_officers": ("municipalities", "attendance_officers"),  # officers' time on the cases they follow
+    "onderwijsconsulenten": ("state", "onderwijsconsulenten"),  # the consultants' time on the cases they take on
 }
 """The chart of accounts: every funding stream with who pays and who receives it."""
 PAYERS = tuple(dict.fromkeys(payer for payer, _ in STREAMS.values()))
 RECEIVERS = tuple(dict.fromkeys(receiver for _, receiver in STREAMS.values()))
 
 MOVE_REASONS = ("enter_secondary", "lwoo_pro", "admission", "sbo_referral", "breakdown", "suspension", "outside_cause",
-                "exemption_ended", "back_to_own_school", "admitted_elsewhere", "placed_by_alliance", "exemption",
+                "exemption_ended", "back_to_own_school", "admitted_elsewhere", "placed_at_partner_school", "placed_by_alliance",
+                "placed_by_consultant", "exemption",
                 "terugplaatsing", "closure")
 """Why a pupil changes setting: entering secondary school (August), the regional committee's lwoo/pro, admission to
 (v)so, referral to sbo; into home: a place breaking down, a suspension, a cause outside education, the end of an
-exemption; out of home: back to the school of registration, admitted at another school, placed by the alliance, an
-exemption (5a); a move back from (v)so to a regular school with an arrangement (terugplaatsing), the closure of a
+exemption; out of home: back to the school of registration, admitted at another school, placed at a partner school
+(zorgplicht), placed by the alliance, placed by an onderwijsconsulent, an exemption (5a); a move back from (v)so to a regular school with an arrangement (terugplaatsing), the closure of a
 (v)so school."""
 EVENTS = ("indication_applications", "indications_granted", "sent_on", "youth_care_starts", "youth_care_waiting_months",
-          "deregistrations", "zorgplicht_dodged", "transport_refused", "places_lost_to_transport",
+          "deregistrations", "zorgplicht_dodged", "transport_refused", "places_lost_to_transport", "consultant_cases",
           *(f"known_in_{reason}" for reason in ROUTES_INTO_HOME.values()),
           *(f"known_out_{reason}" for reason in ROUTES_OUT_OF_HOME.values()))
 """What is counted that is neither money nor a move: among them the spells at home the attendance officer came to

@@ -55,10 +55,13 @@ ROUTES_INTO_HOME = {Route.BREAKDOWN: "breakdown", Route.SUSPENSION: "suspension"
                     Route.EXEMPTION_ENDED: "exemption_ended"}
 """Route of a spell and the ledger's reason for the move into home."""
 ROUTES_OUT_OF_HOME = {"back_to_own_school": "back_to_own_school", "admitted_elsewhere": "admitted_elsewhere",
-                      "placed_by_alliance": "placed_by_alliance", "special_place": "admission", "exemption": "exemption"}
+                      "placed_at_partner_school": "placed_at_partner_school", "placed_by_alliance": "placed_by_alliance",
+                      "placed_by_consultant": "placed_by_consultant", "special_place": "admission",
+                      "exemption": "exemption"}
 """Routes out of home and the ledger's reason for the move: the school of registration takes the child back, another
-school admits it after the parents registered it there (aanmelding), the alliance places it (doorzettingsmacht), a
-(v)so school admits it (an admission from home), the municipality exempts it. (Leaving school age ends a spell too,
+school admits it after the parents registered it there (aanmelding), a partner school admits it at the request of a
+school bound by zorgplicht that declined it, the alliance places it (doorzettingsmacht), a school admits it that an
+onderwijsconsulent brought it to, a (v)so school admits it (an admission from home), the municipality exempts it. (Leaving school age ends a spell too,
 outside the ledger.)"""
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from passend.agents import municipality, parents, school
+from passend.agents import consultants, municipality, parents, school
 from passend.agents import alliance as alliances
 from passend.agents.rules import IS_REGULAR, IS_SPECIAL
 from passend.model.groups import total_by
@@ -174,11 +174,16 @@ def _places_for_pupils_at_home(m: "PassendModel", followed: np.ndarray) -> None:
 
     1. A case the officer follows that is home over 3 months goes to the alliance (once alliances are in charge);
        one with doorzettingsmacht names a school and pays an arrangement.
-    2. The school of registration reviews the case (every month the officer follows it, else now and then) and takes
+    2. Parents of a child home over 3 months with a support need call on an onderwijsconsulent; the service takes the
+       longest cases it has time for, and the consultant brings the child to the school of its area that best carries
+       the need, which decides on the consultant's advice.
+    3. The school of registration reviews the case (every month the officer follows it, else now and then) and takes
        the child back or declines; under zorgplicht declining costs it.
-    3. The parents register the child at another school (the officer makes parents of a child registered nowhere do
+    4. The parents register the child at another school (the officer makes parents of a child registered nowhere do
        so); under zorgplicht that school may dodge, else it admits or declines.
-    A school that declines or dodges sends the parents on; some parents then take the child off its register.
+    Under zorgplicht a school that declines a child it is bound to offers it a place at a partner school of its
+    alliance, which decides in turn. Where no one takes the child the parents are sent on; some parents then take the
+    child off its school's register.
     """
     p, b, law, rules = m.pupils, m.behaviour, m.law, m.rules
     idx = np.flatnonzero(p.setting == Setting.HOME)
@@ -186,10 +191,10 @@ def _places_for_pupils_at_home(m: "PassendModel", followed: np.ndarray) -> None:
         return
     uid, step = p.uid[idx], m.step_index
     is_followed = np.isin(idx, followed, assume_unique=True)
-    alliance = m.alliance_of_pupils(idx) if rules.alliances_in_charge else None
 
     placed = np.zeros(len(idx), dtype=bool)
-    if alliance is not None:
+    if rules.alliances_in_charge:
+        alliance = m.alliance_of_pupils(idx)
         escalated = is_followed & (p.months_home[idx] > 3)
         share = np.asarray(law["doorzettingsmacht_share"])[m.alliances.sector[alliance]]
         placed = alliances.place_stuck_cases(escalated, m.alliances.doorzettingsmacht_rank[alliance], share)
@@ -197,29 +202,27 @@ def _places_for_pupils_at_home(m: "PassendModel", followed: np.ndarray) -> None:
         end_spells(m, chosen, regular_setting(m, chosen), "placed_by_alliance")
         _registered_at_regular_school(m, chosen)
         grant_arrangements(m, chosen)
+    _onderwijsconsulenten(m, idx[~placed])
 
     registered = ~p.unregistered[idx]
-    reviews = ~placed & registered & (is_followed | (m.streams.uniform("school.review_absence", uid, step)
-                                                     < b.school_review_rate))
-    back = np.zeros(len(idx), dtype=bool)
-    reviewed = idx[reviews]
+    at_home = p.setting[idx] == Setting.HOME  # no one placed the child yet this month
+    reviewed = idx[at_home & registered & (is_followed | (m.streams.uniform("school.review_absence", uid, step)
+                                                           < b.school_review_rate))]
     cost = _cost_to_school(m, reviewed, p.registered[reviewed], p.school[reviewed])
-    back[reviews] = school.admit(cost, _duty_binds(m, reviewed), b,
-                                 m.streams.uniform("school.take_back", uid[reviews], step))
-    chosen = idx[back]
+    duty = _duty_binds(m, reviewed)
+    back = school.admit(cost, school.declining_cost_eur(duty, False, b), b,
+                        m.streams.uniform("school.take_back", p.uid[reviewed], step))
+    chosen = reviewed[back]
     end_spells(m, chosen, p.registered[chosen], "back_to_own_school")
     _arranged_on_admission(m, chosen)
-    _declined(m, idx[reviews & ~back])
+    _declined_or_partner(m, reviewed[~back], duty[~back] & IS_REGULAR[p.registered[reviewed[~back]]],
+                         p.registered[reviewed[~back]], p.school[reviewed[~back]])
 
-    seeking = ~placed & ~back & (parents.seek_place(b, m.streams.uniform("parents.seek_place", uid, step))
-                                 | (is_followed & ~registered))
+    at_home = p.setting[idx] == Setting.HOME
+    seeking = at_home & (parents.seek_place(b, m.streams.uniform("parents.seek_place", uid, step))
+                         | (is_followed & ~registered))
     applying = idx[seeking]
-    secondary = p.grade(m.school_year, applying) >= PRIMARY_GRADES
-    u = m.streams.uniform("parents.choose_school", p.uid[applying], step)
-    other = np.empty(len(applying), dtype=np.int64)
-    for sector in (0, 1):
-        mine = secondary == bool(sector)
-        other[mine] = choose_school(m.schools, sector, p.area[applying[mine]], u[mine])
+    other = _school_in_area(m, applying, m.streams.uniform("parents.choose_school", p.uid[applying], step))
     target = np.where(IS_REGULAR[p.registered[applying]], p.registered[applying], regular_setting(m, applying))
     cost = _cost_to_school(m, applying, target, other)
     duty = _duty_binds(m, applying)
@@ -229,13 +232,97 @@ def _places_for_pupils_at_home(m: "PassendModel", followed: np.ndarray) -> None:
                                          m.streams.uniform("school.dodge", p.uid[applying], step))
         m.ledger.count("zorgplicht_dodged", int(np.count_nonzero(dodged)))
         duty &= ~dodged
-    admitted = school.admit(cost, duty, b, m.streams.uniform("school.admit", p.uid[applying], step))
+    admitted = school.admit(cost, school.declining_cost_eur(duty, False, b), b,
+                            m.streams.uniform("school.admit", p.uid[applying], step))
     chosen, to = applying[admitted], target[admitted]
     p.school[chosen] = other[admitted]
     end_spells(m, chosen, to, "admitted_elsewhere")
     _registered_at_regular_school(m, chosen)
     _arranged_on_admission(m, chosen)
-    _declined(m, applying[~admitted])
+    _declined_or_partner(m, applying[~admitted], duty[~admitted], target[~admitted], other[~admitted])
+
+
+def _declined_or_partner(m: "PassendModel", idx: np.ndarray, bound: np.ndarray, to: np.ndarray,
+                         declining: np.ndarray) -> None:
+    """A school (rows ``declining``) declined pupils ``idx``; for those it was bound to (``bound``: zorgplicht) it
+    offers a place in ``to`` at a partner school. The parents of the rest are sent on."""
+    at_partner = _offer_to_partner(m, idx[bound], to[bound], declining[bound])
+    _declined(m, np.r_[idx[~bound], idx[bound][~at_partner]])
+
+
+SCHOOLS_ASKED = 3
+"""How many schools of the child's area a school (for a partner place) or a consultant asks before choosing the one
+that best carries the need. Assumption."""
+
+
+def _school_in_area(m: "PassendModel", idx: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """A regular school of the right sector in the area of each pupil ``idx``, drawn by school size (``u``: one uniform
+    per pupil)."""
+    secondary = m.pupils.grade(m.school_year, idx) >= PRIMARY_GRADES
+    row = np.empty(len(idx), dtype=np.int64)
+    for sector in (0, 1):
+        mine = secondary == bool(sector)
+        row[mine] = choose_school(m.schools, sector, m.pupils.area[idx[mine]], u[mine])
+    return row
+
+
+def _best_school_asked(m: "PassendModel", idx: np.ndarray, who: str, excluded: np.ndarray) -> np.ndarray:
+    """The school that best carries a need of the ``SCHOOLS_ASKED`` schools ``who`` asks in the area of each pupil
+    ``idx`` (never ``excluded``; -1 where it asked only that one)."""
+    uid = m.pupils.uid[idx]
+    asked = np.column_stack([_school_in_area(m, idx, m.streams.uniform(f"{who}.ask.{k}", uid, m.step_index))
+                             for k in range(SCHOOLS_ASKED)]) if len(idx) else np.zeros((0, SCHOOLS_ASKED), np.int64)
+    return school.best_carrying(asked, m.schools.skill[asked], excluded)
+
+
+def _offer_to_partner(m: "PassendModel", idx: np.ndarray, to: np.ndarray, declining: np.ndarray) -> np.ndarray:
+    """Under zorgplicht, a school (rows ``declining``) that declined pupils ``idx`` it was bound to offers each a place
+    in ``to`` at a partner school of its alliance; the partner decides on what the child would cost it, without a duty
+    of its own. Returns the mask of the children placed."""
+    p, b = m.pupils, m.behaviour
+    partner = _best_school_asked(m, idx, "school.partner", declining)
+    asked = np.flatnonzero(partner >= 0)
+    cost = _cost_to_school(m, idx[asked], to[asked], partner[asked])
+    placed = np.zeros(len(idx), dtype=bool)
+    placed[asked] = school.admit(cost, school.declining_cost_eur(False, False, b), b,
+                                 m.streams.uniform("school.admit_partner", p.uid[idx[asked]], m.step_index))
+    chosen = idx[placed]
+    p.school[chosen] = partner[placed]
+    end_spells(m, chosen, to[placed], "placed_at_partner_school")
+    _registered_at_regular_school(m, chosen)
+    _arranged_on_admission(m, chosen)
+    return placed
+
+
+def _onderwijsconsulenten(m: "PassendModel", idx: np.ndarray) -> None:
+    """Parents of children at home ``idx`` (whom no one placed yet this month) home over 3 months
+    with a support need call on an onderwijsconsulent; the service takes the cases it has time for, and each
+    consultant brings the child to the school of its area that best carries the need. That school decides on what the
+    child would cost it, answering to the consultant's advice and, under zorgplicht, to its duty."""
+    p, b = m.pupils, m.behaviour
+    capacity_a_year = float(m.law["onderwijsconsulenten_cases_per_10000"])
+    if capacity_a_year <= 0.0 or len(idx) == 0:
+        return
+    uid, step = p.uid[idx], m.step_index
+    calls = (p.months_home[idx] > 3) & (p.need[idx] > b.detect_threshold)
+    calls[calls] = parents.call_consultant(b, m.streams.uniform("parents.call_consultant", uid[calls], step))
+    asking = np.flatnonzero(calls)
+    capacity = consultants.monthly_capacity(capacity_a_year, len(p),
+                                            float(m.streams.uniform("consultants.capacity", np.zeros(1), step)[0]))
+    taken = asking[consultants.take_cases(p.months_home[idx[asking]], capacity)]
+    m.ledger.count("consultant_cases", len(taken))
+    m.ledger.pay("onderwijsconsulenten", len(taken) * b.consultant_eur_per_case / m.settings.scale)
+    cases = idx[taken]
+    best = _best_school_asked(m, cases, "consultant", np.full(len(cases), -1))
+    to = regular_setting(m, cases)
+    cost = _cost_to_school(m, cases, to, best)
+    admitted = school.admit(cost, school.declining_cost_eur(_duty_binds(m, cases), True, b), b,
+                            m.streams.uniform("school.admit_consultant", p.uid[cases], step))
+    chosen = cases[admitted]
+    p.school[chosen] = best[admitted]
+    end_spells(m, chosen, to[admitted], "placed_by_consultant")
+    _registered_at_regular_school(m, chosen)
+    _arranged_on_admission(m, chosen)
 
 
 def _registered_at_regular_school(m: "PassendModel", idx: np.ndarray) -> None:

@@ -40,6 +40,7 @@ FLOW_NAMES = (
     "new_home_spells", "returned_home_spells", "exemptions_granted", "sent_on", "youth_care_starts",
     "youth_care_waiting_months", "moves_back_to_regular", "moves_back_from_sbo", "moved_by_closure",
     "deregistrations", "exemptions_from_school", "zorgplicht_dodged", "transport_refused", "places_lost_to_transport",
+    "consultant_cases",
 ) + ROUTE_FLOW_NAMES
 
 

@@ -5,7 +5,7 @@ import mesa
 import numpy as np
 import pytest
 
-from passend.agents import municipality, parents, school, special_school
+from passend.agents import consultants, municipality, parents, school, special_school
 from passend.agents.alliance import (MAX_LOOSENING, Alliance, AllianceTable, arrangement_level,
                                      category_savings_eur, grant_tlv,
                                      offer_return_to_regular, sbo_above_direct_share, support_costs, tlv_thresholds)
@@ -278,9 +278,31 @@ def test_a_provider_admits_within_its_free_seats_and_those_already_waiting_first
 def test_a_school_declines_a_child_who_would_cost_it_more_and_zorgplicht_makes_declining_cost_it():
     n = len(U)
     free, costly = np.zeros(n), np.full(n, 12_000.0)
-    no_duty, duty = np.zeros(n, bool), np.ones(n, bool)
+    no_duty = school.declining_cost_eur(np.zeros(n, bool), False, B)
+    duty = school.declining_cost_eur(np.ones(n, bool), False, B)
     assert school.admit(free, no_duty, B, U).sum() > school.admit(costly, no_duty, B, U).sum()
     assert school.admit(costly, duty, B, U).sum() > school.admit(costly, no_duty, B, U).sum()
+
+
+def test_a_child_an_onderwijsconsulent_brings_is_declined_less_often():
+    n = len(U)
+    costly = np.full(n, 12_000.0)
+    alone = school.declining_cost_eur(np.zeros(n, bool), False, B)
+    brought = school.declining_cost_eur(np.zeros(n, bool), True, B)
+    assert school.admit(costly, brought, B, U).sum() > school.admit(costly, alone, B, U).sum()
+
+
+def test_a_school_seeking_a_partner_picks_the_most_skilled_school_asked_never_itself():
+    asked = np.array([[4, 7, 9], [3, 3, 3], [5, 2, 2]])
+    skill = np.array([[0.2, 0.9, 0.5], [0.8, 0.8, 0.8], [0.9, 0.1, 0.3]])
+    declining = np.array([1, 3, 5])
+    assert list(school.best_carrying(asked, skill, declining)) == [7, -1, 2]
+
+
+def test_the_consultants_take_the_longest_cases_up_to_their_capacity():
+    months = np.array([4, 12, 6, 30, 5])
+    assert list(consultants.take_cases(months, 2)) == [False, True, False, True, False]
+    assert consultants.monthly_capacity(12.0, 10_000, 0.0) == 1 and consultants.monthly_capacity(6.0, 10_000, 0.6) == 1
 
 
 def test_a_school_that_would_pay_for_a_pupil_dodges_zorgplicht_more_and_more_so_under_a_school_model():
