@@ -71,16 +71,17 @@ def seek_place(b: Behaviour, u: np.ndarray) -> np.ndarray:
     return u < b.parents_seek
 
 
-def ask_exemption(at_home: np.ndarray, no_place: np.ndarray, awareness: np.ndarray, b: Behaviour,
-                  u: np.ndarray) -> np.ndarray:
+def ask_exemption(at_home: np.ndarray, no_place: np.ndarray, advised: np.ndarray, awareness: np.ndarray,
+                  b: Behaviour, u: np.ndarray) -> np.ndarray:
     """Whether the parents of a child whose need a doctor or psychologist would state as keeping it from school ask the
     municipality for an exemption (art. 5 onder a) this month: more readily for a child at home whose case the officer
     knows than for one in school; more when no place is in reach (schools declined the child, it waits for a (v)so
-    place, its indication was turned down, or its school place does not carry its need); and the more common diagnoses
+    place, its indication was turned down, or its school place does not carry its need); more when the school advised it
+(``advised``: under zorgplicht an exemption ends the school's duty); and the more common diagnoses
     have become (``awareness``: labels in the country relative to 2003, minus 1), since a statement is easier to get
     and parents know of the route."""
     logit = (b.exempt_ask_intercept + b.exempt_ask_at_home * at_home + b.exempt_ask_no_place * no_place
-             + b.exempt_ask_awareness * awareness)
+             + b.exempt_ask_advised * advised + b.exempt_ask_awareness * awareness)
     return u < monthly_probability(logit)
 
 

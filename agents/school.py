@@ -244,6 +244,20 @@ def best_carrying(asked: np.ndarray, asked_skill: np.ndarray, excluded: np.ndarr
     return np.where(np.isfinite(skill[rows, best]), asked[rows, best], -1)
 
 
+def advise_exemption(cost_eur: np.ndarray, b: Behaviour, u: np.ndarray) -> np.ndarray:
+    """Under zorgplicht, whether the school advises the parents of a pupil whose need a doctor's or psychologist's
+    statement would cover to ask for an exemption (art. 5 onder a), which ends the school's duty: the more the pupil
+    costs it beyond the support its place gives (EUR a year), the more often; never for one who costs it nothing."""
+    return (u < sigmoid(b.advise_intercept + b.advise_cost * (cost_eur / 1000.0))) & (cost_eur > 0)
+
+
+def take_off_register(bound: np.ndarray) -> np.ndarray:
+    """Whether the school takes a pupil at home off its register when the parents ask. Under zorgplicht a school may
+    let a pupil it is bound to go only once another school has admitted it (passend onderwijs made the old duty to try
+    for eight weeks to find another school a duty of result), so it keeps such a child registered."""
+    return ~bound
+
+
 def report_absence(b: Behaviour, u: np.ndarray) -> np.ndarray:
     """Whether the school reports a pupil's absence to the attendance officer this month (the law asks it to; not
     every school does at once)."""

@@ -54,8 +54,9 @@ SIMPLIFICATIONS = [
     "children who leave their school and are registered nowhere until their parents register them; families who "
     "leave the country unannounced are not modelled (they are not in the simulated population).",
     "Children at home: a school's and an alliance's decisions on them are weighed in euros a year of need left unmet "
-    "(the school) or of the arrangement it pays (the alliance); the onderwijsconsulenten and the inspectorate are "
-    "not modelled as deciders.",
+    "(the school) or of the arrangement it pays (the alliance); the inspectorate is not modelled as a decider. The "
+    "onderwijsconsulenten's start (2009) and caseload are assumptions, and a school that seeks a partner place or a "
+    "consultant picks the most skilled of three schools of the area (schools' support profiles are not modelled).",
     "Pupil transport: the published 2012/13 share of sbo and (v)so pupils ask for it (about 73%); municipalities "
     "refuse some by their rules (an assumption in level and spread) and pay EUR 2,900 a year for each pupil they "
     "transport, in every year.",

@@ -380,10 +380,9 @@ def _declined(m: "PassendModel", idx: np.ndarray) -> None:
     p.refusals[idx] = np.minimum(p.refusals[idx].astype(np.int16) + 1, 100).astype(np.int8)
     m.ledger.count("sent_on", len(idx))
     registered = idx[~p.unregistered[idx]]
-    leaves = registered[parents.deregister_after_refusal(
+    asked = registered[parents.deregister_after_refusal(
         m.behaviour, m.streams.uniform("parents.deregister_after_refusal", p.uid[registered], m.step_index))]
-    m.ledger.count("deregistrations", len(leaves))
-    _deregister(m, leaves)
+    _parents_ask_to_deregister(m, asked)
 
 
 def _exemptions(m: "PassendModel") -> None:
@@ -410,7 +409,8 @@ def _exemptions(m: "PassendModel") -> None:
     u = m.streams.uniform("parents.ask_exemption", p.uid[idx], m.step_index)
     # Only parents whose draw falls below the chance they would have with no place in reach can ask; the place is
     # judged for those few (the same decisions as judging it for all).
-    could = parents.ask_exemption(at_home, np.ones(len(idx), dtype=bool), awareness, b, u)
+    yes = np.ones(len(idx), dtype=bool)
+    could = parents.ask_exemption(at_home, yes, yes, awareness, b, u)
     idx, at_home, awareness, u = idx[could], at_home[could], awareness[could], u[could]
     # no place in reach: at home, schools declined the child, it waits for a (v)so place, or the committee or alliance
     # turned down its indication (TLV) during this spell; in school, the place does not carry the need
@@ -418,9 +418,12 @@ def _exemptions(m: "PassendModel") -> None:
     home, school_rows = idx[at_home], idx[~at_home]
     refused = (p.indication[home] == 0) & (p.last_assessed[home] >= m.step_index - p.months_home[home])
     no_place[at_home] |= (p.refusals[home] > 0) | refused
-    no_place[~at_home] |= p.need[school_rows] > _carried_where_they_are(m, school_rows)
+    unmet = np.zeros(len(idx))
+    unmet[~at_home] = p.need[school_rows] - _carried_where_they_are(m, school_rows)
+    no_place[~at_home] |= unmet[~at_home] > 0
     uid = p.uid[idx]
-    asked = parents.ask_exemption(at_home, no_place, awareness, b, u)
+    asked = parents.ask_exemption(at_home, no_place, _school_advises_exemption(m, idx, at_home, unmet), awareness, b,
+                                  u)
     granted = municipality.grant_exemption(asked, no_place, muni.exempt_propensity[p.municipality[idx]],
                                            bool(law["exemption_5a_allowed"]), b,
                                            m.streams.uniform("municipality.exempt", uid, m.step_index))
@@ -433,6 +436,26 @@ def _exemptions(m: "PassendModel") -> None:
     p.provider[exempted] = NO_PROVIDER
     p.arrangement[exempted] = 0
     p.exempt_this_year[exempted] = True
+
+
+def _school_advises_exemption(m: "PassendModel", idx: np.ndarray, at_home: np.ndarray,
+                              unmet_in_school: np.ndarray) -> np.ndarray:
+    """Whether the regular school each child ``idx`` is registered at advises its parents to ask for an exemption: under
+    zorgplicht only (an exemption ends a duty the school cannot otherwise be rid of; before, it could decline or let
+    the child go), the more the child costs it (in school: its place's unmet need ``unmet_in_school``; at home: what
+    taking it back would cost)."""
+    p, b = m.pupils, m.behaviour
+    advised = np.zeros(len(idx), dtype=bool)
+    if not m.rules.zorgplicht:
+        return advised
+    registered_regular = IS_REGULAR[p.registered[idx]] & ~p.unregistered[idx] & (at_home | IS_REGULAR[p.setting[idx]])
+    cost = school.cost_of_taking_eur(unmet_in_school, b)
+    home = np.flatnonzero(at_home & registered_regular)
+    cost[home] = _cost_to_school(m, idx[home], p.registered[idx[home]], p.school[idx[home]])
+    rows = np.flatnonzero(registered_regular)
+    advised[rows] = school.advise_exemption(cost[rows], b, m.streams.uniform("school.advise_exemption",
+                                                                             p.uid[idx[rows]], m.step_index))
+    return advised
 
 
 def breakdowns(m: "PassendModel") -> None:
@@ -458,7 +481,16 @@ def breakdowns(m: "PassendModel") -> None:
     home, suspended = idx[breaks], idx[sent]
     _start_spells(m, home, Route.BREAKDOWN)
     _start_spells(m, suspended, Route.SUSPENSION)
-    leaves = home[parents.deregister(b, m.streams.uniform("parents.deregister", p.uid[home], m.step_index))]
+    _parents_ask_to_deregister(m, home[parents.deregister(b, m.streams.uniform("parents.deregister", p.uid[home],
+                                                                               m.step_index))])
+
+
+def _parents_ask_to_deregister(m: "PassendModel", idx: np.ndarray) -> None:
+    """Parents of children at home ``idx`` ask their school to take the child off its register; the school does,
+    unless zorgplicht binds it to the child (then the child stays registered, and at home: relative absence)."""
+    p = m.pupils
+    bound = _duty_binds(m, idx) & IS_REGULAR[p.registered[idx]]
+    leaves = idx[school.take_off_register(bound)]
     m.ledger.count("deregistrations", len(leaves))
     _deregister(m, leaves)
 

@@ -344,13 +344,22 @@ def test_exemptions_are_asked_and_granted_more_readily_when_no_place_is_in_reach
     n = len(U)
     none, some = np.zeros(n, bool), np.ones(n, bool)
     awareness = np.zeros(n)
-    ask = lambda at_home, no_place, aware: parents.ask_exemption(at_home, no_place, aware, B, U).sum()
+    ask = lambda at_home, no_place, aware: parents.ask_exemption(at_home, no_place, False, aware, B, U).sum()
     assert ask(some, some, awareness) > ask(some, none, awareness)
     assert ask(some, none, awareness + 1.0) > ask(some, none, awareness)
     assert ask(some, none, awareness) > ask(none, none, awareness)  # at home, with the officer on the case
     asked = np.ones(n, bool)
     assert (municipality.grant_exemption(asked, some, np.ones(n), True, B, U).sum()
             > municipality.grant_exemption(asked, none, np.ones(n), True, B, U).sum())
+
+
+def test_a_school_bound_by_zorgplicht_advises_an_exemption_the_more_a_pupil_costs_it_and_parents_follow():
+    n = len(U)
+    advised = lambda eur: school.advise_exemption(np.full(n, eur), B, U).sum()
+    assert advised(0.0) == 0 and advised(2_000.0) < advised(12_000.0)
+    none, some, awareness = np.zeros(n, bool), np.ones(n, bool), np.zeros(n)
+    assert (parents.ask_exemption(some, none, some, awareness, B, U).sum()
+            > parents.ask_exemption(some, none, none, awareness, B, U).sum())
 
 
 def test_no_exemption_where_the_law_allows_none():

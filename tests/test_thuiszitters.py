@@ -71,3 +71,32 @@ def test_stricter_transport_rules_save_the_municipalities_money_and_keep_childre
     admitted = lambda run: total(run, "inflow_sbo", first, last) + total(run, "inflow_so", first, last) + total(
         run, "inflow_vso", first, last)
     assert admitted(strict) < admitted(baseline)
+
+
+def test_onderwijsconsulenten_place_children_home_long_at_a_cost_to_the_state_and_capacity_limits_them(baseline):
+    """With the service from 2009 (the baseline) children home over 3 months are placed by a consultant's mediation and
+    fewer months are spent at home than without it; a service with a tenth of the capacity takes fewer cases."""
+    without = simulate(SETTINGS, policy=PolicyTimeline.baseline().with_values(
+        "onderwijsconsulenten_cases_per_10000", {dt.date(2009, 8, 1): 0.0}))
+    small = simulate(SETTINGS, policy=PolicyTimeline.baseline().with_values(
+        "onderwijsconsulenten_cases_per_10000", {dt.date(2009, 8, 1): 0.6}))
+    assert total(baseline, "consultant_cases", last="2008-2009") == 0  # no service before 2009 (assumption)
+    for column in ("consultant_cases", "home_out_placed_by_consultant", "spend_onderwijsconsulenten_eur"):
+        assert year(baseline, "2009-2010", column) > 0 == year(without, "2009-2010", column), column
+    assert year(small, "2009-2010", "consultant_cases") < 0.5 * year(baseline, "2009-2010", "consultant_cases")
+    months_at_home = lambda run: sum(r["home"] for r in run.months if r["date"] >= "2009-08")
+    assert months_at_home(baseline) < months_at_home(without)
+
+
+def test_under_zorgplicht_a_school_keeps_a_child_it_is_bound_to_on_its_register():
+    """Passend onderwijs lets a school let a pupil it is bound to go only once another school has admitted it: against
+    the same run without the reform, fewer children at home are taken off their school's register per place that
+    broke down, and fewer are registered nowhere; partner schools take some children the bound school declined."""
+    settings = RunSettings(seed=5, scale=0.02, end=dt.date(2016, 7, 31))
+    reform = simulate(settings)
+    old = simulate(settings, policy=PolicyTimeline.baseline().with_values("regime", {dt.date(2014, 8, 1): "pupil_bound"}))
+    first, last = "2014-2015", "2015-2016"
+    per_breakdown = lambda run: total(run, "deregistrations", first, last) / total(run, "home_in_breakdown", first, last)
+    assert per_breakdown(reform) < 0.6 * per_breakdown(old), (per_breakdown(reform), per_breakdown(old))
+    assert year(reform, last, "true_absolute_absence") < year(old, last, "true_absolute_absence")
+    assert total(old, "home_out_placed_at_partner_school") == 0
