@@ -1,36 +1,57 @@
 """``passend dashboard``: a baseline and a variant side by side in the browser, on Solara as Mesa's SolaraViz uses
-it. First step (issue 13): step a month or a school year, reset, two levers, the date and the regime in force, and
-pupils per setting and state spending for both runs with their difference. The runs are
-:class:`passend.experiments.classroom.PairedRuns`; this module only draws them and passes clicks on.
+it. The runs are :class:`passend.experiments.classroom.PairedRuns` (the same model and outputs as ``passend run``);
+this module draws them (the charts are in :mod:`passend.dashboard.charts`) and passes clicks on.
+
+The sidebar holds the clock (play, pause, step, reset, speed), the runs' setup (scenarios, seed, scale), the lessons,
+the levers and the downloads; the page holds the open lesson and the charts. Playing steps the runs in a thread of
+the page's session; a lock keeps a redraw from reading a run while it steps.
 """
 
 from __future__ import annotations
 
-import matplotlib
+import datetime as dt
+import io
+import tempfile
+import threading
+import time
+import zipfile
+from pathlib import Path
 
-matplotlib.use("Agg")  # figures are drawn to images for the page; no display
-import matplotlib.pyplot as plt
 import solara
-from matplotlib.ticker import MaxNLocator
+import solara.lab
 
-from passend.experiments.classroom import CLASSROOM_SCALE, LEVERS, PairedRuns
-from passend.experiments.runner import RunOutput
+from passend.dashboard import charts
+from passend.experiments.classroom import CHARTS, CLASSROOM_SCALE, LEVERS, SCALES, Lever, PairedRuns, lessons
+from passend.experiments.scenarios import REFORM_FILES, SCENARIO_FILES
 
-SETTINGS_SHOWN = (("sbo", "sbo"), ("so", "so"), ("vso", "vso"), ("rugzak", "rugzak"),
-                  ("arrangements", "arrangement"), ("home", "at home"))
-"""Count columns drawn, with their labels."""
-
-FIRST_YEAR, LAST_YEAR = 2003, 2024
-"""The years on the charts' axes (count years; the runs end in July 2025)."""
+RUN_CHOICES = sorted(SCENARIO_FILES) + sorted(REFORM_FILES)
+"""What a run can be: a registered scenario, or a registered reform applied to the default scenario."""
+SPEEDS = ("a month", "a school year")
+"""How far one tick of play steps both runs."""
+PLAY_PAUSE_SECONDS = 0.3
+"""Pause between ticks of play, so that a class can follow the charts."""
+CHART_TITLES = {"pupils": "Pupils", "money": "Money", "thuiszitters": "Children at home", "alliances": "Alliances"}
+CHART_FUNCTIONS = {"pupils": charts.pupils_figure, "money": charts.money_figure,
+                   "thuiszitters": charts.thuiszitters_figure, "alliances": charts.alliances_figure}
 
 runs: solara.Reactive[PairedRuns | None] = solara.reactive(None)
 version = solara.reactive(0)  # bumped after every change to the runs, so that the page redraws
+base_name = solara.reactive("default")
+variant_name = solara.reactive("default")
 scale = solara.reactive(CLASSROOM_SCALE)
 seed = solara.reactive(1)
+playing = solara.reactive(False)
+speed = solara.reactive(SPEEDS[1])
+chart = solara.reactive("pupils")
+lesson_name: solara.Reactive[str | None] = solara.reactive(None)
+explained = solara.reactive(False)
+stop_at: solara.Reactive[dt.date | None] = solara.reactive(None)  # a lesson's date, where play pauses
+error = solara.reactive("")
+_lock = threading.Lock()
 
 
 def _new_runs() -> PairedRuns:
-    return PairedRuns("default", seed=seed.value, scale=scale.value)
+    return PairedRuns(base_name.value, variant_name.value, seed=seed.value, scale=scale.value)
 
 
 def _paired() -> PairedRuns:
@@ -43,91 +64,193 @@ def _changed() -> None:
     version.value += 1
 
 
-def pupils_figure(base: RunOutput, variant: RunOutput):
-    """Pupils per setting on 1 October: baseline solid, variant dashed; below, the variant minus the baseline."""
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6), sharex=True, height_ratios=(2, 1))
-    for i, (column, label) in enumerate(SETTINGS_SHOWN):
-        colour = f"C{i}"
-        x = [int(r["date"][:4]) for r in base.counts]
-        y_base = [r[column] / 1000 for r in base.counts]
-        y_variant = [r[column] / 1000 for r in variant.counts]
-        top.plot(x, y_base, color=colour, lw=2, marker="o", ms=3, label=label)
-        top.plot(x, y_variant, color=colour, lw=2, ls="--", marker="o", ms=3)
-        bottom.plot(x, [v - b for v, b in zip(y_variant, y_base)], color=colour, lw=1.5, marker="o", ms=3)
-    top.set_ylabel("pupils (x 1,000)")
-    top.set_title("Pupils on 1 October: baseline (solid) and variant (dashed)", fontsize=10)
-    top.legend(fontsize=8, ncol=3)
-    bottom.axhline(0, color="0.3", lw=0.8)
-    bottom.set_ylabel("variant - baseline\n(x 1,000)")
-    top.set_ylim(bottom=0)
-    for ax in (top, bottom):
-        ax.grid(alpha=0.3)
-        ax.set_xlim(FIRST_YEAR - 0.5, LAST_YEAR + 0.5)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    fig.tight_layout()
-    return fig
+def _tick(paired: PairedRuns) -> None:
+    """One step of the clock at the chosen speed, stopping at a lesson's date."""
+    with _lock:
+        if speed.value == "a month":
+            paired.step_month()
+        else:
+            while paired.step_month() and paired.today.month != 8:
+                if stop_at.value is not None and paired.today == stop_at.value:
+                    break
+    _changed()
 
 
-def spending_figure(base: RunOutput, variant: RunOutput):
-    """What the state pays per school year in each run (EUR bn)."""
-    fig, ax = plt.subplots(figsize=(8, 3))
-    for output, style, label in ((base, "-", "baseline"), (variant, "--", "variant")):
-        years = [r for r in output.school_years if int(r["months_simulated"]) == 12]
-        ax.plot([int(r["school_year"][:4]) for r in years], [r["pay_state_eur"] / 1e9 for r in years], "k" + style,
-                lw=2, marker="o", ms=3, label=label)
-    ax.set_xlim(FIRST_YEAR - 0.5, LAST_YEAR + 0.5)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel("EUR bn per school year")
-    ax.set_title("The state's spending on extra support", fontsize=10)
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return fig
+def reset() -> None:
+    """New runs from the setup (scenarios, seed, scale): the levers and the lesson's date are cleared."""
+    playing.value = False
+    with _lock:
+        runs.value = _new_runs()
+    stop_at.value = None
+    error.value = ""
+    _changed()
+
+
+def open_lesson(name: str) -> None:
+    """Set both runs up as the lesson says (scenarios, seed, scale, levers) and open its page."""
+    lesson = lessons()[name]
+    playing.value = False
+    base_name.value, variant_name.value, seed.value, scale.value = lesson.base, lesson.variant, lesson.seed, lesson.scale
+    with _lock:
+        runs.value = lesson.runs()
+    lesson_name.value, explained.value, chart.value = name, False, lesson.chart
+    stop_at.value = dt.date.fromisoformat(lesson.step_to) if lesson.step_to else None
+    _changed()
+
+
+def pull(lever: str, value) -> None:
+    with _lock:
+        _paired().pull(lever, value)
+    _changed()
 
 
 @solara.component
-def Controls():
+def Clock():
     paired = _paired()
     _ = version.value  # redraw on every change
 
+    def play():
+        while playing.value and not paired.finished:
+            _tick(paired)
+            if stop_at.value is not None and paired.today >= stop_at.value:
+                stop_at.value = None  # the lesson's date reached: pause there once
+                break
+            time.sleep(PLAY_PAUSE_SECONDS)
+        playing.value = False
+
+    solara.lab.use_task(play, dependencies=[playing.value], prefer_threaded=True)
+
     def step_month():
-        paired.step_month()
-        _changed()
-
-    def step_year():
-        paired.step_school_year()
-        _changed()
-
-    def reset():
-        runs.value = _new_runs()
-        _changed()
-
-    def set_cut(million: float):
-        paired.pull("alliance_budget_cut", million * 1e6)
-        _changed()
-
-    def set_strictness(value: float):
-        paired.pull("alliance_strictness", value)
+        with _lock:
+            paired.step_month()
         _changed()
 
     regime_base, regime_variant = paired.regime()
-    solara.Markdown(f"**{paired.today:%B %Y}**, regime: baseline *{regime_base}*, variant *{regime_variant}*")
+    solara.Markdown(f"## {paired.today:%B %Y}\nBaseline *{paired.base_name}* (regime in force: *{regime_base}*), "
+                    f"variant *{paired.variant_name}* (*{regime_variant}*)")
+    pulled = ", ".join(f"{LEVERS[name].label} = {_shown(LEVERS[name], value)}" for name, value in paired.levers.items())
+    solara.Markdown(f"Levers pulled on the variant: {pulled or 'none'}")
     with solara.Row():
-        solara.Button("Step a month", on_click=step_month, disabled=paired.finished)
-        solara.Button("Step a school year", on_click=step_year, disabled=paired.finished)
+        solara.Button("Pause" if playing.value else "Play", color="primary",
+                      on_click=lambda: playing.set(not playing.value), disabled=paired.finished)
+        solara.Button("Step a month", on_click=step_month, disabled=playing.value or paired.finished)
+        solara.Button("Step a school year", on_click=lambda: _tick_year(paired),
+                      disabled=playing.value or paired.finished)
         solara.Button("Reset", on_click=reset)
-    # the lever's words above its slider: a long label inside the slider leaves the slider itself no width
-    cut = LEVERS["alliance_budget_cut"]
-    solara.Markdown(f"Variant: **{cut.label}**, M EUR a year ({cut.acts})")
-    solara.SliderFloat("cut", min=0.0, max=600.0, step=10.0,
-                       value=paired.levers.get("alliance_budget_cut", 0.0) / 1e6, on_value=set_cut)
-    strict = LEVERS["alliance_strictness"]
-    solara.Markdown(f"Variant: **{strict.label}**, {strict.unit} ({strict.acts})")
-    solara.SliderFloat("strictness", min=strict.low, max=strict.high, step=0.05,
-                       value=paired.levers.get("alliance_strictness", paired.variant.behaviour.tlv_gatekeeping),
-                       on_value=set_strictness)
-    solara.Markdown(f"Seed {paired.settings.seed}, scale {paired.settings.scale}: both runs draw the same random "
-                    "numbers, so every difference is the levers.")
+    solara.ToggleButtonsSingle(value=speed, values=list(SPEEDS))
+    solara.Markdown("Play steps *" + speed.value + "* at a time" +
+                    (f", pausing at {stop_at.value:%B %Y} (the lesson's date)." if stop_at.value else "."))
+
+
+def _shown(lever: Lever, value) -> str:
+    if lever.choices:
+        return str(value)
+    return f"{value / lever.shown_per:g} {lever.shown_unit}"
+
+
+def _tick_year(paired: PairedRuns) -> None:
+    with _lock:
+        paired.step_school_year()
+    _changed()
+
+
+@solara.component
+def Setup():
+    """The two runs: which scenario or reform each is, the seed and the scale; they apply on Reset."""
+    with solara.Details("Runs: scenarios, seed, scale"):
+        solara.Select("baseline", values=RUN_CHOICES, value=base_name)
+        solara.Select("variant", values=RUN_CHOICES, value=variant_name)
+        solara.Select("scale (share of the country's pupils)", values=list(SCALES), value=scale)
+        solara.InputInt("seed", value=seed)
+        solara.Button("Apply (starts both runs again)", on_click=reset)
+        paired = _paired()
+        solara.Markdown(f"Now: baseline *{paired.base_name}*, variant *{paired.variant_name}*, seed "
+                        f"{paired.settings.seed}, scale {paired.settings.scale}. Both runs draw the same random "
+                        "numbers, so every difference is the rules and the levers.")
+
+
+@solara.component
+def Lessons():
+    by_title = {lesson.title: name for name, lesson in lessons().items()}
+    chosen = solara.use_reactive(next(iter(by_title)))
+    solara.Select("lesson", values=list(by_title), value=chosen)
+    solara.Button("Open the lesson", color="primary", on_click=lambda: open_lesson(by_title[chosen.value]))
+
+
+@solara.component
+def LeverControl(lever: Lever):
+    paired = _paired()
+    _ = version.value
+    solara.Markdown(f"**{lever.label}**, {lever.shown_unit} ({lever.acts})")
+    if lever.choices:
+        current = paired.levers.get(lever.name)
+        solara.Select(lever.name.replace("_", " "), values=list(lever.choices), value=current,
+                      on_value=lambda choice: pull(lever.name, choice))
+        return
+    step = lever.step or (lever.high - lever.low) / lever.shown_per / 100
+    shown = float(paired.levers.get(lever.name, _current_value(paired, lever))) / lever.shown_per
+    snapped = round(shown / step) * step  # what the slider shows: its position on a step
+
+    def moved(value: float) -> None:
+        # The slider reports its snapped start as a move; a lever is pulled only when a person moves it
+        if lever.name in paired.levers or abs(value - snapped) > step / 2:
+            pull(lever.name, value * lever.shown_per)
+
+    solara.SliderFloat(lever.name.replace("_", " "), min=lever.low / lever.shown_per, max=lever.high / lever.shown_per,
+                       step=step, value=snapped, on_value=moved)
+
+
+def _current_value(paired: PairedRuns, lever: Lever) -> float:
+    """What the variant has now for a number lever not yet pulled (a path lever: 1, the path as it is)."""
+    if lever.scales_path:
+        return 1.0
+    if lever.target == "law":
+        return float(paired.variant.law[lever.parameter])
+    return float(getattr(paired.variant.behaviour, lever.parameter))
+
+
+@solara.component
+def Levers():
+    with solara.Details("Levers (the variant only, from now on)", expand=True):
+        for lever in LEVERS.values():
+            LeverControl(lever)
+
+
+@solara.component
+def Downloads():
+    paired = _paired()
+    _ = version.value
+
+    def results_zip() -> bytes:
+        """Both runs so far as results folders (the contract of ``passend run``), zipped."""
+        with _lock, tempfile.TemporaryDirectory() as tmp:
+            baseline, variant = paired.write(Path(tmp) / "passend-classroom")
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+                for folder in (baseline, variant):
+                    for file in sorted(folder.iterdir()):
+                        archive.write(file, f"passend-classroom/{folder.name}/{file.name}")
+            return buffer.getvalue()
+
+    solara.FileDownload(results_zip, filename=f"passend-classroom-{paired.today:%Y-%m}.zip",
+                        label="Download both runs (results folders)", mime_type="application/zip")
+
+
+@solara.component
+def LessonPage():
+    if lesson_name.value is None:
+        return
+    lesson = lessons()[lesson_name.value]
+    with solara.Card(lesson.title):
+        for title, body in lesson.sections:
+            if title == "Afterwards":
+                continue
+            solara.Markdown(f"### {title}\n\n{body}")
+        if explained.value:
+            solara.Markdown("### Afterwards: what happened\n\n" + dict(lesson.sections)["Afterwards"])
+        else:
+            solara.Button("Explain what happened", on_click=lambda: explained.set(True))
+        solara.Button("Close the lesson", text=True, on_click=lambda: lesson_name.set(None))
 
 
 @solara.component
@@ -135,17 +258,48 @@ def Charts():
     paired = _paired()
     _ = version.value
     if not paired.base.recorder.counts:
-        solara.Markdown("Step the runs to see the first count (1 October).")
+        solara.Markdown("Press *Play* or step the runs to see the first count (1 October).")
         return
-    outputs = paired.outputs()
-    solara.FigureMatplotlib(pupils_figure(*outputs), format="png")
-    solara.FigureMatplotlib(spending_figure(*outputs), format="png")
-    plt.close("all")
+    with _lock:
+        outputs = paired.outputs()
+    with solara.ToggleButtonsSingle(value=chart):
+        for name in CHARTS:
+            solara.Button(CHART_TITLES[name], value=name)
+    image = charts.png(CHART_FUNCTIONS[chart.value](*outputs))
+    solara.Image(image, width="100%")
+    solara.FileDownload(image, filename=f"passend-{chart.value}-{paired.today:%Y-%m}.png",
+                        label="Download this chart (PNG)", mime_type="image/png")
+    Numbers(outputs)
+
+
+@solara.component
+def Numbers(outputs):
+    """The last full school year's key numbers in both runs, and the difference."""
+    years = [[r for r in o.school_years if int(r["months_simulated"]) == 12] for o in outputs]
+    if not years[0]:
+        return
+    base, variant = years[0][-1], years[1][-1]
+    rows = [("state pays (EUR M)", "pay_state_eur", 1e6), ("sbo inflow", "inflow_sbo", 1),
+            ("at home over 3 months", "home_over_3_months", 1), ("registered at no school", "absolute_absence", 1),
+            ("exempt (5a)", "exempt_5a", 1)]
+    lines = [f"| {base['school_year']} | baseline | variant | difference |", "|---|---:|---:|---:|"]
+    for label, column, per in rows:
+        b, v = base[column] / per, variant[column] / per
+        lines.append(f"| {label} | {b:,.0f} | {v:,.0f} | {v - b:+,.0f} |")
+    solara.Markdown("\n".join(lines))
 
 
 @solara.component
 def Page():
     solara.Title("passend: a reform and its baseline")
     with solara.Sidebar():
-        Controls()
+        Clock()
+        Setup()
+        with solara.Details("Lessons", expand=True):
+            Lessons()
+        Levers()
+        Downloads()
+    if error.value:
+        solara.Error(error.value)
+    LessonPage()
     Charts()

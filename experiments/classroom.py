@@ -12,10 +12,14 @@ the command line.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import tomllib
+from importlib import resources
 
 from passend.experiments.output import write_run
 from passend.experiments.runner import RunOutput, output_of
@@ -39,6 +43,10 @@ class Lever:
         low, high: the range of a number; ``choices``: the values of a choice (then low and high are unused).
         acts: when the model reads it, in words (most law is read when alliances and the state plan, each August).
         sets: for a choice whose words are not the parameter's values, the value each choice sets.
+        scales_path: the value is a factor on the variant's dated path of the parameter from the current month on
+            (a speed: 2 reaches each step at twice the value, capped at the parameter's upper bound).
+        shown_per: a slider shows the value divided by this (e.g. 1e6 for amounts shown in M EUR).
+        step: a slider's step, in the shown unit.
     """
 
     name: str
@@ -51,6 +59,9 @@ class Lever:
     choices: tuple[str, ...] = ()
     acts: str = "from the next month"
     sets: tuple[tuple[str, Any], ...] = ()
+    scales_path: bool = False
+    shown_per: float = 1.0
+    step: float = 0.0
 
     def check(self, value: Any) -> Any:
         if self.choices:
@@ -65,23 +76,41 @@ class Lever:
         """The value the law or behaviour parameter takes for a lever value."""
         return dict(self.sets).get(value, value)
 
+    @property
+    def shown_unit(self) -> str:
+        return {1e6: "M " + self.unit}.get(self.shown_per, self.unit)
+
 
 LEVERS: dict[str, Lever] = {lever.name: lever for lever in (
     Lever("rugzak_amount", "rugzak amount (school part)", "EUR per pupil per year", "law", "rugzak_school_eur",
-          0.0, 20_000.0, acts="from the next August, when the state sets the amounts (old system)"),
+          0.0, 20_000.0, acts="from the next August, when the state sets the amounts (old system)", step=250.0),
+    Lever("open_ended_funding", "open-ended rugzak funding", "on/off", "law", "heavy_care_budget_cap_eur",
+          choices=("on", "capped at 2003"), acts="from the next August (old system)",
+          sets=(("on", float("inf")), ("capped at 2003", 265e6))),  # the 2003 size, as the cap_heavy_care_2003 reform
     Lever("alliance_budget_cut", "national cut on the alliances' budgets", "EUR per year (national)", "law",
-          "alliance_budget_cut_eur", 0.0, 1.0e9, acts="from the next August plan of the alliances"),
-    Lever("professionalisation", "professionalisation budget for teachers", "EUR per year (national)", "law",
-          "professionalisation_eur", 0.0, 1.0e9, acts="each August"),
+          "alliance_budget_cut_eur", 0.0, 1.0e9, acts="from the next August plan of the alliances", shown_per=1e6,
+          step=10.0),
+    Lever("equalisation_speed", "speed of equalisation (verevening)", "times the law's pace", "law",
+          "equalisation_progress", 0.0, 3.0, acts="from the next August plan of the alliances", scales_path=True,
+          step=0.25),
+    Lever("alliance_strictness", "how strictly alliances admit to special education", "latent need", "behaviour",
+          "tlv_gatekeeping", 0.0, 1.5, acts="from the next August plan of the alliances", step=0.05),
     Lever("distribution_model", "distribution model of every alliance", "name", "law", "distribution_model",
           choices=("own", "school", "expertise", "pupil"), acts="from the next August plan of the alliances"),
+    Lever("professionalisation", "professionalisation budget for teachers", "EUR per year (national)", "law",
+          "professionalisation_eur", 0.0, 1.0e9, acts="each August", shown_per=1e6, step=10.0),
     Lever("doorzettingsmacht_everywhere", "doorzettingsmacht in every alliance", "on/off", "law",
           "doorzettingsmacht_share", choices=("on", "off"), acts="from the next month",
           sets=(("on", [1.0, 1.0]), ("off", [0.0, 0.0]))),  # every alliance of both sectors, or none
-    Lever("alliance_strictness", "how strictly alliances admit to special education", "latent need", "behaviour",
-          "tlv_gatekeeping", 0.0, 1.5, acts="from the next August plan of the alliances"),
+    Lever("attendance_officers", "attendance officers (leerplichtambtenaren)", "times the baseline staffing", "law",
+          "attendance_officers_factor", 0.0, 5.0, acts="from the next month", step=0.25),
+    Lever("onderwijsconsulenten", "onderwijsconsulenten's capacity", "cases a year per 10,000 pupils", "law",
+          "onderwijsconsulenten_cases_per_10000", 0.0, 60.0, acts="from the next month", step=1.0),
 )}
-"""The levers of the first dashboard step; more follow with issue 13 (equalisation speed, attendance officers)."""
+"""The levers a class can pull in the variant (``passend dashboard``'s sidebar, the lessons' ``[levers]``)."""
+
+SCALES = (0.005, 0.01, 0.02, 0.05)
+"""The scales the dashboard offers: a school year of both runs takes well under a second up to 0.02 here."""
 
 
 class PairedRuns:
@@ -109,6 +138,7 @@ class PairedRuns:
         for name, scenario in zip((self.base_name, self.variant_name), self._scenarios):
             policy, behaviour = scenario.build()
             self.runs.append(PassendModel(self.settings, behaviour, policy, name))
+        self._variant_start = self.variant.policy  # what a path lever scales, however often it is pulled
         self.levers = {}
         self._seconds = [0.0, 0.0]
         self._pupil_months = [0, 0]
@@ -142,11 +172,22 @@ class PairedRuns:
         value = spec.check(value)
         target = spec.parameter_value(value)
         run = self.variant
-        if spec.target == "law":
+        if spec.scales_path:
+            run.policy = run.policy.with_values(spec.parameter, self._scaled_path(spec.parameter, target),
+                                                f"lever {lever}")
+        elif spec.target == "law":
             run.policy = run.policy.with_values(spec.parameter, {self.today: target}, f"lever {lever}")
         else:
             run.behaviour = run.behaviour.replace(f"lever {lever}", **{spec.parameter: target})
         self.levers[lever] = value
+
+    def _scaled_path(self, parameter: str, factor: float) -> dict[dt.date, float]:
+        """The variant's starting path of ``parameter`` from this month on, each value times ``factor`` (capped at the
+        parameter's upper bound): the value in force now and every later step."""
+        path = self._variant_start[parameter]
+        top = path.bounds[1]
+        later = {when: value for when, value in path.values if when > self.today}
+        return {when: min(top, factor * value) for when, value in ({self.today: path.at(self.today)} | later).items()}
 
     def step_month(self) -> bool:
         """Both runs one month on; False (and nothing done) when they have reached the end."""
@@ -182,3 +223,116 @@ class PairedRuns:
             written.append(write_run(folder / name, output, run.scenario_name, run.policy, run.behaviour, figures))
         return written[0], written[1]
 
+
+
+LESSON_SECTIONS = ("What it is", "The question", "How it works", "How to use it", "Things to notice", "Things to try",
+                   "Afterwards")
+"""The sections of a lesson's Markdown page, in order (after NetLogo's Info tab); *Afterwards* explains what the class
+saw and is shown when the teacher asks for it."""
+CHARTS = ("pupils", "money", "thuiszitters", "alliances")
+"""The dashboard's charts a lesson may open on."""
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A guided lesson: how to set both runs up, and its page (``registry/lessons/<name>.toml`` and ``<name>.md``).
+
+    Attributes:
+        name: the file name.
+        title: its title.
+        base, variant: the registered scenarios or reforms of the two runs.
+        seed, scale: run settings.
+        levers: lever values pulled on the variant at the start.
+        chart: the chart the lesson opens on (one of ``CHARTS``).
+        step_to: the date to step both runs to before the class looks (ISO date; empty: the first count).
+        sections: the page's sections, ``LESSON_SECTIONS`` that the page has, in order.
+    """
+
+    name: str
+    title: str
+    base: str
+    variant: str
+    seed: int = 1
+    scale: float = CLASSROOM_SCALE
+    levers: dict[str, Any] = field(default_factory=dict)
+    chart: str = "pupils"
+    step_to: str = ""
+    sections: tuple[tuple[str, str], ...] = ()
+
+    def runs(self) -> PairedRuns:
+        """The paired runs the lesson sets up: its scenarios, seed and scale, its levers pulled at the start."""
+        paired = PairedRuns(self.base, self.variant, seed=self.seed, scale=self.scale)
+        for lever, value in self.levers.items():
+            paired.pull(lever, value)
+        return paired
+
+
+_LESSON_KEYS = {"title", "base", "variant", "seed", "scale", "levers", "chart", "step_to"}
+
+
+def lessons() -> dict[str, Lesson]:
+    """The lessons shipped in ``registry/lessons``, by name."""
+    folder = resources.files("passend.experiments") / "registry" / "lessons"
+    names = sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
+    return {name: load_lesson(Path(str(folder / f"{name}.toml"))) for name in names}
+
+
+def load_lesson(path: Path) -> Lesson:
+    """A lesson from its TOML file and the Markdown page beside it (same name); every mistake is a ConfigError that
+    names the file, the key and what is allowed."""
+    where = str(path)
+    try:
+        table = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError("lesson file", path.name, f"valid TOML ({error})", where) from None
+    unknown = sorted(set(table) - _LESSON_KEYS)
+    if unknown:
+        raise ConfigError(f"lesson.{unknown[0]}", table[unknown[0]], "one of the keys " + ", ".join(sorted(_LESSON_KEYS)),
+                          where)
+    for key in ("title", "base", "variant"):
+        if not isinstance(table.get(key), str) or not table[key]:
+            raise ConfigError(f"lesson.{key}", table.get(key), "a text (a registered scenario or reform for base and "
+                              "variant)", where)
+    for key in ("base", "variant"):
+        get_scenario(table[key], key)  # raises with the names allowed
+    scale = table.get("scale", CLASSROOM_SCALE)
+    if scale not in SCALES:
+        raise ConfigError("lesson.scale", scale, "one of " + ", ".join(str(s) for s in SCALES), where)
+    seed = table.get("seed", 1)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ConfigError("lesson.seed", seed, "a whole number >= 0", where)
+    chart = table.get("chart", "pupils")
+    if chart not in CHARTS:
+        raise ConfigError("lesson.chart", chart, "one of " + ", ".join(CHARTS), where)
+    step_to = table.get("step_to", "")
+    if step_to:
+        try:
+            dt.date.fromisoformat(str(step_to))
+        except ValueError:
+            raise ConfigError("lesson.step_to", step_to, "an ISO date, e.g. 2014-08-01", where) from None
+    levers = table.get("levers", {})
+    if not isinstance(levers, dict):
+        raise ConfigError("lesson.levers", levers, "a table of lever = value", where)
+    for lever, value in levers.items():
+        if lever not in LEVERS:
+            raise ConfigError(f"lesson.levers.{lever}", value, "a lever: " + ", ".join(LEVERS), where)
+        LEVERS[lever].check(value)
+    page = path.with_suffix(".md")
+    if not page.exists():
+        raise ConfigError("lesson page", page.name, "a Markdown file beside the TOML file", where)
+    return Lesson(path.stem, table["title"], table["base"], table["variant"], seed, float(scale), dict(levers), chart,
+                  str(step_to), _sections(page.read_text(), str(page)))
+
+
+def _sections(text: str, where: str) -> tuple[tuple[str, str], ...]:
+    """The ``## `` sections of a lesson page, each one of ``LESSON_SECTIONS``; *What it is*, *The question* and
+    *Afterwards* are required."""
+    parts = re.split(r"^## +(.+?) *$", text, flags=re.MULTILINE)
+    sections = tuple((title, body.strip()) for title, body in zip(parts[1::2], parts[2::2]))
+    for title, _ in sections:
+        if title not in LESSON_SECTIONS:
+            raise ConfigError("lesson section", title, "one of: " + ", ".join(LESSON_SECTIONS), where)
+    missing = [t for t in ("What it is", "The question", "Afterwards") if t not in dict(sections)]
+    if missing:
+        raise ConfigError("lesson section", missing[0], "a '## " + missing[0] + "' section in the page", where)
+    return sections

@@ -10,7 +10,7 @@
     passend sweep        a design of parameter values x seeds, in parallel (joblib or Dask), resumable
     passend sensitivity  Morris or Sobol indices and incentive response curves
     passend baseline     a small fixed run against the stored regression baseline: which series moved (--update)
-    passend dashboard    a reform and its baseline side by side in the browser (first step of issue 13)
+    passend dashboard    a reform and its baseline side by side in the browser, with levers and lessons (docs/teaching.md)
 
 Invalid options or values: exit code 2 and a message naming the option and what is allowed; nothing is written.
 """

@@ -57,7 +57,7 @@ def _draw(ax, x, y, label="simulated"):
         ax.fill_between(x, y.min(axis=0), y.max(axis=0), color=SIM_COLOUR, alpha=0.2, lw=0, label="range over seeds")
 
 
-def _published_counts() -> dict[str, list[tuple[int, float, bool]]]:
+def published_counts() -> dict[str, list[tuple[int, float, bool]]]:
     """Published points per panel: (year, value, is a calibration target). Every shipped count up to
     CALIBRATION_LAST_YEAR is a target, some only as a part or a sum (so and vso of 2011-2012 as their sum, lwoo and
     pro each on its own); later ones, if a data file holds them, show as out of sample."""
@@ -99,7 +99,7 @@ def counts_figure(runs: Sequence[list[dict]], path: Path) -> Path:
         ("rugzak", ("rugzak", "arrangements"), "rugzak, from 2014 + arrangement: heavy needs in a regular school"),
         ("indications", ("indications",), "heavy-care indications / TLVs (regular + (v)so)"),
     ]
-    published = _published_counts()
+    published = published_counts()
     fig, axes = plt.subplots(2, 3, figsize=(14, 7.5), sharex=True)
     for ax, (key, columns, title) in zip(axes.flat, panels):
         x, y = _series(runs, "date", columns)

@@ -81,3 +81,36 @@ def test_the_two_runs_are_written_as_results_folders(tmp_path):
     assert "2003-11-01" not in timelines[0] and timelines[1]["2003-11-01"] == 5000.0
     with pytest.raises(ConfigError, match="does not exist yet"):
         paired.write(tmp_path / "class", figures=False)
+
+
+def test_the_shipped_lessons_load_with_their_sections_and_a_bad_lesson_is_refused(tmp_path):
+    from passend.experiments.classroom import LESSON_SECTIONS, lessons, load_lesson
+
+    shipped = lessons()
+    assert len(shipped) >= 4
+    for lesson in shipped.values():
+        titles = [t for t, _ in lesson.sections]
+        assert titles == [t for t in LESSON_SECTIONS if t in titles]  # in the order of the page template
+        assert {"What it is", "The question", "Afterwards"} <= set(titles)
+    page = "## What it is\nx\n## The question\ny\n## Afterwards\nz\n"
+    cases = [('title = "t"\nbase = "default"\nvariant = "default"\ncolour = 1\n', page, "lesson.colour"),
+             ('title = "t"\nbase = "default"\nvariant = "nonsense"\n', page, "variant"),
+             ('title = "t"\nbase = "default"\nvariant = "default"\n[levers]\nalliance_budget_cut = -1.0\n', page,
+              "lever alliance_budget_cut"),
+             ('title = "t"\nbase = "default"\nvariant = "default"\nscale = 0.3\n', page, "lesson.scale"),
+             ('title = "t"\nbase = "default"\nvariant = "default"\n', "## What it is\nx\n## The question\ny\n",
+              "Afterwards")]
+    for i, (toml, md, field) in enumerate(cases):
+        (tmp_path / f"l{i}.toml").write_text(toml)
+        (tmp_path / f"l{i}.md").write_text(md)
+        with pytest.raises(ConfigError, match=field):
+            load_lesson(tmp_path / f"l{i}.toml")
+
+
+def test_a_speed_lever_scales_the_law_s_path_from_now_on():
+    paired = PairedRuns(seed=1, scale=SCALE, end=dt.date(2004, 7, 31))
+    paired.pull("equalisation_speed", 2.0)
+    paired.pull("equalisation_speed", 2.0)  # pulled twice: still twice the law's path, not four times
+    path = dict(paired.variant.policy["equalisation_progress"].values)
+    assert path[dt.date(2016, 8, 1)] == 0.2 and path[dt.date(2017, 8, 1)] == 0.5 and path[dt.date(2018, 8, 1)] == 1.0
+    assert dict(paired.base.policy["equalisation_progress"].values)[dt.date(2016, 8, 1)] == 0.1

@@ -105,3 +105,25 @@ def test_a_bad_port_is_refused_with_what_is_allowed(capsys):
     with pytest.raises(SystemExit) as stop:
         main(["dashboard", "--port", "70000"])
     assert stop.value.code == 2 and "a port from 1 to 65535" in capsys.readouterr().err
+
+
+def test_every_lever_has_a_control_and_a_slider_left_alone_pulls_nothing(page):
+    from passend.experiments.classroom import LEVERS
+
+    text = shown(page)
+    assert all(lever.label in text for lever in LEVERS.values())
+    click(page, "Step a month")
+    assert app.runs.value.levers == {}  # a slider's snapped start is not a pull
+    assert "Levers pulled on the variant: none" in shown(page)
+
+
+def test_a_lesson_sets_both_runs_its_levers_and_its_chart_and_explains_on_request(page):
+    app.open_lesson("budget_cut")
+    paired = app.runs.value
+    assert (paired.base_name, paired.variant_name) == ("default", "default")
+    assert paired.levers == {"alliance_budget_cut": 300e6} and app.chart.value == "money"
+    assert app.stop_at.value.isoformat() == "2017-08-01"
+    assert "Who pays it" in shown(page) and "The state's saving is real" not in shown(page)
+    click(page, "Explain what happened")
+    assert "The state's saving is real" in shown(page)
+    app.lesson_name.value = None

@@ -1,13 +1,19 @@
 """The dashboard in a real browser (headless Chromium from Debian, driven by Playwright), with every request that
-would leave this machine blocked: the page loads from local assets, a school year steps both runs, and the cut
-slider exists. Screenshots go to tests/screenshots/ (not tracked) for a person to look at.
+would leave this machine blocked: the page loads from local assets and a school year steps both runs; the cut slider
+moved and play pressed change the variant and not the baseline; a lesson opens, sets its runs and levers and explains
+itself; the download is a valid pair of results folders. Screenshots go to tests/screenshots/ (not tracked) for a
+person to look at.
 
 Chromium comes from the Debian package ``chromium``, which ``.ci/run`` installs; Playwright's own browser download
 cannot reach its host here.
 """
 
+import csv
+import io
+import json
 import os
 import shutil
+import zipfile
 import signal
 import subprocess
 import sys
@@ -48,36 +54,119 @@ def dashboard_url():
         server.kill()
 
 
-def test_the_page_loads_offline_and_a_school_year_steps_both_runs(dashboard_url):
-    from playwright.sync_api import sync_playwright
+class OfflinePage:
+    """A headless Chromium page on the dashboard with every request off this machine blocked (and kept)."""
 
-    assert CHROMIUM, "chromium is not installed; .ci/run installs the Debian package"
-    SHOTS.mkdir(exist_ok=True)
-    leaving = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
+    def __init__(self, url: str):
+        from playwright.sync_api import sync_playwright
 
-        def only_this_machine(route):
-            if route.request.url.startswith("http://127.0.0.1"):
-                route.continue_()
-            else:
-                leaving.append(route.request.url)
-                route.abort()
+        assert CHROMIUM, "chromium is not installed; .ci/run installs the Debian package"
+        SHOTS.mkdir(exist_ok=True)
+        self.leaving: list[str] = []
+        self._pw = sync_playwright().start()
+        self.browser = self._pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        self.page = self.browser.new_page(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+        self.page.route("**/*", self._only_this_machine)
+        self.url = url
 
-        page.route("**/*", only_this_machine)
-        began = time.monotonic()
-        page.goto(dashboard_url)
-        page.get_by_text("Step a school year").wait_for(timeout=60_000)
-        first_view = time.monotonic() - began
-        assert page.get_by_text("October 2003").count() >= 1
-        page.screenshot(path=str(SHOTS / "dashboard_start.png"))
-        page.get_by_text("Step a school year").click()
-        page.get_by_text("August 2004").wait_for(timeout=60_000)
-        page.locator("img").first.wait_for(timeout=60_000)  # the charts, drawn after the first count
-        page.screenshot(path=str(SHOTS / "dashboard_after_a_year.png"))
-        assert page.get_by_text("national cut on the alliances").count() >= 1
-        assert page.locator(".v-slider").first.bounding_box()["width"] > 100  # the slider has room to slide
-        browser.close()
-    assert leaving == [], leaving  # nothing the page needs comes from outside this machine
-    print(f"page to controls in {first_view:.1f} s")
+    def _only_this_machine(self, route):
+        if route.request.url.startswith("http://127.0.0.1"):
+            route.continue_()
+        else:
+            self.leaving.append(route.request.url)
+            route.abort()
+
+    def close(self):
+        self.browser.close()
+        self._pw.stop()
+
+
+@pytest.fixture
+def browser_page(dashboard_url):
+    offline = OfflinePage(dashboard_url)
+    yield offline
+    offline.close()
+    assert offline.leaving == [], offline.leaving  # nothing the page needs comes from outside this machine
+
+
+def numbers_row(page, label: str) -> tuple[float, float, float]:
+    """The baseline, variant and difference of a row of the numbers table under the charts."""
+    cells = page.locator("tr", has_text=label).first.locator("td").all_inner_texts()
+    return tuple(float(c.replace(",", "").replace("+", "")) for c in cells[1:4])
+
+
+def test_the_page_loads_offline_and_a_school_year_steps_both_runs(browser_page):
+    page, dashboard_url = browser_page.page, browser_page.url
+    began = time.monotonic()
+    page.goto(dashboard_url)
+    page.get_by_text("Step a school year").wait_for(timeout=60_000)
+    first_view = time.monotonic() - began
+    assert page.get_by_text("October 2003").count() >= 1
+    page.screenshot(path=str(SHOTS / "dashboard_start.png"))
+    page.get_by_text("Step a school year").click()
+    page.get_by_text("August 2004").wait_for(timeout=60_000)
+    page.locator("img").first.wait_for(timeout=60_000)  # the charts, drawn after the first count
+    first_chart = time.monotonic() - began
+    page.screenshot(path=str(SHOTS / "dashboard_after_a_year.png"))
+    assert page.get_by_text("national cut on the alliances").count() >= 1
+    assert page.locator(".v-slider").first.bounding_box()["width"] > 100  # the slider has room to slide
+    print(f"page to controls in {first_view:.1f} s, to the first chart (a school year stepped) in {first_chart:.1f} s")
+
+
+def test_the_cut_slider_and_play_change_the_variant_and_not_the_baseline(browser_page):
+    from passend.experiments.classroom import CLASSROOM_SCALE, PairedRuns
+
+    page = browser_page.page
+    page.goto(browser_page.url)
+    page.get_by_text("Step a school year").wait_for(timeout=60_000)
+    page.get_by_role("slider", name="alliance budget cut").focus()
+    for _ in range(30):  # 30 steps of EUR 10 M
+        page.keyboard.press("ArrowRight")
+    page.get_by_text("national cut on the alliances' budgets = 300 M EUR").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Play").click()
+    page.get_by_role("heading", name="August 2025").wait_for(timeout=240_000)  # played to the end of the runs
+    page.get_by_text("2024-2025", exact=True).wait_for(timeout=30_000)
+    base, variant, difference = numbers_row(page, "state pays")
+    untouched = PairedRuns(seed=1, scale=CLASSROOM_SCALE)
+    while untouched.step_school_year():
+        pass
+    alone = untouched.outputs()[0].school_years[-1]
+    assert alone["school_year"] == "2024-2025"
+    assert base == round(alone["pay_state_eur"] / 1e6)  # the baseline as if no lever had been touched
+    assert difference < -250 and variant < base
+    page.get_by_role("button", name="Money").click()
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(SHOTS / "dashboard_cut_money.png"), full_page=True)
+
+
+def test_a_lesson_opens_sets_its_runs_and_levers_and_explains_afterwards(browser_page):
+    page = browser_page.page
+    page.goto(browser_page.url)
+    page.get_by_text("Step a school year").wait_for(timeout=60_000)
+    page.locator(".v-select", has=page.locator("label", has_text="lesson")).click()
+    page.get_by_role("option", name="What a budget cut does, and who pays").click()
+    page.get_by_role("button", name="Open the lesson").click()
+    page.get_by_text("The state saves EUR 300 M a year. Who pays it").wait_for(timeout=30_000)
+    page.get_by_text("national cut on the alliances' budgets = 300 M EUR").wait_for(timeout=30_000)
+    assert page.get_by_text("The state's saving is real").count() == 0  # the explanation waits for the teacher
+    page.get_by_role("button", name="Play").click()
+    page.get_by_role("heading", name="August 2017").wait_for(timeout=120_000)  # play pauses at the lesson's date
+    page.get_by_role("button", name="Play").wait_for(timeout=30_000)
+    page.wait_for_timeout(1500)
+    assert page.get_by_role("heading", name="August 2017").count() == 1
+    page.get_by_role("button", name="Explain what happened").click()
+    page.get_by_text("The state's saving is real").wait_for(timeout=30_000)
+    page.screenshot(path=str(SHOTS / "dashboard_lesson.png"), full_page=True)
+
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_text("Download both runs").click()
+    data = Path(download.value.path()).read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = set(archive.namelist())
+        for run in ("baseline", "variant"):
+            for file in ("counts.csv", "school_years.csv", "months.csv", "alliances.csv", "manifest.json"):
+                assert f"passend-classroom/{run}/{file}" in names, (run, file)
+        years = list(csv.DictReader(io.TextIOWrapper(archive.open("passend-classroom/variant/school_years.csv"))))
+        manifest = json.loads(archive.read("passend-classroom/variant/manifest.json"))
+    assert years[-1]["school_year"] == "2016-2017" and {"pay_state_eur", "home_over_3_months"} <= set(years[0])
+    assert manifest["policy_timeline"]["alliance_budget_cut_eur"]["values"]["2003-10-01"] == 300e6
