@@ -46,7 +46,6 @@ chart = solara.reactive("pupils")
 lesson_name: solara.Reactive[str | None] = solara.reactive(None)
 explained = solara.reactive(False)
 stop_at: solara.Reactive[dt.date | None] = solara.reactive(None)  # a lesson's date, where play pauses
-error = solara.reactive("")
 _lock = threading.Lock()
 
 
@@ -77,12 +76,21 @@ def _tick(paired: PairedRuns) -> None:
 
 
 def reset() -> None:
-    """New runs from the setup (scenarios, seed, scale): the levers and the lesson's date are cleared."""
+    """Both runs back to October 2003: an open lesson sets them up again with its levers; otherwise new runs from the
+    setup, with the levers cleared."""
+    if lesson_name.value is not None:
+        open_lesson(lesson_name.value)
+        return
+    apply_setup()
+
+
+def apply_setup() -> None:
+    """New runs from the setup (scenarios, seed, scale), with no lesson and no levers."""
     playing.value = False
+    lesson_name.value = None
     with _lock:
         runs.value = _new_runs()
     stop_at.value = None
-    error.value = ""
     _changed()
 
 
@@ -162,7 +170,7 @@ def Setup():
         solara.Select("variant", values=RUN_CHOICES, value=variant_name)
         solara.Select("scale (share of the country's pupils)", values=list(SCALES), value=scale)
         solara.InputInt("seed", value=seed)
-        solara.Button("Apply (starts both runs again)", on_click=reset)
+        solara.Button("Apply (starts both runs again)", on_click=apply_setup)
         paired = _paired()
         solara.Markdown(f"Now: baseline *{paired.base_name}*, variant *{paired.variant_name}*, seed "
                         f"{paired.settings.seed}, scale {paired.settings.scale}. Both runs draw the same random "
@@ -183,7 +191,7 @@ def LeverControl(lever: Lever):
     _ = version.value
     solara.Markdown(f"**{lever.label}**, {lever.shown_unit} ({lever.acts})")
     if lever.choices:
-        current = paired.levers.get(lever.name)
+        current = paired.levers.get(lever.name, _current_choice(paired, lever))
         solara.Select(lever.name.replace("_", " "), values=list(lever.choices), value=current,
                       on_value=lambda choice: pull(lever.name, choice))
         return
@@ -198,6 +206,12 @@ def LeverControl(lever: Lever):
 
     solara.SliderFloat(lever.name.replace("_", " "), min=lever.low / lever.shown_per, max=lever.high / lever.shown_per,
                        step=step, value=snapped, on_value=moved)
+
+
+def _current_choice(paired: PairedRuns, lever: Lever) -> str | None:
+    """The choice the variant's law is at now for a choice lever not yet pulled (None: none of the choices)."""
+    now = paired.variant.law[lever.parameter]
+    return next((choice for choice in lever.choices if lever.parameter_value(choice) == now), None)
 
 
 def _current_value(paired: PairedRuns, lever: Lever) -> float:
@@ -299,7 +313,5 @@ def Page():
             Lessons()
         Levers()
         Downloads()
-    if error.value:
-        solara.Error(error.value)
     LessonPage()
     Charts()

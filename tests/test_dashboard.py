@@ -126,4 +126,9 @@ def test_a_lesson_sets_both_runs_its_levers_and_its_chart_and_explains_on_reques
     assert "Who pays it" in shown(page) and "The state's saving is real" not in shown(page)
     click(page, "Explain what happened")
     assert "The state's saving is real" in shown(page)
-    app.lesson_name.value = None
+    click(page, "Step a month")
+    click(page, "Reset")  # during a lesson: the lesson's start again, with its levers
+    assert app.runs.value is not paired and app.runs.value.levers == {"alliance_budget_cut": 300e6}
+    assert app.runs.value.today.isoformat() == "2003-10-01"
+    click(page, "Apply (starts both runs again)")  # the setup's runs: no lesson, no levers
+    assert app.lesson_name.value is None and app.runs.value.levers == {}
