@@ -189,15 +189,17 @@ def Lessons():
 def LeverControl(lever: Lever):
     paired = _paired()
     _ = version.value
-    solara.Markdown(f"**{lever.label}**, {lever.shown_unit} ({lever.acts})")
     if lever.choices:
         current = paired.levers.get(lever.name, _current_choice(paired, lever))
+        now = "" if current is not None else f"; now: the law's {paired.variant.law[lever.parameter]}"
+        solara.Markdown(f"**{lever.label}** ({lever.acts}{now})")
         solara.Select(lever.name.replace("_", " "), values=list(lever.choices), value=current,
                       on_value=lambda choice: pull(lever.name, choice))
         return
     step = lever.step or (lever.high - lever.low) / lever.shown_per / 100
     shown = float(paired.levers.get(lever.name, _current_value(paired, lever))) / lever.shown_per
     snapped = round(shown / step) * step  # what the slider shows: its position on a step
+    solara.Markdown(f"**{lever.label}**: **{snapped:,.6g}** {lever.shown_unit} ({lever.acts})")
 
     def moved(value: float) -> None:
         # The slider reports its snapped start as a move; a lever is pulled only when a person moves it
@@ -293,13 +295,16 @@ def Numbers(outputs):
     if not years[0]:
         return
     base, variant = years[0][-1], years[1][-1]
-    rows = [("state pays (EUR M)", "pay_state_eur", 1e6), ("sbo inflow", "inflow_sbo", 1),
-            ("at home over 3 months", "home_over_3_months", 1), ("registered at no school", "absolute_absence", 1),
-            ("exempt (5a)", "exempt_5a", 1)]
+    rows = [("state pays (EUR M)", "pay_state_eur", 1e6), ("at home over 3 months", "home_over_3_months", 1),
+            ("registered at no school", "absolute_absence", 1), ("exempt (5a) during the year", "exempt_5a", 1)]
     lines = [f"| {base['school_year']} | baseline | variant | difference |", "|---|---:|---:|---:|"]
     for label, column, per in rows:
         b, v = base[column] / per, variant[column] / per
         lines.append(f"| {label} | {b:,.0f} | {v:,.0f} | {v - b:+,.0f} |")
+    count_base, count_variant = outputs[0].counts[-1], outputs[1].counts[-1]
+    special = [sum(c[s] for s in ("sbo", "so", "vso")) for c in (count_base, count_variant)]
+    lines.append(f"| in sbo, so and vso on 1 October {count_base['date'][:4]} | {special[0]:,.0f} | {special[1]:,.0f} | "
+                 f"{special[1] - special[0]:+,.0f} |")
     solara.Markdown("\n".join(lines))
 
 

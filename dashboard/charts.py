@@ -27,9 +27,10 @@ REFORM_YEAR = 2014
 BASE_STYLE, VARIANT_STYLE = dict(ls="-"), dict(ls="--")
 LEGEND_RUNS = "baseline (solid) and variant (dashed)"
 
-SETTINGS_SHOWN = (("sbo", "sbo", "sbo"), ("so", "so", "so"), ("vso", "vso", "vso"), ("rugzak", "rugzak", "rugzak"),
-                  ("arrangements", "with an arrangement", None), ("home", "at home", None),
-                  ("exempt", "exempt (5a)", None))
+SETTINGS_SHOWN = (("sbo", "sbo", "sbo"), ("so", "so", "so"), ("vso", "vso", "vso"),
+                  ("rugzak", "rugzak (after 2014: clusters 1-2 only)", "rugzak"),
+                  ("arrangements", "with an arrangement (passend)", None), ("home", "at home on 1 October", None),
+                  ("exempt", "exempt (5a) on 1 October", None))
 """Count columns drawn: column, label, the published series drawn as points (None: no published count)."""
 
 PAYERS_SHOWN = (("pay_state_eur", "state"), ("pay_alliances_eur", "alliances"),
@@ -39,8 +40,9 @@ PAYERS_SHOWN = (("pay_state_eur", "state"), ("pay_alliances_eur", "alliances"),
 ATTENDANCE_SHOWN = (("long_relative_absence", "long_relative_absence", "registered at a school, home over 4 weeks"),
                     ("absolute_absence", "absolute_absence", "registered at no school"),
                     ("home_over_3_months", "over_3_months", "at home over 3 months"),
-                    ("exempt_5a", "exempt_5a", "exempt (art. 5 onder a)"))
-"""Leerplichttelling columns (registered): column, published column, title."""
+                    ("exempt_5a", "exempt_5a", "exempt (5a) during the school year"))
+"""Leerplichttelling columns (registered; the true count is ``true_<column>`` where there is one): column, published
+column, title."""
 
 
 def png(fig) -> bytes:
@@ -91,26 +93,29 @@ def pupils_figure(base: RunOutput, variant: RunOutput):
 
 
 def money_figure(base: RunOutput, variant: RunOutput):
-    """What each payer pays per school year (EUR M) in both runs; below, the variant minus the baseline; right, the
-    difference per funding stream in the last full school year."""
-    fig = plt.figure(figsize=(12, 6.4))
-    grid = fig.add_gridspec(2, 2, width_ratios=(1.5, 1), height_ratios=(2, 1))
-    top, bottom, streams = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[1, 0]), fig.add_subplot(grid[:, 1])
+    """What each payer pays per school year (EUR M) in both runs: the state on its own scale, the others below it, then
+    the variant minus the baseline; right, the difference per funding stream in the last full school year."""
+    fig = plt.figure(figsize=(12, 7.6), layout="constrained")
+    grid = fig.add_gridspec(3, 2, width_ratios=(1.5, 1), height_ratios=(1, 1.3, 1))
+    state, others, bottom = (fig.add_subplot(grid[k, 0]) for k in range(3))
+    streams = fig.add_subplot(grid[:, 1])
     years_base, years_variant = _full_years(base), _full_years(variant)
     x = [int(r["school_year"][:4]) for r in years_base]
     for i, (column, label) in enumerate(PAYERS_SHOWN):
         colour = f"C{i}"
         y_base = [r[column] / 1e6 for r in years_base]
         y_variant = [r[column] / 1e6 for r in years_variant]
-        top.plot(x, y_base, color=colour, lw=2, marker="o", ms=3, label=label, **BASE_STYLE)
-        top.plot(x, y_variant, color=colour, lw=2, marker="o", ms=3, **VARIANT_STYLE)
+        ax = state if column == "pay_state_eur" else others
+        ax.plot(x, y_base, color=colour, lw=2, marker="o", ms=3, label=label, **BASE_STYLE)
+        ax.plot(x, y_variant, color=colour, lw=2, marker="o", ms=3, **VARIANT_STYLE)
         bottom.plot(x, [v - b for v, b in zip(y_variant, y_base)], color=colour, lw=1.5, marker="o", ms=3)
-    top.set_ylabel("EUR M per school year")
-    top.set_title(f"Who pays: {LEGEND_RUNS}", fontsize=12)
-    top.legend(fontsize=10, ncol=2, loc="best")
+    state.set_title(f"Who pays (EUR M per school year): {LEGEND_RUNS}", fontsize=12)
+    state.set_ylabel("the state")
+    others.set_ylabel("the others")
+    others.legend(fontsize=9, ncol=2, loc="upper left")
     bottom.axhline(0, color="0.3", lw=0.8)
-    bottom.set_ylabel("variant - baseline\n(EUR M)")
-    for ax in (top, bottom):
+    bottom.set_ylabel("variant - baseline")
+    for ax in (state, others, bottom):
         _years_axis(ax)
     if years_base:
         last_base, last_variant = years_base[-1], years_variant[-1]
@@ -126,22 +131,26 @@ def money_figure(base: RunOutput, variant: RunOutput):
         streams.set_title(f"per funding stream, {last_base['school_year']}:\nvariant - baseline (EUR M)", fontsize=12)
         streams.tick_params(axis="y", labelsize=10)
         streams.grid(alpha=0.3, axis="x")
-    fig.tight_layout()
     return fig
 
 
 def thuiszitters_figure(base: RunOutput, variant: RunOutput):
-    """The Leerplichttelling's four counts per school year in both runs (registered, with the published points) and,
-    right, the spells at home that ended per route in the last full school year."""
-    fig = plt.figure(figsize=(13, 7.2), layout="constrained")
+    """The Leerplichttelling's four counts per school year in both runs: as registered (thick, with the published
+    points) and as they were (thin, where the register misses children); right, the spells at home that began and
+    that ended per route in the last full school year (routes neither run used are left out)."""
+    fig = plt.figure(figsize=(13, 7.6), layout="constrained")
     grid = fig.add_gridspec(2, 3, width_ratios=(1, 1, 1.1))
     published = _published_file("attendance_2004_2014.csv") + _published_file("attendance_2014_2017.csv")
     years_base, years_variant = _full_years(base), _full_years(variant)
     x = [int(r["school_year"][:4]) for r in years_base]
     for k, (column, source, title) in enumerate(ATTENDANCE_SHOWN):
         ax = fig.add_subplot(grid[k // 2, k % 2])
-        ax.plot(x, [r[column] for r in years_base], color="C0", lw=2, label="baseline", **BASE_STYLE)
-        ax.plot(x, [r[column] for r in years_variant], color="C3", lw=2, label="variant", **VARIANT_STYLE)
+        for years, colour, style, run in ((years_base, "C0", BASE_STYLE, "baseline"),
+                                          (years_variant, "C3", VARIANT_STYLE, "variant")):
+            ax.plot(x, [r[column] for r in years], color=colour, lw=2.2, label=f"{run}, registered", **style)
+            if years and f"true_{column}" in years[0]:
+                ax.plot(x, [r[f"true_{column}"] for r in years], color=colour, lw=1, alpha=0.7,
+                        label=f"{run}, true", **style)
         points = sorted({int(r["school_year"][:4]): float(r[source]) for r in published if r.get(source)}.items())
         if points:
             ax.plot(*zip(*points), "D", color="white", mec="black", ms=5, label="published")
@@ -149,63 +158,77 @@ def thuiszitters_figure(base: RunOutput, variant: RunOutput):
         ax.set_ylim(bottom=0)
         _years_axis(ax)
         ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))  # a small panel: fewer years on the axis
-        if k == 0:
-            ax.legend(fontsize=9)
-    routes = fig.add_subplot(grid[:, 2])
+        if k == 1:
+            ax.legend(fontsize=8, loc="lower left")
+    routes = grid[:, 2].subgridspec(2, 1, height_ratios=(4, 7))
     if years_base:
-        labels = list(ROUTE_LABELS["out"].values())
-        values = [[row[f"home_out_{route}"] for route in ROUTE_LABELS["out"]] for row in (years_base[-1], years_variant[-1])]
-        at = np.arange(len(labels))
-        routes.barh(at + 0.2, values[0], height=0.4, color="C0", label="baseline")
-        routes.barh(at - 0.2, values[1], height=0.4, color="C3", label="variant")
-        routes.set_yticks(at, labels, fontsize=10)
-        routes.set_title(f"spells at home ended, by route,\n{years_base[-1]['school_year']}", fontsize=11)
-        routes.legend(fontsize=10)
-        routes.grid(alpha=0.3, axis="x")
-    fig.suptitle("Children at home (as the attendance count registers them)", fontsize=12)
+        for row, way, title in ((0, "in", "began"), (1, "out", "ended")):
+            ax = fig.add_subplot(routes[row])
+            pairs = [(label, years_base[-1][f"home_{way}_{route}"], years_variant[-1][f"home_{way}_{route}"])
+                     for route, label in ROUTE_LABELS[way].items()]
+            pairs = [p for p in pairs if p[1] or p[2]]
+            at = np.arange(len(pairs))
+            ax.barh(at + 0.2, [p[1] for p in pairs], height=0.4, color="C0", label="baseline")
+            ax.barh(at - 0.2, [p[2] for p in pairs], height=0.4, color="C3", label="variant")
+            ax.set_yticks(at, [p[0] for p in pairs], fontsize=9)
+            ax.set_title(f"spells at home that {title},\nby route, {years_base[-1]['school_year']}", fontsize=10)
+            ax.grid(alpha=0.3, axis="x")
+            if row == 0:
+                ax.legend(fontsize=9)
+    fig.suptitle("Children at home: registered (thick) and true (thin); baseline solid, variant dashed", fontsize=12)
     return fig
 
 
 def alliances_figure(base: RunOutput, variant: RunOutput):
-    """Each alliance: across, how far its budget per pupil moved from its own 2011 level (equalisation gain or loss);
-    up, the change in its share of pupils in special education since 2014. Baseline filled, variant open; a run in the
-    old system has no alliance budgets and no points."""
+    """Each alliance, paired across the two runs (same seed, same alliance): across, how much more budget per pupil
+    the variant gives it than the baseline at the last count; up, how much more its share of pupils in special
+    education changed since 2014 in the variant than in the baseline; with a least-squares line. Both runs need
+    alliance budgets (passend onderwijs, from August 2014)."""
     fig, axes = plt.subplots(1, 2, figsize=(12, 5))
     for ax, sector, columns, title in ((axes[0], "po", ("sbo_share", "so_share"), "primary alliances: sbo + so"),
                                        (axes[1], "vo", ("vso_share",), "secondary alliances: vso")):
-        drawn = False
-        for output, run, face, edge in ((base, "baseline", "C0", "C0"), (variant, "variant", "none", "C3")):
-            gain, change = _alliance_points(output, sector, columns)
-            if len(gain):
-                ax.scatter(gain, change, s=30, facecolors=face, edgecolors=edge, label=run)
-                drawn = True
+        budget, change = _paired_alliance_points(base, variant, sector, columns)
         ax.axhline(0, color="0.3", lw=0.8)
         ax.axvline(0, color="0.3", lw=0.8)
-        ax.set_xlabel("budget per pupil minus its own 2011 level (EUR a year)")
-        ax.set_ylabel("change in special-education share since 2014 (points)")
         ax.set_title(title, fontsize=12)
         ax.grid(alpha=0.3)
-        if drawn:
-            ax.legend(fontsize=10)
-        else:
-            ax.text(0.5, 0.5, "no alliance holds a budget yet\n(under passend onderwijs: from August 2014)",
+        ax.set_xlabel("budget per pupil, variant - baseline (EUR a year)")
+        ax.set_ylabel("change in special-education share since 2014,\nvariant - baseline (points)")
+        if len(budget) == 0:
+            ax.text(0.5, 0.5, "both runs need alliance budgets\n(passend onderwijs, from the 2014 count on)",
                     ha="center", va="center", transform=ax.transAxes)
+            continue
+        ax.scatter(budget, change, s=30, color="C3", alpha=0.8, label="an alliance")
+        if np.ptp(budget) > 0:
+            slope, intercept = np.polyfit(budget, change, 1)
+            line = np.linspace(budget.min(), budget.max(), 2)
+            ax.plot(line, slope * line + intercept, color="black", lw=1.5,
+                    label=f"fitted: {slope * 100:+.2f} points per EUR 100")
+        ax.legend(fontsize=9)
+    fig.suptitle("The alliances: what the variant's rules did to each alliance's money and special-school share",
+                 fontsize=12)
     fig.tight_layout()
     return fig
 
 
-def _alliance_points(output: RunOutput, sector: str, columns: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Per alliance of ``sector`` at the last count: its equalisation gain or loss (its budget per pupil minus its own
-    2011 level, EUR a year) and the change in its share of pupils in ``columns`` since the 2014 count (percentage
-    points). None where the run's alliances hold no budget (the old system)."""
+def _alliance_state(output: RunOutput, sector: str, columns: tuple[str, ...]) -> dict[str, tuple[float, float]]:
+    """Per alliance of ``sector`` with a budget at the last count: its budget per pupil and the change in its share of
+    pupils in ``columns`` since the 2014 count (percentage points); empty before then or without budgets."""
     rows = [r for r in output.alliances if r["sector"] == sector]
     dates = sorted({r["date"] for r in rows})
     first = next((d for d in dates if d >= "2014-10-01"), None)
     if first is None or dates[-1] == first:
-        return np.zeros(0), np.zeros(0)
+        return {}
     start = {r["alliance"]: sum(float(r[c]) for c in columns) for r in rows if r["date"] == first}
-    last = [r for r in rows if r["date"] == dates[-1] and float(r["amount_eur_per_pupil"] or 0) > 0
-            and float(r["base_eur_per_pupil"] or 0) > 0]
-    gain = np.array([float(r["amount_eur_per_pupil"]) - float(r["base_eur_per_pupil"]) for r in last])
-    change = np.array([(sum(float(r[c]) for c in columns) - start[r["alliance"]]) * 100 for r in last])
-    return gain, change
+    return {r["alliance"]: (float(r["amount_eur_per_pupil"]), (sum(float(r[c]) for c in columns) - start[r["alliance"]]) * 100)
+            for r in rows if r["date"] == dates[-1] and float(r["amount_eur_per_pupil"] or 0) > 0}
+
+
+def _paired_alliance_points(base: RunOutput, variant: RunOutput, sector: str,
+                            columns: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Variant minus baseline per alliance that has a budget in both runs: budget per pupil, change in share."""
+    in_base, in_variant = _alliance_state(base, sector, columns), _alliance_state(variant, sector, columns)
+    both = sorted(set(in_base) & set(in_variant))
+    budget = np.array([in_variant[a][0] - in_base[a][0] for a in both])
+    change = np.array([in_variant[a][1] - in_base[a][1] for a in both])
+    return budget, change

@@ -11,6 +11,7 @@ the command line.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import time
@@ -215,14 +216,17 @@ class PairedRuns:
 
     def write(self, folder: Path, figures: bool = True) -> tuple[Path, Path]:
         """Both runs so far as results folders ``folder/baseline`` and ``folder/variant`` (the contract of
-        ``passend run``); the variant's manifest holds its policy timeline with the levers pulled."""
+        ``passend run``); the variant's manifest holds its policy timeline with the levers pulled, and each manifest's
+        settings end on the last day simulated so far."""
         if folder.exists():
             raise ConfigError("folder", str(folder), "a folder that does not exist yet")
+        simulated_to = min(self.settings.end, self.today - dt.timedelta(days=1))
         written = []
         for name, run, output in zip(("baseline", "variant"), self.runs, self.outputs()):
+            if simulated_to > self.settings.start:
+                output = dataclasses.replace(output, settings=dataclasses.replace(output.settings, end=simulated_to))
             written.append(write_run(folder / name, output, run.scenario_name, run.policy, run.behaviour, figures))
         return written[0], written[1]
-
 
 
 LESSON_SECTIONS = ("What it is", "The question", "How it works", "How to use it", "Things to notice", "Things to try",

@@ -69,13 +69,14 @@ def test_bad_levers_are_refused_with_what_is_allowed():
 
 
 def test_the_two_runs_are_written_as_results_folders(tmp_path):
-    paired = PairedRuns(seed=1, scale=SCALE, end=dt.date(2005, 7, 31))
+    paired = PairedRuns(seed=1, scale=SCALE)
     paired.step_month()
     paired.pull("rugzak_amount", 5000.0)  # from November 2003 in the variant
-    while paired.step_school_year():
-        pass
+    while paired.today < dt.date(2005, 8, 1):
+        paired.step_month()
     base, variant = paired.write(tmp_path / "class", figures=False)
     assert (base / "counts.csv").exists() and (variant / "school_years.csv").exists()
+    assert json.loads((variant / "manifest.json").read_text())["settings"]["end"] == "2005-07-31"
     timelines = [json.loads((folder / "manifest.json").read_text())["policy_timeline"]["rugzak_school_eur"]["values"]
                  for folder in (base, variant)]
     assert "2003-11-01" not in timelines[0] and timelines[1]["2003-11-01"] == 5000.0
