@@ -28,6 +28,7 @@ from passend.model.errors import ConfigError
 from passend.model.settings import FIRST_START, LAST_END, MAX_SCALE, MIN_SCALE, RunSettings
 
 USAGE_ERROR = 2
+INTERRUPTED = 130  # the shell's code for a process ended by Ctrl-C (128 + SIGINT)
 
 
 def _date(text: str) -> dt.date:
@@ -58,6 +59,22 @@ def _scale(text: str) -> float:
     if not MIN_SCALE <= value <= MAX_SCALE:
         raise argparse.ArgumentTypeError(f"{value} is out of range; allowed: a number in [{MIN_SCALE}, {MAX_SCALE}]")
     return value
+
+
+def _fraction(low: float, high: float):
+    """An argparse type: a finite number in (low, high]."""
+
+    def parse(text: str) -> float:
+        allowed = f"allowed: a number above {low:g} and at most {high:g}"
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number; {allowed}") from None
+        if not low < value <= high:  # also refuses nan and inf
+            raise argparse.ArgumentTypeError(f"{value} is out of range; {allowed}")
+        return value
+
+    return parse
 
 
 def _add_period_options(p: argparse.ArgumentParser) -> None:
@@ -114,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--scale", type=_scale, default=0.05, help="scale of the runs (default: %(default)s)")
     cal.add_argument("--max-evaluations", type=_whole(1), default=250, help="(default: %(default)s)")
     cal.add_argument("--jobs", type=_whole(1), default=2, help="parallel processes (default: %(default)s)")
-    cal.add_argument("--step", type=float, default=0.08,
+    cal.add_argument("--step", type=_fraction(0.0, 1.0), default=0.08,
                      help="starting simplex size as a fraction of each parameter's range; smaller to refine (default: %(default)s)")
     cal.add_argument("--group", choices=CALIBRATION_GROUPS,
                      help="fit only this group's parameters on its targets: counts (pupil counts, intake, labelling) "
@@ -177,6 +194,10 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except ConfigError as err:
         sub.error(str(err))  # exits with code 2
+    except KeyboardInterrupt:  # sweep and sensitivity catch it themselves, keep their runs and say how to resume
+        print(f"\npassend {args.command}: interrupted; nothing was written (results are written only when the work "
+              "is done)", file=sys.stderr)
+        return INTERRUPTED
     return USAGE_ERROR
 
 
@@ -185,10 +206,27 @@ def _settings(args, scenario, seed: int | None) -> RunSettings:
 
 
 def _new_folder(out: Path | None, default_name: str) -> Path:
+    """The results folder to create: it must not exist yet, and its parent must be one this user can create and write
+    in (tried now, so that a bad --out fails before the work, not after it)."""
     folder = out or Path("results") / f"{default_name}-{dt.datetime.now():%Y%m%d-%H%M%S}"
     if folder.exists():
         raise ConfigError("--out", str(folder), "a folder that does not exist yet (results are never overwritten)")
+    _check_writable(folder)
     return folder
+
+
+def _check_writable(folder: Path) -> None:
+    """Try to create ``folder``'s parent and a file in it; raise a ConfigError for --out saying why not."""
+    import tempfile
+
+    parent = folder.absolute().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=parent, prefix=f".{folder.name}.", suffix=".probe"):
+            pass
+    except OSError as error:
+        raise ConfigError("--out", str(folder), f"a folder that can be created and written (writing in {parent} "
+                          f"failed: {error.strerror or error})") from None
 
 
 def _progress_printer(quiet: bool):
@@ -297,7 +335,7 @@ def cmd_benchmark(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from passend.experiments.compare import run_pairs, write_report
+    from passend.experiments.compare import check_comparable, run_pairs, write_report
     from passend.experiments.scenarios import alternative, get_scenario
     from passend.model.streams import RandomStreams
 
@@ -305,6 +343,7 @@ def cmd_compare(args) -> int:
     alt = alternative(base, args.reform)
     seeds = RandomStreams.replicate_seeds(args.root_seed, args.seeds)
     settings = [_settings(args, base, s) for s in seeds]
+    check_comparable(base, alt, settings[0])
     folder = _new_folder(args.out, f"compare-{Path(args.reform).stem}")
     print(f"passend compare: {alt.name} against {base.name}, {len(seeds)} seed pairs at scale {settings[0].scale}",
           file=sys.stderr)
@@ -325,7 +364,7 @@ def _sweep_folder(args, command: str) -> Path:
 def _report_interrupted(folder: Path, args, command: str) -> int:
     print(f"\ninterrupted; finished runs are kept. Continue with: passend {command} {args.spec} --out {folder} --resume",
           file=sys.stderr)
-    return 130
+    return INTERRUPTED
 
 
 def cmd_sweep(args) -> int:

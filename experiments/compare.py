@@ -26,6 +26,7 @@ from passend.model import __version__
 from passend.model.calendar import school_year_of
 from passend.model.ledger import PAYERS
 from passend.model.settings import RunSettings
+from passend.model.errors import ConfigError
 
 SPENDING = [f"pay_{payer}_eur" for payer in PAYERS]
 SETTINGS = ["bao", "sbo", "so", "vso", "lwoo", "pro", "vo_other", "rugzak", "arrangements", "home", "exempt"]
@@ -50,6 +51,22 @@ class Comparison:
 def _simulate_scenario(scenario: Scenario, settings: RunSettings) -> RunOutput:
     policy, behaviour = scenario.build()
     return simulate(settings, behaviour, policy, scenario.name)
+
+
+def check_comparable(base: Scenario, alternative: Scenario, settings: RunSettings) -> None:
+    """Refuse, before any run, a comparison whose two scenarios cannot differ in the simulated period: the same law
+    and behaviour, or law that first differs after the period ends (a ConfigError naming the first date they differ)."""
+    base_policy, base_behaviour = base.build()
+    alt_policy, alt_behaviour = alternative.build()
+    if base_behaviour.to_dict() != alt_behaviour.to_dict():
+        return  # behaviour acts from the first month
+    differs = base_policy.first_difference(alt_policy)
+    if differs is None:
+        raise ConfigError("REFORM", alternative.name, f"a scenario or reform that differs from {base.name} (the two "
+                          "have the same law and behaviour, so every effect would be zero)")
+    if differs > settings.end:
+        raise ConfigError("--end", settings.end.isoformat(), f"a date on or after {differs.isoformat()}, when "
+                          f"{alternative.name} first differs from {base.name} (before it the two runs are the same)")
 
 
 def run_pairs(base: Scenario, alternative: Scenario, settings: list[RunSettings], n_jobs: int = 2,

@@ -29,15 +29,17 @@ def read_csv(path: Path) -> list[dict]:
 
 
 def draw_run_figures(folder: Path) -> list[Path]:
-    """All figures of one results folder, written into it."""
+    """All figures of one results folder, written into it; those per school year only when a whole school year was
+    simulated."""
     counts = read_csv(folder / "counts.csv")
     years = read_csv(folder / "school_years.csv")
     alliances = read_csv(folder / "alliances.csv")
-    return [
-        counts_figure([counts], folder / "counts_vs_published.png"),
-        attendance_figure([years], folder / "attendance_vs_published.png"),
-        home_routes_figure(years, folder / "home_routes.png"),
-        spending_figure(years, folder / "spending.png"),
+    drawn = [counts_figure([counts], folder / "counts_vs_published.png")]
+    if any(int(r["months_simulated"]) == 12 for r in years):
+        drawn += [attendance_figure([years], folder / "attendance_vs_published.png"),
+                  home_routes_figure(years, folder / "home_routes.png"),
+                  spending_figure(years, folder / "spending.png")]
+    return drawn + [
         alliances_figure(alliances, folder / "alliances.png"),
         regular_placement_figure([counts], folder / "regular_placement.png"),
         alliance_money_figure(alliances, folder / "alliance_money.png"),
@@ -309,6 +311,10 @@ def alliance_money_figure(alliances: list[dict], path: Path) -> Path:
                 continue
             rows = [r for r in alliances if r["alliance"] == pair[col] and float(r["income_eur"]) > 0][1:]  # the
             # first count after the reform closes a book year of two months only
+            if not rows:
+                ax.text(0.5, 0.5, "no full book year of alliance budgets in this run", ha="center",
+                        transform=ax.transAxes)
+                continue
             x = np.array([int(r["date"][:4]) for r in rows])
             bottom = np.zeros(len(rows))
             for column, label, colour in ALLIANCE_USES:

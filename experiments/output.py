@@ -137,9 +137,10 @@ def data_file_hashes() -> dict[str, str]:
 
 
 def write_csv(path: Path, rows: list[dict]) -> None:
+    """Rows as a CSV with a header. No rows, no file: a CSV without its header is not one another tool can load, so
+    a caller that may have none decides what to write instead."""
     if not rows:
-        path.write_text("")
-        return
+        raise ValueError(f"no rows to write to {path.name}; a results table always has at least one")
     with open(path, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()

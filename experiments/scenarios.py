@@ -91,12 +91,27 @@ def _registry_folder(kind: str):
 
 
 def read_toml(path, where: str) -> dict:
+    """A TOML file as a table: read as UTF-8 (a byte-order mark is allowed), never empty; every problem a ConfigError
+    that names the file."""
     try:
-        return tomllib.loads(path.read_text())
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError("file", str(path), "an existing TOML file") from None
+    except IsADirectoryError:
+        raise ConfigError("file", str(path), "a TOML file, not a folder") from None
+    except OSError as err:
+        raise ConfigError("file", str(path), f"a TOML file this user can read ({err.strerror or err})") from None
+    try:
+        text = raw.decode("utf-8-sig")  # a byte-order mark, as some Windows editors write, is not part of the text
+    except UnicodeDecodeError as err:
+        raise ConfigError("file", str(path), f"a text file in UTF-8 (byte {err.start} is not UTF-8)") from None
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError("TOML syntax", str(err), "a valid TOML file (https://toml.io)", where) from None
+    if not data:
+        raise ConfigError("file", str(path), "a TOML file with at least one key (this one is empty)", where)
+    return data
 
 
 def check_keys(table: dict, allowed: dict[str, type | tuple], prefix: str, where: str) -> None:

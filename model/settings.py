@@ -46,6 +46,12 @@ class RunSettings:
             raise ConfigError("start", self.start.isoformat(), f"a date from {FIRST_START.isoformat()} (the synthetic country's count date) to before {LAST_END.isoformat()}")
         if not self.start < self.end <= LAST_END:
             raise ConfigError("end", self.end.isoformat(), f"a date after {self.start.isoformat()} and at most {LAST_END.isoformat()}")
+        first_count = dt.date(self.start.year if self.start <= dt.date(self.start.year, 10, 1) else self.start.year + 1,
+                              10, 1)
+        if first_count > self.end:  # every results table and figure starts from a 1 October count
+            raise ConfigError("start", self.start.isoformat(), f"a date with a 1 October count (the pupil census) "
+                              f"between it and the end, {self.end.isoformat()}: at most "
+                              f"{dt.date(self.end.year - (self.end < dt.date(self.end.year, 10, 1)), 10, 1).isoformat()}")
 
     def to_dict(self) -> dict:
         d = asdict(self)

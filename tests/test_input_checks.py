@@ -1,0 +1,102 @@
+"""Every input checked before the work (issue 16): an output folder that cannot be written, a comparison that cannot
+differ, files that are not UTF-8 TOML, a period with no count and bad option values end with exit code 2, a message
+that names the field and what is allowed, and nothing written; Ctrl-C ends with one line and exit code 130."""
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from passend.experiments.cli import main
+
+QUICK = ["--scale", "0.002", "--end", "2004-07-31", "--quiet", "--no-figures"]
+
+
+def refused(argv, capsys, *expected) -> str:
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    message = capsys.readouterr().err
+    for text in expected:
+        assert text in message, (text, message)
+    assert "Traceback" not in message
+    return message
+
+
+@pytest.fixture
+def unwritable(tmp_path):
+    """A folder this user cannot create anything in (a regular file stands where its parent should be)."""
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    return blocker / "results"
+
+
+def test_an_output_folder_that_cannot_be_written_is_refused_before_the_work(unwritable, capsys):
+    began = time.perf_counter()
+    refused(["run", *QUICK, "--out", str(unwritable)], capsys, "--out", "can be created and written")
+    refused(["compare", "default", "cut_2012_300m", "--seeds", "2", "--scale", "0.002", "--out", str(unwritable)],
+            capsys, "--out", "can be created and written")
+    refused(["validate", "--seeds", "2", "--scale", "0.002", "--out", str(unwritable)], capsys, "--out")
+    assert time.perf_counter() - began < 10  # refused at once, not after simulating
+
+
+def test_a_comparison_that_cannot_differ_in_its_period_is_refused(tmp_path, capsys):
+    out = tmp_path / "e"
+    refused(["compare", "default", "cut_2012_300m", "--seeds", "2", "--scale", "0.002", "--end", "2010-07-31",
+             "--out", str(out)], capsys, "--end", "2012-08-01", "first differs")
+    refused(["compare", "default", "default", "--seeds", "2", "--scale", "0.002", "--out", str(out)], capsys,
+            "REFORM", "same law and behaviour")
+    assert not list(tmp_path.iterdir())
+
+
+FILES = {
+    "binary": (b"\xff\xfe\x00\x01", ["not UTF-8"]),
+    "Latin-1": ('description = "caf\xe9"\n'.encode("latin-1"), ["UTF-8", "byte 18"]),
+    "empty": (b"", ["empty"]),
+    "a list, not a scenario": (b'reforms = "cut_2012_300m"\n', ["reforms"]),
+}
+
+
+@pytest.mark.parametrize("content, expected", FILES.values(), ids=FILES.keys())
+def test_a_scenario_file_that_is_not_utf8_toml_is_refused_naming_it(content, expected, tmp_path, capsys):
+    path = tmp_path / "scenario.toml"
+    path.write_bytes(content)
+    refused(["run", "--scenario", str(path), *QUICK, "--out", str(tmp_path / "out")], capsys, *expected)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_byte_order_mark_is_read_and_a_folder_is_not_a_file(tmp_path, capsys):
+    path = tmp_path / "bom.toml"
+    path.write_bytes('\ufeffdescription = "with a BOM"\nreforms = ["cut_2012_300m"]\n'.encode("utf-8"))
+    assert main(["run", "--scenario", str(path), *QUICK, "--out", str(tmp_path / "out")]) == 0
+    folder = tmp_path / "folder.toml"
+    folder.mkdir()
+    refused(["run", "--scenario", str(folder), *QUICK, "--out", str(tmp_path / "out2")], capsys, "not a folder")
+    refused(["sweep", str(folder), "--out", str(tmp_path / "out3")], capsys, "not a folder")
+
+
+def test_a_period_without_a_1_october_count_is_refused(tmp_path, capsys):
+    refused(["run", "--start", "2025-06-01", "--scale", "0.002", "--out", str(tmp_path / "out")], capsys,
+            "start", "1 October", "2024-10-01")
+
+
+def test_a_calibration_step_must_be_a_fraction(capsys):
+    refused(["calibrate", "--step", "-1"], capsys, "--step", "above 0 and at most 1")
+
+
+def test_ctrl_c_ends_a_run_with_one_line_and_nothing_written(tmp_path):
+    out = tmp_path / "out"
+    run = subprocess.Popen([str(Path(sys.executable).with_name("passend")), "run", "--scale", "0.1", "--out", str(out)],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    line = ""
+    while "done" not in line and time.monotonic() < deadline:  # interrupt once it simulates
+        line = run.stderr.readline()
+    run.send_signal(signal.SIGINT)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 130, err
+    assert "interrupted; nothing was written" in err and "Traceback" not in err
+    assert not out.exists() and not list(tmp_path.iterdir())
