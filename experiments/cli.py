@@ -276,7 +276,7 @@ def cmd_validate(args) -> int:
     folder = _new_folder(args.out, "validate")
     print(f"passend validate: {len(seeds)} seeds at scale {settings[0].scale}, {args.jobs} processes", file=sys.stderr)
     began = time.perf_counter()
-    runs = simulate_many(settings, behaviour, policy, scenario.name, n_jobs=args.jobs)
+    runs = simulate_many(settings, behaviour, policy, scenario.name, n_jobs=args.jobs, progress="validate")
     counts, years = mean_results([(r.counts, r.school_years) for r in runs])
     fit = compare(counts, years)
     unseen = compare(counts, years, out_of_sample_checks())
@@ -347,7 +347,7 @@ def cmd_compare(args) -> int:
     folder = _new_folder(args.out, f"compare-{Path(args.reform).stem}")
     print(f"passend compare: {alt.name} against {base.name}, {len(seeds)} seed pairs at scale {settings[0].scale}",
           file=sys.stderr)
-    comparison = run_pairs(base, alt, settings, args.jobs, args.scheduler)
+    comparison = run_pairs(base, alt, settings, args.jobs, args.scheduler, progress=True)
     report = write_report(comparison, folder)
     print(f"{2 * len(seeds)} runs in {comparison.seconds:.0f} s ({comparison.backend}); report: {report}")
     return 0

@@ -20,7 +20,7 @@ from joblib import Parallel, delayed
 
 from passend.experiments.dictionary import COUNT_COLUMNS
 from passend.experiments.intervals import INTERVAL, mean_interval
-from passend.experiments.runner import RunOutput, simulate
+from passend.experiments.runner import RunOutput, simulate, with_progress
 from passend.experiments.scenarios import Scenario
 from passend.model import __version__
 from passend.model.calendar import school_year_of
@@ -70,8 +70,9 @@ def check_comparable(base: Scenario, alternative: Scenario, settings: RunSetting
 
 
 def run_pairs(base: Scenario, alternative: Scenario, settings: list[RunSettings], n_jobs: int = 2,
-              scheduler: str | None = None) -> Comparison:
-    """Both scenarios on every seed, in parallel (joblib processes, or dask.distributed like ``passend sweep``)."""
+              scheduler: str | None = None, progress: bool = False) -> Comparison:
+    """Both scenarios on every seed, in parallel (joblib processes, or dask.distributed like ``passend sweep``), with
+    a progress bar on standard error if asked."""
     from passend.experiments.sweep import backend
 
     base_policy, _ = base.build()
@@ -79,8 +80,9 @@ def run_pairs(base: Scenario, alternative: Scenario, settings: list[RunSettings]
     differs = base_policy.first_difference(alt_policy)
     began = time.perf_counter()
     with backend(n_jobs, scheduler) as (jobs, label):
-        outputs = Parallel(n_jobs=jobs)(delayed(_simulate_scenario)(scenario, s)
-                                        for s in settings for scenario in (base, alternative))
+        runs = Parallel(n_jobs=jobs, return_as="generator")(delayed(_simulate_scenario)(scenario, s)
+                                                            for s in settings for scenario in (base, alternative))
+        outputs = list(with_progress(runs, 2 * len(settings), "compare" if progress else None))
     first_year = school_year_of(differs) if differs else school_year_of(settings[0].start)
     pairs = list(zip(outputs[0::2], outputs[1::2]))
     return Comparison(base, alternative, settings, pairs, first_year, time.perf_counter() - began, label)

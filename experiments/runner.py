@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,11 +76,29 @@ def simulate_many(
     policy: PolicyTimeline | None = None,
     scenario: str = "default",
     n_jobs: int = 1,
+    progress: str | None = None,
 ) -> list[RunOutput]:
-    """Several runs, in parallel processes when ``n_jobs`` > 1; results in the order of ``settings_list``."""
+    """Several runs, in parallel processes when ``n_jobs`` > 1; results in the order of ``settings_list``.
+    ``progress``: a label for a progress bar on standard error (runs done, time left), or None for none."""
     if n_jobs == 1 or len(settings_list) == 1:
-        return [simulate(s, behaviour, policy, scenario) for s in settings_list]
-    return Parallel(n_jobs=n_jobs)(delayed(simulate)(s, behaviour, policy, scenario) for s in settings_list)
+        runs = (simulate(s, behaviour, policy, scenario) for s in settings_list)
+    else:
+        runs = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(simulate)(s, behaviour, policy, scenario)
+                                                              for s in settings_list)
+    return list(with_progress(runs, len(settings_list), progress))
+
+
+def with_progress(items, total: int, label: str | None):
+    """``items`` as they come, with a progress bar on standard error (runs done, time left) when ``label`` is set."""
+    if label is None:
+        yield from items
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=total, unit="run", desc=label, file=sys.stderr, dynamic_ncols=True) as bar:
+        for item in items:
+            bar.update()
+            yield item
 
 
 def default_results_folder(root: Path, scenario: str) -> Path:
