@@ -196,6 +196,24 @@ class PolicyTimeline:
         }
 
 
+UNSTATED_BOUND_FACTOR = 100
+"""A number parameter whose file states no bounds may take values from 0 to this many times the largest value the law
+itself sets: a reform may scale a rule far beyond anything enacted, but not to an amount no budget could hold (a value
+of 1e15 EUR gave reports of trillions, 1e308 an overflow)."""
+
+
+def _default_bounds(name: str, values: list, filename: str) -> tuple[float, float]:
+    numbers = [n for _, v in values if not isinstance(v, (bool, str))
+               for n in (v if isinstance(v, list) else [v])]
+    if not numbers:
+        return (0.0, math.inf)  # a text or true/false parameter: its values are checked by kind, not bounds
+    top = max(numbers)
+    if not 0 < top < math.inf:
+        raise ValueError(f"legislation/{filename}: {name} needs explicit bounds (its largest value is {top}, so "
+                         f"{UNSTATED_BOUND_FACTOR} times it bounds nothing)")
+    return (0.0, float(UNSTATED_BOUND_FACTOR * top))
+
+
 def _parse_parameter(name: str, table: dict, filename: str) -> DatedParameter:
     missing = {"description", "unit", "reference", "values"} - set(table)
     if missing:
@@ -208,7 +226,8 @@ def _parse_parameter(name: str, table: dict, filename: str) -> DatedParameter:
             raise ValueError(f"legislation/{filename}: {name}.values has {key!r}, not an ISO date") from exc
         values.append((when, value))
     return DatedParameter(name, table["description"], table["unit"], table["reference"], tuple(sorted(values)),
-                          bounds=tuple(table.get("bounds", (0.0, math.inf))), allowed=tuple(table.get("allowed", ())),
+                          bounds=tuple(table.get("bounds") or _default_bounds(name, values, filename)),
+                          allowed=tuple(table.get("allowed", ())),
                           any_length=bool(table.get("any_length", False)))
 
 

@@ -100,3 +100,16 @@ def test_ctrl_c_ends_a_run_with_one_line_and_nothing_written(tmp_path):
     assert run.returncode == 130, err
     assert "interrupted; nothing was written" in err and "Traceback" not in err
     assert not out.exists() and not list(tmp_path.iterdir())
+
+
+def test_absurd_amounts_in_a_reform_are_refused_and_every_law_number_has_a_finite_bound(tmp_path, capsys):
+    from passend.model.policy import PolicyTimeline
+
+    (tmp_path / "huge.toml").write_text('[policy.special_school_eur]\nvalues = { "2003-08-01" = 1e15 }\n')
+    (tmp_path / "scenario.toml").write_text('reforms = ["huge.toml"]\n')
+    refused(["run", "--scenario", str(tmp_path / "scenario.toml"), *QUICK, "--out", str(tmp_path / "out")], capsys,
+            "special_school_eur", "a number in [0.0, 2140000.0]")
+    law = PolicyTimeline.baseline()
+    unbounded = [name for name in law.names if law[name].bounds[1] == float("inf") and not law[name].allowed
+                 and not isinstance(law[name].values[0][1], bool)]
+    assert unbounded == ["heavy_care_budget_cap_eur"]  # inf is the law there: no ceiling
