@@ -28,7 +28,7 @@ from passend.model.ledger import PAYERS
 from passend.model.settings import RunSettings
 from passend.model.errors import ConfigError
 
-SPENDING = [f"pay_{payer}_eur" for payer in PAYERS]
+SPENDING = ["public_spending_net_eur"] + [f"pay_{payer}_eur" for payer in PAYERS]
 SETTINGS = ["bao", "sbo", "so", "vso", "lwoo", "pro", "vo_other", "rugzak", "arrangements", "home", "exempt"]
 THUISZITTERS = ["long_relative_absence", "home_over_3_months", "absolute_absence", "exempt_5a", "sent_on",
                 "true_long_relative_absence", "true_home_over_3_months", "true_absolute_absence", "exemptions_granted"]

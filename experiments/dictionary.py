@@ -91,6 +91,10 @@ SCHOOL_YEAR_COLUMNS: dict[str, tuple[str, str]] = {
     "true_absolute_absence": (PUPILS, "absolute_absence as it was, found by the officer or not"),
     "spend_state_total_eur": (EUR, "everything the state pays in the school year (sum of the state's streams)"),
     "transport_eur": (EUR, "pupil transport to sbo and (v)so, paid by municipalities, in the school year"),
+    "public_spending_net_eur": (EUR, "consolidated public spending on extra support in the school year: what the "
+                                     "state, municipalities, provinces and the schools' lump sums pay; a transfer an "
+                                     "alliance receives and passes on is not counted again (pay_alliances_eur and the "
+                                     "reserves' streams are such transfers)"),
 }
 """School-year rows (school_years.csv): flows summed over the school year, August to July."""
 

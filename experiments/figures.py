@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from passend.experiments.targets import CALIBRATION_LAST_YEAR, _published_file, labelling
+from passend.model.ledger import FINAL_RECEIVERS, INTERMEDIARIES, PAYERS
 
 SIM_COLOUR, PUB_COLOUR, OUT_COLOUR = "#1f5fa8", "#222222", "#c0392b"
 
@@ -202,19 +203,32 @@ def home_routes_figure(years: list[dict], path: Path) -> Path:
 
 
 def spending_figure(years: list[dict], path: Path) -> Path:
-    """Extra-support spending per funding stream and school year (stacked, EUR bn)."""
-    streams = [k for k in years[0] if k.startswith("spend_") and k != "spend_state_total_eur" and k != "spend_sbo_wsns_eur"]
-    x = np.array([int(r["school_year"][:4]) for r in years])
-    full = np.array([int(r["months_simulated"]) == 12 for r in years])
-    data = np.array([[float(r[k]) / 1e9 for r in years] for k in streams])
-    fig, ax = plt.subplots(figsize=(9, 4.5))
-    labels = [k.removeprefix("spend_").removesuffix("_eur").replace("_", " ") for k in streams]
-    ax.stackplot(x[full], data[:, full], labels=labels, alpha=0.85)
-    ax.set_ylabel("EUR bn per school year")
-    ax.set_xlabel("school year starting")
-    ax.set_title("Extra-support money by funding stream (full school years)")
-    ax.legend(fontsize=8, loc="upper left", ncol=2)
-    ax.grid(alpha=0.3)
+    """Extra-support money per full school year (EUR bn), each euro counted once: left, where it ends up (stacked by
+    final receiver) against the consolidated public spending (the gap between them is what the alliances received
+    and did not pass on: the light-support money and what went into reserves); right, who pays, with the alliances
+    and their reserves apart (they pass on what they received)."""
+    full = [r for r in years if int(r["months_simulated"]) == 12]
+    x = np.array([int(r["school_year"][:4]) for r in full])
+    fig, (left, right) = plt.subplots(1, 2, figsize=(14, 6.2))
+    receivers = [r for r in FINAL_RECEIVERS if any(float(row[f"receive_{r}_eur"]) for row in full)]
+    left.stackplot(x, [[float(row[f"receive_{r}_eur"]) / 1e9 for row in full] for r in receivers],
+                   labels=[r.replace("_", " ") for r in receivers], alpha=0.85)
+    left.plot(x, [float(r["public_spending_net_eur"]) / 1e9 for r in full], "k-", lw=1.5,
+              label="consolidated public spending (above the stack: kept by the alliances)")
+    left.set_title("Where the money ends up (each euro once)")
+    for payer in PAYERS:
+        y = [float(row[f"pay_{payer}_eur"]) / 1e9 for row in full]
+        if any(y):
+            right.plot(x, y, lw=2, ls=":" if payer in INTERMEDIARIES else "-",
+                       label=payer.replace("_", " ") + (" (passes on transfers)" if payer in INTERMEDIARIES else ""))
+    right.set_title("Who pays (dotted: alliances and reserves pass on what they received)")
+    for ax in (left, right):
+        ax.set_ylabel("EUR bn per school year")
+        ax.set_xlabel("school year starting")
+        ax.axvline(REFORM_YEAR + 7 / 12, color="0.5", lw=0.8, ls=":")
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3)  # below: the data fill the axes
+        ax.grid(alpha=0.3)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -51,6 +51,16 @@ STREAMS: dict[str, tuple[str, str]] = {
 """The chart of accounts: every funding stream with who pays and who receives it."""
 PAYERS = tuple(dict.fromkeys(payer for payer, _ in STREAMS.values()))
 RECEIVERS = tuple(dict.fromkeys(receiver for _, receiver in STREAMS.values()))
+INTERMEDIARIES = ("alliances", "alliance_reserves")
+"""Receivers that pass the money on (an alliance spends its budget; a reserve is drawn later): what they receive is a
+transfer, counted once more when they pay it out."""
+FINAL_RECEIVERS = tuple(r for r in RECEIVERS if r not in INTERMEDIARIES)
+"""Where the money ends up: schools, special schools, expertise services, transport, youth care, attendance officers,
+onderwijsconsulenten."""
+PUBLIC_PAYERS = ("state", "municipalities", "provinces", "school_lump_sums")
+"""The public purse: what these pay, summed, is consolidated public spending on extra support (no stream runs between
+them, so nothing is netted; what an alliance receives from them and passes on is not counted again, and what it keeps
+in reserve was spent by the public purse)."""
 
 MOVE_REASONS = ("enter_secondary", "lwoo_pro", "admission", "sbo_referral", "breakdown", "suspension", "outside_cause",
                 "exemption_ended", "back_to_own_school", "admitted_elsewhere", "placed_at_partner_school", "placed_by_alliance",

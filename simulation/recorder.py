@@ -15,7 +15,7 @@ from passend.agents.alliance import ARRANGEMENT_LEVELS, SECTORS, alliance_name
 from passend.agents.rules import IS_REGULAR
 from passend.model.calendar import school_year_label
 from passend.model.groups import total_by
-from passend.model.ledger import PAYERS, RECEIVERS, STREAMS, MonthBook
+from passend.model.ledger import PAYERS, PUBLIC_PAYERS, RECEIVERS, STREAMS, MonthBook
 from passend.model.population import N_SETTINGS, PRIMARY_GRADES, ROUTES_INTO_HOME, ROUTES_OUT_OF_HOME, Setting
 
 if TYPE_CHECKING:
@@ -76,6 +76,7 @@ def by_payer_and_receiver(payments: dict[str, float]) -> dict[str, float]:
         payer, receiver = STREAMS[stream]
         row[f"pay_{payer}_eur"] += amount
         row[f"receive_{receiver}_eur"] += amount
+    row["public_spending_net_eur"] = sum(row[f"pay_{p}_eur"] for p in PUBLIC_PAYERS)
     return row
 
 
