@@ -167,6 +167,8 @@ def _fmt(measure: str, v: float) -> str:
 
 
 def _label(measure: str) -> str:
+    if measure == "public_spending_net_eur":
+        return "consolidated public spending"
     return measure.removeprefix("pay_").removesuffix("_eur").replace("_", " ") if measure.startswith("pay_") else measure
 
 
