@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -157,6 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--root-seed", type=_whole(0), default=1, help="seeds are spawned from this one (default: %(default)s)")
     _add_parallel_options(cmp)
     cmp.add_argument("--out", type=Path, help="folder to create (default: results/compare-<reform>-<time>)")
+    cmp.add_argument("--resume", action="store_true",
+                     help="continue an interrupted comparison in --out: its finished runs are read back, not run again")
 
     swp = sub.add_parser("sweep", help="run a design of parameter values x seeds (spec: TOML, see docs/experiments.md)")
     swp.add_argument("spec", type=Path, help="the sweep spec (TOML)")
@@ -344,11 +347,29 @@ def cmd_compare(args) -> int:
     seeds = RandomStreams.replicate_seeds(args.root_seed, args.seeds)
     settings = [_settings(args, base, s) for s in seeds]
     check_comparable(base, alt, settings[0])
+    if args.resume and args.out is None:
+        raise ConfigError("--resume", True, "together with --out FOLDER, the folder of the comparison to continue")
     folder = _new_folder(args.out, f"compare-{Path(args.reform).stem}")
+    journal = folder.with_name(folder.name + ".runs")  # finished runs, kept until the report is written
+    if not args.resume and journal.exists():
+        raise ConfigError("--out", str(folder), f"a folder whose runs folder {journal} does not exist yet (or add "
+                          "--resume to continue that comparison)")
     print(f"passend compare: {alt.name} against {base.name}, {len(seeds)} seed pairs at scale {settings[0].scale}",
           file=sys.stderr)
-    comparison = run_pairs(base, alt, settings, args.jobs, args.scheduler, progress=True)
+    try:
+        comparison = run_pairs(base, alt, settings, args.jobs, args.scheduler, progress=True, journal=journal,
+                               resume=args.resume)
+    except KeyboardInterrupt:
+        kept = len(list(journal.glob("run-*.pkl")))
+        period = [f"--{name} {value}" for name, value in (("scale", args.scale), ("start", args.start),
+                                                           ("end", args.end)) if value is not None]
+        again = " ".join(["passend compare", args.base, args.reform, f"--seeds {args.seeds}",
+                          f"--root-seed {args.root_seed}", *period, f"--out {folder}", "--resume"])
+        print(f"\npassend compare: interrupted; {kept} of {2 * len(seeds)} runs kept in {journal}. Continue with: "
+              f"{again}", file=sys.stderr)
+        return INTERRUPTED
     report = write_report(comparison, folder)
+    shutil.rmtree(journal)
     print(f"{2 * len(seeds)} runs in {comparison.seconds:.0f} s ({comparison.backend}); report: {report}")
     return 0
 

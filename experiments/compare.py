@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import pickle
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,22 +71,69 @@ def check_comparable(base: Scenario, alternative: Scenario, settings: RunSetting
 
 
 def run_pairs(base: Scenario, alternative: Scenario, settings: list[RunSettings], n_jobs: int = 2,
-              scheduler: str | None = None, progress: bool = False) -> Comparison:
+              scheduler: str | None = None, progress: bool = False, journal: Path | None = None,
+              resume: bool = False) -> Comparison:
     """Both scenarios on every seed, in parallel (joblib processes, or dask.distributed like ``passend sweep``), with
-    a progress bar on standard error if asked."""
+    a progress bar on standard error if asked.
+
+    ``journal``: a folder where every finished run is kept as it finishes (so that an interrupted comparison loses
+    none); with ``resume`` the runs found there are read back instead of run again (the journal must be of this same
+    comparison). Runs are the same whatever order they finish in, so a resumed comparison equals an uninterrupted one.
+    """
     from passend.experiments.sweep import backend
 
     base_policy, _ = base.build()
     alt_policy, _ = alternative.build()
     differs = base_policy.first_difference(alt_policy)
+    tasks = [(scenario, s) for s in settings for scenario in (base, alternative)]
+    outputs: list[RunOutput | None] = [None] * len(tasks)
+    if journal is not None:
+        outputs = _open_journal(journal, base, alternative, settings, resume)
+    todo = [i for i, output in enumerate(outputs) if output is None]
     began = time.perf_counter()
     with backend(n_jobs, scheduler) as (jobs, label):
-        runs = Parallel(n_jobs=jobs, return_as="generator")(delayed(_simulate_scenario)(scenario, s)
-                                                            for s in settings for scenario in (base, alternative))
-        outputs = list(with_progress(runs, 2 * len(settings), "compare" if progress else None))
+        runs = Parallel(n_jobs=jobs, return_as="generator")(delayed(_simulate_scenario)(*tasks[i]) for i in todo)
+        bar = with_progress(runs, len(todo), "compare" if progress else None)
+        for i, output in zip(todo, bar):
+            outputs[i] = output
+            if journal is not None:
+                _keep(journal / f"run-{i:05d}.pkl", output)
     first_year = school_year_of(differs) if differs else school_year_of(settings[0].start)
     pairs = list(zip(outputs[0::2], outputs[1::2]))
     return Comparison(base, alternative, settings, pairs, first_year, time.perf_counter() - began, label)
+
+
+def _identity(base: Scenario, alternative: Scenario, settings: list[RunSettings]) -> dict:
+    return json.loads(json.dumps({"base": base.to_dict(), "alternative": alternative.to_dict(),
+                                  "settings": [s.to_dict() for s in settings]}, default=str))
+
+
+def _open_journal(journal: Path, base: Scenario, alternative: Scenario, settings: list[RunSettings],
+                  resume: bool) -> list[RunOutput | None]:
+    """The runs kept in ``journal`` (None where a run is missing); a new journal when not resuming."""
+    identity, path = _identity(base, alternative, settings), journal / "comparison.json"
+    if not resume:
+        journal.mkdir(parents=True)
+        path.write_text(json.dumps(identity, indent=1))
+        return [None] * (2 * len(settings))
+    if not path.exists():
+        raise ConfigError("--resume", str(journal), "the runs of an interrupted comparison (this folder has none)")
+    if json.loads(path.read_text()) != identity:
+        raise ConfigError("--resume", str(journal), "the same base, reform, seeds and period as the interrupted "
+                          "comparison (these differ)")
+    outputs: list[RunOutput | None] = [None] * (2 * len(settings))
+    for i in range(len(outputs)):
+        kept = journal / f"run-{i:05d}.pkl"
+        if kept.exists():
+            outputs[i] = pickle.loads(kept.read_bytes())
+    return outputs
+
+
+def _keep(path: Path, output: RunOutput) -> None:
+    """A finished run, written whole or not at all (a temporary name, then renamed)."""
+    part = path.with_suffix(".part")
+    part.write_bytes(pickle.dumps(output, protocol=pickle.HIGHEST_PROTOCOL))
+    part.replace(path)
 
 
 # --- effects ------------------------------------------------------------------------------------------------------

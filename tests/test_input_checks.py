@@ -113,3 +113,39 @@ def test_absurd_amounts_in_a_reform_are_refused_and_every_law_number_has_a_finit
     unbounded = [name for name in law.names if law[name].bounds[1] == float("inf") and not law[name].allowed
                  and not isinstance(law[name].values[0][1], bool)]
     assert unbounded == ["heavy_care_budget_cap_eur"]  # inf is the law there: no ceiling
+
+
+def test_an_interrupted_comparison_resumes_with_no_run_lost_or_repeated_and_the_same_report(tmp_path, monkeypatch):
+    from passend.experiments import compare
+
+    args = ["compare", "default", "cut_2012_300m", "--seeds", "3", "--scale", "0.003"]
+    out, journal = tmp_path / "cmp", tmp_path / "cmp.runs"
+    run = subprocess.Popen([str(Path(sys.executable).with_name("passend")), *args, "--out", str(out)],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while len(list(journal.glob("run-*.pkl"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    run.send_signal(signal.SIGINT)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 130 and "Traceback" not in err, err
+    kept = sorted(p.name for p in journal.glob("run-*.pkl"))
+    assert 2 <= len(kept) < 6 and "--resume" in err and not out.exists()
+    simulated = []
+    real = compare._simulate_scenario
+    monkeypatch.setattr(compare, "_simulate_scenario", lambda *a: simulated.append(a) or real(*a))
+    assert main([*args, "--out", str(out), "--resume", "--jobs", "1"]) == 0  # in this process, so counted
+    assert len(simulated) == 6 - len(kept)  # only the runs not kept were run again
+    assert not journal.exists()  # the runs folder goes once the report is written
+    assert main([*args, "--out", str(tmp_path / "whole")]) == 0
+    assert (out / "report.md").read_bytes() == (tmp_path / "whole" / "report.md").read_bytes()
+    assert (out / "runs_by_seed.csv").read_bytes() == (tmp_path / "whole" / "runs_by_seed.csv").read_bytes()
+
+
+def test_resume_needs_the_same_comparison(tmp_path, capsys):
+    journal = tmp_path / "cmp.runs"
+    journal.mkdir()
+    (journal / "comparison.json").write_text('{"base": "something else"}')
+    refused(["compare", "default", "cut_2012_300m", "--seeds", "2", "--scale", "0.003", "--out",
+             str(tmp_path / "cmp"), "--resume"], capsys, "--resume", "same base, reform, seeds and period")
+    refused(["compare", "default", "cut_2012_300m", "--seeds", "2", "--scale", "0.003", "--out",
+             str(tmp_path / "cmp")], capsys, "--out", "add --resume")
