@@ -103,10 +103,47 @@ def _add_parallel_options(p: argparse.ArgumentParser) -> None:
 
 def _add_sweep_options(p: argparse.ArgumentParser) -> None:
     _add_parallel_options(p)
+    _add_yes_option(p)
     p.add_argument("--out", type=Path, help="folder to create (default: results/<command>-<spec name>-<time>)")
     p.add_argument("--resume", action="store_true", help="continue the sweep in --out: skip finished runs, rerun the rest")
     p.add_argument("--csv", action="store_true", help="write runs.csv next to runs.parquet")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _add_yes_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--yes", action="store_true",
+                   help=f"start work estimated above {LONG_WORK_HOURS:g} hours without asking (see the estimate first)")
+
+
+MAX_RUNS = 10_000_000
+"""More runs than this are refused outright: their journal and table would not fit a machine's memory or disk."""
+LONG_WORK_HOURS = 8.0
+"""Work estimated to take longer than this (on the processes asked for) starts only with --yes."""
+MEASURE_ABOVE_RUNS = 500
+"""Below this many runs the work is not measured first (it is minutes at most)."""
+PROBE_END = dt.date(2003, 12, 31)
+"""The short run that is timed: the first three months."""
+
+
+def check_work_size(n_runs: int, settings: RunSettings, jobs: int, yes: bool, what: str) -> None:
+    """Refuse work that cannot fit, and ask --yes for work estimated to run for hours: a short run (three months at the
+    work's scale) is timed and scaled to the period and the number of runs."""
+    if n_runs > MAX_RUNS:
+        raise ConfigError(what, f"{n_runs:,} runs", f"at most {MAX_RUNS:,} runs (their journal and table would not fit)")
+    if n_runs <= MEASURE_ABOVE_RUNS:
+        return
+    from passend.experiments.runner import simulate
+    from passend.model.calendar import steps_until
+
+    began = time.perf_counter()
+    simulate(RunSettings(seed=1, scale=settings.scale, end=PROBE_END))  # with the country's build: an overestimate
+    per_run = (time.perf_counter() - began) * steps_until(settings.end) / steps_until(PROBE_END)
+    hours = n_runs * per_run / max(jobs, 1) / 3600
+    print(f"passend: {n_runs:,} runs, about {per_run:.1f} s each, so about {hours:,.1f} hours on {jobs} processes "
+          "(measured on a short run here)", file=sys.stderr)
+    if hours > LONG_WORK_HOURS and not yes:
+        raise ConfigError("--yes", False, f"--yes to start work estimated at {hours:,.0f} hours ({n_runs:,} runs on "
+                          f"{jobs} processes); or fewer runs, a smaller scale or more processes (--jobs, --scheduler)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -158,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--root-seed", type=_whole(0), default=1, help="seeds are spawned from this one (default: %(default)s)")
     _add_parallel_options(cmp)
     cmp.add_argument("--out", type=Path, help="folder to create (default: results/compare-<reform>-<time>)")
+    _add_yes_option(cmp)
     cmp.add_argument("--resume", action="store_true",
                      help="continue an interrupted comparison in --out: its finished runs are read back, not run again")
 
@@ -347,6 +385,7 @@ def cmd_compare(args) -> int:
     seeds = RandomStreams.replicate_seeds(args.root_seed, args.seeds)
     settings = [_settings(args, base, s) for s in seeds]
     check_comparable(base, alt, settings[0])
+    check_work_size(2 * len(seeds), settings[0], args.jobs, args.yes, "--seeds")
     if args.resume and args.out is None:
         raise ConfigError("--resume", True, "together with --out FOLDER, the folder of the comparison to continue")
     folder = _new_folder(args.out, f"compare-{Path(args.reform).stem}")
@@ -393,9 +432,10 @@ def cmd_sweep(args) -> int:
 
     spec = read_spec(args.spec)
     folder = _sweep_folder(args, "sweep")
-    n = len(spec.points()) * spec.replicates
-    print(f"passend sweep: {spec.design} design, {len(spec.points())} points x {spec.replicates} replicates = {n} runs "
-          f"at scale {spec.settings.scale}", file=sys.stderr)
+    n = spec.n_runs()
+    check_work_size(n, spec.settings, args.jobs, args.yes, "sweep: points x replicates")
+    print(f"passend sweep: {spec.design} design, {n // spec.replicates} points x {spec.replicates} replicates = {n} "
+          f"runs at scale {spec.settings.scale}", file=sys.stderr)
     try:
         result = run_sweep(spec, folder, args.jobs, args.scheduler, args.resume, args.csv, not args.quiet)
     except KeyboardInterrupt:
@@ -410,6 +450,8 @@ def cmd_sensitivity(args) -> int:
 
     spec = read_sensitivity_spec(args.spec)
     folder = _sweep_folder(args, "sensitivity")
+    check_work_size(sum(s.n_runs() for s in (spec.screening, *spec.responses)), spec.screening.settings, args.jobs,
+                    args.yes, "sensitivity: points x replicates")
     try:
         results = run_sensitivity(spec, folder, n_jobs=args.jobs, scheduler=args.scheduler, resume=args.resume,
                                   csv=args.csv, progress=not args.quiet)

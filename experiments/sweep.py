@@ -32,6 +32,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import itertools
+import math
 import json
 import logging
 import os
@@ -138,6 +139,12 @@ class SweepSpec:
 
     def seeds(self) -> list[int]:
         return RandomStreams.replicate_seeds(self.root_seed, self.replicates)
+
+    def n_runs(self) -> int:
+        """The runs the spec asks for (design points x replicates), counted without building the task list."""
+        if self.design == "factorial":
+            return math.prod(len(p.values) for p in self.parameters) * self.replicates
+        return len(self.sample_matrix()) * self.replicates
 
     def tasks(self) -> list[RunTask]:
         seeds = self.seeds()

@@ -149,3 +149,20 @@ def test_resume_needs_the_same_comparison(tmp_path, capsys):
              str(tmp_path / "cmp"), "--resume"], capsys, "--resume", "same base, reform, seeds and period")
     refused(["compare", "default", "cut_2012_300m", "--seeds", "2", "--scale", "0.003", "--out",
              str(tmp_path / "cmp")], capsys, "--out", "add --resume")
+
+
+def test_work_too_large_is_refused_and_long_work_needs_yes(tmp_path, capsys):
+    huge = tmp_path / "huge.toml"
+    huge.write_text('[sweep]\ndesign = "latin_hypercube"\nsamples = 1000000\nreplicates = 1000000\n'
+                    '[settings]\nscale = 0.002\n[parameters.tlv_gatekeeping]\nrange = [0.0, 1.0]\n')
+    began = time.perf_counter()
+    refused(["sweep", str(huge), "--out", str(tmp_path / "a")], capsys, "1,000,000,000,000 runs", "at most 10,000,000")
+    assert time.perf_counter() - began < 30  # refused before building a million-million task list
+    levels = ", ".join(str(v / 100) for v in range(100))
+    small = ", ".join(str(v / 10000) for v in range(100))
+    long = tmp_path / "long.toml"
+    long.write_text(f'[sweep]\ndesign = "factorial"\nreplicates = 10\n[settings]\nscale = 0.05\n'
+                    f'[parameters.tlv_gatekeeping]\nvalues = [{levels}]\n[parameters.breakdown_rate]\nvalues = [{small}]\n')
+    message = refused(["sweep", str(long), "--out", str(tmp_path / "b")], capsys, "--yes", "100,000 runs", "hours")
+    assert "about" in message
+    assert not list(p for p in tmp_path.iterdir() if p.suffix != ".toml")
