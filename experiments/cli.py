@@ -163,6 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--root-seed", type=_whole(0), default=1, help="seeds are spawned from this one (default: %(default)s)")
     val.add_argument("--jobs", type=_whole(1), default=2, help="parallel processes (default: %(default)s)")
     val.add_argument("--out", type=Path, help="folder to create (default: results/validate-<time>)")
+    val.add_argument("--resume", action="store_true",
+                     help="continue an interrupted validation in --out: its finished runs are read back, not run again")
 
     cal = sub.add_parser("calibrate", help="fit the calibrated behaviour parameters to 2003-2016")
     cal.add_argument("--seeds", type=_whole(1), default=4, help="seeds per evaluation (default: %(default)s)")
@@ -315,9 +317,14 @@ def cmd_validate(args) -> int:
     settings = [_settings(args, scenario, s) for s in seeds]
     policy, behaviour = scenario.build()
     folder = _new_folder(args.out, "validate")
+    journal = _kept_runs_folder(args, folder)
     print(f"passend validate: {len(seeds)} seeds at scale {settings[0].scale}, {args.jobs} processes", file=sys.stderr)
     began = time.perf_counter()
-    runs = simulate_many(settings, behaviour, policy, scenario.name, n_jobs=args.jobs, progress="validate")
+    try:
+        runs = simulate_many(settings, behaviour, policy, scenario.name, n_jobs=args.jobs, progress="validate",
+                             journal=journal, resume=args.resume)
+    except KeyboardInterrupt:
+        return _interrupted_keeping(args, journal, len(seeds), folder, ["validate", "--scenario", args.scenario])
     counts, years = mean_results([(r.counts, r.school_years) for r in runs])
     fit = compare(counts, years)
     unseen = compare(counts, years, out_of_sample_checks())
@@ -332,6 +339,7 @@ def cmd_validate(args) -> int:
     counts_figure([r.counts for r in runs], partial / "counts_vs_published.png")
     attendance_figure([r.school_years for r in runs], partial / "attendance_vs_published.png")
     partial.rename(folder)
+    shutil.rmtree(journal)
     _print_comparison("target", fit)
     within = sum(r["within"] for r in fit)
     print(f"{within}/{len(fit)} targets within tolerance")
@@ -386,31 +394,43 @@ def cmd_compare(args) -> int:
     settings = [_settings(args, base, s) for s in seeds]
     check_comparable(base, alt, settings[0])
     check_work_size(2 * len(seeds), settings[0], args.jobs, args.yes, "--seeds")
-    if args.resume and args.out is None:
-        raise ConfigError("--resume", True, "together with --out FOLDER, the folder of the comparison to continue")
     folder = _new_folder(args.out, f"compare-{Path(args.reform).stem}")
-    journal = folder.with_name(folder.name + ".runs")  # finished runs, kept until the report is written
-    if not args.resume and journal.exists():
-        raise ConfigError("--out", str(folder), f"a folder whose runs folder {journal} does not exist yet (or add "
-                          "--resume to continue that comparison)")
+    journal = _kept_runs_folder(args, folder)
     print(f"passend compare: {alt.name} against {base.name}, {len(seeds)} seed pairs at scale {settings[0].scale}",
           file=sys.stderr)
     try:
         comparison = run_pairs(base, alt, settings, args.jobs, args.scheduler, progress=True, journal=journal,
                                resume=args.resume)
     except KeyboardInterrupt:
-        kept = len(list(journal.glob("run-*.pkl")))
-        period = [f"--{name} {value}" for name, value in (("scale", args.scale), ("start", args.start),
-                                                           ("end", args.end)) if value is not None]
-        again = " ".join(["passend compare", args.base, args.reform, f"--seeds {args.seeds}",
-                          f"--root-seed {args.root_seed}", *period, f"--out {folder}", "--resume"])
-        print(f"\npassend compare: interrupted; {kept} of {2 * len(seeds)} runs kept in {journal}. Continue with: "
-              f"{again}", file=sys.stderr)
-        return INTERRUPTED
+        return _interrupted_keeping(args, journal, 2 * len(seeds), folder, ["compare", args.base, args.reform])
     report = write_report(comparison, folder)
     shutil.rmtree(journal)
     print(f"{2 * len(seeds)} runs in {comparison.seconds:.0f} s ({comparison.backend}); report: {report}")
     return 0
+
+
+def _kept_runs_folder(args, folder: Path) -> Path:
+    """Where a command keeps its finished runs until its results are written (``<out>.runs``): new, or with
+    --resume the one an interrupted command left."""
+    if args.resume and args.out is None:
+        raise ConfigError("--resume", True, "together with --out FOLDER, the results folder of the command to continue")
+    journal = folder.with_name(folder.name + ".runs")
+    if not args.resume and journal.exists():
+        raise ConfigError("--out", str(folder), f"a folder whose runs folder {journal} does not exist yet (or add "
+                          "--resume to continue the command that left it)")
+    return journal
+
+
+def _interrupted_keeping(args, journal: Path, n_runs: int, folder: Path, words: list[str]) -> int:
+    """Ctrl-C during the runs: one line saying what was kept and the command that continues."""
+    kept = len(list(journal.glob("run-*.pkl")))
+    period = [f"--{name} {value}" for name, value in (("scale", args.scale), ("start", args.start), ("end", args.end))
+              if value is not None]
+    again = " ".join(["passend", *words, f"--seeds {args.seeds}", f"--root-seed {args.root_seed}", *period,
+                      f"--out {folder}", "--resume"])
+    print(f"\npassend {words[0]}: interrupted; {kept} of {n_runs} runs kept in {journal}. Continue with: {again}",
+          file=sys.stderr)
+    return INTERRUPTED
 
 
 def _sweep_folder(args, command: str) -> Path:

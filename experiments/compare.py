@@ -11,17 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import pickle
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from joblib import Parallel, delayed
 
 from passend.experiments.dictionary import COUNT_COLUMNS
 from passend.experiments.intervals import INTERVAL, mean_interval
-from passend.experiments.runner import RunOutput, simulate, with_progress
+from passend.experiments.runner import RunOutput, open_kept_runs, run_missing, simulate
 from passend.experiments.scenarios import Scenario
 from passend.model import __version__
 from passend.model.calendar import school_year_of
@@ -86,54 +84,17 @@ def run_pairs(base: Scenario, alternative: Scenario, settings: list[RunSettings]
     alt_policy, _ = alternative.build()
     differs = base_policy.first_difference(alt_policy)
     tasks = [(scenario, s) for s in settings for scenario in (base, alternative)]
-    outputs: list[RunOutput | None] = [None] * len(tasks)
-    if journal is not None:
-        outputs = _open_journal(journal, base, alternative, settings, resume)
-    todo = [i for i, output in enumerate(outputs) if output is None]
+    outputs = open_kept_runs(journal, _identity(base, alternative, settings), len(tasks), resume)
     began = time.perf_counter()
     with backend(n_jobs, scheduler) as (jobs, label):
-        runs = Parallel(n_jobs=jobs, return_as="generator")(delayed(_simulate_scenario)(*tasks[i]) for i in todo)
-        bar = with_progress(runs, len(todo), "compare" if progress else None)
-        for i, output in zip(todo, bar):
-            outputs[i] = output
-            if journal is not None:
-                _keep(journal / f"run-{i:05d}.pkl", output)
+        run_missing(_simulate_scenario, tasks, outputs, jobs, journal, "compare" if progress else None)
     first_year = school_year_of(differs) if differs else school_year_of(settings[0].start)
     pairs = list(zip(outputs[0::2], outputs[1::2]))
     return Comparison(base, alternative, settings, pairs, first_year, time.perf_counter() - began, label)
 
 
 def _identity(base: Scenario, alternative: Scenario, settings: list[RunSettings]) -> dict:
-    return json.loads(json.dumps({"base": base.to_dict(), "alternative": alternative.to_dict(),
-                                  "settings": [s.to_dict() for s in settings]}, default=str))
-
-
-def _open_journal(journal: Path, base: Scenario, alternative: Scenario, settings: list[RunSettings],
-                  resume: bool) -> list[RunOutput | None]:
-    """The runs kept in ``journal`` (None where a run is missing); a new journal when not resuming."""
-    identity, path = _identity(base, alternative, settings), journal / "comparison.json"
-    if not resume:
-        journal.mkdir(parents=True)
-        path.write_text(json.dumps(identity, indent=1))
-        return [None] * (2 * len(settings))
-    if not path.exists():
-        raise ConfigError("--resume", str(journal), "the runs of an interrupted comparison (this folder has none)")
-    if json.loads(path.read_text()) != identity:
-        raise ConfigError("--resume", str(journal), "the same base, reform, seeds and period as the interrupted "
-                          "comparison (these differ)")
-    outputs: list[RunOutput | None] = [None] * (2 * len(settings))
-    for i in range(len(outputs)):
-        kept = journal / f"run-{i:05d}.pkl"
-        if kept.exists():
-            outputs[i] = pickle.loads(kept.read_bytes())
-    return outputs
-
-
-def _keep(path: Path, output: RunOutput) -> None:
-    """A finished run, written whole or not at all (a temporary name, then renamed)."""
-    part = path.with_suffix(".part")
-    part.write_bytes(pickle.dumps(output, protocol=pickle.HIGHEST_PROTOCOL))
-    part.replace(path)
+    return {"base": base.to_dict(), "alternative": alternative.to_dict(), "settings": [s.to_dict() for s in settings]}
 
 
 # --- effects ------------------------------------------------------------------------------------------------------

@@ -144,9 +144,9 @@ def test_an_interrupted_comparison_resumes_with_no_run_lost_or_repeated_and_the_
 def test_resume_needs_the_same_comparison(tmp_path, capsys):
     journal = tmp_path / "cmp.runs"
     journal.mkdir()
-    (journal / "comparison.json").write_text('{"base": "something else"}')
+    (journal / "identity.json").write_text('{"base": "something else"}')
     refused(["compare", "default", "cut_2012_300m", "--seeds", "2", "--scale", "0.003", "--out",
-             str(tmp_path / "cmp"), "--resume"], capsys, "--resume", "same base, reform, seeds and period")
+             str(tmp_path / "cmp"), "--resume"], capsys, "--resume", "same scenarios, seeds and period")
     refused(["compare", "default", "cut_2012_300m", "--seeds", "2", "--scale", "0.003", "--out",
              str(tmp_path / "cmp")], capsys, "--out", "add --resume")
 
@@ -166,3 +166,27 @@ def test_work_too_large_is_refused_and_long_work_needs_yes(tmp_path, capsys):
     message = refused(["sweep", str(long), "--out", str(tmp_path / "b")], capsys, "--yes", "100,000 runs", "hours")
     assert "about" in message
     assert not list(p for p in tmp_path.iterdir() if p.suffix != ".toml")
+
+
+def test_an_interrupted_validation_resumes_running_only_what_was_not_kept(tmp_path, monkeypatch):
+    from passend.experiments import runner
+
+    args = ["validate", "--seeds", "3", "--scale", "0.003", "--end", "2012-07-31"]
+    out, journal = tmp_path / "val", tmp_path / "val.runs"
+    run = subprocess.Popen([str(Path(sys.executable).with_name("passend")), *args, "--jobs", "1", "--out", str(out)],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list(journal.glob("run-*.pkl")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    run.send_signal(signal.SIGINT)
+    _, err = run.communicate(timeout=60)
+    kept = len(list(journal.glob("run-*.pkl")))
+    assert run.returncode == 130 and 1 <= kept < 3 and "--resume" in err and "Traceback" not in err, err
+    simulated = []
+    real = runner.simulate
+    monkeypatch.setattr(runner, "simulate", lambda *a: simulated.append(a) or real(*a))
+    assert main([*args, "--jobs", "1", "--out", str(out), "--resume"]) == 0
+    assert len(simulated) == 3 - kept and not journal.exists()
+    monkeypatch.setattr(runner, "simulate", real)
+    assert main([*args, "--out", str(tmp_path / "whole")]) == 0
+    assert (out / "targets.csv").read_bytes() == (tmp_path / "whole" / "targets.csv").read_bytes()
