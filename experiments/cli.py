@@ -163,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--root-seed", type=_whole(0), default=1, help="seeds are spawned from this one (default: %(default)s)")
     val.add_argument("--jobs", type=_whole(1), default=2, help="parallel processes (default: %(default)s)")
     val.add_argument("--out", type=Path, help="folder to create (default: results/validate-<time>)")
+    _add_yes_option(val)
     val.add_argument("--resume", action="store_true",
                      help="continue an interrupted validation in --out: its finished runs are read back, not run again")
 
@@ -316,6 +317,7 @@ def cmd_validate(args) -> int:
     seeds = RandomStreams.replicate_seeds(args.root_seed, args.seeds)
     settings = [_settings(args, scenario, s) for s in seeds]
     policy, behaviour = scenario.build()
+    check_work_size(len(seeds), settings[0], args.jobs, args.yes, "--seeds")
     folder = _new_folder(args.out, "validate")
     journal = _kept_runs_folder(args, folder)
     print(f"passend validate: {len(seeds)} seeds at scale {settings[0].scale}, {args.jobs} processes", file=sys.stderr)
