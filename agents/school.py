@@ -239,7 +239,7 @@ def best_carrying(asked: np.ndarray, asked_skill: np.ndarray, excluded: np.ndarr
     declined the child looking for a partner). Returns a school row per child, -1 where only the excluded one was
     asked. Used by a school bound by zorgplicht that seeks a partner school, and by an onderwijsconsulent."""
     skill = np.where(asked == excluded[:, None], -np.inf, asked_skill)
-    best = np.argmax(skill, axis=1) if len(asked) else np.zeros(0, dtype=np.int64)
+    best = np.argmax(skill, axis=1)
     rows = np.arange(len(asked))
     return np.where(np.isfinite(skill[rows, best]), asked[rows, best], -1)
 

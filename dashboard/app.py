@@ -63,15 +63,13 @@ def _changed() -> None:
     version.value += 1
 
 
-def _tick(paired: PairedRuns) -> None:
-    """One step of the clock at the chosen speed, stopping at a lesson's date."""
+def _advance(paired: PairedRuns, by: str, stop: dt.date | None = None) -> None:
+    """Both runs on by ``by`` (one of ``SPEEDS``): a month, or to the next 1 August or ``stop``, whichever is first;
+    then the page redraws."""
     with _lock:
-        if speed.value == "a month":
-            paired.step_month()
-        else:
-            while paired.step_month() and paired.today.month != 8:
-                if stop_at.value is not None and paired.today == stop_at.value:
-                    break
+        paired.step_month()
+        while by == "a school year" and paired.today.month != 8 and paired.today != stop and paired.step_month():
+            pass
     _changed()
 
 
@@ -119,7 +117,7 @@ def Clock():
 
     def play():
         while playing.value and not paired.finished:
-            _tick(paired)
+            _advance(paired, speed.value, stop_at.value)
             if stop_at.value is not None and paired.today >= stop_at.value:
                 stop_at.value = None  # the lesson's date reached: pause there once
                 break
@@ -127,11 +125,6 @@ def Clock():
         playing.value = False
 
     solara.lab.use_task(play, dependencies=[playing.value], prefer_threaded=True)
-
-    def step_month():
-        with _lock:
-            paired.step_month()
-        _changed()
 
     regime_base, regime_variant = paired.regime()
     solara.Markdown(f"## {paired.today:%B %Y}\nBaseline *{paired.base_name}* (regime in force: *{regime_base}*), "
@@ -141,8 +134,9 @@ def Clock():
     with solara.Row():
         solara.Button("Pause" if playing.value else "Play", color="primary",
                       on_click=lambda: playing.set(not playing.value), disabled=paired.finished)
-        solara.Button("Step a month", on_click=step_month, disabled=playing.value or paired.finished)
-        solara.Button("Step a school year", on_click=lambda: _tick_year(paired),
+        solara.Button("Step a month", on_click=lambda: _advance(paired, "a month"),
+                      disabled=playing.value or paired.finished)
+        solara.Button("Step a school year", on_click=lambda: _advance(paired, "a school year"),
                       disabled=playing.value or paired.finished)
         solara.Button("Reset", on_click=reset)
     solara.ToggleButtonsSingle(value=speed, values=list(SPEEDS))
@@ -154,12 +148,6 @@ def _shown(lever: Lever, value) -> str:
     if lever.choices:
         return str(value)
     return f"{value / lever.shown_per:g} {lever.shown_unit}"
-
-
-def _tick_year(paired: PairedRuns) -> None:
-    with _lock:
-        paired.step_school_year()
-    _changed()
 
 
 @solara.component
@@ -291,7 +279,7 @@ def Charts():
 @solara.component
 def Numbers(outputs):
     """The last full school year's key numbers in both runs, and the difference."""
-    years = [[r for r in o.school_years if int(r["months_simulated"]) == 12] for o in outputs]
+    years = [charts.full_years(o) for o in outputs]
     if not years[0]:
         return
     base, variant = years[0][-1], years[1][-1]

@@ -60,7 +60,8 @@ def _years_axis(ax) -> None:
     ax.grid(alpha=0.3)
 
 
-def _full_years(output: RunOutput) -> list[dict]:
+def full_years(output: RunOutput) -> list[dict]:
+    """The school years a run has simulated whole (the last may be under way)."""
     return [r for r in output.school_years if int(r["months_simulated"]) == 12]
 
 
@@ -99,7 +100,7 @@ def money_figure(base: RunOutput, variant: RunOutput):
     grid = fig.add_gridspec(3, 2, width_ratios=(1.5, 1), height_ratios=(1, 1.3, 1))
     state, others, bottom = (fig.add_subplot(grid[k, 0]) for k in range(3))
     streams = fig.add_subplot(grid[:, 1])
-    years_base, years_variant = _full_years(base), _full_years(variant)
+    years_base, years_variant = full_years(base), full_years(variant)
     x = [int(r["school_year"][:4]) for r in years_base]
     for i, (column, label) in enumerate(PAYERS_SHOWN):
         colour = f"C{i}"
@@ -141,7 +142,7 @@ def thuiszitters_figure(base: RunOutput, variant: RunOutput):
     fig = plt.figure(figsize=(13, 7.6), layout="constrained")
     grid = fig.add_gridspec(2, 3, width_ratios=(1, 1, 1.1))
     published = _published_file("attendance_2004_2014.csv") + _published_file("attendance_2014_2017.csv")
-    years_base, years_variant = _full_years(base), _full_years(variant)
+    years_base, years_variant = full_years(base), full_years(variant)
     x = [int(r["school_year"][:4]) for r in years_base]
     for k, (column, source, title) in enumerate(ATTENDANCE_SHOWN):
         ax = fig.add_subplot(grid[k // 2, k % 2])

@@ -271,7 +271,7 @@ def _best_school_asked(m: "PassendModel", idx: np.ndarray, who: str, excluded: n
     ``idx`` (never ``excluded``; -1 where it asked only that one)."""
     uid = m.pupils.uid[idx]
     asked = np.column_stack([_school_in_area(m, idx, m.streams.uniform(f"{who}.ask.{k}", uid, m.step_index))
-                             for k in range(SCHOOLS_ASKED)]) if len(idx) else np.zeros((0, SCHOOLS_ASKED), np.int64)
+                             for k in range(SCHOOLS_ASKED)])
     return school.best_carrying(asked, m.schools.skill[asked], excluded)
 
 
