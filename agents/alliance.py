@@ -148,7 +148,8 @@ SECTORS = ("po", "vo")
 
 
 class Settlement(NamedTuple):
-    """One alliance's money in one month (national EUR)."""
+    """One alliance's money in one month (national EUR; arrays over the alliances when they settle together, see
+    :meth:`TableAgent.every_row`)."""
 
     income: float
     lwoo_pro_income: float
@@ -214,7 +215,7 @@ class Alliance(TableAgent):
         closes ``reserve_adjustment_rate`` of the gap in a year, spending an excess and rebuilding a shortfall (or a
         deficit it carried) alike. One linear rule both ways: a rule that spent an excess but rebuilt slowly would turn
         chance surpluses and deficits into a flow to the schools."""
-        signal = max(law["reserve_signal_share"] * income_eur, law["reserve_signal_minimum_eur"])
+        signal = np.maximum(law["reserve_signal_share"] * income_eur, law["reserve_signal_minimum_eur"])
         self.plan_reserve_change_eur = b.reserve_adjustment_rate * (b.reserve_target * signal - self.reserves_eur)
 
     def planning_amount(self, national_eur_per_pupil: float, progress_path: list[float], cut_eur_per_pupil: float) -> float:
@@ -222,7 +223,7 @@ class Alliance(TableAgent):
         equalisation path (``progress_path``, this year first) will give it."""
         progress = float(np.mean(progress_path))  # the amount is linear in the progress
         equalised = (1.0 - progress) * self.base_eur_per_pupil + progress * national_eur_per_pupil
-        return max(0.0, equalised - cut_eur_per_pupil)
+        return _at_least(0.0, equalised - cut_eur_per_pupil)
 
     def plan_budget(self, income_eur: float, deductions_eur: float, arrangements_eur: float,
                     planning_income_eur: float | None = None) -> None:
@@ -238,13 +239,13 @@ class Alliance(TableAgent):
         so that an alliance acts on a loss it knows is coming."""
         self.plan_income_eur, self.plan_deductions_eur, self.plan_arrangements_eur = income_eur, deductions_eur, arrangements_eur
         disposable = income_eur - deductions_eur - self.plan_reserve_change_eur
-        room = max(disposable, 0.0)
-        self.plan_to_schools_eur = self.school_model * room if disposable > 0 else disposable
+        room = np.maximum(disposable, 0.0)
+        self.plan_to_schools_eur = np.where(disposable > 0, self.school_model * room, disposable)
         self.plan_expertise_eur = self.expertise_model * room
         self.plan_arrangement_budget_eur = self.pupil_model * room
         planning = income_eur if planning_income_eur is None else planning_income_eur
         referral_budget = planning * self.base_deduction_share
-        self.shortfall = deductions_eur / referral_budget - 1.0 if referral_budget > 0 else 0.0
+        self.shortfall = _relative_excess(deductions_eur, referral_budget)
 
     def plan_arrangements(self, b: Behaviour) -> None:
         """How far below the national criterion the alliance arranges support in regular schools: it reaches further
@@ -253,9 +254,9 @@ class Alliance(TableAgent):
         ``arrangement_reach_max``. Linear in the cost, so that the chance in a small run's few arrangements does not
         move the reach one way on average (a budget of almost nothing counts as 1% of income)."""
         budget, spent = self.plan_arrangement_budget_eur, self.plan_arrangements_eur
-        surplus = np.clip((budget - spent) / max(budget, 0.01 * self.plan_income_eur, 1.0), -1.0, 1.0)
-        self.arrangement_reach = float(np.clip(self.arrangement_reach + b.arrangement_reach_step * surplus, 0.0,
-                                               b.arrangement_reach_max))
+        surplus = np.clip((budget - spent) / np.maximum(np.maximum(budget, 0.01 * self.plan_income_eur), 1.0), -1.0, 1.0)
+        self.arrangement_reach = np.clip(self.arrangement_reach + b.arrangement_reach_step * surplus, 0.0,
+                                         b.arrangement_reach_max)
 
     def set_tlv_policy(self, category_saving_eur: np.ndarray, medium_supplement_eur: float, b: Behaviour) -> None:
         """The TLV thresholds for the year. The general one (also for sbo) is the alliance's own gatekeeping plus its
@@ -271,12 +272,12 @@ class Alliance(TableAgent):
         self.start_caution = b.tlv_start_caution / (1.0 + self.years_of_record)
         self.years_of_record = self.years_of_record + 1.0
         self.strictness = (self.gatekeeping + self.start_caution
-                           + b.tlv_budget_response * max(self.shortfall, -MAX_LOOSENING))
+                           + b.tlv_budget_response * np.maximum(self.shortfall, -MAX_LOOSENING))
         self.in_year_adjustment = 0.0
         self.months_booked, self.ytd_costs_eur = 0.0, 0.0
         for category, saving in zip(TLV_CATEGORIES, category_saving_eur):
             setattr(self, f"tlv_substitution_{category}", b.tlv_substitution * saving / 1000.0)
-        uncovered = max(self.shortfall, 0.0) / (1.0 + max(self.shortfall, 0.0))
+        uncovered = np.maximum(self.shortfall, 0.0) / (1.0 + np.maximum(self.shortfall, 0.0))
         self.referral_charge_eur = uncovered * medium_supplement_eur
 
     def follow_prescribed_model(self, name: str) -> None:
@@ -287,9 +288,8 @@ class Alliance(TableAgent):
     def plan_lwoo_criteria(self, lwoo_pro_cost_eur: float, response: float) -> None:
         """An alliance with its own lwoo criteria keeps lwoo/pro within its frozen budget, as it keeps (v)so within its
         budget: the criterion rises with this year's overrun."""
-        budget = self.lwoo_budget_eur
-        overrun = lwoo_pro_cost_eur / budget - 1.0 if budget > 0 else 0.0
-        self.lwoo_strictness = response * max(overrun, -MAX_LOOSENING)
+        overrun = _relative_excess(lwoo_pro_cost_eur, self.lwoo_budget_eur)
+        self.lwoo_strictness = response * np.maximum(overrun, -MAX_LOOSENING)
 
     def review_month(self, deductions_eur: float, b: Behaviour) -> None:
         """During the year the alliance sees DUO's deductions come in (a month's worth of the yearly rate) against its
@@ -298,8 +298,8 @@ class Alliance(TableAgent):
         self.months_booked = self.months_booked + 1.0
         self.ytd_costs_eur = self.ytd_costs_eur + deductions_eur / 12.0
         planned = self.plan_deductions_eur * self.months_booked / 12.0
-        overrun = self.ytd_costs_eur / planned - 1.0 if planned > 0 else 0.0
-        self.in_year_adjustment = b.tlv_in_year_response * max(overrun, -MAX_LOOSENING)
+        overrun = _relative_excess(self.ytd_costs_eur, planned)
+        self.in_year_adjustment = b.tlv_in_year_response * np.maximum(overrun, -MAX_LOOSENING)
 
     def settle_month(self, deductions_eur: float, arrangements_eur: float, lwoo_pro_cost_eur: float,
                      tlvs_granted: float, holds_lwoo_pro: bool) -> Settlement:
@@ -315,18 +315,29 @@ class Alliance(TableAgent):
         from a chance surplus (in a small run, chance alone would then make a flow)."""
         income = self.plan_income_eur / 12.0
         deductions, arrangements = deductions_eur / 12.0, arrangements_eur / 12.0
-        lwoo_income = self.lwoo_budget_eur / 12.0 if holds_lwoo_pro else 0.0
-        lwoo_cost = lwoo_pro_cost_eur / 12.0 if holds_lwoo_pro else 0.0
+        lwoo_income = np.where(holds_lwoo_pro, self.lwoo_budget_eur / 12.0, 0.0)
+        lwoo_cost = np.where(holds_lwoo_pro, lwoo_pro_cost_eur / 12.0, 0.0)
         charges = tlvs_granted * self.referral_charge_eur
-        to_schools, expertise = max(self.plan_to_schools_eur, 0.0) / 12.0, self.plan_expertise_eur / 12.0
-        planned_lump_sum = max(-self.plan_to_schools_eur, 0.0) / 12.0
+        to_schools, expertise = np.maximum(self.plan_to_schools_eur, 0.0) / 12.0, self.plan_expertise_eur / 12.0
+        planned_lump_sum = np.maximum(-self.plan_to_schools_eur, 0.0) / 12.0
         balance = (income + lwoo_income + charges + planned_lump_sum
                    - deductions - arrangements - lwoo_cost - to_schools - expertise)
-        kept, drawn = max(balance, 0.0), max(-balance, 0.0)
+        kept, drawn = np.maximum(balance, 0.0), np.maximum(-balance, 0.0)
         self.reserves_eur = self.reserves_eur + kept - drawn
         ambulant = arrangements * self.expertise_model
         return Settlement(income, lwoo_income, deductions, arrangements - ambulant, ambulant, expertise, lwoo_cost,
                           to_schools, kept, drawn, planned_lump_sum, charges)
+
+
+def _relative_excess(cost, budget):
+    """How far ``cost`` runs above ``budget`` (a fraction; 0 without a budget)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(budget > 0, cost / budget - 1.0, 0.0)
+
+
+def _at_least(floor: float, value):
+    """``max(floor, value)`` elementwise, keeping Python's ``max``: ``floor`` where ``value`` is not larger (NaN too)."""
+    return np.where(value > floor, value, floor)
 
 
 def alliance_name(idx: int) -> str:
@@ -428,12 +439,13 @@ ARRANGEMENT_LEVELS = ("light", "medium", "intensive")
 
 def arrangement_prices_eur(law: Mapping) -> np.ndarray:
     """Yearly price of an arrangement by level, index 0 (none) to 3."""
-    return np.r_[0.0, law["arrangement_eur"] * np.asarray(law["arrangement_level_price_factor"], dtype=np.float64)]
+    return np.concatenate(([0.0], law["arrangement_eur"] * np.asarray(law["arrangement_level_price_factor"],
+                                                                        dtype=np.float64)))
 
 
 def arrangement_support(b: Behaviour) -> np.ndarray:
     """Latent need an arrangement carries above the school's basic support, by level, index 0 (none) to 3."""
-    return np.r_[0.0, np.asarray(b.arrangement_support, dtype=np.float64)]
+    return np.concatenate(([0.0], np.asarray(b.arrangement_support, dtype=np.float64)))
 
 
 def arrangement_level(unmet_need: np.ndarray, b: Behaviour) -> np.ndarray:

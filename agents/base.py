@@ -20,6 +20,16 @@ class TableAgent(mesa.Agent):
         self.table = table
         self.idx = idx
 
+    @classmethod
+    def every_row(cls, table: ColumnTable):
+        """All the institutions of ``table`` as one agent whose attributes are whole columns: each one's decision, made
+        for all of them in one call. Why: a decision every alliance takes every month costs a Python call per alliance
+        when taken one by one, which at a small scale is most of a run. The methods are written elementwise (``np.where``,
+        ``np.maximum``), so that one method serves one agent and all rows alike. Not registered with the model."""
+        view = cls.__new__(cls)
+        view.table, view.idx = table, slice(None)
+        return view
+
 
 class RowValue:
     """Attribute of a :class:`TableAgent` that reads and writes the agent's row in its table."""

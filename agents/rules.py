@@ -31,8 +31,8 @@ def rank_within(groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
     """Rank (0, 1, ...) of each row within its group, ordered by ``keys`` (smallest first)."""
     order = np.lexsort((keys, groups))
     sorted_groups = groups[order]
-    starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]])
-    run_start = np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    starts = np.flatnonzero(np.concatenate(([True], sorted_groups[1:] != sorted_groups[:-1])))
+    run_start = np.repeat(starts, np.diff(np.append(starts, len(order))))
     ranks = np.empty(len(order), dtype=np.int64)
     ranks[order] = np.arange(len(order)) - run_start
     return ranks

@@ -83,6 +83,7 @@ class Behaviour(Mapping[str, Any]):
         if abs(sum(shares) - 1.0) > 1e-6:
             raise ConfigError("behaviour.cluster_shares", shares, "four shares that sum to 1", where)
         object.__setattr__(self, "_values", merged)
+        self.__dict__.update(merged)  # plain attributes: a decision reads them thousands of times a month
 
     def replace(self, where: str | None = None, **changes: Any) -> "Behaviour":
         """A copy with some values changed; validates them."""

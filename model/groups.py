@@ -26,6 +26,13 @@ def total_by(index: np.ndarray, n_groups: int, weights: np.ndarray | None = None
     return np.bincount(index, weights=weights, minlength=n_groups).astype(np.float64, copy=False)
 
 
+def count_values(values: np.ndarray, n_values: int) -> np.ndarray:
+    """Rows holding each value 0 .. ``n_values`` - 1 of a small-integer column (int64 array of length ``n_values``).
+    Why not ``np.bincount``: for a few values over millions of rows, one vectorised comparison per value is several
+    times faster than bincount's per-row indexing (and needs no conversion to a wide integer type)."""
+    return np.array([np.count_nonzero(values == v) for v in range(n_values)], dtype=np.int64)
+
+
 def mean_by(index: np.ndarray, n_groups: int, values: np.ndarray, empty: float = 0.0) -> np.ndarray:
     """Mean of ``values`` per group; ``empty`` where a group has no rows."""
     totals = total_by(index, n_groups, values)
@@ -40,16 +47,28 @@ def broadcast(group_values: np.ndarray, index: np.ndarray) -> np.ndarray:
     return group_values[index]
 
 
-def choose_within(item_group: np.ndarray, item_weight: np.ndarray, row_group: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """For each row, an item of the row's group drawn with probability proportional to weight (u: uniforms).
+class WeightedChoice:
+    """Draws, for each row, an item of the row's group with probability proportional to the item's weight.
 
-    Every group that occurs in ``row_group`` must have at least one item with positive weight.
+    Items and weights are given once and their cumulative weights summed once, so that a draw is a search: the
+    institutions a pupil may be sent to (schools by size) do not change in a run, and some are drawn every month.
+    Every group that occurs in a draw must have at least one item with positive weight.
     """
-    order = np.argsort(item_group, kind="stable")
-    cum = np.cumsum(item_weight[order].astype(np.float64))
-    n_groups = int(max(item_group.max(), row_group.max() if len(row_group) else 0)) + 1
-    totals = np.bincount(item_group, weights=item_weight, minlength=n_groups)
-    before = np.concatenate([[0.0], np.cumsum(totals)[:-1]])
-    target = before[row_group] + u * totals[row_group]
-    pos = np.minimum(np.searchsorted(cum, target, side="right"), len(cum) - 1)
-    return order[pos]
+
+    def __init__(self, item_group: np.ndarray, item_weight: np.ndarray):
+        self.order = np.argsort(item_group, kind="stable")
+        self.cumulative = np.cumsum(item_weight[self.order].astype(np.float64))
+        self.totals = np.bincount(item_group, weights=item_weight)
+        self.before = np.concatenate([[0.0], np.cumsum(self.totals)[:-1]])
+
+    def __call__(self, row_group: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Item of each row (``u``: one uniform per row)."""
+        target = self.before[row_group] + u * self.totals[row_group]
+        pos = np.minimum(np.searchsorted(self.cumulative, target, side="right"), len(self.cumulative) - 1)
+        return self.order[pos]
+
+
+def choose_within(item_group: np.ndarray, item_weight: np.ndarray, row_group: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """For each row, an item of the row's group drawn with probability proportional to weight (u: uniforms); a
+    one-off :class:`WeightedChoice`."""
+    return WeightedChoice(item_group, item_weight)(row_group, u)

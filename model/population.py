@@ -106,10 +106,15 @@ class Pupils(ColumnTable):
         Column("youth_care_waiting", "bool", False, "at home, found, and waiting for youth care"),
     )
 
-    def counted_setting(self) -> np.ndarray:
+    def counted_setting(self, idx: np.ndarray | None = None) -> np.ndarray:
         """Where each pupil counts (on 1 October, and for funding): a pupil at home at the school registered at, one
-        registered nowhere at home."""
-        return np.where((self.setting == Setting.HOME) & ~self.unregistered, self.registered, self.setting)
+        registered nowhere at home (of pupils ``idx`` only, if given)."""
+        counted = self.setting.copy() if idx is None else self.setting[idx]
+        home = np.flatnonzero(counted == Setting.HOME)  # the few whose count differs from where they are
+        rows = home if idx is None else idx[home]
+        registered = ~self.unregistered[rows]
+        counted[home[registered]] = self.registered[rows[registered]]
+        return counted
 
     def grade(self, school_year: int, idx: np.ndarray | None = None) -> np.ndarray:
         """Grade in the school year starting in August of ``school_year`` (0 = age 4), of pupils ``idx`` only, if

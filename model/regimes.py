@@ -48,18 +48,24 @@ class RuleSet:
     sbo_admission: str
     zorgplicht: bool
 
+    def __post_init__(self):
+        # lookup tables by cluster or indication (0-4): a gather, not a set search, for the many small calls
+        by_alliance = np.isin(np.arange(5), self.alliance_clusters)
+        object.__setattr__(self, "_by_alliance", by_alliance)
+        object.__setattr__(self, "_pupil_bound", (np.arange(5) > 0) & ~by_alliance)
+
     @property
     def alliance_judges_sbo(self) -> bool:
         return self.sbo_admission == "alliance_tlv"
 
     def judged_by_alliance(self, cluster: np.ndarray) -> np.ndarray:
         """Whether a pupil of each cluster (or indication) asks the alliance for a TLV rather than the committee."""
-        return np.isin(cluster, self.alliance_clusters)
+        return self._by_alliance[cluster]
 
     def pupil_bound(self, indication: np.ndarray) -> np.ndarray:
         """Indications that bring pupil-bound funding (a rugzak in a regular school): those outside the alliance's
         clusters."""
-        return (indication > 0) & ~np.isin(indication, self.alliance_clusters)
+        return self._pupil_bound[indication]
 
 
 def _parse(name: str, table: dict, filename: str) -> RuleSet:

@@ -9,6 +9,7 @@ data: it is what the agents do.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +20,7 @@ from passend.agents.school import PRIMARY, SBO_REFERRAL_GRADES, SECONDARY, Schoo
 from passend.agents.special_school import CLUSTER_REGION_SIZE, SBO_CLUSTER, ProviderTable, choose_sbo_school
 from passend.model import demography
 from passend.model.behaviour import Behaviour
-from passend.model.groups import choose_within
+from passend.model.groups import WeightedChoice, choose_within
 from passend.model.population import PRIMARY_GRADES, Pupils, Route, Setting
 from passend.model.streams import RandomStreams
 
@@ -61,6 +62,44 @@ class Country:
     next_uid: int
 
 
+class _Reads:
+    """A behaviour that notes which of its values were read (the building of a country reads a dozen of its 80)."""
+
+    def __init__(self, behaviour: Behaviour):
+        self._behaviour, self.names = behaviour, set()
+
+    def __getattr__(self, name: str):
+        self.names.add(name)
+        return getattr(self._behaviour, name)
+
+
+_BUILT: list[tuple[float, int, dict, Country]] = []  # (scale, seed, behaviour values read, country), newest last
+COUNTRIES_KEPT = 2
+"""Countries a process keeps for reuse. Why few: a national one holds some 120 MB; a sweep or comparison works through
+its seeds in turn, and a worker meets the same (scale, seed) again for every point of the design."""
+
+
+def country_for(behaviour: Behaviour, scale: float, streams: RandomStreams) -> Country:
+    """The country of 1 October 2003 for this scale, seed and behaviour: built once per process and handed out as a
+    fresh copy after that, so that the runs of a sweep that share a seed (common random numbers) and the behaviour
+    values the start depends on pay for the build once. The key is exactly the values the build read, so a parameter
+    that only acts later (most of them) does not cause a rebuild, and one that shapes the start always does."""
+    for i, (kept_scale, seed, read, country) in enumerate(_BUILT):
+        if (kept_scale == scale and seed == streams.seed
+                and all(_same(getattr(behaviour, name), value) for name, value in read.items())):
+            _BUILT.append(_BUILT.pop(i))
+            return copy.deepcopy(country)
+    reads = _Reads(behaviour)
+    country = build_country(reads, scale, streams)
+    _BUILT.append((scale, streams.seed, {name: getattr(behaviour, name) for name in reads.names}, country))
+    del _BUILT[:-COUNTRIES_KEPT]
+    return copy.deepcopy(country)
+
+
+def _same(a, b) -> bool:
+    return bool(np.array_equal(np.asarray(a), np.asarray(b)))
+
+
 def build_country(behaviour: Behaviour, scale: float, streams: RandomStreams) -> Country:
     areas = _build_areas(behaviour, streams.generator("country.areas"))
     wsns = _build_wsns(areas)
@@ -69,8 +108,9 @@ def build_country(behaviour: Behaviour, scale: float, streams: RandomStreams) ->
     pupils = Pupils(0)
     cohorts = np.arange(START_YEAR - PRIMARY_GRADES - 5, START_YEAR + 1)
     next_uid = 0
+    choose_school = SchoolChoice(schools)
     for cohort in cohorts:
-        fresh = new_cohort(cohort, scale, behaviour, areas, schools, municipalities, streams, next_uid)
+        fresh = new_cohort(cohort, scale, behaviour, areas, choose_school, municipalities, streams, next_uid)
         next_uid += len(fresh["uid"])
         pupils.append(**fresh)
     grade = pupils.grade(START_YEAR)
@@ -88,7 +128,7 @@ def build_country(behaviour: Behaviour, scale: float, streams: RandomStreams) ->
     return Country(pupils, areas, wsns, schools, providers, provider_index, municipalities, alliances, next_uid)
 
 
-def new_cohort(cohort, scale, behaviour, areas, schools, municipalities, streams, first_uid) -> dict[str, np.ndarray]:
+def new_cohort(cohort, scale, behaviour, areas, choose_school, municipalities, streams, first_uid) -> dict[str, np.ndarray]:
     """Columns of the pupils of one entering cohort (grade 0 in ``cohort``); also used for the 2003 age groups."""
     rng = streams.generator(f"cohort.{cohort}")
     n = int(round(demography.entering_cohort_size(cohort, scale)))
@@ -113,17 +153,23 @@ def new_cohort(cohort, scale, behaviour, areas, schools, municipalities, streams
         prefers_special=rng.standard_normal(n),
         area=area,
         municipality=choose_within(municipalities.area, municipalities.weight, area, rng.random(n)),
-        school=choose_school(schools, sector, area, rng.random(n)),
+        school=choose_school(sector, area, rng.random(n)),
         setting=np.full(n, Setting.BAO if sector == PRIMARY else Setting.VO),
         registered=np.full(n, Setting.BAO if sector == PRIMARY else Setting.VO),
     )
 
 
-def choose_school(schools: SchoolTable, sector: int, area: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """A school of ``sector`` in each pupil's area, with probability proportional to school size."""
-    in_sector = np.flatnonzero(schools.sector == sector)
-    local = choose_within(schools.area[in_sector], schools.size_weight[in_sector], area, u)
-    return in_sector[local]
+class SchoolChoice:
+    """Where a pupil registers: a regular school of a sector in the pupil's area, with probability proportional to
+    school size (sizes are fixed in a run, so the weights are summed once)."""
+
+    def __init__(self, schools: SchoolTable):
+        self.rows = [np.flatnonzero(schools.sector == sector) for sector in (PRIMARY, SECONDARY)]
+        self.draws = [WeightedChoice(schools.area[rows], schools.size_weight[rows]) for rows in self.rows]
+
+    def __call__(self, sector: int, area: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """A school row of ``sector`` for each pupil (``area``: the pupils' areas; ``u``: one uniform each)."""
+        return self.rows[sector][self.draws[sector](area, u)]
 
 
 def _build_areas(behaviour: Behaviour, rng: np.random.Generator) -> AreaTable:

@@ -19,7 +19,6 @@ from passend.agents import alliance as alliances
 from passend.agents.rules import IS_REGULAR, IS_SPECIAL
 from passend.model.groups import total_by
 from passend.model.population import COMPULSORY_AGE, NO_PROVIDER, PRIMARY_GRADES, ROUTES_INTO_HOME, Route, Setting
-from passend.simulation.country import choose_school
 from passend.simulation.placement import (grant_arrangements, regular_setting, school_money_per_pupil,
                                           with_need_above)
 
@@ -247,7 +246,7 @@ def _declined_or_partner(m: "PassendModel", idx: np.ndarray, bound: np.ndarray, 
     """A school (rows ``declining``) declined pupils ``idx``; for those it was bound to (``bound``: zorgplicht) it
     offers a place in ``to`` at a partner school. The parents of the rest are sent on."""
     at_partner = _offer_to_partner(m, idx[bound], to[bound], declining[bound])
-    _declined(m, np.r_[idx[~bound], idx[bound][~at_partner]])
+    _declined(m, np.concatenate((idx[~bound], idx[bound][~at_partner])))
 
 
 SCHOOLS_ASKED = 3
@@ -262,7 +261,7 @@ def _school_in_area(m: "PassendModel", idx: np.ndarray, u: np.ndarray) -> np.nda
     row = np.empty(len(idx), dtype=np.int64)
     for sector in (0, 1):
         mine = secondary == bool(sector)
-        row[mine] = choose_school(m.schools, sector, m.pupils.area[idx[mine]], u[mine])
+        row[mine] = m.choose_school(sector, m.pupils.area[idx[mine]], u[mine])
     return row
 
 
@@ -430,7 +429,7 @@ def _exemptions(m: "PassendModel") -> None:
     from_home, from_school = idx[granted & at_home], idx[granted & ~at_home]
     end_spells(m, from_home, Setting.EXEMPT, "exemption")
     m.ledger.move(p, from_school, Setting.EXEMPT, "exemption")
-    exempted = np.r_[from_home, from_school]
+    exempted = np.concatenate((from_home, from_school))
     p.registered[exempted] = regular_setting(m, exempted)  # an exempt child is registered at no school
     p.waiting[exempted] = False
     p.provider[exempted] = NO_PROVIDER

@@ -29,7 +29,7 @@ from passend.model.settings import RunSettings
 from passend.model.streams import RandomStreams
 from passend.model.timing import Clock
 from passend.simulation import phases
-from passend.simulation.country import build_country
+from passend.simulation.country import SchoolChoice, country_for
 from passend.simulation.recorder import Recorder
 
 
@@ -60,13 +60,14 @@ class PassendModel(mesa.Model):
         self.n_steps = steps_until(settings.end)
         self._enter_month()
 
-        country = build_country(self.behaviour, settings.scale, self.streams)
+        country = country_for(self.behaviour, settings.scale, self.streams)
         self.pupils = country.pupils
         self.areas, self.wsns, self.schools = country.areas, country.wsns, country.schools
         self.providers, self.provider_index = country.providers, country.provider_index
         self.municipalities = country.municipalities
         self.next_uid = country.next_uid
         self.n_areas = len(self.areas)
+        self.choose_school = SchoolChoice(self.schools)
 
         for i in range(len(self.schools)):
             RegularSchool(self, self.schools, i)

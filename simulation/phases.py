@@ -49,9 +49,9 @@ import numpy as np
 from passend.agents import municipality, parents, school, special_school, state
 from passend.agents import alliance as alliances
 from passend.agents.rules import IS_REGULAR, IS_SPECIAL
-from passend.model.groups import total_by
+from passend.model.groups import count_values, total_by
 from passend.model.population import N_INDICATIONS, N_SETTINGS, NO_PROVIDER, PRIMARY_GRADES, Setting
-from passend.simulation.country import choose_school, new_cohort
+from passend.simulation.country import new_cohort
 from passend.simulation.home import attendance, breakdowns, end_spells, months_at_home
 from passend.simulation.placement import basic_support, grant_arrangements, regular_setting, with_need_above
 
@@ -97,7 +97,7 @@ def _providers_plan(m: "PassendModel") -> None:
     closes and merges into the provider of its cluster in the nearest region, which takes over its pupils, the pupils
     waiting for it and its places (with none left, its pupils go back to a regular school with an arrangement)."""
     p, b, prov = m.pupils, m.behaviour, m.providers
-    so, vso = special_school.occupancy(p.provider, p.counted_setting(), len(prov))
+    so, vso = _occupancy(m)
     for provider in m.provider_agents:
         provider.plan_capacity(m.months_in_school_year, so[provider.idx], vso[provider.idx], b.capacity_growth,
                                b.capacity_shrink, b.capacity_slack)
@@ -106,6 +106,13 @@ def _providers_plan(m: "PassendModel") -> None:
     for provider in m.provider_agents:
         if provider.below_closure_norm(so[provider.idx] * inv, vso[provider.idx] * inv, norm):
             _close(m, provider.idx, special_school.merge_target(prov, provider.idx))
+
+
+def _occupancy(m: "PassendModel") -> tuple[np.ndarray, np.ndarray]:
+    """Seats taken per provider in so and in vso; only a pupil with a provider can hold one."""
+    p = m.pupils
+    seated = np.flatnonzero(p.provider >= 0)
+    return special_school.occupancy(p.provider[seated], p.counted_setting(seated), len(m.providers))
 
 
 def _close(m: "PassendModel", closing: int, target: int) -> None:
@@ -145,7 +152,7 @@ def _enter_secondary(m: "PassendModel") -> None:
     entrants = np.flatnonzero(p.grade(m.school_year) == PRIMARY_GRADES)
     from_sbo = p.registered[entrants] == Setting.SBO
     u = m.streams.uniform("pupil.secondary_school", p.uid[entrants], m.step_index)
-    p.school[entrants] = choose_school(m.schools, 1, p.area[entrants], u)
+    p.school[entrants] = m.choose_school(school.SECONDARY, p.area[entrants], u)
     in_school = (p.setting[entrants] != Setting.HOME) & (p.setting[entrants] != Setting.EXEMPT)
     indicated = entrants[(p.indication[entrants] > 0) & in_school]
     wants_special = _parents_choose_special(m, indicated)
@@ -186,8 +193,8 @@ def _lwoo_pro(m: "PassendModel", entrants: np.ndarray, from_sbo: np.ndarray) -> 
 
 
 def _new_cohort_enters(m: "PassendModel") -> None:
-    fresh = new_cohort(m.school_year, m.settings.scale, m.behaviour, m.areas, m.schools, m.municipalities, m.streams,
-                       m.next_uid)
+    fresh = new_cohort(m.school_year, m.settings.scale, m.behaviour, m.areas, m.choose_school, m.municipalities,
+                       m.streams, m.next_uid)
     m.next_uid += len(fresh["uid"])
     m.pupils.append(**fresh)
 
@@ -209,7 +216,7 @@ def _alliance_pupils(m: "PassendModel") -> np.ndarray:
     return total_by(m.alliance_of_pupils()[in_school], len(m.alliances)) / m.settings.scale
 
 
-COSTS_AN_ALLIANCE = np.isin(np.arange(N_SETTINGS), [Setting.SO, Setting.VSO, Setting.SBO, Setting.LWOO, Setting.PRO])
+COSTING_SETTINGS = np.array([Setting.SO, Setting.VSO, Setting.SBO, Setting.LWOO, Setting.PRO], dtype=np.int8)
 """Counted settings in which a pupil may cost an alliance money (besides support in a regular school)."""
 
 
@@ -229,7 +236,7 @@ def _alliance_costs_now(m: "PassendModel", setting: np.ndarray):
     """What the alliances' pupils cost them a year at this month's numbers: (v)so supplements of their clusters, sbo
     above 2% when they grant the sbo TLVs, arrangements by level, lwoo/pro."""
     p = m.pupils
-    idx = np.flatnonzero(COSTS_AN_ALLIANCE[setting] | (p.arrangement > 0))
+    idx = np.flatnonzero(np.isin(setting, COSTING_SETTINGS) | (p.arrangement > 0))
     prices = alliances.arrangement_prices_eur(m.law)[p.arrangement[idx]]
     return _support_costs(m, setting, m.rules.alliance_clusters, idx, prices, include_sbo=m.rules.alliance_judges_sbo)
 
@@ -260,19 +267,18 @@ def _alliances_plan_year(m: "PassendModel") -> None:
         np.array([law["indication_criterion"] + alliances.CATEGORY_TYPICAL_NEED[1]]), law)[0])
     path = [m.policy.at("equalisation_progress", m.today.replace(year=m.today.year + k))
             for k in range(b.planning_horizon_years)]  # equalisation is announced years ahead
-    for alliance in m.alliance_agents:
-        i = alliance.idx
-        national = m.national_eur_per_pupil[alliance.sector]
-        alliance.set_amount(national, progress, cut_per_pupil)
-        if law["distribution_model"] != "own":
-            alliance.follow_prescribed_model(law["distribution_model"])
-        income = alliance.pupils * alliance.amount_eur_per_pupil
-        planning_income = alliance.pupils * alliance.planning_amount(national, path, cut_per_pupil)
-        alliance.plan_reserves(income, law, b)
-        alliance.plan_budget(income, costs.deductions[i], costs.arrangements[i], planning_income)
-        alliance.plan_arrangements(b)
-        alliance.set_tlv_policy(savings, medium_supplement, b)
-        alliance.plan_lwoo_criteria(costs.lwoo_pro[i], b.tlv_budget_response)
+    alliance = alliances.Alliance.every_row(a)  # each alliance plans its year; all in one call
+    national = m.national_eur_per_pupil[alliance.sector]
+    alliance.set_amount(national, progress, cut_per_pupil)
+    if law["distribution_model"] != "own":
+        alliance.follow_prescribed_model(law["distribution_model"])
+    income = alliance.pupils * alliance.amount_eur_per_pupil
+    planning_income = alliance.pupils * alliance.planning_amount(national, path, cut_per_pupil)
+    alliance.plan_reserves(income, law, b)
+    alliance.plan_budget(income, costs.deductions, costs.arrangements, planning_income)
+    alliance.plan_arrangements(b)
+    alliance.set_tlv_policy(savings, medium_supplement, b)
+    alliance.plan_lwoo_criteria(costs.lwoo_pro, b.tlv_budget_response)
 
 
 def _arrange_former_rugzak(m: "PassendModel") -> None:
@@ -336,7 +342,7 @@ def _record_budget_base(m: "PassendModel") -> None:
 
     def base(clusters: tuple[int, ...]):
         rugzak = np.where(np.isin(indication, clusters), rugzak_eur, 0.0)
-        idx = np.flatnonzero(COSTS_AN_ALLIANCE[setting] | (rugzak > 0))
+        idx = np.flatnonzero(np.isin(setting, COSTING_SETTINGS) | (rugzak > 0))
         costs = _support_costs(m, setting, clusters, idx, rugzak[idx], include_sbo=True)
         return alliances.budget_base(costs, pupils, m.alliances.sector)
 
@@ -379,11 +385,13 @@ def _applications(m: "PassendModel") -> np.ndarray:
     """Pupils for whom the school and parents apply for an indication (or a TLV) this month."""
     p, law = m.pupils, m.law
     # the school of registration also applies for a pupil of its own at home: under zorgplicht it must find a place
-    at_home = (p.setting == Setting.HOME) & ~p.unregistered
-    in_regular = IS_REGULAR[p.setting] | (p.setting == Setting.SBO)
-    eligible = ((in_regular | at_home & (IS_REGULAR[p.registered] | (p.registered == Setting.SBO)))
-                & p.detected & (p.indication == 0) & (m.step_index - p.last_assessed >= 12))
-    idx = np.flatnonzero(eligible)
+    idx = np.flatnonzero(p.detected & (p.indication == 0))  # the few candidates first, then where they are
+    setting, registered = p.setting[idx], p.registered[idx]
+    at_home = (setting == Setting.HOME) & ~p.unregistered[idx]
+    in_regular = IS_REGULAR[setting] | (setting == Setting.SBO)
+    eligible = ((in_regular | at_home & (IS_REGULAR[registered] | (registered == Setting.SBO)))
+                & (m.step_index - p.last_assessed[idx] >= 12))
+    idx = idx[eligible]
     by_alliance = m.rules.judged_by_alliance(p.cluster[idx])
     reward = np.full(len(idx), m.state.rugzak_school_eur)
     if by_alliance.any():  # what the alliance's support would bring the school: the arrangement, less any charge
@@ -459,7 +467,7 @@ def _seek_special_places(m: "PassendModel", idx: np.ndarray) -> None:
         p.waiting[idx[closed]] = False
         idx, provider = idx[~closed], provider[~closed]
     secondary = p.grade(m.school_year, idx) >= PRIMARY_GRADES
-    occupied_so, occupied_vso = special_school.occupancy(p.provider, p.counted_setting(), len(m.providers))
+    occupied_so, occupied_vso = _occupancy(m)
     u = m.streams.uniform("provider.queue", p.uid[idx], m.step_index)
     admitted = special_school.admit_within_capacity(provider, secondary, p.waiting[idx], m.providers.capacity_so,
                                                     m.providers.capacity_vso, occupied_so, occupied_vso, u)
@@ -567,9 +575,7 @@ def money(m: "PassendModel") -> None:
     recorder reads it."""
     p, law, rules, scale = m.pupils, m.law, m.rules, m.settings.scale
     setting = p.counted_setting()
-    # pupils by counted setting and indication (0 none, clusters 1-4), in one pass
-    n_by = np.bincount(setting.astype(np.intp) * N_INDICATIONS + p.indication,
-                       minlength=N_SETTINGS * N_INDICATIONS).reshape(N_SETTINGS, N_INDICATIONS)
+    n_by = _pupils_by_setting_and_indication(setting, p.indication)
     indications = np.arange(N_INDICATIONS)
     special = n_by[[Setting.SO, Setting.VSO]]
     n_special = int(special.sum())
@@ -596,25 +602,34 @@ def money(m: "PassendModel") -> None:
     m.recorder.record_month(m.ledger.close_month())
 
 
+def _pupils_by_setting_and_indication(setting: np.ndarray, indication: np.ndarray) -> np.ndarray:
+    """Pupils by counted setting (rows) and indication (columns: 0 none, clusters 1-4); the few with an indication are
+    counted apart, the rest by setting."""
+    indicated = np.flatnonzero(indication > 0)
+    n_by = np.zeros((N_SETTINGS, N_INDICATIONS), dtype=np.int64)
+    n_by[:, 1:] = np.bincount(setting[indicated].astype(np.intp) * N_INDICATIONS + indication[indicated],
+                              minlength=N_SETTINGS * N_INDICATIONS).reshape(N_SETTINGS, N_INDICATIONS)[:, 1:]
+    n_by[:, 0] = count_values(setting, N_SETTINGS) - n_by[:, 1:].sum(axis=1)
+    return n_by
+
+
 def _wsns_pupils(m: "PassendModel", setting: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Primary pupils in school and sbo pupils per WSNS alliance."""
     p = m.pupils
-    primary = p.grade(m.school_year) < PRIMARY_GRADES
     wsns_of = m.schools.wsns[p.school]
-    in_wsns = primary & (wsns_of >= 0) & (setting != Setting.EXEMPT)
+    in_wsns = (p.cohort > m.school_year - PRIMARY_GRADES) & (wsns_of >= 0) & (setting != Setting.EXEMPT)
     n = len(m.wsns)
-    return total_by(wsns_of[in_wsns], n), total_by(wsns_of[in_wsns & (setting == Setting.SBO)], n)
+    in_sbo = np.flatnonzero(setting == Setting.SBO)
+    return total_by(wsns_of[in_wsns], n), total_by(wsns_of[in_sbo[in_wsns[in_sbo]]], n)
 
 
 def _alliances_settle_month(m: "PassendModel", setting: np.ndarray, holds_lwoo_pro: bool) -> None:
     costs = _alliance_costs_now(m, setting)
     a, b = m.alliances, m.behaviour
-    settled = []
-    for i, alliance in enumerate(m.alliance_agents):
-        alliance.review_month(costs.deductions[i], b)
-        settled.append(alliance.settle_month(costs.deductions[i], costs.arrangements[i], costs.lwoo_pro[i],
-                                             a.month_tlvs[i], holds_lwoo_pro))
-    s = dict(zip(alliances.Settlement._fields, np.array(settled).T))
+    every_alliance = alliances.Alliance.every_row(a)  # each alliance decides; all in one call
+    every_alliance.review_month(costs.deductions, b)
+    s = every_alliance.settle_month(costs.deductions, costs.arrangements, costs.lwoo_pro, a.month_tlvs,
+                                    holds_lwoo_pro)._asdict()
     a.month_tlvs = np.zeros(len(a))
     a.year_income_eur = a.year_income_eur + s["income"] + s["lwoo_pro_income"]
     a.year_deductions_eur = a.year_deductions_eur + s["deductions"]
