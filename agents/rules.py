@@ -15,6 +15,16 @@ def _lookup(settings) -> np.ndarray:
 
 IS_REGULAR = _lookup(REGULAR)
 IS_SPECIAL = _lookup(SPECIAL)
+"""Whether a setting is a regular school type, a (v)so type: lookup tables for the rows of a few pupils."""
+
+
+def in_settings(setting: np.ndarray, settings) -> np.ndarray:
+    """Whether each of ``setting`` is one of ``settings``. Over a whole column one comparison per setting is several
+    times faster than a lookup table (whose gather touches every row's entry); for a few rows the tables serve."""
+    found = setting == settings[0]
+    for s in settings[1:]:
+        found |= setting == s
+    return found
 
 
 def monthly_probability(annual_logit: np.ndarray) -> np.ndarray:

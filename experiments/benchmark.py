@@ -2,8 +2,9 @@
 and per decision, from the model's clock). Each scale runs in a fresh Python process so that its peak memory is its
 own.
 
-Targets (issues 2 and 3, on a 2-core machine): national scale (1.0), the whole period (now 2003-2025), in at most
-60 s and 1.5 GB peak memory.
+Targets (issue 14, on a 2-core machine): national scale (1.0), the whole period (2003-2025), in at most 20 s and 1 GB
+peak memory (or half the time before issue 14); a sweep at scale 0.05 of at least 120 runs a minute on 2 processes,
+a speed-up of at least 1.9 from 1 to 2, and Dask within 5% of loky. ``--profile`` writes a profile of one run.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import datetime as dt
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 _CHILD = """
 import json, resource, sys, time, datetime as dt
@@ -74,21 +76,26 @@ values = {values}
 def _warm_worker() -> int:
     import os
 
-    import passend.simulation.model  # noqa: F401  the ~1.7 s mesa import, paid once per worker process
+    from passend.simulation import model
 
+    assert model.PassendModel  # the ~1.7 s mesa import, paid once per worker process
     return os.getpid()
 
 
 def sweep_benchmark(runs: int, scale: float, end: dt.date) -> dict:
-    """Runs per minute of a small sweep with 1 and with 2 local worker processes, and the speed-up.
+    """Runs per minute of a small sweep with 1 process, 2 local joblib (loky) processes and a 2-worker Dask
+    LocalCluster, the speed-up from 1 to 2 processes, and the Dask path's overhead per run against loky.
 
-    The 2-process pool is started and has imported the model before the clock starts (joblib keeps its worker
-    processes between calls), as in any sweep longer than a few runs; the 1-process sweep runs in this process,
-    which has imported the model too. Both sweeps must give the same table."""
+    The worker processes are started and have imported the model before the clock starts (joblib keeps its worker
+    processes between calls; the Dask workers are warmed the same way), as in any sweep longer than a few runs; the
+    1-process sweep runs in this process, which has imported the model too. Every sweep must give the same table."""
+    import logging
     import tempfile
+    import time
     from pathlib import Path
 
     import pyarrow.parquet as pq
+    from dask.distributed import Client, LocalCluster
     from joblib import Parallel, delayed
 
     from passend.experiments.sweep import TABLE, read_spec, run_sweep
@@ -96,17 +103,51 @@ def sweep_benchmark(runs: int, scale: float, end: dt.date) -> dict:
     _warm_worker()
     Parallel(n_jobs=2)(delayed(_warm_worker)() for _ in range(4))
     values = [round(0.1 + 0.2 * i / max(runs - 1, 1), 4) for i in range(runs)]
-    figures = {}
+    figures, seconds = {}, {}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "spec.toml"
         path.write_text(SWEEP_SPEC.format(runs=runs, scale=scale, end=end.isoformat(), values=values))
         spec = read_spec(path)
-        for jobs in (1, 2):
-            result = run_sweep(spec, Path(tmp) / f"jobs{jobs}", n_jobs=jobs, progress=False)
-            figures[jobs] = 60 * result.runs / result.seconds
-            print(f"sweep of {runs} runs at scale {scale}, 2003-10..{end:%Y-%m}, {jobs} process{'es' if jobs > 1 else ''}: "
-                  f"{result.seconds:.1f} s, {figures[jobs]:.1f} runs per minute ({result.failed} failed)", flush=True)
-        same = pq.read_table(Path(tmp) / "jobs1" / TABLE).equals(pq.read_table(Path(tmp) / "jobs2" / TABLE))
-    speedup = figures[2] / figures[1]
-    print(f"speed-up from 1 to 2 processes: {speedup:.2f}x (target >= 1.8x); tables identical: {same}", flush=True)
-    return {"runs_per_minute": figures, "speedup": speedup, "identical": same}
+
+        def timed(label: str, n_jobs: int, scheduler: str | None = None) -> None:
+            result = run_sweep(spec, Path(tmp) / label, n_jobs=n_jobs, scheduler=scheduler, progress=False)
+            seconds[label], figures[label] = result.seconds, 60 * result.runs / result.seconds
+            print(f"sweep of {runs} runs at scale {scale}, 2003-10..{end:%Y-%m}, {label}: {result.seconds:.1f} s, "
+                  f"{figures[label]:.1f} runs per minute ({result.failed} failed)", flush=True)
+
+        timed("1 process", 1)
+        timed("2 processes (loky)", 2)
+        began = time.perf_counter()
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                          silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+            client.run(_warm_worker)
+            print(f"Dask LocalCluster of 2 workers started and warmed in {time.perf_counter() - began:.1f} s "
+                  "(not counted below)", flush=True)
+            timed("2 Dask workers", 2, cluster.scheduler_address)
+        tables = {label: pq.read_table(Path(tmp) / label / TABLE) for label in seconds}
+        same = all(t.equals(tables["1 process"]) for t in tables.values())
+    speedup = figures["2 processes (loky)"] / figures["1 process"]
+    overhead = seconds["2 Dask workers"] / seconds["2 processes (loky)"] - 1.0
+    print(f"speed-up from 1 to 2 processes: {speedup:.2f}x (target >= 1.9x); Dask against loky: {overhead:+.1%} "
+          f"(target within 5%); tables identical across the three: {same}", flush=True)
+    return {"runs_per_minute": figures, "speedup": speedup, "dask_overhead": overhead, "identical": same}
+
+
+def profile(scale: float, end: dt.date, seed: int, out: Path) -> Path:
+    """One run profiled with pyinstrument (a sampling profiler: the call tree with the time spent under each call):
+    an interactive HTML report in ``out`` and the tree, down to 2% of the run, on stdout."""
+    from pyinstrument import Profiler
+
+    from passend.model.settings import RunSettings
+    from passend.simulation.model import PassendModel
+
+    profiler = Profiler(interval=0.002)
+    with profiler:
+        model = PassendModel(RunSettings(seed=seed, scale=scale, end=end))
+        model.run()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(profiler.output_html())
+    print(profiler.output_text(unicode=True, color=False, show_all=False, time="percent_of_total",
+                               processor_options={"filter_threshold": 0.02}), flush=True)
+    print(f"the interactive report: {out}", flush=True)
+    return out

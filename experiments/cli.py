@@ -189,6 +189,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="instead: runs per minute of a small sweep with 1 and 2 processes, and the speed-up")
     bench.add_argument("--runs", type=_whole(2), default=12, help="runs in the --sweep benchmark (default: %(default)s)")
     bench.add_argument("--sweep-scale", type=_scale, default=0.05, help="scale of the --sweep runs (default: %(default)s)")
+    bench.add_argument("--profile", action="store_true",
+                       help="instead: profile one run at the first of --scales (pyinstrument): the call tree on screen "
+                            "and an interactive HTML report")
+    bench.add_argument("--profile-out", type=Path, default=None,
+                       help="where the --profile report goes (default: results/profile-scale<X>.html)")
 
     cmp = sub.add_parser("compare", help="a reform against a base on paired seeds: a report with tables and figures")
     cmp.add_argument("base", help="the base: a registered scenario or reform, or a scenario file")
@@ -375,8 +380,12 @@ def cmd_calibrate(args) -> int:
 
 
 def cmd_benchmark(args) -> int:
-    from passend.experiments.benchmark import benchmark, sweep_benchmark
+    from passend.experiments.benchmark import benchmark, profile, sweep_benchmark
 
+    if args.profile:
+        scale = args.scales[0]
+        profile(scale, args.end, args.seed, args.profile_out or Path("results") / f"profile-scale{scale:g}.html")
+        return 0
     if args.sweep:
         sweep_benchmark(args.runs, args.sweep_scale, args.end)
         return 0

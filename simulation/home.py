@@ -19,7 +19,7 @@ from passend.agents import alliance as alliances
 from passend.agents.rules import IS_REGULAR, IS_SPECIAL
 from passend.model.groups import total_by
 from passend.model.population import COMPULSORY_AGE, NO_PROVIDER, PRIMARY_GRADES, ROUTES_INTO_HOME, Route, Setting
-from passend.simulation.placement import (grant_arrangements, regular_setting, school_money_per_pupil,
+from passend.simulation.placement import (enrol, grant_arrangements, regular_setting, school_money_per_pupil,
                                           with_need_above)
 
 if TYPE_CHECKING:
@@ -234,7 +234,7 @@ def _places_for_pupils_at_home(m: "PassendModel", followed: np.ndarray) -> None:
     admitted = school.admit(cost, school.declining_cost_eur(duty, False, b), b,
                             m.streams.uniform("school.admit", p.uid[applying], step))
     chosen, to = applying[admitted], target[admitted]
-    p.school[chosen] = other[admitted]
+    enrol(m, chosen, other[admitted])
     end_spells(m, chosen, to, "admitted_elsewhere")
     _registered_at_regular_school(m, chosen)
     _arranged_on_admission(m, chosen)
@@ -286,7 +286,7 @@ def _offer_to_partner(m: "PassendModel", idx: np.ndarray, to: np.ndarray, declin
     placed[asked] = school.admit(cost, school.declining_cost_eur(False, False, b), b,
                                  m.streams.uniform("school.admit_partner", p.uid[idx[asked]], m.step_index))
     chosen = idx[placed]
-    p.school[chosen] = partner[placed]
+    enrol(m, chosen, partner[placed])
     end_spells(m, chosen, to[placed], "placed_at_partner_school")
     _registered_at_regular_school(m, chosen)
     _arranged_on_admission(m, chosen)
@@ -318,7 +318,7 @@ def _onderwijsconsulenten(m: "PassendModel", idx: np.ndarray) -> None:
     admitted = school.admit(cost, school.declining_cost_eur(_duty_binds(m, cases), True, b), b,
                             m.streams.uniform("school.admit_consultant", p.uid[cases], step))
     chosen = cases[admitted]
-    p.school[chosen] = best[admitted]
+    enrol(m, chosen, best[admitted])
     end_spells(m, chosen, to[admitted], "placed_by_consultant")
     _registered_at_regular_school(m, chosen)
     _arranged_on_admission(m, chosen)

@@ -48,12 +48,13 @@ import numpy as np
 
 from passend.agents import municipality, parents, school, special_school, state
 from passend.agents import alliance as alliances
-from passend.agents.rules import IS_REGULAR, IS_SPECIAL
+from passend.agents.rules import IS_REGULAR, IS_SPECIAL, in_settings
 from passend.model.groups import count_values, total_by
-from passend.model.population import N_INDICATIONS, N_SETTINGS, NO_PROVIDER, PRIMARY_GRADES, Setting
+from passend.model.population import N_INDICATIONS, N_SETTINGS, NO_PROVIDER, PRIMARY_GRADES, REGULAR, SPECIAL, Setting
 from passend.simulation.country import new_cohort
 from passend.simulation.home import attendance, breakdowns, end_spells, months_at_home
-from passend.simulation.placement import basic_support, grant_arrangements, regular_setting, with_need_above
+from passend.simulation.placement import (basic_support, enrol, grant_arrangements, regular_setting, with_need_above,
+                                          wsns_primary_pupils)
 
 if TYPE_CHECKING:
     from passend.simulation.model import PassendModel
@@ -96,7 +97,7 @@ def _providers_plan(m: "PassendModel") -> None:
     """Each (v)so provider grows with its waiting list and shrinks with its empty places; one below the closure norm
     closes and merges into the provider of its cluster in the nearest region, which takes over its pupils, the pupils
     waiting for it and its places (with none left, its pupils go back to a regular school with an arrangement)."""
-    p, b, prov = m.pupils, m.behaviour, m.providers
+    b, prov = m.behaviour, m.providers
     so, vso = _occupancy(m)
     for provider in m.provider_agents:
         provider.plan_capacity(m.months_in_school_year, so[provider.idx], vso[provider.idx], b.capacity_growth,
@@ -152,7 +153,7 @@ def _enter_secondary(m: "PassendModel") -> None:
     entrants = np.flatnonzero(p.grade(m.school_year) == PRIMARY_GRADES)
     from_sbo = p.registered[entrants] == Setting.SBO
     u = m.streams.uniform("pupil.secondary_school", p.uid[entrants], m.step_index)
-    p.school[entrants] = m.choose_school(school.SECONDARY, p.area[entrants], u)
+    enrol(m, entrants, m.choose_school(school.SECONDARY, p.area[entrants], u))
     in_school = (p.setting[entrants] != Setting.HOME) & (p.setting[entrants] != Setting.EXEMPT)
     indicated = entrants[(p.indication[entrants] > 0) & in_school]
     wants_special = _parents_choose_special(m, indicated)
@@ -236,7 +237,7 @@ def _alliance_costs_now(m: "PassendModel", setting: np.ndarray):
     """What the alliances' pupils cost them a year at this month's numbers: (v)so supplements of their clusters, sbo
     above 2% when they grant the sbo TLVs, arrangements by level, lwoo/pro."""
     p = m.pupils
-    idx = np.flatnonzero(np.isin(setting, COSTING_SETTINGS) | (p.arrangement > 0))
+    idx = np.flatnonzero(in_settings(setting, COSTING_SETTINGS) | (p.arrangement > 0))
     prices = alliances.arrangement_prices_eur(m.law)[p.arrangement[idx]]
     return _support_costs(m, setting, m.rules.alliance_clusters, idx, prices, include_sbo=m.rules.alliance_judges_sbo)
 
@@ -286,7 +287,8 @@ def _arrange_former_rugzak(m: "PassendModel") -> None:
     one at the level their need asks. In 2014 these are the former rugzak pupils; later, mostly entrants to secondary
     school whose parents kept them out of vso (the others are arranged when the TLV is judged)."""
     p = m.pupils
-    idx = np.flatnonzero(IS_REGULAR[p.setting] & m.rules.judged_by_alliance(p.indication) & (p.arrangement == 0))
+    idx = np.flatnonzero(in_settings(p.setting, REGULAR) & m.rules.judged_by_alliance(p.indication)
+                         & (p.arrangement == 0))
     grant_arrangements(m, idx)
 
 
@@ -342,7 +344,7 @@ def _record_budget_base(m: "PassendModel") -> None:
 
     def base(clusters: tuple[int, ...]):
         rugzak = np.where(np.isin(indication, clusters), rugzak_eur, 0.0)
-        idx = np.flatnonzero(np.isin(setting, COSTING_SETTINGS) | (rugzak > 0))
+        idx = np.flatnonzero(in_settings(setting, COSTING_SETTINGS) | (rugzak > 0))
         costs = _support_costs(m, setting, clusters, idx, rugzak[idx], include_sbo=True)
         return alliances.budget_base(costs, pupils, m.alliances.sector)
 
@@ -548,7 +550,8 @@ def moves_back(m: "PassendModel") -> None:
         return
     p, b, law = m.pupils, m.behaviour, m.law
     in_sbo = p.setting == Setting.SBO
-    idx = np.flatnonzero(IS_SPECIAL[p.setting] | in_sbo if m.rules.alliance_judges_sbo else IS_SPECIAL[p.setting])
+    special = in_settings(p.setting, SPECIAL)
+    idx = np.flatnonzero(special | in_sbo if m.rules.alliance_judges_sbo else special)
     idx = idx[in_sbo[idx] | m.rules.judged_by_alliance(p.indication[idx])]
     with m.clock.decision("alliance.offer_return_to_regular"):
         u = m.streams.uniform("alliance.return_to_regular", p.uid[idx], m.step_index)
@@ -591,7 +594,8 @@ def money(m: "PassendModel") -> None:
         n_lwoo_pro_national=0 if holds_lwoo_pro else n_lwoo_pro, law=law, scale=scale)
     if not rules.alliance_judges_sbo:  # under the WSNS rule; otherwise DUO deducts it from the alliance
         payments |= alliances.wsns_month_payments(over, law, scale)
-    transported = np.bincount(setting[p.transported], minlength=N_SETTINGS)[[Setting.SBO, Setting.SO, Setting.VSO]]
+    transported = np.bincount(setting[np.flatnonzero(p.transported)],
+                              minlength=N_SETTINGS)[[Setting.SBO, Setting.SO, Setting.VSO]]
     payments |= municipality.month_payments(int(transported.sum()),
                                             np.count_nonzero(p.in_youth_care), m.cases_followed, law, m.behaviour, scale)
     for stream, eur in payments.items():
@@ -615,12 +619,11 @@ def _pupils_by_setting_and_indication(setting: np.ndarray, indication: np.ndarra
 
 def _wsns_pupils(m: "PassendModel", setting: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Primary pupils in school and sbo pupils per WSNS alliance."""
-    p = m.pupils
-    wsns_of = m.schools.wsns[p.school]
-    in_wsns = (p.cohort > m.school_year - PRIMARY_GRADES) & (wsns_of >= 0) & (setting != Setting.EXEMPT)
+    wsns_of, in_wsns, pupils = wsns_primary_pupils(m)
     n = len(m.wsns)
-    in_sbo = np.flatnonzero(setting == Setting.SBO)
-    return total_by(wsns_of[in_wsns], n), total_by(wsns_of[in_sbo[in_wsns[in_sbo]]], n)
+    exempt, in_sbo = np.flatnonzero(setting == Setting.EXEMPT), np.flatnonzero(setting == Setting.SBO)
+    return (pupils - total_by(wsns_of[exempt[in_wsns[exempt]]], n),
+            total_by(wsns_of[in_sbo[in_wsns[in_sbo]]], n))
 
 
 def _alliances_settle_month(m: "PassendModel", setting: np.ndarray, holds_lwoo_pro: bool) -> None:

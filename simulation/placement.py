@@ -9,6 +9,7 @@ import numpy as np
 
 from passend.agents import school
 from passend.agents import alliance as alliances
+from passend.model.groups import total_by
 from passend.model.population import PRIMARY_GRADES, Setting
 
 if TYPE_CHECKING:
@@ -19,6 +20,26 @@ def regular_setting(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
     """The regular school type of pupils ``idx`` by their age: primary (bao) or secondary (vo)."""
     secondary = m.pupils.grade(m.school_year, idx) >= PRIMARY_GRADES
     return np.where(secondary, Setting.VO, Setting.BAO).astype(np.int8)
+
+
+def enrol(m: "PassendModel", idx: np.ndarray, school_rows: np.ndarray) -> None:
+    """Pupils ``idx`` register at the regular schools ``school_rows``. Every change of school goes through here, so
+    that what is derived from the pupils' schools (:func:`wsns_primary_pupils`) is kept until a pupil moves."""
+    m.pupils.school[idx] = school_rows
+    m.school_moves += 1
+
+
+def wsns_primary_pupils(m: "PassendModel") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each pupil's WSNS alliance (-1 none: secondary schools), whether the pupil is of primary age at a school of a
+    WSNS alliance, and those pupils per alliance: found again only when a pupil changes school or a school year
+    begins, instead of every month."""
+    key = (m.school_year, len(m.pupils), m.school_moves)
+    if m.wsns_pupils[0] != key:
+        p = m.pupils
+        wsns_of = m.schools.wsns[p.school]
+        in_wsns = (p.cohort > m.school_year - PRIMARY_GRADES) & (wsns_of >= 0)
+        m.wsns_pupils = (key, wsns_of, in_wsns, total_by(wsns_of[in_wsns], len(m.wsns)))
+    return m.wsns_pupils[1:]
 
 
 def grant_arrangements(m: "PassendModel", idx: np.ndarray) -> None:

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from passend.agents.alliance import ARRANGEMENT_LEVELS, SECTORS, alliance_name
-from passend.agents.rules import IS_REGULAR
+from passend.agents.rules import in_settings
 from passend.model.calendar import school_year_label
 from passend.model.groups import total_by
 from passend.model.ledger import PAYERS, PUBLIC_PAYERS, RECEIVERS, STREAMS, MonthBook
-from passend.model.population import N_SETTINGS, PRIMARY_GRADES, ROUTES_INTO_HOME, ROUTES_OUT_OF_HOME, Setting
+from passend.model.population import N_SETTINGS, PRIMARY_GRADES, REGULAR, ROUTES_INTO_HOME, ROUTES_OUT_OF_HOME, Setting
 
 if TYPE_CHECKING:
     from passend.simulation.model import PassendModel
@@ -100,8 +100,9 @@ class Recorder:
         inv = 1.0 / m.settings.scale
         setting = m.pupils.counted_setting()
         by_setting = np.bincount(setting, minlength=N_SETTINGS) * inv
-        rugzak = m.rules.pupil_bound(p.indication) & IS_REGULAR[setting]
-        arrangement = (p.arrangement > 0) & IS_REGULAR[setting]
+        regular = in_settings(setting, REGULAR)
+        rugzak = m.rules.pupil_bound(p.indication) & regular
+        arrangement = (p.arrangement > 0) & regular
         primary = p.grade(m.school_year) < PRIMARY_GRADES
 
         def cluster_count(s: Setting, clusters: tuple[int, ...]) -> float:

@@ -1,0 +1,145 @@
+"""The shortcuts that make a run fast give what the plain computation gives (issue 14): institutions deciding together
+decide as each would alone, a country reused is the country built, and what is kept between months is refreshed when
+what it derives from changes. Speed itself is measured by ``passend benchmark``, not here."""
+
+import datetime as dt
+
+import mesa
+import numpy as np
+
+from passend.agents.alliance import Alliance, AllianceTable, category_savings_eur
+from passend.model.behaviour import Behaviour
+from passend.model.groups import WeightedChoice, count_values
+from passend.model.population import Pupils, Setting
+from passend.model.settings import RunSettings
+from passend.model.streams import RandomStreams
+from passend.simulation import country
+from passend.simulation.model import PassendModel
+from passend.simulation.placement import enrol, wsns_primary_pupils
+
+B = Behaviour()
+LAW = {"reserve_signal_share": 0.035, "reserve_signal_minimum_eur": 250_000.0, "indication_criterion": 2.0,
+       "tlv_category_need": [0.6, 1.3], "tlv_category_factor": [0.75, 1.0, 1.9], "special_school_eur": 20_000.0,
+       "special_supplement_share": 0.5, "arrangement_eur": 12_000.0, "arrangement_level_price_factor": [0.25, 0.55, 1.0]}
+
+
+def _alliances(n: int, rng: np.random.Generator) -> AllianceTable:
+    """Alliances in varied states, with the corner cases the rules branch on: no budget base, no lwoo budget, a
+    planned deficit, reserves below zero."""
+    table = AllianceTable(n)
+    table.gatekeeping = rng.normal(0.1, 0.1, n)
+    table.base_deduction_share = np.where(rng.random(n) < 0.2, 0.0, rng.uniform(0.2, 0.6, n))
+    table.lwoo_budget_eur = np.where(rng.random(n) < 0.3, 0.0, rng.uniform(1e6, 5e6, n))
+    table.reserves_eur = rng.normal(0.0, 2e6, n)
+    table.base_eur_per_pupil = rng.uniform(150, 300, n)
+    table.pupils = rng.uniform(1e3, 6e4, n)
+    table.school_model, table.expertise_model, table.pupil_model = rng.dirichlet([1, 1, 1], n).T
+    return table
+
+
+def test_alliances_deciding_together_decide_as_each_alone():
+    rng = np.random.default_rng(3)
+    n = 40
+    together, alone = _alliances(n, rng), None
+    alone = AllianceTable(n)
+    for column in AllianceTable.column_names():
+        setattr(alone, column, getattr(together, column))
+    model = mesa.Model()
+    agents = [Alliance(model, alone, i) for i in range(n)]
+    every = Alliance.every_row(together)
+
+    income = together.pupils * rng.uniform(100, 400, n)
+    deductions, arrangements = rng.uniform(0, 8e6, n), rng.uniform(0, 2e6, n)
+    lwoo, tlvs = rng.uniform(0, 6e6, n), rng.integers(0, 30, n).astype(float)
+    savings = category_savings_eur(LAW, B)
+    every.set_amount(np.full(n, 250.0), 0.4, 12.0)
+    every.plan_reserves(income, LAW, B)
+    every.plan_budget(income, deductions, arrangements, income * 0.9)
+    every.plan_arrangements(B)
+    every.set_tlv_policy(savings, 10_000.0, B)
+    every.plan_lwoo_criteria(lwoo, B.tlv_budget_response)
+    every.review_month(deductions * 1.1, B)
+    settled = every.settle_month(deductions * 1.1, arrangements, lwoo, tlvs, True)
+    for i, agent in enumerate(agents):
+        agent.set_amount(250.0, 0.4, 12.0)
+        agent.plan_reserves(income[i], LAW, B)
+        agent.plan_budget(income[i], deductions[i], arrangements[i], income[i] * 0.9)
+        agent.plan_arrangements(B)
+        agent.set_tlv_policy(savings, 10_000.0, B)
+        agent.plan_lwoo_criteria(lwoo[i], B.tlv_budget_response)
+        agent.review_month(deductions[i] * 1.1, B)
+        own = agent.settle_month(deductions[i] * 1.1, arrangements[i], lwoo[i], tlvs[i], True)
+        assert [float(v) for v in own] == [float(v[i]) for v in settled], f"alliance {i} settles differently"
+    for column in AllianceTable.column_names():
+        assert np.array_equal(getattr(together, column), getattr(alone, column), equal_nan=True), column
+
+
+def test_a_country_is_built_once_per_seed_and_start_and_handed_out_as_a_copy():
+    country._BUILT.clear()
+    streams = RandomStreams(5)
+    first = country.country_for(B, 0.002, streams)
+    first.pupils.need[:] = 99.0  # a run changes its country; the kept one must not change with it
+    again = country.country_for(B.replace(apply_reward=B.apply_reward * 1.5), 0.002, RandomStreams(5))
+    assert len(country._BUILT) == 1, "a value the start does not read caused a rebuild"
+    fresh = country.build_country(B, 0.002, RandomStreams(5))
+    assert np.array_equal(again.pupils.need, fresh.pupils.need) and np.array_equal(again.pupils.setting,
+                                                                                  fresh.pupils.setting)
+    other_start = country.country_for(B.replace(need_sd=B.need_sd * 1.2), 0.002, RandomStreams(5))
+    assert len(country._BUILT) == 2 and not np.array_equal(other_start.pupils.need, fresh.pupils.need)
+    country.country_for(B, 0.002, RandomStreams(6))  # another seed is another country; only the newest are kept
+    assert len(country._BUILT) == country.COUNTRIES_KEPT
+
+
+def test_a_run_on_a_reused_country_is_the_run_on_a_fresh_one():
+    settings = RunSettings(seed=11, scale=0.003, end=dt.date(2005, 7, 31))
+    country._BUILT.clear()
+    fresh = PassendModel(settings)
+    fresh.run()
+    assert len(country._BUILT) == 1
+    reused = PassendModel(settings)
+    reused.run()
+    assert reused.recorder.counts == fresh.recorder.counts
+    assert reused.recorder.school_years == fresh.recorder.school_years
+
+
+def test_weighted_choice_draws_in_the_row_group_by_weight():
+    group = np.array([0, 0, 1, 1, 1])
+    weight = np.array([1.0, 3.0, 1.0, 1.0, 2.0])
+    rows = np.repeat([0, 1], 40_000)
+    u = np.random.default_rng(0).random(len(rows))
+    item = WeightedChoice(group, weight)(rows, u)
+    assert np.array_equal(group[item], rows)
+    shares = np.bincount(item, minlength=5) / 40_000
+    assert np.allclose(shares, [0.25, 0.75, 0.25, 0.25, 0.5], atol=0.01)
+
+
+def test_counting_and_counted_settings_of_a_few_rows_match_the_whole():
+    rng = np.random.default_rng(1)
+    values = rng.integers(0, 9, 10_000).astype(np.int8)
+    assert np.array_equal(count_values(values, 9), np.bincount(values, minlength=9))
+    pupils = Pupils(1000)
+    pupils.setting = rng.integers(0, 9, 1000)
+    pupils.registered = rng.choice([Setting.BAO, Setting.SO, Setting.VO], 1000)
+    pupils.unregistered = (pupils.setting == Setting.HOME) & (rng.random(1000) < 0.5)
+    whole = pupils.counted_setting()
+    home = pupils.setting == Setting.HOME
+    assert np.array_equal(whole[home & ~pupils.unregistered], pupils.registered[home & ~pupils.unregistered])
+    assert np.array_equal(whole[~home | pupils.unregistered], pupils.setting[~home | pupils.unregistered])
+    rows = rng.choice(1000, 200, replace=False)
+    assert np.array_equal(pupils.counted_setting(rows), whole[rows])
+
+
+def test_wsns_pupils_kept_between_months_follow_a_change_of_school():
+    model = PassendModel(RunSettings(seed=2, scale=0.003, end=dt.date(2004, 7, 31)))
+    p, schools = model.pupils, model.schools
+
+    def fresh_counts() -> np.ndarray:
+        wsns_of = schools.wsns[p.school]
+        primary = (model.school_year - p.cohort < 8) & (wsns_of >= 0)
+        return np.bincount(wsns_of[primary], minlength=len(model.wsns)).astype(float)
+
+    assert np.array_equal(wsns_primary_pupils(model)[2], fresh_counts())
+    pupil = int(np.flatnonzero((model.school_year - p.cohort < 8) & (schools.wsns[p.school] >= 0))[0])
+    other = int(np.flatnonzero((schools.wsns >= 0) & (schools.wsns != schools.wsns[p.school[pupil]]))[0])
+    enrol(model, np.array([pupil]), np.array([other]))
+    assert np.array_equal(wsns_primary_pupils(model)[2], fresh_counts())
