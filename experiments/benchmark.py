@@ -89,16 +89,15 @@ def sweep_benchmark(runs: int, scale: float, end: dt.date) -> dict:
     The worker processes are started and have imported the model before the clock starts (joblib keeps its worker
     processes between calls; the Dask workers are warmed the same way), as in any sweep longer than a few runs; the
     1-process sweep runs in this process, which has imported the model too. Every sweep must give the same table."""
-    import logging
     import tempfile
     import time
     from pathlib import Path
 
     import pyarrow.parquet as pq
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client
     from joblib import Parallel, delayed
 
-    from passend.experiments.sweep import TABLE, read_spec, run_sweep
+    from passend.experiments.sweep import TABLE, local_cluster, read_spec, run_sweep
 
     _warm_worker()
     Parallel(n_jobs=2)(delayed(_warm_worker)() for _ in range(4))
@@ -118,8 +117,7 @@ def sweep_benchmark(runs: int, scale: float, end: dt.date) -> dict:
         timed("1 process", 1)
         timed("2 processes (loky)", 2)
         began = time.perf_counter()
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                          silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+        with local_cluster(2) as cluster, Client(cluster) as client:
             client.run(_warm_worker)
             print(f"Dask LocalCluster of 2 workers started and warmed in {time.perf_counter() - began:.1f} s "
                   "(not counted below)", flush=True)

@@ -295,6 +295,23 @@ def execute_run(task: RunTask, context: RunContext) -> dict:
 
 
 # --- backends -------------------------------------------------------------------------------------------------------
+DASK_WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
+"""What a Dask worker for passend runs with. Why: a worker's own statistical profiler samples the running task's stack
+every 10 ms from another thread, which took the GIL often enough to make each run some 10-40% slower than in a loky
+process (measured with ``passend benchmark --sweep``). For ``dask worker`` on a cluster the same is the environment
+variable ``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False``."""
+
+
+def local_cluster(n_workers: int):
+    """A Dask LocalCluster of ``n_workers`` single-threaded worker processes, configured for passend's runs."""
+    import dask
+    from dask.distributed import LocalCluster
+
+    with dask.config.set(DASK_WORKER_CONFIG):  # the nannies hand the config to the worker processes they start
+        return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                            silence_logs=logging.ERROR)
+
+
 @contextmanager
 def backend(n_jobs: int, scheduler: str | None) -> Iterator[tuple[int, str]]:
     """joblib's local processes, or dask.distributed through joblib's dask backend: a scheduler's address, or
@@ -302,11 +319,10 @@ def backend(n_jobs: int, scheduler: str | None) -> Iterator[tuple[int, str]]:
     if scheduler is None:
         yield n_jobs, f"joblib, {n_jobs} local process{'es' if n_jobs > 1 else ''}"
         return
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client
 
     if scheduler == "local":
-        cluster = LocalCluster(n_workers=n_jobs, threads_per_worker=1, processes=True, dashboard_address=None,
-                               silence_logs=logging.ERROR)
+        cluster = local_cluster(n_jobs)
         client, label = Client(cluster), f"dask.distributed, local cluster of {n_jobs} workers"
     else:
         cluster = None

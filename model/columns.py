@@ -82,9 +82,10 @@ class ColumnTable:
 
     def keep(self, mask: np.ndarray) -> None:
         """Drop the rows where ``mask`` is False."""
+        rows = np.flatnonzero(mask)  # found once: a boolean mask would be searched again for every column
         for col in self.COLUMNS:
-            object.__setattr__(self, col.name, getattr(self, col.name)[mask])
-        object.__setattr__(self, "_n", int(np.count_nonzero(mask)))
+            object.__setattr__(self, col.name, getattr(self, col.name)[rows])
+        object.__setattr__(self, "_n", len(rows))
 
     def nbytes(self) -> int:
         return sum(getattr(self, c.name).nbytes for c in self.COLUMNS)

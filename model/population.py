@@ -28,6 +28,12 @@ class Setting(IntEnum):
     EXEMPT = 8  # exempt from compulsory attendance, art. 5 onder a Leerplichtwet
 
 
+def in_a_school(setting: np.ndarray) -> np.ndarray:
+    """Whether each pupil is at a school (regular, sbo or (v)so): the settings numbered below HOME, so one
+    comparison."""
+    return setting < Setting.HOME
+
+
 N_SETTINGS = len(Setting)
 N_INDICATIONS = 5
 """Values of a pupil's indication: 0 none, clusters 1-4."""

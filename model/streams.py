@@ -60,9 +60,9 @@ class RandomStreams:
 
     def uniform(self, name: str, uids: np.ndarray, step: int) -> np.ndarray:
         """Uniform [0, 1) numbers, one per pupil id, for decision ``name`` in month ``step``."""
-        with np.errstate(over="ignore"):
-            salt = self._key(name) + np.uint64(step) * _STEP
-            bits = _splitmix64(uids.astype(np.uint64) * _GOLDEN ^ salt)
+        # the salt in Python integers (numpy warns on a scalar's overflow, not on an array's, which wraps)
+        salt = np.uint64((int(self._key(name)) + step * int(_STEP)) % 2**64)
+        bits = _splitmix64(uids.astype(np.uint64) * _GOLDEN ^ salt)
         return (bits >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
 
     def normal(self, name: str, uids: np.ndarray, step: int) -> np.ndarray:

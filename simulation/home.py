@@ -16,9 +16,10 @@ import numpy as np
 
 from passend.agents import consultants, municipality, parents, school
 from passend.agents import alliance as alliances
-from passend.agents.rules import IS_REGULAR, IS_SPECIAL
+from passend.agents.rules import IS_REGULAR
 from passend.model.groups import total_by
-from passend.model.population import COMPULSORY_AGE, NO_PROVIDER, PRIMARY_GRADES, ROUTES_INTO_HOME, Route, Setting
+from passend.model.population import (COMPULSORY_AGE, NO_PROVIDER, PRIMARY_GRADES, ROUTES_INTO_HOME, Route, Setting,
+                                      in_a_school)
 from passend.simulation.placement import (enrol, grant_arrangements, regular_setting, school_money_per_pupil,
                                           with_need_above)
 
@@ -399,7 +400,7 @@ def _exemptions(m: "PassendModel") -> None:
     idx = with_need_above(m, b.exempt_threshold)  # the few with such a need first, then where they are
     setting = p.setting[idx]
     at_home = (setting == Setting.HOME) & p.found[idx]
-    in_school = (IS_REGULAR[setting] | IS_SPECIAL[setting] | (setting == Setting.SBO)) & (
+    in_school = in_a_school(setting) & (
         p.age(m.school_year, idx) >= COMPULSORY_AGE)
     idx, at_home = idx[at_home | in_school], at_home[at_home | in_school]
     # how common labels have become in the country: doctors' and psychologists' practice with statements is national
@@ -464,7 +465,7 @@ def breakdowns(m: "PassendModel") -> None:
     p, b = m.pupils, m.behaviour
     idx = with_need_above(m, b.detect_threshold)  # the few with a need first, then where they are
     setting = p.setting[idx]
-    in_school = IS_REGULAR[setting] | IS_SPECIAL[setting] | (setting == Setting.SBO)
+    in_school = in_a_school(setting)
     idx = idx[in_school & (p.age(m.school_year, idx) >= p.onset_age[idx])]
     with m.clock.decision("parents_or_school.end_place"):
         # One draw decides whether the place ends this month and how: below the breakdown chance it breaks down,

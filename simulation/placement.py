@@ -24,16 +24,23 @@ def regular_setting(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
 
 def enrol(m: "PassendModel", idx: np.ndarray, school_rows: np.ndarray) -> None:
     """Pupils ``idx`` register at the regular schools ``school_rows``. Every change of school goes through here, so
-    that what is derived from the pupils' schools (:func:`wsns_primary_pupils`) is kept until a pupil moves."""
-    m.pupils.school[idx] = school_rows
-    m.school_moves += 1
+    that what is derived from the pupils' schools (:func:`wsns_primary_pupils`) follows the few who move."""
+    p = m.pupils
+    p.school[idx] = school_rows
+    if m.wsns_pupils[0] == (m.school_year, len(p)):
+        _, wsns_of, in_wsns, pupils = m.wsns_pupils
+        n = len(m.wsns)
+        pupils -= total_by(wsns_of[idx[in_wsns[idx]]], n)
+        wsns_of[idx] = m.schools.wsns[school_rows]
+        in_wsns[idx] = (p.cohort[idx] > m.school_year - PRIMARY_GRADES) & (wsns_of[idx] >= 0)
+        pupils += total_by(wsns_of[idx[in_wsns[idx]]], n)
 
 
 def wsns_primary_pupils(m: "PassendModel") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each pupil's WSNS alliance (-1 none: secondary schools), whether the pupil is of primary age at a school of a
-    WSNS alliance, and those pupils per alliance: found again only when a pupil changes school or a school year
-    begins, instead of every month."""
-    key = (m.school_year, len(m.pupils), m.school_moves)
+    WSNS alliance, and those pupils per alliance: found once a school year (pupils come and go only in August) and
+    kept up to date by :func:`enrol` for the few who change school, instead of every month."""
+    key = (m.school_year, len(m.pupils))
     if m.wsns_pupils[0] != key:
         p = m.pupils
         wsns_of = m.schools.wsns[p.school]

@@ -105,8 +105,10 @@ class Recorder:
         arrangement = (p.arrangement > 0) & regular
         primary = p.grade(m.school_year) < PRIMARY_GRADES
 
+        special = np.flatnonzero((setting == Setting.SO) | (setting == Setting.VSO))  # the few the clusters split
+
         def cluster_count(s: Setting, clusters: tuple[int, ...]) -> float:
-            return np.count_nonzero((setting == s) & np.isin(p.indication, clusters)) * inv
+            return np.count_nonzero((setting[special] == s) & np.isin(p.indication[special], clusters)) * inv
 
         row = {
             "date": m.today.replace(day=1).isoformat(),
@@ -143,8 +145,9 @@ class Recorder:
         n = len(m.alliances)
         pupils = total_by(alliance, n)
 
-        def share(selected: np.ndarray) -> np.ndarray:
-            return np.divide(total_by(alliance[selected], n), pupils, out=np.zeros(n), where=pupils > 0)
+        def share(selected: np.ndarray) -> np.ndarray:  # of a few pupils: their rows first
+            return np.divide(total_by(alliance[np.flatnonzero(selected)], n), pupils, out=np.zeros(n),
+                             where=pupils > 0)
 
         special = (setting == Setting.SO) | (setting == Setting.VSO)
         lwoo_pro = (setting == Setting.LWOO) | (setting == Setting.PRO)

@@ -143,3 +143,10 @@ def test_wsns_pupils_kept_between_months_follow_a_change_of_school():
     other = int(np.flatnonzero((schools.wsns >= 0) & (schools.wsns != schools.wsns[p.school[pupil]]))[0])
     enrol(model, np.array([pupil]), np.array([other]))
     assert np.array_equal(wsns_primary_pupils(model)[2], fresh_counts())
+
+
+def test_a_school_is_every_setting_but_home_and_exemption():
+    from passend.model.population import in_a_school
+
+    settings = np.arange(len(Setting), dtype=np.int8)
+    assert np.array_equal(in_a_school(settings), ~np.isin(settings, [Setting.HOME, Setting.EXEMPT]))
