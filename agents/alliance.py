@@ -254,7 +254,8 @@ class Alliance(TableAgent):
         ``arrangement_reach_max``. Linear in the cost, so that the chance in a small run's few arrangements does not
         move the reach one way on average (a budget of almost nothing counts as 1% of income)."""
         budget, spent = self.plan_arrangement_budget_eur, self.plan_arrangements_eur
-        surplus = np.clip((budget - spent) / np.maximum(np.maximum(budget, 0.01 * self.plan_income_eur), 1.0), -1.0, 1.0)
+        scale = np.maximum(np.maximum(budget, 0.01 * self.plan_income_eur), 1.0)
+        surplus = np.clip((budget - spent) / scale, -1.0, 1.0)
         self.arrangement_reach = np.clip(self.arrangement_reach + b.arrangement_reach_step * surplus, 0.0,
                                          b.arrangement_reach_max)
 
