@@ -17,11 +17,12 @@ import numpy as np
 from passend.agents import consultants, municipality, parents, school
 from passend.agents import alliance as alliances
 from passend.agents.rules import IS_REGULAR
+from passend.model.behaviour import Behaviour
 from passend.model.groups import total_by
 from passend.model.population import (COMPULSORY_AGE, NO_PROVIDER, PRIMARY_GRADES, ROUTES_INTO_HOME, Route, Setting,
                                       in_a_school)
-from passend.simulation.placement import (enrol, grant_arrangements, regular_setting, school_money_per_pupil,
-                                          with_need_above)
+from passend.simulation.placement import (alliance_money_per_pupil, enrol, grant_arrangements, regular_setting,
+                                          school_money_per_pupil, with_need_above)
 
 if TYPE_CHECKING:
     from passend.simulation.model import PassendModel
@@ -463,15 +464,16 @@ def breakdowns(m: "PassendModel") -> None:
     regular school sends home a pupil who costs it too much (a suspension that lasts). The child stays registered
     where it was; a few parents also take a child whose place broke down off the register (absolute absence)."""
     p, b = m.pupils, m.behaviour
-    idx = with_need_above(m, b.detect_threshold)  # the few with a need first, then where they are
-    setting = p.setting[idx]
-    in_school = in_a_school(setting)
-    idx = idx[in_school & (p.age(m.school_year, idx) >= p.onset_age[idx])]
+    rows, uid, highest = _end_place_candidates(m)
     with m.clock.decision("parents_or_school.end_place"):
         # One draw decides whether the place ends this month and how: below the breakdown chance it breaks down,
-        # in the next band (of the suspension chance) the school sends the pupil home.
-        u = m.streams.uniform("parents.keep_home", p.uid[idx], m.step_index)
-        idx, u = idx[u < parents.MAX_BREAKDOWN_CHANCE], u[u < parents.MAX_BREAKDOWN_CHANCE]  # no chance is higher
+        # in the next band (of the suspension chance) the school sends the pupil home. Only a draw below the highest
+        # chance the pupil's need allows can end a place: the place is judged for those few.
+        u = m.streams.uniform("parents.keep_home", uid, m.step_index)
+        could = u < highest
+        idx, u = rows[could], u[could]
+        present = in_a_school(p.setting[idx]) & (p.age(m.school_year, idx) >= p.onset_age[idx])
+        idx, u = idx[present], u[present]
         unmet = p.need[idx] - _carried_where_they_are(m, idx)
         chance = parents.breakdown_chance(unmet, p.waiting[idx], b)
         breaks = u < chance  # parents.keep_at_home, with the chance kept for the suspension band
@@ -483,6 +485,48 @@ def breakdowns(m: "PassendModel") -> None:
     _start_spells(m, suspended, Route.SUSPENSION)
     _parents_ask_to_deregister(m, home[parents.deregister(b, m.streams.uniform("parents.deregister", p.uid[home],
                                                                                m.step_index))])
+
+
+def _end_place_candidates(m: "PassendModel") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows of the pupils with a need (above the detection threshold), their ids, and the highest monthly chance that
+    the place of each ends, whatever school it is in: found once a school year (needs do not change, pupils come and
+    go in August), and again if the least support a place carries or a behaviour value (a classroom lever) changes."""
+    p, b = m.pupils, m.behaviour
+    least = _least_carried(m)
+    key = (m.school_year, len(p), least, b)
+    if m.end_place_bounds[0] != key:
+        rows = with_need_above(m, b.detect_threshold)
+        m.end_place_bounds = (key, rows, p.uid[rows], highest_end_chance(p.need[rows] - least, b))
+    return m.end_place_bounds[1:]
+
+
+def highest_end_chance(most_unmet: np.ndarray, b: Behaviour) -> np.ndarray:
+    """The highest monthly chance that a place ends (breaks down or the school sends the pupil home) for pupils whose
+    place leaves at most ``most_unmet`` need unmet: the breakdown chance of a waiting pupil plus the suspension chance,
+    capped as :func:`breakdowns` caps them. Both chances rise with the unmet need and waiting raises the breakdown
+    chance, because their behaviour parameters are bounded at zero (``breakdown_waiting`` at one) and above; a hair is
+    added so that rounding cannot put a pupil's chance above it."""
+    chance = parents.breakdown_chance(most_unmet, np.ones(len(most_unmet), dtype=bool), b)
+    suspension = school.suspension_chance(school.cost_of_taking_eur(most_unmet, b), b)
+    return np.minimum(chance + suspension, parents.MAX_BREAKDOWN_CHANCE) * (1.0 + 1e-9)
+
+
+def _least_carried(m: "PassendModel") -> float:
+    """The least need a place in any school carries this month, a hair lower for rounding: what
+    :func:`school.support_carried` gives at every corner of the box its inputs span now (it rises or falls with each
+    input on its own, so no place carries less than its least corner)."""
+    b, skill = m.behaviour, m.schools.skill
+    inputs = [np.arange(Setting.HOME, dtype=np.int8),  # every setting in a school
+              np.array([skill.min(), skill.max()], dtype=skill.dtype), np.array([False, True]),
+              alliances.arrangement_support(b)]
+    if m.rules.alliances_in_charge:
+        expertise, money = m.alliances.expertise_model, alliance_money_per_pupil(m)
+        inputs += [np.array([expertise.min(), expertise.max()]), np.array([money.min(), money.max()])]
+    corners = [c.ravel() for c in np.meshgrid(*inputs, indexing="ij")]
+    setting, skill_at, rugzak, arranged = corners[:4]
+    expertise_at, money_at = corners[4:] if len(corners) > 4 else (None, None)
+    carried = school.support_carried(setting, skill_at, rugzak, arranged, expertise_at, money_at, b)
+    return float(carried.min()) - 1e-6
 
 
 def _parents_ask_to_deregister(m: "PassendModel", idx: np.ndarray) -> None:

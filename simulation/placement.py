@@ -72,9 +72,13 @@ def school_money_per_pupil(m: "PassendModel", idx: np.ndarray,
     None while no alliance holds a budget. ``alliance``: the pupils' alliance rows, if the caller has them."""
     if not m.rules.alliances_in_charge:
         return None
+    return alliance_money_per_pupil(m)[m.alliance_of_pupils(idx) if alliance is None else alliance]
+
+
+def alliance_money_per_pupil(m: "PassendModel") -> np.ndarray:
+    """What each alliance passes to its schools a year per pupil (net of a planned lump-sum deduction)."""
     a = m.alliances
-    per_pupil = np.divide(a.plan_to_schools_eur, a.pupils, out=np.zeros(len(a)), where=a.pupils > 0)
-    return per_pupil[m.alliance_of_pupils(idx) if alliance is None else alliance]
+    return np.divide(a.plan_to_schools_eur, a.pupils, out=np.zeros(len(a)), where=a.pupils > 0)
 
 
 def with_need_above(m: "PassendModel", threshold: float) -> np.ndarray:

@@ -6,14 +6,16 @@ import datetime as dt
 
 import mesa
 import numpy as np
+from hypothesis import given, settings, strategies as st
 
+from passend.agents import parents, school
 from passend.agents.alliance import Alliance, AllianceTable, category_savings_eur
-from passend.model.behaviour import Behaviour
+from passend.model.behaviour import SPECS, Behaviour
 from passend.model.groups import WeightedChoice, count_values
 from passend.model.population import Pupils, Setting
 from passend.model.settings import RunSettings
 from passend.model.streams import RandomStreams
-from passend.simulation import country
+from passend.simulation import country, home
 from passend.simulation.model import PassendModel
 from passend.simulation.placement import enrol, wsns_primary_pupils
 
@@ -150,3 +152,38 @@ def test_a_school_is_every_setting_but_home_and_exemption():
 
     settings = np.arange(len(Setting), dtype=np.int8)
     assert np.array_equal(in_a_school(settings), ~np.isin(settings, [Setting.HOME, Setting.EXEMPT]))
+
+
+_END_PLACE = ("breakdown_rate", "breakdown_unmet", "breakdown_waiting", "school_eur_per_unmet_need",
+              "suspend_intercept", "suspend_cost")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.tuples(*(st.floats(*SPECS[name].bounds) for name in _END_PLACE)), st.integers(0, 2**32 - 1))
+def test_no_place_ends_with_a_chance_above_the_highest_its_need_allows(values, seed):
+    """Breakdowns judge the place only of pupils whose draw falls below ``highest_end_chance``: for any behaviour values
+    within their bounds, the chance that a place ends (breakdown, or suspension in a regular school) is never above it
+    for a place that leaves less need unmet."""
+    b = B.replace(**dict(zip(_END_PLACE, values)))
+    rng = np.random.default_rng(seed)
+    most_unmet = rng.normal(0.0, 2.0, 2000)
+    unmet = most_unmet - rng.exponential(1.0, 2000) * (rng.random(2000) < 0.8)
+    waiting, regular = rng.random(2000) < 0.3, rng.random(2000) < 0.7
+    chance = parents.breakdown_chance(unmet, waiting, b)
+    suspension = np.minimum(school.suspension_chance(school.cost_of_taking_eur(unmet, b) * regular, b),
+                            parents.MAX_BREAKDOWN_CHANCE - chance)
+    assert np.all(chance + suspension <= home.highest_end_chance(most_unmet, b))
+
+
+def test_no_place_in_a_school_carries_less_than_the_least_the_breakdowns_assume():
+    """``_least_carried`` is below what every pupil's place carries, under the rugzak and with the alliances in
+    charge."""
+    model = PassendModel(RunSettings(seed=4, scale=0.003, end=dt.date(2015, 12, 31)))
+    checked = 0
+    while model.running and model.step_index < model.n_steps:
+        model.step()
+        if model.today.month == 3:
+            in_school = np.flatnonzero(model.pupils.setting < Setting.HOME)
+            assert home._least_carried(model) <= home._carried_where_they_are(model, in_school).min()
+            checked += 1
+    assert checked >= 12 and model.rules.alliances_in_charge
