@@ -21,8 +21,8 @@ from passend.model.behaviour import Behaviour
 from passend.model.groups import total_by
 from passend.model.population import (COMPULSORY_AGE, NO_PROVIDER, PRIMARY_GRADES, ROUTES_INTO_HOME, Route, Setting,
                                       in_a_school)
-from passend.simulation.placement import (alliance_money_per_pupil, enrol, grant_arrangements, regular_setting,
-                                          school_money_per_pupil, with_need_above)
+from passend.simulation.placement import (alliance_money_per_pupil, enrol, grant_arrangements, need_rows_and_ids,
+                                          regular_setting, school_money_per_pupil, with_need_above)
 
 if TYPE_CHECKING:
     from passend.simulation.model import PassendModel
@@ -495,8 +495,8 @@ def _end_place_candidates(m: "PassendModel") -> tuple[np.ndarray, np.ndarray, np
     least = _least_carried(m)
     key = (m.school_year, len(p), least, b)
     if m.end_place_bounds[0] != key:
-        rows = with_need_above(m, b.detect_threshold)
-        m.end_place_bounds = (key, rows, p.uid[rows], highest_end_chance(p.need[rows] - least, b))
+        rows, uid = need_rows_and_ids(m, b.detect_threshold)
+        m.end_place_bounds = (key, rows, uid, highest_end_chance(p.need[rows] - least, b))
     return m.end_place_bounds[1:]
 
 

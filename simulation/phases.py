@@ -53,7 +53,7 @@ from passend.model.groups import count_values, total_by
 from passend.model.population import N_INDICATIONS, N_SETTINGS, NO_PROVIDER, PRIMARY_GRADES, REGULAR, SPECIAL, Setting
 from passend.simulation.country import new_cohort
 from passend.simulation.home import attendance, breakdowns, end_spells, months_at_home
-from passend.simulation.placement import (basic_support, enrol, grant_arrangements, regular_setting, with_need_above,
+from passend.simulation.placement import (basic_support, enrol, grant_arrangements, need_rows_and_ids, regular_setting,
                                           wsns_primary_pupils)
 
 if TYPE_CHECKING:
@@ -110,9 +110,14 @@ def _providers_plan(m: "PassendModel") -> None:
 
 
 def _occupancy(m: "PassendModel") -> tuple[np.ndarray, np.ndarray]:
-    """Seats taken per provider in so and in vso; only a pupil with a provider can hold one."""
+    """Seats taken per provider in so and in vso."""
+    return _seats_held(m, np.flatnonzero(m.pupils.provider >= 0))
+
+
+def _seats_held(m: "PassendModel", idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Seats pupils ``idx`` hold per provider in so and in vso; only a pupil with a provider can hold one."""
     p = m.pupils
-    seated = np.flatnonzero(p.provider >= 0)
+    seated = idx[p.provider[idx] >= 0]
     return special_school.occupancy(p.provider[seated], p.counted_setting(seated), len(m.providers))
 
 
@@ -361,10 +366,14 @@ def _awareness(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
 
 def detection(m: "PassendModel") -> None:
     p, b = m.pupils, m.behaviour
-    idx = with_need_above(m, b.detect_threshold)
-    idx = idx[IS_REGULAR[p.setting[idx]] & ~p.detected[idx] & (p.age(m.school_year, idx) >= p.onset_age[idx])]
+    rows, uid = need_rows_and_ids(m, b.detect_threshold)
     with m.clock.decision("school.notice_needs"):
-        u = m.streams.uniform("school.detect", p.uid[idx], m.step_index)
+        u = m.streams.uniform("school.detect", uid, m.step_index)
+        # only a draw below what the most skilled school would notice can be noticed: the few are looked at
+        could = school.notice_needs(np.array([m.schools.skill.max()]), b.detect_rate, u)
+        idx, u = rows[could], u[could]
+        candidate = IS_REGULAR[p.setting[idx]] & ~p.detected[idx] & (p.age(m.school_year, idx) >= p.onset_age[idx])
+        idx, u = idx[candidate], u[candidate]
         noticed = school.notice_needs(m.schools.skill[p.school[idx]], b.detect_rate, u)
     p.detected[idx[noticed]] = True
 
@@ -380,7 +389,8 @@ def indications(m: "PassendModel") -> None:
         staying = granted[~wants_special]
         grant_arrangements(m, staying[m.rules.judged_by_alliance(m.pupils.indication[staying])])
     with m.clock.decision("provider.admit"):
-        _seek_special_places(m, granted[wants_special])
+        m.seats_taken = (m.step_index, _occupancy(m))  # kept up to date for the waiting lists, which come next
+        _seek_special_places(m, granted[wants_special], m.seats_taken[1])
 
 
 def _applications(m: "PassendModel") -> np.ndarray:
@@ -456,9 +466,11 @@ def _parents_choose_special(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
                                   p.indication[idx] == 2, m.areas.culture[p.area[idx]], m.behaviour, u)
 
 
-def _seek_special_places(m: "PassendModel", idx: np.ndarray) -> None:
+def _seek_special_places(m: "PassendModel", idx: np.ndarray,
+                         seats: tuple[np.ndarray, np.ndarray] | None = None) -> None:
     """Pupils ``idx`` (with an indication) ask the provider of their cluster and area for a (v)so place; it admits
-    within free capacity, the rest wait."""
+    within free capacity, the rest wait. ``seats``: the seats taken per provider in so and in vso if the caller keeps
+    them (they are brought up to date with these pupils' moves); counted here if None."""
     if len(idx) == 0:
         return
     p = m.pupils
@@ -469,7 +481,8 @@ def _seek_special_places(m: "PassendModel", idx: np.ndarray) -> None:
         p.waiting[idx[closed]] = False
         idx, provider = idx[~closed], provider[~closed]
     secondary = p.grade(m.school_year, idx) >= PRIMARY_GRADES
-    occupied_so, occupied_vso = _occupancy(m)
+    occupied_so, occupied_vso = _occupancy(m) if seats is None else seats
+    held_before = _seats_held(m, idx)
     u = m.streams.uniform("provider.queue", p.uid[idx], m.step_index)
     admitted = special_school.admit_within_capacity(provider, secondary, p.waiting[idx], m.providers.capacity_so,
                                                     m.providers.capacity_vso, occupied_so, occupied_vso, u)
@@ -486,12 +499,16 @@ def _seek_special_places(m: "PassendModel", idx: np.ndarray) -> None:
     queued = idx[~admitted]
     p.waiting[queued] = True
     p.provider[queued] = provider[~admitted]
+    if seats is not None:  # only these pupils' seats changed
+        for kept, before, after in zip(seats, held_before, _seats_held(m, idx)):
+            kept += after - before
 
 
 def waiting_lists(m: "PassendModel") -> None:
     """Free places go to waiting pupils; providers note their waiting lists for capacity planning."""
     p = m.pupils
-    _seek_special_places(m, np.flatnonzero(p.waiting))
+    kept_in, seats = m.seats_taken  # as the indications phase, just before, left them
+    _seek_special_places(m, np.flatnonzero(p.waiting), seats if kept_in == m.step_index else None)
     waiting = np.flatnonzero(p.waiting)
     so, vso = special_school.waiting_by_provider(p.provider[waiting], p.grade(m.school_year, waiting) >= PRIMARY_GRADES,
                                                  len(m.providers))

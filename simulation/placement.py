@@ -84,8 +84,14 @@ def alliance_money_per_pupil(m: "PassendModel") -> np.ndarray:
 def with_need_above(m: "PassendModel", threshold: float) -> np.ndarray:
     """Rows of the pupils whose need is above ``threshold``. Needs do not change and pupils come and go only in
     August, so the rows are found once a school year instead of scanning every pupil every month."""
+    return need_rows_and_ids(m, threshold)[0]
+
+
+def need_rows_and_ids(m: "PassendModel", threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`with_need_above` and the ids of those pupils (which key their random draws), kept together."""
     key = (m.school_year, len(m.pupils), threshold)
     if key not in m.need_rows:
         m.need_rows = {k: v for k, v in m.need_rows.items() if k[0] == m.school_year and k[1] == len(m.pupils)}
-        m.need_rows[key] = np.flatnonzero(m.pupils.need > threshold)
+        rows = np.flatnonzero(m.pupils.need > threshold)
+        m.need_rows[key] = (rows, m.pupils.uid[rows])
     return m.need_rows[key]

@@ -15,7 +15,7 @@ from passend.model.groups import WeightedChoice, count_values
 from passend.model.population import Pupils, Setting
 from passend.model.settings import RunSettings
 from passend.model.streams import RandomStreams
-from passend.simulation import country, home
+from passend.simulation import country, home, phases
 from passend.simulation.model import PassendModel
 from passend.simulation.placement import enrol, wsns_primary_pupils
 
@@ -187,3 +187,25 @@ def test_no_place_in_a_school_carries_less_than_the_least_the_breakdowns_assume(
             assert home._least_carried(model) <= home._carried_where_they_are(model, in_school).min()
             checked += 1
     assert checked >= 12 and model.rules.alliances_in_charge
+
+
+def test_the_seats_kept_from_the_indications_to_the_waiting_lists_are_the_seats_taken(monkeypatch):
+    """The indications phase keeps the (v)so seats taken per provider up to date for the waiting lists, which come
+    next: what they find kept is what a count of every pupil gives, under the rugzak and with the alliances in
+    charge."""
+    model = PassendModel(RunSettings(seed=6, scale=0.005, end=dt.date(2015, 12, 31)))
+    checked = 0
+
+    def checked_waiting_lists(m):
+        nonlocal checked
+        kept_in, seats = m.seats_taken
+        assert kept_in == m.step_index
+        for kept, counted in zip(seats, phases._occupancy(m)):
+            assert np.array_equal(kept, counted)
+        checked += 1
+        phases.waiting_lists(m)
+
+    monkeypatch.setattr(phases, "PHASES",
+                        tuple(checked_waiting_lists if ph is phases.waiting_lists else ph for ph in phases.PHASES))
+    model.run()
+    assert checked == model.n_steps
