@@ -226,25 +226,37 @@ COSTING_SETTINGS = np.array([Setting.SO, Setting.VSO, Setting.SBO, Setting.LWOO,
 """Counted settings in which a pupil may cost an alliance money (besides support in a regular school)."""
 
 
-def _support_costs(m: "PassendModel", setting: np.ndarray, clusters, idx: np.ndarray, regular_support_eur: np.ndarray,
+def _support_costs(m: "PassendModel", idx: np.ndarray, setting: np.ndarray, clusters, regular_support_eur: np.ndarray,
                    include_sbo: bool):
-    """Support costs per alliance from pupils ``idx`` (all who may cost an alliance something) and the yearly support
-    in a regular school of each of them; sbo above 2% of the alliances' primary pupils (their count of this school
-    year) if ``include_sbo``."""
+    """Support costs per alliance from pupils ``idx`` (all who may cost an alliance something), their counted
+    ``setting`` and the yearly support in a regular school of each of them; sbo above 2% of the alliances' primary
+    pupils (their count of this school year) if ``include_sbo``."""
     p = m.pupils
     sbo_base = m.alliances.pupils * m.settings.scale if include_sbo else None
-    return alliances.support_costs(m.alliance_of_pupils(idx), setting[idx], p.indication[idx], p.need[idx],
+    return alliances.support_costs(m.alliance_of_pupils(idx), setting, p.indication[idx], p.need[idx],
                                    tuple(clusters), regular_support_eur, sbo_base, m.law, len(m.alliances),
                                    m.settings.scale)
 
 
-def _alliance_costs_now(m: "PassendModel", setting: np.ndarray):
+def _alliance_costs_now(m: "PassendModel", rows: np.ndarray, setting: np.ndarray):
     """What the alliances' pupils cost them a year at this month's numbers: (v)so supplements of their clusters, sbo
-    above 2% when they grant the sbo TLVs, arrangements by level, lwoo/pro."""
+    above 2% when they grant the sbo TLVs, arrangements by level, lwoo/pro. ``rows``: the pupils money follows
+    (:func:`_rows_money_follows`), ``setting``: their counted settings."""
     p = m.pupils
-    idx = np.flatnonzero(in_settings(setting, COSTING_SETTINGS) | (p.arrangement > 0))
+    costing = in_settings(setting, COSTING_SETTINGS) | (p.arrangement[rows] > 0)
+    idx = rows[costing]
     prices = alliances.arrangement_prices_eur(m.law)[p.arrangement[idx]]
-    return _support_costs(m, setting, m.rules.alliance_clusters, idx, prices, include_sbo=m.rules.alliance_judges_sbo)
+    return _support_costs(m, idx, setting[costing], m.rules.alliance_clusters, prices,
+                          include_sbo=m.rules.alliance_judges_sbo)
+
+
+def _rows_money_follows(m: "PassendModel") -> np.ndarray:
+    """The pupils whose place or support the money depends on: those outside a regular primary or plain secondary
+    school (sbo, (v)so, lwoo/pro, at home, exempt), with an indication or with an arrangement. Every other pupil
+    counts, and costs, as a plain regular pupil, so the month's money is counted over these few."""
+    p = m.pupils
+    return np.flatnonzero(((p.setting != Setting.BAO) & (p.setting != Setting.VO)) | (p.indication > 0)
+                          | (p.arrangement > 0))
 
 
 def _lwoo_pro_costs(m: "PassendModel") -> np.ndarray:
@@ -263,7 +275,8 @@ def _alliances_plan_year(m: "PassendModel") -> None:
     progress = law["equalisation_progress"]
     cut_per_pupil = law["alliance_budget_cut_eur"] / max(a.pupils.sum(), 1.0)
     setting = m.pupils.counted_setting()
-    costs = _alliance_costs_now(m, setting)
+    rows = _rows_money_follows(m)
+    costs = _alliance_costs_now(m, rows, setting[rows])
     if m.rules.alliance_judges_sbo:  # DUO deducts sbo above 2%: only then does one more or one fewer cost the alliance
         in_sbo = np.flatnonzero(setting == Setting.SBO)
         over = alliances.sbo_above_direct_share(m.alliance_of_pupils(in_sbo), a.pupils * m.settings.scale, law)
@@ -350,7 +363,7 @@ def _record_budget_base(m: "PassendModel") -> None:
     def base(clusters: tuple[int, ...]):
         rugzak = np.where(np.isin(indication, clusters), rugzak_eur, 0.0)
         idx = np.flatnonzero(in_settings(setting, COSTING_SETTINGS) | (rugzak > 0))
-        costs = _support_costs(m, setting, clusters, idx, rugzak[idx], include_sbo=True)
+        costs = _support_costs(m, idx, setting[idx], clusters, rugzak[idx], include_sbo=True)
         return alliances.budget_base(costs, pupils, m.alliances.sector)
 
     m.budget_bases = {clusters: base(clusters) for clusters in named}
@@ -594,14 +607,15 @@ def money(m: "PassendModel") -> None:
     """Every payer books this month's payments; alliances in charge settle their month; the month closes and the
     recorder reads it."""
     p, law, rules, scale = m.pupils, m.law, m.rules, m.settings.scale
-    setting = p.counted_setting()
-    n_by = _pupils_by_setting_and_indication(setting, p.indication)
+    rows = _rows_money_follows(m)
+    setting = p.counted_setting(rows)
+    n_by = _pupils_by_setting_and_indication(m, rows, setting)
     indications = np.arange(N_INDICATIONS)
     special = n_by[[Setting.SO, Setting.VSO]]
     n_special = int(special.sum())
     n_lwoo_pro = int(n_by[[Setting.LWOO, Setting.PRO]].sum())
     holds_lwoo_pro = rules.alliances_in_charge and bool(law["lwoo_pro_in_alliances"])
-    wsns_pupils, wsns_sbo = _wsns_pupils(m, setting)
+    wsns_pupils, wsns_sbo = _wsns_pupils(m, rows, setting)
     direct, over = alliances.wsns_sbo_over_direct(wsns_pupils, wsns_sbo, law["sbo_direct_share"])
     payments = m.state.month_payments(
         n_rugzak=int(n_by[IS_REGULAR][:, rules.pupil_bound(indications)].sum()),
@@ -611,40 +625,42 @@ def money(m: "PassendModel") -> None:
         n_lwoo_pro_national=0 if holds_lwoo_pro else n_lwoo_pro, law=law, scale=scale)
     if not rules.alliance_judges_sbo:  # under the WSNS rule; otherwise DUO deducts it from the alliance
         payments |= alliances.wsns_month_payments(over, law, scale)
-    transported = np.bincount(setting[np.flatnonzero(p.transported)],
-                              minlength=N_SETTINGS)[[Setting.SBO, Setting.SO, Setting.VSO]]
+    # a transported pupil is in sbo or (v)so, so among the rows
+    transported = count_values(setting[p.transported[rows]], N_SETTINGS)[[Setting.SBO, Setting.SO, Setting.VSO]]
     payments |= municipality.month_payments(int(transported.sum()),
                                             np.count_nonzero(p.in_youth_care), m.cases_followed, law, m.behaviour, scale)
     for stream, eur in payments.items():
         m.ledger.pay(stream, eur)
     if rules.alliances_in_charge:
         with m.clock.decision("alliance.settle_month"):
-            _alliances_settle_month(m, setting, holds_lwoo_pro)
+            _alliances_settle_month(m, rows, setting, holds_lwoo_pro)
     m.recorder.record_month(m.ledger.close_month())
 
 
-def _pupils_by_setting_and_indication(setting: np.ndarray, indication: np.ndarray) -> np.ndarray:
-    """Pupils by counted setting (rows) and indication (columns: 0 none, clusters 1-4); the few with an indication are
-    counted apart, the rest by setting."""
-    indicated = np.flatnonzero(indication > 0)
-    n_by = np.zeros((N_SETTINGS, N_INDICATIONS), dtype=np.int64)
-    n_by[:, 1:] = np.bincount(setting[indicated].astype(np.intp) * N_INDICATIONS + indication[indicated],
-                              minlength=N_SETTINGS * N_INDICATIONS).reshape(N_SETTINGS, N_INDICATIONS)[:, 1:]
-    n_by[:, 0] = count_values(setting, N_SETTINGS) - n_by[:, 1:].sum(axis=1)
+def _pupils_by_setting_and_indication(m: "PassendModel", rows: np.ndarray, setting: np.ndarray) -> np.ndarray:
+    """Pupils by counted setting (rows of the result) and indication (columns: 0 none, clusters 1-4), from the pupils
+    money follows (``rows``, with their counted ``setting``); every other pupil is in bao or vo with no indication."""
+    p = m.pupils
+    n_by = np.bincount(setting.astype(np.intp) * N_INDICATIONS + p.indication[rows],
+                       minlength=N_SETTINGS * N_INDICATIONS).reshape(N_SETTINGS, N_INDICATIONS)
+    plain = np.bincount(p.setting[rows], minlength=N_SETTINGS)  # the rows' own settings, counted in the full column
+    for regular in (Setting.BAO, Setting.VO):
+        n_by[regular, 0] += np.count_nonzero(p.setting == regular) - plain[regular]
     return n_by
 
 
-def _wsns_pupils(m: "PassendModel", setting: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Primary pupils in school and sbo pupils per WSNS alliance."""
+def _wsns_pupils(m: "PassendModel", rows: np.ndarray, setting: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Primary pupils in school and sbo pupils per WSNS alliance (``rows``: the pupils money follows, ``setting``:
+    their counted settings; the exempt and the sbo pupils are among them)."""
     wsns_of, in_wsns, pupils = wsns_primary_pupils(m)
     n = len(m.wsns)
-    exempt, in_sbo = np.flatnonzero(setting == Setting.EXEMPT), np.flatnonzero(setting == Setting.SBO)
+    exempt, in_sbo = rows[setting == Setting.EXEMPT], rows[setting == Setting.SBO]
     return (pupils - total_by(wsns_of[exempt[in_wsns[exempt]]], n),
             total_by(wsns_of[in_sbo[in_wsns[in_sbo]]], n))
 
 
-def _alliances_settle_month(m: "PassendModel", setting: np.ndarray, holds_lwoo_pro: bool) -> None:
-    costs = _alliance_costs_now(m, setting)
+def _alliances_settle_month(m: "PassendModel", rows: np.ndarray, setting: np.ndarray, holds_lwoo_pro: bool) -> None:
+    costs = _alliance_costs_now(m, rows, setting)
     a, b = m.alliances, m.behaviour
     every_alliance = alliances.Alliance.every_row(a)  # each alliance decides; all in one call
     every_alliance.review_month(costs.deductions, b)
