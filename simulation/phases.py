@@ -411,6 +411,7 @@ def _applications(m: "PassendModel") -> np.ndarray:
     p, law = m.pupils, m.law
     # the school of registration also applies for a pupil of its own at home: under zorgplicht it must find a place
     idx = np.flatnonzero(p.detected & (p.indication == 0))  # the few candidates first, then where they are
+    m.detected_without_indication = (m.step_index, idx)  # for the sbo referrals later this month
     setting, registered = p.setting[idx], p.registered[idx]
     at_home = (setting == Setting.HOME) & ~p.unregistered[idx]
     in_regular = IS_REGULAR[setting] | (setting == Setting.SBO)
@@ -531,10 +532,15 @@ def waiting_lists(m: "PassendModel") -> None:
 
 def sbo_referral(m: "PassendModel") -> None:
     p, b = m.pupils, m.behaviour
-    grade = p.grade(m.school_year)
     first, last = school.SBO_REFERRAL_GRADES
-    idx = np.flatnonzero((p.setting == Setting.BAO) & p.detected & (p.indication == 0) & ~p.waiting
-                         & (grade >= first) & (grade <= last))
+    # The candidates are among the pupils the indications phase found detected and without an indication this month:
+    # no pupil is detected, or loses an indication, between the two phases.
+    found_in, idx = m.detected_without_indication
+    if found_in != m.step_index:
+        idx = np.flatnonzero(p.detected & (p.indication == 0))
+    grade = p.grade(m.school_year, idx)
+    idx = idx[(p.setting[idx] == Setting.BAO) & (p.indication[idx] == 0) & ~p.waiting[idx]
+              & (grade >= first) & (grade <= last)]
     with m.clock.decision("school.refer_to_sbo"):
         severity = 0.5 * (p.need[idx] + p.learning_delay[idx])
         cost = m.wsns.cost_to_school_eur[m.schools.wsns[p.school[idx]]]

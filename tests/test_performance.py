@@ -209,3 +209,24 @@ def test_the_seats_kept_from_the_indications_to_the_waiting_lists_are_the_seats_
                         tuple(checked_waiting_lists if ph is phases.waiting_lists else ph for ph in phases.PHASES))
     model.run()
     assert checked == model.n_steps
+
+
+def test_the_sbo_referrals_find_their_candidates_among_those_the_applications_kept(monkeypatch):
+    """The sbo referrals look for candidates among the detected pupils without an indication that the indications
+    phase found this month: every pupil a scan of the whole table would find is among them, under both regimes."""
+    model = PassendModel(RunSettings(seed=8, scale=0.005, end=dt.date(2015, 12, 31)))
+    checked = 0
+
+    def checked_sbo_referral(m):
+        nonlocal checked
+        found_in, kept = m.detected_without_indication
+        assert found_in == m.step_index
+        p = m.pupils
+        assert np.isin(np.flatnonzero(p.detected & (p.indication == 0)), kept).all()
+        checked += 1
+        phases.sbo_referral(m)
+
+    monkeypatch.setattr(phases, "PHASES",
+                        tuple(checked_sbo_referral if ph is phases.sbo_referral else ph for ph in phases.PHASES))
+    model.run()
+    assert checked == model.n_steps
