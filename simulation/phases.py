@@ -53,7 +53,7 @@ from passend.model.groups import count_values, total_by
 from passend.model.population import N_INDICATIONS, N_SETTINGS, NO_PROVIDER, PRIMARY_GRADES, REGULAR, SPECIAL, Setting
 from passend.simulation.country import new_cohort
 from passend.simulation.home import attendance, breakdowns, end_spells, months_at_home
-from passend.simulation.placement import (basic_support, enrol, grant_arrangements, need_rows_and_ids, regular_setting,
+from passend.simulation.placement import (basic_support, enrol, grant_arrangements, regular_setting, with_need_above,
                                           wsns_primary_pupils)
 
 if TYPE_CHECKING:
@@ -379,16 +379,26 @@ def _awareness(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
 
 def detection(m: "PassendModel") -> None:
     p, b = m.pupils, m.behaviour
-    rows, uid = need_rows_and_ids(m, b.detect_threshold)
+    idx = _unnoticed_needs(m)  # the few first, then where they are
+    idx = idx[IS_REGULAR[p.setting[idx]] & (p.age(m.school_year, idx) >= p.onset_age[idx])]
     with m.clock.decision("school.notice_needs"):
-        u = m.streams.uniform("school.detect", uid, m.step_index)
-        # only a draw below what the most skilled school would notice can be noticed: the few are looked at
-        could = school.notice_needs(np.array([m.schools.skill.max()]), b.detect_rate, u)
-        idx, u = rows[could], u[could]
-        candidate = IS_REGULAR[p.setting[idx]] & ~p.detected[idx] & (p.age(m.school_year, idx) >= p.onset_age[idx])
-        idx, u = idx[candidate], u[candidate]
+        u = m.streams.uniform("school.detect", p.uid[idx], m.step_index)
         noticed = school.notice_needs(m.schools.skill[p.school[idx]], b.detect_rate, u)
     p.detected[idx[noticed]] = True
+
+
+def _unnoticed_needs(m: "PassendModel") -> np.ndarray:
+    """Rows of the pupils with a need above the detection threshold that no school has noticed: found once a school
+    year and narrowed month by month, since a need once noticed stays noticed until the pupil enters secondary school
+    (in August, before detection)."""
+    p, threshold = m.pupils, m.behaviour.detect_threshold
+    key = (m.school_year, len(p), threshold)
+    kept_for, rows = m.unnoticed_needs
+    if kept_for != key:
+        rows = with_need_above(m, threshold)
+    rows = rows[~p.detected[rows]]
+    m.unnoticed_needs = (key, rows)
+    return rows
 
 
 def indications(m: "PassendModel") -> None:

@@ -230,3 +230,23 @@ def test_the_sbo_referrals_find_their_candidates_among_those_the_applications_ke
                         tuple(checked_sbo_referral if ph is phases.sbo_referral else ph for ph in phases.PHASES))
     model.run()
     assert checked == model.n_steps
+
+
+def test_the_needs_kept_as_unnoticed_hold_every_need_no_school_has_noticed(monkeypatch):
+    """Detection narrows the unnoticed needs month by month instead of scanning every pupil: after each month's
+    detection the kept rows are exactly the pupils with such a need whom no school has noticed."""
+    model = PassendModel(RunSettings(seed=9, scale=0.005, end=dt.date(2009, 12, 31)))
+    checked = 0
+
+    def checked_detection(m):
+        nonlocal checked
+        phases.detection(m)
+        p = m.pupils
+        kept = phases._unnoticed_needs(m)
+        assert np.array_equal(kept, np.flatnonzero((p.need > m.behaviour.detect_threshold) & ~p.detected))
+        checked += 1
+
+    monkeypatch.setattr(phases, "PHASES",
+                        tuple(checked_detection if ph is phases.detection else ph for ph in phases.PHASES))
+    model.run()
+    assert checked == model.n_steps
