@@ -30,20 +30,20 @@ if TYPE_CHECKING:
 
 def attendance(m: "PassendModel") -> None:
     with m.clock.decision("municipality.youth_care"):
-        _youth_care(m)
+        home = _youth_care(m)
     with m.clock.decision("parents.outside_cause"):
-        _outside_causes(m)
+        home = np.union1d(home, _outside_causes(m))  # the children at home now (none moves until the decisions)
     with m.clock.decision("municipality.register_and_follow"):
-        followed = _register_and_follow(m)
+        followed = _register_and_follow(m, home)
     with m.clock.decision("school.decide_registrations"):
-        _places_for_pupils_at_home(m, followed)
+        _places_for_pupils_at_home(m, home, followed)
     with m.clock.decision("municipality.exempt"):
         _exemptions(m)
 
 
-def _youth_care(m: "PassendModel") -> None:
+def _youth_care(m: "PassendModel") -> np.ndarray:
     """Found children at home with a manifest need get a youth-care place while their pool has one; the others wait.
-    Care ends when the child is back or exempt."""
+    Care ends when the child is back or exempt. Returns the rows of the children at home."""
     p, b, muni = m.pupils, m.behaviour, m.municipalities
     at_home = p.setting == Setting.HOME
     np.logical_and(p.in_youth_care, at_home, out=p.in_youth_care)  # in place: no copy of the column
@@ -76,6 +76,7 @@ def _youth_care(m: "PassendModel") -> None:
     p.youth_care_waiting[candidates[~admitted]] = True
     m.ledger.count("youth_care_starts", int(np.count_nonzero(admitted)))
     m.ledger.count("youth_care_waiting_months", int(np.count_nonzero(~admitted)))
+    return home
 
 
 def _pupils_by_municipality(m: "PassendModel") -> np.ndarray:
@@ -85,7 +86,7 @@ def _pupils_by_municipality(m: "PassendModel") -> np.ndarray:
     return m.pupils_by_municipality[1]
 
 
-def _outside_causes(m: "PassendModel") -> None:
+def _outside_causes(m: "PassendModel") -> np.ndarray:
     """Children leave their school for reasons outside education (a move, an arrival from abroad) and are registered
     at no school until their parents find one. A documented rate over all pupils; the few it picks who are of
     compulsory school age and in a regular school go."""
@@ -96,6 +97,7 @@ def _outside_causes(m: "PassendModel") -> None:
     picked = picked[IS_REGULAR[p.setting[picked]] & (p.age(m.school_year, picked) >= COMPULSORY_AGE)]
     _start_spells(m, picked, Route.OUTSIDE)
     _deregister(m, picked)
+    return picked
 
 
 def _start_spells(m: "PassendModel", idx: np.ndarray, route: Route) -> None:
@@ -136,13 +138,13 @@ def end_spells(m: "PassendModel", idx: np.ndarray, to: np.ndarray | int, reason:
     p.home_route[idx] = Route.NONE
 
 
-def _register_and_follow(m: "PassendModel") -> np.ndarray:
+def _register_and_follow(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
     """Whom the attendance officers follow this month and what the municipality comes to know. The officers spread
     their caseload over the cases they know (``municipality.follow_chances``; under the Thuiszitterspact those home
     over 3 months first). Schools report the absence of registered pupils and the register records a share of the
-    reports; officers find children registered at no school. Returns the pupils followed."""
+    reports; officers find children registered at no school. ``idx``: the children at home. Returns the pupils
+    followed."""
     p, b, law, muni = m.pupils, m.behaviour, m.law, m.municipalities
-    idx = np.flatnonzero(p.setting == Setting.HOME)
     uid, step = p.uid[idx], m.step_index
     their_muni = p.municipality[idx]
     # the officers work on the cases they knew of when the month began; a case found now waits for next month
@@ -170,7 +172,7 @@ def _register_and_follow(m: "PassendModel") -> np.ndarray:
     return followed
 
 
-def _places_for_pupils_at_home(m: "PassendModel", followed: np.ndarray) -> None:
+def _places_for_pupils_at_home(m: "PassendModel", idx: np.ndarray, followed: np.ndarray) -> None:
     """Who finds a child at home a place this month, each deciding on the money and rules it faces.
 
     1. A case the officer follows that is home over 3 months goes to the alliance (once alliances are in charge);
@@ -184,10 +186,9 @@ def _places_for_pupils_at_home(m: "PassendModel", followed: np.ndarray) -> None:
        so); under zorgplicht that school may dodge, else it admits or declines.
     Under zorgplicht a school that declines a child it is bound to offers it a place at a partner school of its
     alliance, which decides in turn. Where no one takes the child the parents are sent on; some parents then take the
-    child off its school's register.
+    child off its school's register. ``idx``: the children at home.
     """
     p, b, law, rules = m.pupils, m.behaviour, m.law, m.rules
-    idx = np.flatnonzero(p.setting == Setting.HOME)
     if len(idx) == 0:
         return
     uid, step = p.uid[idx], m.step_index
