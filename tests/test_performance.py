@@ -189,64 +189,68 @@ def test_no_place_in_a_school_carries_less_than_the_least_the_breakdowns_assume(
     assert checked >= 12 and model.rules.alliances_in_charge
 
 
+def _run_checking(monkeypatch, settings: RunSettings, phase, check, after: bool = False) -> PassendModel:
+    """A run with ``check(model)`` called every month just before ``phase`` (or just after it)."""
+
+    def checked(m):
+        if not after:
+            check(m)
+        phase(m)
+        if after:
+            check(m)
+
+    monkeypatch.setattr(phases, "PHASES", tuple(checked if ph is phase else ph for ph in phases.PHASES))
+    model = PassendModel(settings)
+    model.run()
+    return model
+
+
 def test_the_seats_kept_from_the_indications_to_the_waiting_lists_are_the_seats_taken(monkeypatch):
     """The indications phase keeps the (v)so seats taken per provider up to date for the waiting lists, which come
     next: what they find kept is what a count of every pupil gives, under the rugzak and with the alliances in
     charge."""
-    model = PassendModel(RunSettings(seed=6, scale=0.005, end=dt.date(2015, 12, 31)))
-    checked = 0
+    months = []
 
-    def checked_waiting_lists(m):
-        nonlocal checked
+    def seats_as_counted(m):
         kept_in, seats = m.seats_taken
         assert kept_in == m.step_index
         for kept, counted in zip(seats, phases._occupancy(m)):
             assert np.array_equal(kept, counted)
-        checked += 1
-        phases.waiting_lists(m)
+        months.append(m.step_index)
 
-    monkeypatch.setattr(phases, "PHASES",
-                        tuple(checked_waiting_lists if ph is phases.waiting_lists else ph for ph in phases.PHASES))
-    model.run()
-    assert checked == model.n_steps
+    model = _run_checking(monkeypatch, RunSettings(seed=6, scale=0.005, end=dt.date(2015, 12, 31)),
+                          phases.waiting_lists, seats_as_counted)
+    assert len(months) == model.n_steps
 
 
 def test_the_sbo_referrals_find_their_candidates_among_those_the_applications_kept(monkeypatch):
     """The sbo referrals look for candidates among the detected pupils without an indication that the indications
     phase found this month: every pupil a scan of the whole table would find is among them, under both regimes."""
-    model = PassendModel(RunSettings(seed=8, scale=0.005, end=dt.date(2015, 12, 31)))
-    checked = 0
+    months = []
 
-    def checked_sbo_referral(m):
-        nonlocal checked
+    def candidates_kept(m):
         found_in, kept = m.detected_without_indication
         assert found_in == m.step_index
         p = m.pupils
         assert np.isin(np.flatnonzero(p.detected & (p.indication == 0)), kept).all()
-        checked += 1
-        phases.sbo_referral(m)
+        months.append(m.step_index)
 
-    monkeypatch.setattr(phases, "PHASES",
-                        tuple(checked_sbo_referral if ph is phases.sbo_referral else ph for ph in phases.PHASES))
-    model.run()
-    assert checked == model.n_steps
+    model = _run_checking(monkeypatch, RunSettings(seed=8, scale=0.005, end=dt.date(2015, 12, 31)),
+                          phases.sbo_referral, candidates_kept)
+    assert len(months) == model.n_steps
 
 
 def test_the_needs_kept_as_unnoticed_hold_every_need_no_school_has_noticed(monkeypatch):
     """Detection narrows the unnoticed needs month by month instead of scanning every pupil: after each month's
     detection the kept rows are exactly the pupils with such a need whom no school has noticed."""
-    model = PassendModel(RunSettings(seed=9, scale=0.005, end=dt.date(2009, 12, 31)))
-    checked = 0
+    months = []
 
-    def checked_detection(m):
-        nonlocal checked
-        phases.detection(m)
+    def unnoticed_as_scanned(m):
         p = m.pupils
         kept = phases._unnoticed_needs(m)
         assert np.array_equal(kept, np.flatnonzero((p.need > m.behaviour.detect_threshold) & ~p.detected))
-        checked += 1
+        months.append(m.step_index)
 
-    monkeypatch.setattr(phases, "PHASES",
-                        tuple(checked_detection if ph is phases.detection else ph for ph in phases.PHASES))
-    model.run()
-    assert checked == model.n_steps
+    model = _run_checking(monkeypatch, RunSettings(seed=9, scale=0.005, end=dt.date(2009, 12, 31)),
+                          phases.detection, unnoticed_as_scanned, after=True)
+    assert len(months) == model.n_steps
