@@ -53,8 +53,8 @@ from passend.model.groups import count_values, total_by
 from passend.model.population import N_INDICATIONS, N_SETTINGS, NO_PROVIDER, PRIMARY_GRADES, REGULAR, SPECIAL, Setting
 from passend.simulation.country import new_cohort
 from passend.simulation.home import attendance, breakdowns, end_spells, months_at_home
-from passend.simulation.placement import (basic_support, enrol, grant_arrangements, regular_setting, with_need_above,
-                                          wsns_primary_pupils)
+from passend.simulation.placement import (basic_support, enrol, grant_arrangements, pupils_by_setting_and_indication,
+                                          regular_setting, rows_money_follows, with_need_above, wsns_primary_pupils)
 
 if TYPE_CHECKING:
     from passend.simulation.model import PassendModel
@@ -241,22 +241,13 @@ def _support_costs(m: "PassendModel", idx: np.ndarray, setting: np.ndarray, clus
 def _alliance_costs_now(m: "PassendModel", rows: np.ndarray, setting: np.ndarray):
     """What the alliances' pupils cost them a year at this month's numbers: (v)so supplements of their clusters, sbo
     above 2% when they grant the sbo TLVs, arrangements by level, lwoo/pro. ``rows``: the pupils money follows
-    (:func:`_rows_money_follows`), ``setting``: their counted settings."""
+    (:func:`~passend.simulation.placement.rows_money_follows`), ``setting``: their counted settings."""
     p = m.pupils
     costing = in_settings(setting, COSTING_SETTINGS) | (p.arrangement[rows] > 0)
     idx = rows[costing]
     prices = alliances.arrangement_prices_eur(m.law)[p.arrangement[idx]]
     return _support_costs(m, idx, setting[costing], m.rules.alliance_clusters, prices,
                           include_sbo=m.rules.alliance_judges_sbo)
-
-
-def _rows_money_follows(m: "PassendModel") -> np.ndarray:
-    """The pupils whose place or support the money depends on: those outside a regular primary or plain secondary
-    school (sbo, (v)so, lwoo/pro, at home, exempt), with an indication or with an arrangement. Every other pupil
-    counts, and costs, as a plain regular pupil, so the month's money is counted over these few."""
-    p = m.pupils
-    return np.flatnonzero(((p.setting != Setting.BAO) & (p.setting != Setting.VO)) | (p.indication > 0)
-                          | (p.arrangement > 0))
 
 
 def _lwoo_pro_costs(m: "PassendModel") -> np.ndarray:
@@ -275,7 +266,7 @@ def _alliances_plan_year(m: "PassendModel") -> None:
     progress = law["equalisation_progress"]
     cut_per_pupil = law["alliance_budget_cut_eur"] / max(a.pupils.sum(), 1.0)
     setting = m.pupils.counted_setting()
-    rows = _rows_money_follows(m)
+    rows = rows_money_follows(m)
     costs = _alliance_costs_now(m, rows, setting[rows])
     if m.rules.alliance_judges_sbo:  # DUO deducts sbo above 2%: only then does one more or one fewer cost the alliance
         in_sbo = np.flatnonzero(setting == Setting.SBO)
@@ -328,8 +319,10 @@ def count(m: "PassendModel") -> None:
     if m.today.year == law["lwoo_budget_base_year"]:
         m.alliances.lwoo_budget_eur = _lwoo_pro_costs(m)
     inv = 1.0 / m.settings.scale
-    rugzak = m.rules.pupil_bound(p.indication) & IS_REGULAR[p.counted_setting()]
-    m.state.take_count(indications=int(round(float(np.count_nonzero(p.indication > 0) * inv))),
+    rows = rows_money_follows(m)  # every pupil with an indication is among them
+    indication = p.indication[rows]
+    rugzak = m.rules.pupil_bound(indication) & IS_REGULAR[p.counted_setting(rows)]
+    m.state.take_count(indications=int(round(float(np.count_nonzero(indication > 0) * inv))),
                        rugzak_pupils=int(round(float(np.count_nonzero(rugzak) * inv))))
     m.recorder.record_count()
     for column in alliances.TALLIES:  # the count has read the twelve months to it: a new book year
@@ -623,9 +616,9 @@ def money(m: "PassendModel") -> None:
     """Every payer books this month's payments; alliances in charge settle their month; the month closes and the
     recorder reads it."""
     p, law, rules, scale = m.pupils, m.law, m.rules, m.settings.scale
-    rows = _rows_money_follows(m)
+    rows = rows_money_follows(m)
     setting = p.counted_setting(rows)
-    n_by = _pupils_by_setting_and_indication(m, rows, setting)
+    n_by = pupils_by_setting_and_indication(m, rows, setting)
     indications = np.arange(N_INDICATIONS)
     special = n_by[[Setting.SO, Setting.VSO]]
     n_special = int(special.sum())
@@ -651,18 +644,6 @@ def money(m: "PassendModel") -> None:
         with m.clock.decision("alliance.settle_month"):
             _alliances_settle_month(m, rows, setting, holds_lwoo_pro)
     m.recorder.record_month(m.ledger.close_month())
-
-
-def _pupils_by_setting_and_indication(m: "PassendModel", rows: np.ndarray, setting: np.ndarray) -> np.ndarray:
-    """Pupils by counted setting (rows of the result) and indication (columns: 0 none, clusters 1-4), from the pupils
-    money follows (``rows``, with their counted ``setting``); every other pupil is in bao or vo with no indication."""
-    p = m.pupils
-    n_by = np.bincount(setting.astype(np.intp) * N_INDICATIONS + p.indication[rows],
-                       minlength=N_SETTINGS * N_INDICATIONS).reshape(N_SETTINGS, N_INDICATIONS)
-    plain = np.bincount(p.setting[rows], minlength=N_SETTINGS)  # the rows' own settings, counted in the full column
-    for regular in (Setting.BAO, Setting.VO):
-        n_by[regular, 0] += np.count_nonzero(p.setting == regular) - plain[regular]
-    return n_by
 
 
 def _wsns_pupils(m: "PassendModel", rows: np.ndarray, setting: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -10,7 +10,7 @@ import numpy as np
 from passend.agents import school
 from passend.agents import alliance as alliances
 from passend.model.groups import total_by
-from passend.model.population import PRIMARY_GRADES, Setting
+from passend.model.population import N_INDICATIONS, N_SETTINGS, PRIMARY_GRADES, Setting
 
 if TYPE_CHECKING:
     from passend.simulation.model import PassendModel
@@ -95,3 +95,24 @@ def need_rows_and_ids(m: "PassendModel", threshold: float) -> tuple[np.ndarray, 
         rows = np.flatnonzero(m.pupils.need > threshold)
         m.need_rows[key] = (rows, m.pupils.uid[rows])
     return m.need_rows[key]
+
+
+def rows_money_follows(m: "PassendModel") -> np.ndarray:
+    """The pupils whose place or support the money and the counts depend on: those outside a regular primary or plain
+    secondary school (sbo, (v)so, lwoo/pro, at home, exempt), with an indication or with an arrangement. Every other
+    pupil counts, and costs, as a plain bao or vo pupil, so money and counts are taken over these few."""
+    p = m.pupils
+    return np.flatnonzero(((p.setting != Setting.BAO) & (p.setting != Setting.VO)) | (p.indication > 0)
+                          | (p.arrangement > 0))
+
+
+def pupils_by_setting_and_indication(m: "PassendModel", rows: np.ndarray, setting: np.ndarray) -> np.ndarray:
+    """Pupils by counted setting (rows of the result) and indication (columns: 0 none, clusters 1-4), from the pupils
+    money follows (``rows``, with their counted ``setting``); every other pupil is in bao or vo with no indication."""
+    p = m.pupils
+    n_by = np.bincount(setting.astype(np.intp) * N_INDICATIONS + p.indication[rows],
+                       minlength=N_SETTINGS * N_INDICATIONS).reshape(N_SETTINGS, N_INDICATIONS)
+    plain = np.bincount(p.setting[rows], minlength=N_SETTINGS)  # the rows' own settings, counted in the full column
+    for regular in (Setting.BAO, Setting.VO):
+        n_by[regular, 0] += np.count_nonzero(p.setting == regular) - plain[regular]
+    return n_by

@@ -16,7 +16,8 @@ from passend.agents.rules import in_settings
 from passend.model.calendar import school_year_label
 from passend.model.groups import total_by
 from passend.model.ledger import PAYERS, PUBLIC_PAYERS, RECEIVERS, STREAMS, MonthBook
-from passend.model.population import N_SETTINGS, PRIMARY_GRADES, REGULAR, ROUTES_INTO_HOME, ROUTES_OUT_OF_HOME, Setting
+from passend.model.population import PRIMARY_GRADES, REGULAR, ROUTES_INTO_HOME, ROUTES_OUT_OF_HOME, Setting
+from passend.simulation.placement import pupils_by_setting_and_indication, rows_money_follows
 
 if TYPE_CHECKING:
     from passend.simulation.model import PassendModel
@@ -98,17 +99,20 @@ class Recorder:
         m = self.model
         p = m.pupils
         inv = 1.0 / m.settings.scale
-        setting = m.pupils.counted_setting()
-        by_setting = np.bincount(setting, minlength=N_SETTINGS) * inv
+        # everyone outside these rows is a plain bao or vo pupil with no indication or arrangement: counted apart
+        rows = rows_money_follows(m)
+        setting = p.counted_setting(rows)
+        by_setting = pupils_by_setting_and_indication(m, rows, setting).sum(axis=1) * inv
         regular = in_settings(setting, REGULAR)
-        rugzak = m.rules.pupil_bound(p.indication) & regular
-        arrangement = (p.arrangement > 0) & regular
-        primary = p.grade(m.school_year) < PRIMARY_GRADES
+        indication, arranged = p.indication[rows], p.arrangement[rows]
+        rugzak = m.rules.pupil_bound(indication) & regular
+        arrangement = (arranged > 0) & regular
+        primary = p.grade(m.school_year, rows) < PRIMARY_GRADES
 
         special = np.flatnonzero((setting == Setting.SO) | (setting == Setting.VSO))  # the few the clusters split
 
         def cluster_count(s: Setting, clusters: tuple[int, ...]) -> float:
-            return np.count_nonzero((setting[special] == s) & np.isin(p.indication[special], clusters)) * inv
+            return np.count_nonzero((setting[special] == s) & np.isin(indication[special], clusters)) * inv
 
         row = {
             "date": m.today.replace(day=1).isoformat(),
@@ -120,42 +124,43 @@ class Recorder:
             "vso_cl1": cluster_count(Setting.VSO, (1,)), "vso_cl2": cluster_count(Setting.VSO, (2,)),
             "vso_cl34": cluster_count(Setting.VSO, (3, 4)),
             "rugzak": np.count_nonzero(rugzak) * inv,
-            "indications": np.count_nonzero(p.indication > 0) * inv,
+            "indications": np.count_nonzero(indication > 0) * inv,
             "rugzak_primary": np.count_nonzero(rugzak & primary) * inv,
             "rugzak_secondary": np.count_nonzero(rugzak & ~primary) * inv,
             "arrangements": np.count_nonzero(arrangement) * inv,
-            "home": np.count_nonzero(p.setting == Setting.HOME) * inv,
+            "home": np.count_nonzero(p.setting[rows] == Setting.HOME) * inv,
             "exempt": by_setting[Setting.EXEMPT],
             "waiting_special": np.count_nonzero(p.waiting) * inv,
             "pupils_total": len(p) * inv,
             "unregistered": by_setting[Setting.HOME],  # counted nowhere else: at home and registered at no school
         }
         for level, name in enumerate(ARRANGEMENT_LEVELS, start=1):
-            at_level = arrangement & (p.arrangement == level)
+            at_level = arrangement & (arranged == level)
             row[f"arrangements_{name}_primary"] = np.count_nonzero(at_level & primary) * inv
             row[f"arrangements_{name}_secondary"] = np.count_nonzero(at_level & ~primary) * inv
         self.counts.append({k: (v if k == "date" else int(round(float(v)))) for k, v in row.items()})
-        self._record_alliances(setting, rugzak)
+        self._record_alliances(rows, setting, rugzak)
 
-    def _record_alliances(self, setting: np.ndarray, rugzak: np.ndarray) -> None:
+    def _record_alliances(self, rows: np.ndarray, setting: np.ndarray, rugzak: np.ndarray) -> None:
+        """Per alliance on the count date; ``rows``: the pupils money follows, with their counted ``setting`` and
+        whether they have a ``rugzak`` (every other pupil brings no extra money and counts only in ``pupils``)."""
         m = self.model
         p = m.pupils
         inv = 1.0 / m.settings.scale
-        alliance = m.alliance_of_pupils()
         n = len(m.alliances)
-        pupils = total_by(alliance, n)
+        pupils = total_by(m.alliance_of_pupils(), n)
+        alliance = m.alliance_of_pupils(rows)
 
-        def share(selected: np.ndarray) -> np.ndarray:  # of a few pupils: their rows first
-            return np.divide(total_by(alliance[np.flatnonzero(selected)], n), pupils, out=np.zeros(n),
-                             where=pupils > 0)
+        def share(selected: np.ndarray) -> np.ndarray:
+            return np.divide(total_by(alliance[selected], n), pupils, out=np.zeros(n), where=pupils > 0)
 
         special = (setting == Setting.SO) | (setting == Setting.VSO)
         lwoo_pro = (setting == Setting.LWOO) | (setting == Setting.PRO)
         yearly = m.state.yearly_amounts(rugzak, special, setting == Setting.SBO, lwoo_pro, m.law)
         spend = total_by(alliance, n, yearly) * inv
         sbo, so, vso = share(setting == Setting.SBO), share(setting == Setting.SO), share(setting == Setting.VSO)
-        rz, ind = share(rugzak), share(p.indication > 0)
-        long_home = (p.setting == Setting.HOME) & (p.months_home > m.law["long_absence_months"])
+        rz, ind = share(rugzak), share(p.indication[rows] > 0)
+        long_home = (p.setting[rows] == Setting.HOME) & (p.months_home[rows] > m.law["long_absence_months"])
         home = total_by(alliance[long_home], n) * inv
         for a in range(n):
             self.alliances.append({
