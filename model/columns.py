@@ -81,11 +81,18 @@ class ColumnTable:
         object.__setattr__(self, "_n", self._n + added)
 
     def keep(self, mask: np.ndarray) -> None:
-        """Drop the rows where ``mask`` is False."""
-        rows = np.flatnonzero(mask)  # found once: a boolean mask would be searched again for every column
+        """Drop the rows where ``mask`` is False. The rows before the first dropped one and after the last are copied
+        as blocks: rows that leave together usually stand together (pupils leave by age and are added by cohort),
+        and a block copy is many times cheaper than picking rows one by one."""
+        dropped = np.flatnonzero(~mask)
+        if len(dropped) == 0:
+            return
+        first, end = int(dropped[0]), int(dropped[-1]) + 1
+        between = first + np.flatnonzero(mask[first:end])  # found once, not again for every column
         for col in self.COLUMNS:
-            object.__setattr__(self, col.name, getattr(self, col.name)[rows])
-        object.__setattr__(self, "_n", len(rows))
+            values = getattr(self, col.name)
+            object.__setattr__(self, col.name, np.concatenate((values[:first], values[between], values[end:])))
+        object.__setattr__(self, "_n", self._n - len(dropped))
 
     def nbytes(self) -> int:
         return sum(getattr(self, c.name).nbytes for c in self.COLUMNS)

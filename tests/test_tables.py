@@ -55,3 +55,19 @@ def test_no_two_columns_of_any_table_share_memory_in_any_month(seed, scale):
     while model.running:
         model.step()
         assert overlapping(all_columns(model)) == [], model.today
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.booleans(), max_size=60))
+def test_keeping_rows_keeps_exactly_those_rows_in_their_order(kept):
+    """``keep`` copies the rows outside the dropped span as blocks; what remains is the rows the mask keeps, in order,
+    in every column, whether none, some or all are dropped."""
+    mask = np.array(kept, dtype=bool)
+    table = AllianceTable(len(mask))
+    table.pupils = np.arange(len(mask), dtype=float)
+    table.strictness = np.arange(len(mask), dtype=float) * 2.0
+    table.keep(mask)
+    assert len(table) == int(mask.sum())
+    assert np.array_equal(table.pupils, np.flatnonzero(mask).astype(float))
+    assert np.array_equal(table.strictness, 2.0 * np.flatnonzero(mask))
+    assert all(len(getattr(table, name)) == len(table) for name in AllianceTable.column_names())
