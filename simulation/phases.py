@@ -373,7 +373,7 @@ def _awareness(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
 def detection(m: "PassendModel") -> None:
     p, b = m.pupils, m.behaviour
     idx = _unnoticed_needs(m)  # the few first, then where they are
-    idx = idx[IS_REGULAR[p.setting[idx]] & (p.age(m.school_year, idx) >= p.onset_age[idx])]
+    idx = idx[IS_REGULAR[p.setting[idx]]]
     with m.clock.decision("school.notice_needs"):
         u = m.streams.uniform("school.detect", p.uid[idx], m.step_index)
         noticed = school.notice_needs(m.schools.skill[p.school[idx]], b.detect_rate, u)
@@ -381,14 +381,15 @@ def detection(m: "PassendModel") -> None:
 
 
 def _unnoticed_needs(m: "PassendModel") -> np.ndarray:
-    """Rows of the pupils with a need above the detection threshold that no school has noticed: found once a school
-    year and narrowed month by month, since a need once noticed stays noticed until the pupil enters secondary school
-    (in August, before detection)."""
+    """Rows of the pupils with a need above the detection threshold, of an age at which it shows, that no school has
+    noticed: found once a school year (ages change in August) and narrowed month by month, since a need once noticed
+    stays noticed until the pupil enters secondary school (in August, before detection)."""
     p, threshold = m.pupils, m.behaviour.detect_threshold
     key = (m.school_year, len(p), threshold)
     kept_for, rows = m.unnoticed_needs
     if kept_for != key:
         rows = with_need_above(m, threshold)
+        rows = rows[p.age(m.school_year, rows) >= p.onset_age[rows]]
     rows = rows[~p.detected[rows]]
     m.unnoticed_needs = (key, rows)
     return rows

@@ -242,13 +242,15 @@ def test_the_sbo_referrals_find_their_candidates_among_those_the_applications_ke
 
 def test_the_needs_kept_as_unnoticed_hold_every_need_no_school_has_noticed(monkeypatch):
     """Detection narrows the unnoticed needs month by month instead of scanning every pupil: after each month's
-    detection the kept rows are exactly the pupils with such a need whom no school has noticed."""
+    detection the kept rows are exactly the pupils with such a need, of an age at which it shows, whom no school has
+    noticed."""
     months = []
 
     def unnoticed_as_scanned(m):
         p = m.pupils
         kept = phases._unnoticed_needs(m)
-        assert np.array_equal(kept, np.flatnonzero((p.need > m.behaviour.detect_threshold) & ~p.detected))
+        showing = p.age(m.school_year) >= p.onset_age
+        assert np.array_equal(kept, np.flatnonzero((p.need > m.behaviour.detect_threshold) & showing & ~p.detected))
         months.append(m.step_index)
 
     model = _run_checking(monkeypatch, RunSettings(seed=9, scale=0.005, end=dt.date(2009, 12, 31)),
