@@ -83,7 +83,7 @@ class PassendModel(mesa.Model):
         self.cases_followed = 0  # children at home the attendance officers follow this month
         self.need_rows: dict[tuple, np.ndarray] = {}  # (school year, pupils, threshold) -> rows with need above it
         self.seats_taken = (None, None)  # (step, (so, vso) seats per provider) from indications to waiting_lists
-        self.detected_without_indication = (None, None)  # (step, rows) from the applications to the sbo referrals
+        self.detected_without_indication = (None, None)  # (key, rows): see phases._detected_without_indication
         self.unnoticed_needs = (None, None)  # (key, rows): see phases._unnoticed_needs
         self.end_place_bounds = (None,)  # (key, rows, ids, highest chance): see home._end_place_candidates
         self.wsns_pupils = (None,)  # (key, ...) see placement.wsns_primary_pupils, kept by placement.enrol

@@ -378,6 +378,21 @@ def detection(m: "PassendModel") -> None:
         u = m.streams.uniform("school.detect", p.uid[idx], m.step_index)
         noticed = school.notice_needs(m.schools.skill[p.school[idx]], b.detect_rate, u)
     p.detected[idx[noticed]] = True
+    kept_for, rows = m.detected_without_indication
+    if kept_for == (m.school_year, len(p)):  # no school has noticed them before, so none has an indication
+        m.detected_without_indication = (kept_for, np.insert(rows, np.searchsorted(rows, idx[noticed]), idx[noticed]))
+
+
+def _detected_without_indication(m: "PassendModel") -> np.ndarray:
+    """Rows of the pupils whose need a school has noticed and who have no indication: found once a school year and
+    then kept, the needs detection notices added as it notices them and those granted an indication dropped (an
+    indication is never taken away, and a need once noticed stays noticed until August)."""
+    p = m.pupils
+    key = (m.school_year, len(p))
+    kept_for, rows = m.detected_without_indication
+    rows = np.flatnonzero(p.detected & (p.indication == 0)) if kept_for != key else rows[p.indication[rows] == 0]
+    m.detected_without_indication = (key, rows)
+    return rows
 
 
 def _unnoticed_needs(m: "PassendModel") -> np.ndarray:
@@ -414,8 +429,7 @@ def _applications(m: "PassendModel") -> np.ndarray:
     """Pupils for whom the school and parents apply for an indication (or a TLV) this month."""
     p, law = m.pupils, m.law
     # the school of registration also applies for a pupil of its own at home: under zorgplicht it must find a place
-    idx = np.flatnonzero(p.detected & (p.indication == 0))  # the few candidates first, then where they are
-    m.detected_without_indication = (m.step_index, idx)  # for the sbo referrals later this month
+    idx = _detected_without_indication(m)  # the few candidates first, then where they are
     setting, registered = p.setting[idx], p.registered[idx]
     at_home = (setting == Setting.HOME) & ~p.unregistered[idx]
     in_regular = IS_REGULAR[setting] | (setting == Setting.SBO)
@@ -537,11 +551,7 @@ def waiting_lists(m: "PassendModel") -> None:
 def sbo_referral(m: "PassendModel") -> None:
     p, b = m.pupils, m.behaviour
     first, last = school.SBO_REFERRAL_GRADES
-    # The candidates are among the pupils the indications phase found detected and without an indication this month:
-    # no pupil is detected, or loses an indication, between the two phases.
-    found_in, idx = m.detected_without_indication
-    if found_in != m.step_index:
-        idx = np.flatnonzero(p.detected & (p.indication == 0))
+    idx = _detected_without_indication(m)
     grade = p.grade(m.school_year, idx)
     idx = idx[(p.setting[idx] == Setting.BAO) & (p.indication[idx] == 0) & ~p.waiting[idx]
               & (grade >= first) & (grade <= last)]

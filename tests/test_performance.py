@@ -223,20 +223,19 @@ def test_the_seats_kept_from_the_indications_to_the_waiting_lists_are_the_seats_
     assert len(months) == model.n_steps
 
 
-def test_the_sbo_referrals_find_their_candidates_among_those_the_applications_kept(monkeypatch):
-    """The sbo referrals look for candidates among the detected pupils without an indication that the indications
-    phase found this month: every pupil a scan of the whole table would find is among them, under both regimes."""
+def test_the_detected_pupils_kept_without_an_indication_are_those_a_scan_finds(monkeypatch):
+    """The applications and the sbo referrals start from the detected pupils without an indication, kept from month
+    to month: before every month's indications they are exactly what a scan of the whole table finds, under both
+    regimes."""
     months = []
 
-    def candidates_kept(m):
-        found_in, kept = m.detected_without_indication
-        assert found_in == m.step_index
+    def kept_as_scanned(m):
         p = m.pupils
-        assert np.isin(np.flatnonzero(p.detected & (p.indication == 0)), kept).all()
+        assert np.array_equal(phases._detected_without_indication(m), np.flatnonzero(p.detected & (p.indication == 0)))
         months.append(m.step_index)
 
     model = _run_checking(monkeypatch, RunSettings(seed=8, scale=0.005, end=dt.date(2015, 12, 31)),
-                          phases.sbo_referral, candidates_kept)
+                          phases.indications, kept_as_scanned)
     assert len(months) == model.n_steps
 
 
