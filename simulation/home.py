@@ -30,9 +30,10 @@ if TYPE_CHECKING:
 
 def attendance(m: "PassendModel") -> None:
     with m.clock.decision("municipality.youth_care"):
-        home = _youth_care(m)
+        _youth_care(m)
     with m.clock.decision("parents.outside_cause"):
-        home = np.union1d(home, _outside_causes(m))  # the children at home now (none moves until the decisions)
+        _outside_causes(m)
+    home = children_at_home(m)  # none moves until the decisions below
     with m.clock.decision("municipality.register_and_follow"):
         followed = _register_and_follow(m, home)
     with m.clock.decision("school.decide_registrations"):
@@ -41,12 +42,13 @@ def attendance(m: "PassendModel") -> None:
         _exemptions(m)
 
 
-def _youth_care(m: "PassendModel") -> np.ndarray:
+def _youth_care(m: "PassendModel") -> None:
     """Found children at home with a manifest need get a youth-care place while their pool has one; the others wait.
-    Care ends when the child is back or exempt. Returns the rows of the children at home."""
+    Care ends when the child is back or exempt."""
     p, b, muni = m.pupils, m.behaviour, m.municipalities
-    at_home = p.setting == Setting.HOME
-    np.logical_and(p.in_youth_care, at_home, out=p.in_youth_care)  # in place: no copy of the column
+    home = children_at_home(m)
+    cared = np.flatnonzero(p.in_youth_care)
+    p.in_youth_care[cared[p.setting[cared] != Setting.HOME]] = False
     p.youth_care_waiting[:] = False
     municipal = bool(m.law["youth_care_municipal"])
     n_pools = len(muni) + m.n_areas
@@ -62,7 +64,6 @@ def _youth_care(m: "PassendModel") -> np.ndarray:
         places = municipality.youth_care_places(pool_of(np.arange(len(muni)), muni.area), funded, n_pools,
                                                 b.youth_care_places_per_1000)
         m.youth_care_places = (key, places)
-    home = np.flatnonzero(at_home)
     pool = pool_of(p.municipality[home], p.area[home])
     in_care = p.in_youth_care[home]
     # Places are whole: round the free capacity up or down at random so that a small-scale run has the right number
@@ -76,7 +77,6 @@ def _youth_care(m: "PassendModel") -> np.ndarray:
     p.youth_care_waiting[candidates[~admitted]] = True
     m.ledger.count("youth_care_starts", int(np.count_nonzero(admitted)))
     m.ledger.count("youth_care_waiting_months", int(np.count_nonzero(~admitted)))
-    return home
 
 
 def _pupils_by_municipality(m: "PassendModel") -> np.ndarray:
@@ -86,7 +86,7 @@ def _pupils_by_municipality(m: "PassendModel") -> np.ndarray:
     return m.pupils_by_municipality[1]
 
 
-def _outside_causes(m: "PassendModel") -> np.ndarray:
+def _outside_causes(m: "PassendModel") -> None:
     """Children leave their school for reasons outside education (a move, an arrival from abroad) and are registered
     at no school until their parents find one. A documented rate over all pupils; the few it picks who are of
     compulsory school age and in a regular school go."""
@@ -97,7 +97,6 @@ def _outside_causes(m: "PassendModel") -> np.ndarray:
     picked = picked[IS_REGULAR[p.setting[picked]] & (p.age(m.school_year, picked) >= COMPULSORY_AGE)]
     _start_spells(m, picked, Route.OUTSIDE)
     _deregister(m, picked)
-    return picked
 
 
 def _start_spells(m: "PassendModel", idx: np.ndarray, route: Route) -> None:
@@ -106,10 +105,25 @@ def _start_spells(m: "PassendModel", idx: np.ndarray, route: Route) -> None:
     p = m.pupils
     p.registered[idx] = np.where(p.setting[idx] == Setting.EXEMPT, regular_setting(m, idx), p.setting[idx])
     m.ledger.move(p, idx, Setting.HOME, ROUTES_INTO_HOME[route])
+    kept_for, home = m.home_rows
+    if kept_for == (m.school_year, len(p)):
+        m.home_rows = (kept_for, np.union1d(home, idx))
     p.home_route[idx] = route
     p.months_home[idx] = 0
     p.found[idx] = False
     p.refusals[idx] = 0
+
+
+def children_at_home(m: "PassendModel") -> np.ndarray:
+    """Rows of the children at home, kept from month to month: found once a school year (rows change in August), a
+    spell that starts adds its child (:func:`_start_spells`, the only way home) and a child who left is dropped when
+    they are next asked for."""
+    p = m.pupils
+    key = (m.school_year, len(p))
+    kept_for, rows = m.home_rows
+    rows = np.flatnonzero(p.setting == Setting.HOME) if kept_for != key else rows[p.setting[rows] == Setting.HOME]
+    m.home_rows = (key, rows)
+    return rows
 
 
 def _deregister(m: "PassendModel", idx: np.ndarray) -> None:
@@ -564,7 +578,7 @@ def months_at_home(m: "PassendModel") -> None:
     """End of month: spells at home get one month longer; flag the durations the attendance counts use (relative
     absence is absence from the school registered at; children registered nowhere count as absolute)."""
     p = m.pupils
-    home = np.flatnonzero(p.setting == Setting.HOME)
+    home = children_at_home(m)
     p.months_home[home] += 1
     _flag_attendance_counts(m, home)
 

@@ -85,6 +85,7 @@ class PassendModel(mesa.Model):
         self.seats_taken = (None, None)  # (step, (so, vso) seats per provider) from indications to waiting_lists
         self.detected_without_indication = (None, None)  # (key, rows): see phases._detected_without_indication
         self.unnoticed_needs = (None, None)  # (key, rows): see phases._unnoticed_needs
+        self.home_rows = (None, None)  # (key, rows): see home.children_at_home
         self.end_place_bounds = (None,)  # (key, rows, ids, highest chance): see home._end_place_candidates
         self.wsns_pupils = (None,)  # (key, ...) see placement.wsns_primary_pupils, kept by placement.enrol
         self.state = State(self, self.law["rugzak_school_eur"], self.law["rugzak_ambulant_eur"])

@@ -255,3 +255,17 @@ def test_the_needs_kept_as_unnoticed_hold_every_need_no_school_has_noticed(monke
     model = _run_checking(monkeypatch, RunSettings(seed=9, scale=0.005, end=dt.date(2009, 12, 31)),
                           phases.detection, unnoticed_as_scanned, after=True)
     assert len(months) == model.n_steps
+
+
+def test_the_children_kept_at_home_are_those_a_scan_finds(monkeypatch):
+    """The children at home are kept from month to month (spells that start add theirs, those who left are dropped):
+    at the end of every month they are exactly what a scan of the whole table finds."""
+    months = []
+
+    def kept_as_scanned(m):
+        assert np.array_equal(home.children_at_home(m), np.flatnonzero(m.pupils.setting == Setting.HOME))
+        months.append(m.step_index)
+
+    model = _run_checking(monkeypatch, RunSettings(seed=10, scale=0.005, end=dt.date(2015, 12, 31)),
+                          phases.months_at_home, kept_as_scanned)
+    assert len(months) == model.n_steps
