@@ -295,11 +295,14 @@ def execute_run(task: RunTask, context: RunContext) -> dict:
 
 
 # --- backends -------------------------------------------------------------------------------------------------------
-DASK_WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
-"""What a Dask worker for passend runs with. Why: a worker's own statistical profiler samples the running task's stack
-every 10 ms from another thread, which took the GIL often enough to make each run some 10-40% slower than in a loky
-process (measured with ``passend benchmark --sweep``). For ``dask worker`` on a cluster the same is the environment
-variable ``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False``."""
+DASK_WORKER_CONFIG = {"distributed.worker.profile.enabled": False, "distributed.admin.tick.interval": "1s",
+                      "distributed.worker.memory.monitor-interval": "1s"}
+"""What a Dask worker for passend runs with. Why: a worker's threads beside the task take the GIL whenever they wake,
+and a run is many short numpy calls that each need it back. Its statistical profiler samples the task's stack every
+10 ms (runs were 10-40% slower than in a loky process, measured with ``passend benchmark --sweep``); its event loop
+checks itself every 20 ms and its memory every 100 ms (once a second is plenty for runs of seconds). For
+``dask worker`` on a cluster the same are the environment variables ``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False
+DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL=1s DASK_DISTRIBUTED__WORKER__MEMORY__MONITOR_INTERVAL=1s``."""
 
 
 def local_cluster(n_workers: int):
