@@ -286,8 +286,8 @@ def _best_school_asked(m: "PassendModel", idx: np.ndarray, who: str, excluded: n
     """The school that best carries a need of the ``SCHOOLS_ASKED`` schools ``who`` asks in the area of each pupil
     ``idx`` (never ``excluded``; -1 where it asked only that one)."""
     uid = m.pupils.uid[idx]
-    asked = np.column_stack([_school_in_area(m, idx, m.streams.uniform(f"{who}.ask.{k}", uid, m.step_index))
-                             for k in range(SCHOOLS_ASKED)])
+    u = np.concatenate([m.streams.uniform(f"{who}.ask.{k}", uid, m.step_index) for k in range(SCHOOLS_ASKED)])
+    asked = _school_in_area(m, np.tile(idx, SCHOOLS_ASKED), u).reshape(SCHOOLS_ASKED, len(idx)).T  # all asks at once
     return school.best_carrying(asked, m.schools.skill[asked], excluded)
 
 
