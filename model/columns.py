@@ -45,11 +45,17 @@ class ColumnTable:
 
     def __init__(self, n: int = 0):
         object.__setattr__(self, "_n", int(n))
+        object.__setattr__(self, "_rows_version", 0)
         for col in self.COLUMNS:
             object.__setattr__(self, col.name, np.full(n, col.default, dtype=col.dtype))
 
     def __len__(self) -> int:
         return self._n
+
+    @property
+    def rows_version(self) -> int:
+        """Changes whenever rows are added or dropped, so that what is kept about rows knows when it is stale."""
+        return self._rows_version
 
     def __setattr__(self, name: str, value) -> None:
         declared = {c.name: c for c in self.COLUMNS}
@@ -79,6 +85,7 @@ class ColumnTable:
                 new = np.full(added, col.default, dtype=col.dtype)
             object.__setattr__(self, col.name, np.concatenate([getattr(self, col.name), np.asarray(new, col.dtype)]))
         object.__setattr__(self, "_n", self._n + added)
+        object.__setattr__(self, "_rows_version", self._rows_version + 1)
 
     def keep(self, mask: np.ndarray) -> None:
         """Drop the rows where ``mask`` is False. The rows before the first dropped one and after the last are copied
@@ -93,6 +100,7 @@ class ColumnTable:
             values = getattr(self, col.name)
             object.__setattr__(self, col.name, np.concatenate((values[:first], values[between], values[end:])))
         object.__setattr__(self, "_n", self._n - len(dropped))
+        object.__setattr__(self, "_rows_version", self._rows_version + 1)
 
     def nbytes(self) -> int:
         return sum(getattr(self, c.name).nbytes for c in self.COLUMNS)

@@ -22,7 +22,8 @@ from passend.model.groups import total_by
 from passend.model.population import (COMPULSORY_AGE, NO_PROVIDER, PRIMARY_GRADES, ROUTES_INTO_HOME, Route, Setting,
                                       in_a_school)
 from passend.simulation.placement import (alliance_money_per_pupil, enrol, grant_arrangements, need_rows_and_ids,
-                                          regular_setting, school_money_per_pupil, with_need_above)
+                                          regular_setting, rows_key, school_money_per_pupil,
+                                          with_need_above)
 
 if TYPE_CHECKING:
     from passend.simulation.model import PassendModel
@@ -106,7 +107,7 @@ def _start_spells(m: "PassendModel", idx: np.ndarray, route: Route) -> None:
     p.registered[idx] = np.where(p.setting[idx] == Setting.EXEMPT, regular_setting(m, idx), p.setting[idx])
     m.ledger.move(p, idx, Setting.HOME, ROUTES_INTO_HOME[route])
     kept_for, home = m.home_rows
-    if kept_for == (m.school_year, len(p)):
+    if kept_for == rows_key(m):
         m.home_rows = (kept_for, np.union1d(home, idx))
     p.home_route[idx] = route
     p.months_home[idx] = 0
@@ -119,7 +120,7 @@ def children_at_home(m: "PassendModel") -> np.ndarray:
     spell that starts adds its child (:func:`_start_spells`, the only way home) and a child who left is dropped when
     they are next asked for."""
     p = m.pupils
-    key = (m.school_year, len(p))
+    key = rows_key(m)
     kept_for, rows = m.home_rows
     rows = np.flatnonzero(p.setting == Setting.HOME) if kept_for != key else rows[p.setting[rows] == Setting.HOME]
     m.home_rows = (key, rows)
@@ -508,7 +509,7 @@ def _end_place_candidates(m: "PassendModel") -> tuple[np.ndarray, np.ndarray, np
     go in August), and again if the least support a place carries or a behaviour value (a classroom lever) changes."""
     p, b = m.pupils, m.behaviour
     least = _least_carried(m)
-    key = (m.school_year, len(p), least, b)
+    key = (*rows_key(m), least, b)
     if m.end_place_bounds[0] != key:
         rows, uid = need_rows_and_ids(m, b.detect_threshold)
         m.end_place_bounds = (key, rows, uid, highest_end_chance(p.need[rows] - least, b))

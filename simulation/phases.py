@@ -54,7 +54,8 @@ from passend.model.population import N_INDICATIONS, N_SETTINGS, NO_PROVIDER, PRI
 from passend.simulation.country import new_cohort
 from passend.simulation.home import attendance, breakdowns, end_spells, months_at_home
 from passend.simulation.placement import (basic_support, enrol, grant_arrangements, pupils_by_setting_and_indication,
-                                          regular_setting, rows_money_follows, with_need_above, wsns_primary_pupils)
+                                          regular_setting, rows_key, rows_money_follows, with_need_above,
+                                          wsns_primary_pupils)
 
 if TYPE_CHECKING:
     from passend.simulation.model import PassendModel
@@ -379,7 +380,7 @@ def detection(m: "PassendModel") -> None:
         noticed = school.notice_needs(m.schools.skill[p.school[idx]], b.detect_rate, u)
     p.detected[idx[noticed]] = True
     kept_for, rows = m.detected_without_indication
-    if kept_for == (m.school_year, len(p)):  # no school has noticed them before, so none has an indication
+    if kept_for == rows_key(m):  # no school has noticed them before, so none has an indication
         m.detected_without_indication = (kept_for, np.insert(rows, np.searchsorted(rows, idx[noticed]), idx[noticed]))
 
 
@@ -388,7 +389,7 @@ def _detected_without_indication(m: "PassendModel") -> np.ndarray:
     then kept, the needs detection notices added as it notices them and those granted an indication dropped (an
     indication is never taken away, and a need once noticed stays noticed until August)."""
     p = m.pupils
-    key = (m.school_year, len(p))
+    key = rows_key(m)
     kept_for, rows = m.detected_without_indication
     rows = np.flatnonzero(p.detected & (p.indication == 0)) if kept_for != key else rows[p.indication[rows] == 0]
     m.detected_without_indication = (key, rows)
@@ -400,7 +401,7 @@ def _unnoticed_needs(m: "PassendModel") -> np.ndarray:
     noticed: found once a school year (ages change in August) and narrowed month by month, since a need once noticed
     stays noticed until the pupil enters secondary school (in August, before detection)."""
     p, threshold = m.pupils, m.behaviour.detect_threshold
-    key = (m.school_year, len(p), threshold)
+    key = (*rows_key(m), threshold)
     kept_for, rows = m.unnoticed_needs
     if kept_for != key:
         rows = with_need_above(m, threshold)

@@ -16,6 +16,12 @@ if TYPE_CHECKING:
     from passend.simulation.model import PassendModel
 
 
+def rows_key(m: "PassendModel") -> tuple[int, int]:
+    """What rows kept from month to month are keyed by: the school year (ages and school types follow it) and the
+    pupils' rows version (rows come and go in August)."""
+    return m.school_year, m.pupils.rows_version
+
+
 def regular_setting(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
     """The regular school type of pupils ``idx`` by their age: primary (bao) or secondary (vo)."""
     secondary = m.pupils.grade(m.school_year, idx) >= PRIMARY_GRADES
@@ -27,7 +33,7 @@ def enrol(m: "PassendModel", idx: np.ndarray, school_rows: np.ndarray) -> None:
     that what is derived from the pupils' schools (:func:`wsns_primary_pupils`) follows the few who move."""
     p = m.pupils
     p.school[idx] = school_rows
-    if m.wsns_pupils[0] == (m.school_year, len(p)):
+    if m.wsns_pupils[0] == rows_key(m):
         _, wsns_of, in_wsns, pupils = m.wsns_pupils
         n = len(m.wsns)
         pupils -= total_by(wsns_of[idx[in_wsns[idx]]], n)
@@ -40,7 +46,7 @@ def wsns_primary_pupils(m: "PassendModel") -> tuple[np.ndarray, np.ndarray, np.n
     """Each pupil's WSNS alliance (-1 none: secondary schools), whether the pupil is of primary age at a school of a
     WSNS alliance, and those pupils per alliance: found once a school year (pupils come and go only in August) and
     kept up to date by :func:`enrol` for the few who change school, instead of every month."""
-    key = (m.school_year, len(m.pupils))
+    key = rows_key(m)
     if m.wsns_pupils[0] != key:
         p = m.pupils
         wsns_of = m.schools.wsns[p.school]
@@ -89,9 +95,9 @@ def with_need_above(m: "PassendModel", threshold: float) -> np.ndarray:
 
 def need_rows_and_ids(m: "PassendModel", threshold: float) -> tuple[np.ndarray, np.ndarray]:
     """:func:`with_need_above` and the ids of those pupils (which key their random draws), kept together."""
-    key = (m.school_year, len(m.pupils), threshold)
+    key = (*rows_key(m), threshold)
     if key not in m.need_rows:
-        m.need_rows = {k: v for k, v in m.need_rows.items() if k[0] == m.school_year and k[1] == len(m.pupils)}
+        m.need_rows = {k: v for k, v in m.need_rows.items() if k[:2] == key[:2]}
         rows = np.flatnonzero(m.pupils.need > threshold)
         m.need_rows[key] = (rows, m.pupils.uid[rows])
     return m.need_rows[key]

@@ -71,3 +71,18 @@ def test_keeping_rows_keeps_exactly_those_rows_in_their_order(kept):
     assert np.array_equal(table.pupils, np.flatnonzero(mask).astype(float))
     assert np.array_equal(table.strictness, 2.0 * np.flatnonzero(mask))
     assert all(len(getattr(table, name)) == len(table) for name in AllianceTable.column_names())
+
+
+def test_adding_or_dropping_rows_changes_the_rows_version_and_nothing_else_does():
+    """What is kept about rows between months (rows of pupils with a need, at home, ...) is keyed by the rows
+    version: it must change when rows come or go, and only then."""
+    table = AllianceTable(4)
+    start = table.rows_version
+    table.pupils = np.arange(4.0)
+    table.pupils[1] = 7.0
+    assert table.rows_version == start
+    table.keep(np.array([True, False, True, True]))
+    dropped = table.rows_version
+    assert dropped != start
+    table.append(pupils=np.array([1.0, 2.0]))
+    assert table.rows_version not in (start, dropped)
