@@ -21,7 +21,8 @@ import solara
 import solara.lab
 
 from passend.dashboard import charts
-from passend.experiments.classroom import CHARTS, CLASSROOM_SCALE, LEVERS, SCALES, Lever, PairedRuns, lessons
+from passend.experiments.classroom import CHARTS, CLASSROOM_SCALE, SCALES, PairedRuns, lessons
+from passend.experiments.levers import LEVERS, Lever
 from passend.experiments.scenarios import REFORM_FILES, SCENARIO_FILES
 
 RUN_CHOICES = sorted(SCENARIO_FILES) + sorted(REFORM_FILES)

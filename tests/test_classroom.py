@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from passend.experiments.classroom import LEVERS, PairedRuns
+from passend.experiments.classroom import PairedRuns
+from passend.experiments.levers import LEVERS
 from passend.experiments.runner import simulate
 from passend.experiments.scenarios import get_scenario
 from passend.model.errors import ConfigError

@@ -108,7 +108,7 @@ def test_a_bad_port_is_refused_with_what_is_allowed(capsys):
 
 
 def test_every_lever_has_a_control_and_a_slider_left_alone_pulls_nothing(page):
-    from passend.experiments.classroom import LEVERS
+    from passend.experiments.levers import LEVERS
 
     text = shown(page)
     assert all(lever.label in text for lever in LEVERS.values())
