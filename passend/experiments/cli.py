@@ -24,8 +24,10 @@ import sys
 import time
 from pathlib import Path
 
+from passend.model import __version__
 from passend.model.behaviour import CALIBRATION_GROUPS
 from passend.model.errors import ConfigError
+from passend.experiments.runner import new_results_folder
 from passend.model.settings import FIRST_START, LAST_END, MAX_SCALE, MIN_SCALE, RunSettings
 
 USAGE_ERROR = 2
@@ -148,6 +150,7 @@ def check_work_size(n_runs: int, settings: RunSettings, jobs: int, yes: bool, wh
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="passend", description="Simulate extra support in Dutch education.")
+    parser.add_argument("--version", action="version", version=f"passend {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="simulate one scenario and write a results folder")
@@ -155,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=_whole(0), help="random seed, a whole number >= 0 (default: the scenario's, else 1)")
     run.add_argument("--out", type=Path, help="results folder to create (default: results/<scenario>-<time>)")
     run.add_argument("--no-figures", action="store_true", help="write the tables only")
+    run.add_argument("--parquet", action="store_true",
+                     help="each table as Parquet too, with the run's scenario, seed and scale as its first columns, so "
+                          "that a folder of many runs loads in one call (pandas, polars, DuckDB)")
     run.add_argument("--quiet", action="store_true", help="no progress lines")
 
     val = sub.add_parser("validate", help="several seeds against the published targets")
@@ -254,30 +260,6 @@ def _settings(args, scenario, seed: int | None) -> RunSettings:
     return scenario.run_settings(seed, args.scale, args.start, args.end)
 
 
-def _new_folder(out: Path | None, default_name: str) -> Path:
-    """The results folder to create: it must not exist yet, and its parent must be one this user can create and write
-    in (tried now, so that a bad --out fails before the work, not after it)."""
-    folder = out or Path("results") / f"{default_name}-{dt.datetime.now():%Y%m%d-%H%M%S}"
-    if folder.exists():
-        raise ConfigError("--out", str(folder), "a folder that does not exist yet (results are never overwritten)")
-    _check_writable(folder)
-    return folder
-
-
-def _check_writable(folder: Path) -> None:
-    """Try to create ``folder``'s parent and a file in it; raise a ConfigError for --out saying why not."""
-    import tempfile
-
-    parent = folder.absolute().parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=parent, prefix=f".{folder.name}.", suffix=".probe"):
-            pass
-    except OSError as error:
-        raise ConfigError("--out", str(folder), f"a folder that can be created and written (writing in {parent} "
-                          f"failed: {error.strerror or error})") from None
-
-
 def _progress_printer(quiet: bool):
     began = time.perf_counter()
 
@@ -293,20 +275,18 @@ def _progress_printer(quiet: bool):
 
 
 def cmd_run(args) -> int:
-    from passend.experiments.output import write_run
-    from passend.experiments.runner import simulate
+    from passend.experiments.api import simulate
     from passend.experiments.scenarios import get_scenario
 
     scenario = get_scenario(args.scenario)
     settings = _settings(args, scenario, args.seed)
-    policy, behaviour = scenario.build()
-    folder = _new_folder(args.out, scenario.name)
+    folder = new_results_folder(args.out, scenario.name)
     if not args.quiet:
         print(f"passend run: scenario {scenario.name}, seed {settings.seed}, scale {settings.scale}, "
               f"{settings.start} to {settings.end}", file=sys.stderr)
-    output = simulate(settings, behaviour, policy, scenario.name, _progress_printer(args.quiet))
-    write_run(folder, output, scenario.name, policy, behaviour, figures=not args.no_figures, scenario_definition=scenario)
-    print(f"results written to {folder} ({output.wall_seconds:.1f} s simulated)")
+    run = simulate(scenario, settings.seed, settings.scale, settings.start, settings.end, _progress_printer(args.quiet))
+    run.save(folder, figures=not args.no_figures, parquet=args.parquet)
+    print(f"results written to {folder} ({run.output.wall_seconds:.1f} s simulated)")
     return 0
 
 
@@ -323,7 +303,7 @@ def cmd_validate(args) -> int:
     settings = [_settings(args, scenario, s) for s in seeds]
     policy, behaviour = scenario.build()
     check_work_size(len(seeds), settings[0], args.jobs, args.yes, "--seeds")
-    folder = _new_folder(args.out, "validate")
+    folder = new_results_folder(args.out, "validate")
     journal = _kept_runs_folder(args, folder)
     print(f"passend validate: {len(seeds)} seeds at scale {settings[0].scale}, {args.jobs} processes", file=sys.stderr)
     began = time.perf_counter()
@@ -367,7 +347,7 @@ def _print_comparison(title: str, rows: list[dict]) -> None:
 def cmd_calibrate(args) -> int:
     from passend.experiments.calibrate import calibrate, install_defaults, write_calibration
 
-    folder = _new_folder(args.out, "calibration")
+    folder = new_results_folder(args.out, "calibration")
     fitted, fit, cal = calibrate(args.seeds, args.scale, args.max_evaluations, args.jobs, args.step,
                                  report=lambda line: print(line, file=sys.stderr, flush=True), group=args.group)
     write_calibration(folder, fitted, fit, cal)
@@ -395,7 +375,8 @@ def cmd_benchmark(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from passend.experiments.compare import check_comparable, run_pairs, write_report
+    from passend.experiments.api import compare
+    from passend.experiments.compare import check_comparable, write_report
     from passend.experiments.scenarios import alternative, get_scenario
     from passend.model.streams import RandomStreams
 
@@ -405,15 +386,16 @@ def cmd_compare(args) -> int:
     settings = [_settings(args, base, s) for s in seeds]
     check_comparable(base, alt, settings[0])
     check_work_size(2 * len(seeds), settings[0], args.jobs, args.yes, "--seeds")
-    folder = _new_folder(args.out, f"compare-{Path(args.reform).stem}")
+    folder = new_results_folder(args.out, f"compare-{Path(args.reform).stem}")
     journal = _kept_runs_folder(args, folder)
     print(f"passend compare: {alt.name} against {base.name}, {len(seeds)} seed pairs at scale {settings[0].scale}",
           file=sys.stderr)
     try:
-        comparison = run_pairs(base, alt, settings, args.jobs, args.scheduler, progress=True, journal=journal,
-                               resume=args.resume)
+        result = compare(base, alt, len(seeds), settings[0].scale, settings[0].start, settings[0].end, args.root_seed,
+                         args.jobs, args.scheduler, progress=True, journal=journal, resume=args.resume)
     except KeyboardInterrupt:
         return _interrupted_keeping(args, journal, 2 * len(seeds), folder, ["compare", args.base, args.reform])
+    comparison = result.comparison
     report = write_report(comparison, folder)
     shutil.rmtree(journal)
     print(f"{2 * len(seeds)} runs in {comparison.seconds:.0f} s ({comparison.backend}); report: {report}")
@@ -449,7 +431,7 @@ def _sweep_folder(args, command: str) -> Path:
         if args.out is None:
             raise ConfigError("--resume", True, "together with --out FOLDER, the folder of the sweep to continue")
         return args.out
-    return _new_folder(args.out, f"{command}-{args.spec.stem}")
+    return new_results_folder(args.out, f"{command}-{args.spec.stem}")
 
 
 def _report_interrupted(folder: Path, args, command: str) -> int:

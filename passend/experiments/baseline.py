@@ -25,7 +25,7 @@ from passend.model.settings import RunSettings
 from passend.simulation.recorder import FLOW_NAMES
 
 BASELINE_SETTINGS = RunSettings(seed=1, scale=0.02, end=dt.date(2018, 7, 31))
-BASELINE_FILE = Path(__file__).resolve().parents[1] / "tests" / "baseline" / "regression_baseline.csv"
+BASELINE_FILE = Path(__file__).resolve().parents[2] / "tests" / "baseline" / "regression_baseline.csv"
 """In the source tree (a developer's tool): tests/baseline/regression_baseline.csv."""
 
 SCHOOL_YEAR_SERIES = (*FLOW_NAMES, "long_relative_absence", "home_over_3_months", "exempt_5a", "absolute_absence",

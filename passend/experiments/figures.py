@@ -13,15 +13,20 @@ from typing import Sequence
 
 import matplotlib
 import matplotlib.ticker
-
-matplotlib.use("Agg")  # files only; no display needed
-import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 import numpy as np
 
 from passend.experiments.targets import CALIBRATION_LAST_YEAR, _published_file, labelling
 from passend.model.ledger import FINAL_RECEIVERS, INTERMEDIARIES, PAYERS
 
 SIM_COLOUR, PUB_COLOUR, OUT_COLOUR = "#1f5fa8", "#222222", "#c0392b"
+
+
+def _subplots(*grid, figsize, **options):
+    """A figure for a file, drawn without pyplot: pyplot's global backend and figure list are the caller's (a notebook
+    that writes a results folder keeps showing its own plots), and nothing has to be closed."""
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots(*grid, **options)
 
 
 def read_csv(path: Path) -> list[dict]:
@@ -103,7 +108,7 @@ def counts_figure(runs: Sequence[list[dict]], path: Path) -> Path:
         ("indications", ("indications",), "heavy-care indications / TLVs (regular + (v)so)"),
     ]
     published = published_counts()
-    fig, axes = plt.subplots(2, 3, figsize=(14, 7.5), sharex=True)
+    fig, axes = _subplots(2, 3, figsize=(14, 7.5), sharex=True)
     for ax, (key, columns, title) in zip(axes.flat, panels):
         x, y = _series(runs, "date", columns)
         _draw(ax, x, y / 1000)
@@ -126,7 +131,6 @@ def counts_figure(runs: Sequence[list[dict]], path: Path) -> Path:
     fig.suptitle("Pupils on 1 October: simulated against published", fontsize=12)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 
@@ -134,7 +138,7 @@ def attendance_figure(runs: Sequence[list[dict]], path: Path) -> Path:
     """The Leerplichttelling's four counts per school year as registered (solid, against the published points) and as
     they were (dashed: children at home whom no officer knew of are in it)."""
     pub = _published_file("attendance_2004_2014.csv") + _published_file("attendance_2014_2017.csv")
-    fig, axes = plt.subplots(1, 4, figsize=(17, 4))
+    fig, axes = _subplots(1, 4, figsize=(17, 4))
     for ax, (column, true, published, title) in zip(axes, (
         ("long_relative_absence", "true_long_relative_absence", "long_relative_absence",
          "at home over 4 weeks, registered at a school"),
@@ -158,7 +162,6 @@ def attendance_figure(runs: Sequence[list[dict]], path: Path) -> Path:
         ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 
@@ -177,8 +180,8 @@ def home_routes_figure(years: list[dict], path: Path) -> Path:
     them (dashed); full school years only."""
     full = [r for r in years if int(r["months_simulated"]) == 12]
     x = np.array([int(r["school_year"][:4]) for r in full])
-    fig, axes = plt.subplots(1, 2, figsize=(14, 5.6), sharex=True)
-    colours = plt.get_cmap("tab10").colors
+    fig, axes = _subplots(1, 2, figsize=(14, 5.6), sharex=True)
+    colours = matplotlib.colormaps["tab10"].colors
     for ax, way, title in ((axes[0], "in", "into home"), (axes[1], "out", "out of home")):
         for colour, (route, label) in zip(colours, ROUTE_LABELS[way].items()):
             column = f"home_{way}_{route}"
@@ -198,7 +201,6 @@ def home_routes_figure(years: list[dict], path: Path) -> Path:
         ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 
@@ -209,7 +211,7 @@ def spending_figure(years: list[dict], path: Path) -> Path:
     and their reserves apart (they pass on what they received)."""
     full = [r for r in years if int(r["months_simulated"]) == 12]
     x = np.array([int(r["school_year"][:4]) for r in full])
-    fig, (left, right) = plt.subplots(1, 2, figsize=(14, 6.2))
+    fig, (left, right) = _subplots(1, 2, figsize=(14, 6.2))
     receivers = [r for r in FINAL_RECEIVERS if any(float(row[f"receive_{r}_eur"]) for row in full)]
     left.stackplot(x, [[float(row[f"receive_{r}_eur"]) / 1e9 for row in full] for r in receivers],
                    labels=[r.replace("_", " ") for r in receivers], alpha=0.85)
@@ -231,13 +233,12 @@ def spending_figure(years: list[dict], path: Path) -> Path:
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 
 def alliances_figure(alliances: list[dict], path: Path) -> Path:
     """Special-school participation per alliance over time: each alliance a thin line, the median thick."""
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), sharex=True)
+    fig, axes = _subplots(1, 2, figsize=(12, 4.2), sharex=True)
     for ax, sector, columns, title in (
         (axes[0], "po", ("sbo_share", "so_share"), "primary alliances: sbo + so share"),
         (axes[1], "vo", ("vso_share",), "secondary alliances: vso share"),
@@ -257,14 +258,13 @@ def alliances_figure(alliances: list[dict], path: Path) -> Path:
         ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 
 def regular_placement_figure(runs: Sequence[list[dict]], path: Path) -> Path:
     """Pupils with extra support in a regular school on 1 October, by what carries it: the rugzak of the old system,
     and from 2014 the alliance's arrangement by level (stacked; primary and secondary side by side)."""
-    fig, axes = plt.subplots(1, 2, figsize=(13, 4.4), sharey=True)
+    fig, axes = _subplots(1, 2, figsize=(13, 4.4), sharey=True)
     colours = ("#9ecae1", "#4292c6", "#08519c")
     for ax, school_type, rugzak in ((axes[0], "primary", "rugzak_primary"), (axes[1], "secondary", "rugzak_secondary")):
         x, rz = _series(runs, "date", (rugzak,))
@@ -286,7 +286,6 @@ def regular_placement_figure(runs: Sequence[list[dict]], path: Path) -> Path:
     fig.suptitle("Heavy support needs carried in a regular school, by what pays for the support", fontsize=11)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 
@@ -315,7 +314,7 @@ def alliance_money_figure(alliances: list[dict], path: Path) -> Path:
     """For the primary and the secondary alliance that gain most and lose most under equalisation: income against
     what the money is spent on, per year to 1 October, with the lump-sum deductions from its schools and the reserves
     (M EUR, national). Income plus the lump-sum deductions pays the bars and the change in reserves."""
-    fig, axes = plt.subplots(2, 2, figsize=(13, 8), sharex=True)
+    fig, axes = _subplots(2, 2, figsize=(13, 8), sharex=True)
     for row, sector in enumerate(("po", "vo")):
         pair = _equalisation_extremes(alliances, sector)
         for col, side in enumerate(("gains most", "loses most")):
@@ -350,7 +349,6 @@ def alliance_money_figure(alliances: list[dict], path: Path) -> Path:
     fig.suptitle("An alliance's money under equalisation: a gainer and a loser", fontsize=11)
     fig.tight_layout(rect=(0, 0.07, 1, 1))
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 
@@ -365,7 +363,7 @@ EFFECT_PANELS = (
 
 def comparison_figures(by_year: list[dict], alliances: list[dict], folder: Path) -> list[str]:
     """effects.png (each measure's effect per year with its interval) and alliance_effects.png; returns file names."""
-    fig, axes = plt.subplots(2, 2, figsize=(13, 8.5), sharex=True)
+    fig, axes = _subplots(2, 2, figsize=(13, 8.5), sharex=True)
     for ax, (group, title, factor) in zip(axes.flat, EFFECT_PANELS):
         rows = [r for r in by_year if r["group"] == group]
         measures = list(dict.fromkeys(r["measure"] for r in rows))
@@ -389,10 +387,9 @@ def comparison_figures(by_year: list[dict], alliances: list[dict], folder: Path)
     fig.suptitle("Effect of the alternative against the base: mean over seed pairs, band = 90% interval", fontsize=11)
     fig.tight_layout()
     fig.savefig(folder / "effects.png", dpi=110)
-    plt.close(fig)
 
     ordered = sorted(alliances, key=lambda r: r["special_share_pp_effect"])
-    fig, ax = plt.subplots(figsize=(13, 4.5))
+    fig, ax = _subplots(figsize=(13, 4.5))
     colours = {"gain": "#2e8b57", "lose": "#c0392b"}
     for i, r in enumerate(ordered):
         c = colours.get(r["equalisation_sign"], SIM_COLOUR)
@@ -410,7 +407,6 @@ def comparison_figures(by_year: list[dict], alliances: list[dict], folder: Path)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(folder / "alliance_effects.png", dpi=110)
-    plt.close(fig)
     return ["effects.png", "alliance_effects.png"]
 
 
@@ -421,7 +417,7 @@ def sensitivity_figure(indices: list[dict], path: Path) -> Path:
     shown = [i for i in ("mu_star", "S1", "ST") if any(r["index"] == i for r in indices)]
     cols = min(3, len(outcomes))
     rows_n = math.ceil(len(outcomes) / cols)
-    fig, axes = plt.subplots(rows_n, cols, figsize=(4.6 * cols, 0.6 + 2.8 * rows_n), squeeze=False)
+    fig, axes = _subplots(rows_n, cols, figsize=(4.6 * cols, 0.6 + 2.8 * rows_n), squeeze=False)
     for ax, outcome in zip(axes.flat, outcomes):
         rows = [r for r in indices if r["outcome"] == outcome]
         names = list(dict.fromkeys(r["parameter"] for r in rows))
@@ -441,7 +437,6 @@ def sensitivity_figure(indices: list[dict], path: Path) -> Path:
     fig.suptitle(f"Sensitivity: {method}, with 95% bootstrap intervals", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 
@@ -450,7 +445,7 @@ def response_figure(curves: list[dict], path: Path) -> Path:
     keys = list(dict.fromkeys((r["parameter"], r["outcome"]) for r in curves))
     cols = min(3, len(keys))
     rows_n = math.ceil(len(keys) / cols)
-    fig, axes = plt.subplots(rows_n, cols, figsize=(4.6 * cols, 0.6 + 3.0 * rows_n), squeeze=False)
+    fig, axes = _subplots(rows_n, cols, figsize=(4.6 * cols, 0.6 + 3.0 * rows_n), squeeze=False)
     for ax, (parameter, outcome) in zip(axes.flat, keys):
         rows = [r for r in curves if r["parameter"] == parameter and r["outcome"] == outcome]
         x = [r["value"] for r in rows]
@@ -465,5 +460,4 @@ def response_figure(curves: list[dict], path: Path) -> Path:
     fig.suptitle("Incentive response curves: paired runs on the same seeds (band: 90% interval)", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path

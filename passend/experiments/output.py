@@ -63,18 +63,23 @@ SIMPLIFICATIONS = [
 ]
 
 
+RUN_TABLES = ("counts", "school_years", "months", "alliances")
+"""The tables of a run's results folder, each a CSV (and with ``parquet``, a Parquet file beside it)."""
+
+
 def write_run(folder: Path, output: RunOutput, scenario: str, policy: PolicyTimeline, behaviour: Behaviour,
-              figures: bool = True, scenario_definition: "Scenario | None" = None) -> Path:
-    """Write the results of ``output`` to ``folder`` (which must not exist yet)."""
+              figures: bool = True, scenario_definition: "Scenario | None" = None, parquet: bool = False) -> Path:
+    """Write the results of ``output`` to ``folder`` (which must not exist yet); ``parquet``: each table as Parquet
+    too (see :func:`write_parquet`)."""
     partial = folder.with_name(folder.name + ".partial")
     if partial.exists():
         shutil.rmtree(partial)
     partial.mkdir(parents=True)
     try:
-        write_csv(partial / "counts.csv", output.counts)
-        write_csv(partial / "school_years.csv", output.school_years)
-        write_csv(partial / "months.csv", output.months)
-        write_csv(partial / "alliances.csv", output.alliances)
+        for table in RUN_TABLES:
+            write_csv(partial / f"{table}.csv", getattr(output, table))
+            if parquet:
+                write_parquet(partial / f"{table}.parquet", getattr(output, table), scenario, output.settings)
         manifest = build_manifest(output, scenario, policy, behaviour)
         if scenario_definition is not None:
             manifest["scenario_definition"] = scenario_definition.to_dict()
@@ -146,6 +151,19 @@ def write_csv(path: Path, rows: list[dict]) -> None:
         writer.writeheader()
         for row in rows:
             writer.writerow({k: _plain(v) for k, v in row.items()})
+
+
+def write_parquet(path: Path, rows: list[dict], scenario: str, settings) -> None:
+    """Rows as a Parquet file whose first columns name the run (``scenario``, ``seed``, ``scale``), so that the tables
+    of a folder of many runs load as one: ``pandas.read_parquet(paths)``, ``polars.read_parquet("results/*/counts.parquet")``
+    or DuckDB's ``read_parquet('results/*/counts.parquet')``. The columns after them are the CSV's."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if not rows:
+        raise ValueError(f"no rows to write to {path.name}; a results table always has at least one")
+    run = {"scenario": scenario, "seed": settings.seed, "scale": settings.scale}
+    pq.write_table(pa.Table.from_pylist([run | {k: _plain(v) for k, v in row.items()} for row in rows]), path)
 
 
 def _plain(value):

@@ -162,6 +162,12 @@ def alliance_effects(c: Comparison) -> list[dict]:
     return rows
 
 
+def runs_by_seed(c: Comparison) -> list[dict]:
+    """The school-year rows of every run, with its seed and role (``base`` or ``alternative``)."""
+    return [{"seed": b.settings.seed, "scenario": role, **row}
+            for b, a in c.pairs for role, run in (("base", b), ("alternative", a)) for row in run.school_years]
+
+
 # --- the report ---------------------------------------------------------------------------------------------------
 def _money(v: float) -> str:
     return f"{v / 1e6:+,.1f}"
@@ -192,10 +198,7 @@ def write_report(c: Comparison, folder: Path) -> Path:
     write_csv(partial / "effects_by_year.csv", by_year)
     write_csv(partial / "effects_cumulated.csv", cumulated)
     write_csv(partial / "alliance_effects.csv", alliances)
-    write_csv(partial / "runs_by_seed.csv", [
-        {"seed": b.settings.seed, "scenario": role, **row}
-        for b, a in c.pairs for role, run in (("base", b), ("alternative", a)) for row in run.school_years
-    ])
+    write_csv(partial / "runs_by_seed.csv", runs_by_seed(c))
     figures = comparison_figures(by_year, alliances, partial)
     (partial / "report.md").write_text(_markdown(c, by_year, cumulated, alliances, figures))
     (partial / "manifest.json").write_text(json.dumps({
