@@ -6,6 +6,7 @@ import filecmp
 import math
 
 import mesa
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -93,6 +94,7 @@ def test_keyword_arguments_are_checked_as_the_command_line_checks_them(capsys):
         with pytest.raises(ConfigError) as error:
             passend.PassendModel(**kwargs)
         assert error.value.field.endswith(field) and allowed in error.value.allowed, (kwargs, error.value)
+    assert passend.setup(seed=np.int64(5)).settings.seed == 5  # numpy's whole numbers, as Mesa's seeds may come
     # the command line refuses the same value with the same words
     with pytest.raises(SystemExit):
         main(["run", "--scale", "2.0"])

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import mesa
+import numpy as np
 import pandas as pd
 
 from passend.agents.alliance import Alliance, alliance_name
@@ -61,7 +62,9 @@ def setup(scenario: ScenarioLike = "default", seed: int | None = 1, scale: float
     chosen = scenario if isinstance(scenario, Scenario) else get_scenario(str(scenario), "scenario")
     if seed is None:  # Mesa's meaning: a fresh seed, kept in the settings so that the run can be repeated
         seed = secrets.randbelow(2**31)
-    dates = {name: parse_date(value, name, None) for name, value in (("start", start), ("end", end)) if value is not None}
+    elif isinstance(seed, np.integer):  # as Mesa's seeds may come
+        seed = int(seed)
+    dates = _dates(start, end)
     settings = chosen.run_settings(seed=seed, scale=scale, **dates)
     policy, behaviour = chosen.build()
     start_policy, values = policy, {}
@@ -75,6 +78,11 @@ def setup(scenario: ScenarioLike = "default", seed: int | None = 1, scale: float
             raise ConfigError(name, value, "scenario, seed, scale, start, end, a lever (" + ", ".join(LEVERS) +
                               ") or a behaviour parameter (" + ", ".join(SPECS) + ")")
     return RunSetup(chosen, settings, policy, behaviour, values)
+
+
+def _dates(start: dt.date | str | None, end: dt.date | str | None) -> dict[str, dt.date]:
+    """The dates given, checked (a date or ``"YYYY-MM-DD"``)."""
+    return {name: parse_date(value, name, None) for name, value in (("start", start), ("end", end)) if value is not None}
 
 
 # --- the Mesa model -------------------------------------------------------------------------------------------------
@@ -267,7 +275,7 @@ def compare(base: ScenarioLike, reform: str | Path | Scenario, seeds: int = 10, 
             raise ConfigError(name, value, f"a whole number >= {low}")
     base_scenario = base if isinstance(base, Scenario) else get_scenario(str(base), "base")
     alt = reform if isinstance(reform, Scenario) else alternative(base_scenario, str(reform), "reform")
-    dates = {name: parse_date(value, name, None) for name, value in (("start", start), ("end", end)) if value is not None}
+    dates = _dates(start, end)
     settings = [base_scenario.run_settings(seed=s, scale=scale, **dates)
                 for s in RandomStreams.replicate_seeds(root_seed, seeds)]
     check_comparable(base_scenario, alt, settings[0])
