@@ -19,7 +19,7 @@ light: importing Mesa alone takes over a second.
 
 from passend.model import __version__
 
-API = ("PassendModel", "Run", "simulate", "compare", "ComparisonResult", "sweep", "sensitivity", "setup")
+API = ("PassendModel", "Run", "simulate", "compare", "ComparisonResult", "sweep", "sensitivity", "discover", "setup")
 __all__ = ["__version__", *API]
 
 

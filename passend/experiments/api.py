@@ -7,7 +7,8 @@
 * :func:`simulate` runs one scenario and returns a :class:`Run` with pandas tables; ``run.save(folder)`` writes the
   results folder of ``passend run``.
 * :func:`compare` runs a reform against its base on paired seeds (``passend compare``); :func:`sweep` and
-  :func:`sensitivity` run a spec file (``passend sweep``, ``passend sensitivity``). Each returns its tables.
+  :func:`sensitivity` run a spec file (``passend sweep``, ``passend sensitivity``); :func:`discover` finds where in a
+  sweep an outcome holds (``passend discover``). Each returns its tables.
 
 Every argument is checked as the command line checks it: a bad one raises :class:`passend.model.errors.ConfigError`
 (a ``ValueError``) naming the argument and what is allowed, before anything runs or is written.
@@ -323,3 +324,17 @@ def sensitivity(spec: str | Path, out: str | Path | None = None, jobs: int = 1, 
     indices = pd.read_csv(folder / "sensitivity.csv")
     indices.attrs["folder"] = str(folder)
     return indices
+
+
+def discover(sweep_folder: str | Path, where: str, out: str | Path | None = None, min_coverage: float = 0.5,
+             mass_min: float = 0.05):
+    """Scenario discovery on a sweep (``passend discover``): PRIM's box of the parameter ranges where ``where`` holds,
+    with CART as a check, written to ``out`` (default: ``results/discover-<sweep folder>-<time>``). Returns the
+    :class:`passend.experiments.discover.Discovery`: ``trajectory``, ``box``, ``cart`` (DataFrames) and ``summary``."""
+    from passend.experiments.discover import discover as find, write_discovery
+
+    folder = Path(sweep_folder)
+    target = new_results_folder(Path(out) if out else None, f"discover-{folder.name}", "out")
+    found = find(folder, where, min_coverage, mass_min)
+    write_discovery(found, target)
+    return found

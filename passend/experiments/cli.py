@@ -10,6 +10,7 @@
     passend sweep        a design of parameter values x seeds, in parallel (joblib or Dask), resumable
     passend sensitivity  Morris or Sobol indices and incentive response curves
     passend baseline     a small fixed run against the stored regression baseline: which series moved (--update)
+    passend discover     scenario discovery on a sweep: the parameter ranges where an outcome holds (PRIM, CART)
     passend dashboard    a reform and its baseline side by side in the browser, with levers and lessons (docs/teaching.md)
 
 Invalid options or values: exit code 2 and a message naming the option and what is allowed; nothing is written.
@@ -220,6 +221,18 @@ def build_parser() -> argparse.ArgumentParser:
     sens = sub.add_parser("sensitivity", help="Morris or Sobol indices and incentive response curves (spec: TOML)")
     sens.add_argument("spec", type=Path, help="the sensitivity spec (TOML): a sweep spec with design morris or sobol")
     _add_sweep_options(sens)
+
+    disc = sub.add_parser("discover", help="scenario discovery on a sweep: the parameter ranges where an outcome holds "
+                                           "(PRIM, with CART as a check)")
+    disc.add_argument("sweep_folder", type=Path, metavar="SWEEP_FOLDER", help="the folder a sweep wrote")
+    disc.add_argument("--where", required=True, metavar="EXPRESSION",
+                      help="the outcome of interest, true or false per run, over the sweep table's columns "
+                           "(e.g. \"home_2020 > 6000\"; pandas eval syntax)")
+    disc.add_argument("--min-coverage", type=_fraction(0.0, 0.999), default=0.5,
+                      help="the chosen box is the densest with at least this coverage (default: %(default)s)")
+    disc.add_argument("--mass-min", type=_fraction(0.0, 0.5), default=0.05,
+                      help="the smallest share of runs a box may hold (default: %(default)s)")
+    disc.add_argument("--out", type=Path, help="folder to create (default: results/discover-<sweep folder>-<time>)")
 
     sub.add_parser("scenarios", help="list the registered scenarios")
     sub.add_parser("reforms", help="list the registered reforms")
@@ -479,6 +492,17 @@ def cmd_sensitivity(args) -> int:
     return 0
 
 
+def cmd_discover(args) -> int:
+    from passend.experiments.discover import discover, write_discovery
+
+    folder = new_results_folder(args.out, f"discover-{args.sweep_folder.name}")
+    found = discover(args.sweep_folder, args.where, args.min_coverage, args.mass_min)
+    summary = write_discovery(found, folder)
+    print(summary.read_text())
+    print(f"written to {folder}")
+    return 0
+
+
 def cmd_scenarios(args) -> int:
     from passend.experiments.scenarios import registry_listing
 
@@ -540,6 +564,7 @@ COMMANDS = {
     "validate": cmd_validate,
     "calibrate": cmd_calibrate,
     "benchmark": cmd_benchmark,
+    "discover": cmd_discover,
     "scenarios": cmd_scenarios,
     "reforms": cmd_reforms,
     "compare": cmd_compare,

@@ -461,3 +461,46 @@ def response_figure(curves: list[dict], path: Path) -> Path:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     return path
+
+
+def discovery_figure(trajectory, chosen: int, box, where: str, path: Path) -> Path:
+    """``passend discover``: left, PRIM's peeling trajectory (coverage against density, each box coloured by how many
+    parameters it restricts, the chosen one ringed); right, the chosen box's limits on each parameter it restricts,
+    within the range swept, with their quasi-p values."""
+    fig, (left, right) = _subplots(1, 2, figsize=(13, 4.8), width_ratios=(1, 1.2))
+    dims = trajectory["res_dim"].astype(int)
+    points = left.scatter(trajectory["coverage"], trajectory["density"], c=dims, cmap="viridis", s=28, zorder=2)
+    left.plot(trajectory["coverage"], trajectory["density"], color="#bbbbbb", linewidth=0.8, zorder=1)
+    pick = trajectory.iloc[chosen]
+    left.scatter([pick["coverage"]], [pick["density"]], s=160, facecolors="none", edgecolors=OUT_COLOUR, linewidths=2,
+                 zorder=3, label=f"chosen: box {chosen}")
+    left.set_xlabel("coverage (share of the runs of interest inside the box)")
+    left.set_ylabel("density (share of the runs inside the box that are of interest)")
+    left.set_title("PRIM's peeling trajectory")
+    left.set_xlim(0, 1.02)
+    left.set_ylim(0, 1.02)
+    left.grid(alpha=0.3)
+    left.legend(frameon=False, loc="lower left")
+    fig.colorbar(points, ax=left, label="parameters restricted", ticks=sorted(set(dims)))
+    if box.empty:
+        right.text(0.5, 0.5, "the box restricts no parameter", ha="center", va="center")
+        right.set_axis_off()
+    else:
+        for i, r in enumerate(box.itertuples()):
+            span = (r.range_max - r.range_min) or 1.0
+            low, high = (r.box_min - r.range_min) / span, (r.box_max - r.range_min) / span
+            right.barh(i, 1.0, height=0.5, color="#eeeeee", edgecolor="#999999")
+            right.barh(i, high - low, left=low, height=0.5, color=SIM_COLOUR, alpha=0.8)
+            for at, value in ((low, r.box_min), (high, r.box_max)):  # under the bar (the axis runs downwards)
+                right.text(at, i + 0.3, f"{value:.3g}", ha="center", va="top", fontsize=9)
+            qp = ", ".join("-" if math.isnan(p) else f"{p:.1g}" for p in (r.quasi_p_min, r.quasi_p_max))
+            right.text(1.02, i, f"qp {qp}", va="center", fontsize=8)
+        right.set_yticks(range(len(box)), box["parameter"])
+        right.set_xlim(0, 1.25)
+        right.set_xticks([0, 1], ["lowest swept", "highest swept"])
+        right.set_title(f"the box (density {pick['density']:.0%}, coverage {pick['coverage']:.0%})")
+        right.invert_yaxis()
+    fig.suptitle(f"Where {where}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    return path
