@@ -498,6 +498,7 @@ def discovery_figure(trajectory, chosen: int, box, where: str, path: Path) -> Pa
         right.set_yticks(range(len(box)), box["parameter"])
         right.set_xlim(0, 1.25)
         right.set_xticks([0, 1], ["lowest swept", "highest swept"])
+        right.tick_params(axis="x", pad=16)  # below the limits written under the last bar
         right.set_title(f"the box (density {pick['density']:.0%}, coverage {pick['coverage']:.0%})")
         right.invert_yaxis()
     fig.suptitle(f"Where {where}")

@@ -31,6 +31,7 @@ class RunOutput:
     alliances: list[dict]
     wall_seconds: float
     pupil_months: int
+    pupils: dict | None = None  # the pupils with a need at the end (Recorder.pupils_with_a_need), for who gains
 
 
 def simulate(
@@ -71,6 +72,7 @@ def output_of(model, wall_seconds: float, pupil_months: int) -> RunOutput:
         alliances=[r for r in rec.alliances if r["date"] >= start],
         wall_seconds=wall_seconds,
         pupil_months=pupil_months,
+        pupils=rec.pupils_with_a_need(),
     )
 
 

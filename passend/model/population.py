@@ -99,6 +99,7 @@ class Pupils(ColumnTable):
         Column("waiting", "bool", False, "on a (v)so waiting list"),
         Column("last_assessed", "int16", -999, "step of the last indication assessment", "step"),
         Column("months_home", "int16", 0, "months of the current spell at home", "months"),
+        Column("months_home_total", "int16", 0, "months at home since the run began, over every spell", "months"),
         Column("found", "bool", False, "the attendance officer knows of the current spell at home (the school reported it, or the officer found the child)"),
         Column("home_route", "int8", int(Route.NONE), "how the current spell at home began", "Route"),
         Column("refusals", "int8", 0, "schools that declined or dodged the child in the current spell at home", "count"),

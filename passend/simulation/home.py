@@ -555,6 +555,15 @@ def _parents_ask_to_deregister(m: "PassendModel", idx: np.ndarray) -> None:
     _deregister(m, leaves)
 
 
+def in_a_fitting_place(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
+    """Whether each of pupils ``idx`` is in a school whose place carries its need (at home or exempt: not)."""
+    p = m.pupils
+    fits = np.zeros(len(idx), dtype=bool)
+    present = in_a_school(p.setting[idx])
+    fits[present] = p.need[idx[present]] <= _carried_where_they_are(m, idx[present])
+    return fits
+
+
 def _carried_where_they_are(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
     """The need the places of pupils ``idx`` (in a school) carry, with their rugzak or arrangement."""
     p = m.pupils
@@ -581,6 +590,7 @@ def months_at_home(m: "PassendModel") -> None:
     p = m.pupils
     home = children_at_home(m)
     p.months_home[home] += 1
+    p.months_home_total[home] += 1
     _flag_attendance_counts(m, home)
 
 

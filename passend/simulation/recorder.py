@@ -17,7 +17,8 @@ from passend.model.calendar import school_year_label
 from passend.model.groups import total_by
 from passend.model.ledger import PAYERS, PUBLIC_PAYERS, RECEIVERS, STREAMS, MonthBook
 from passend.model.population import PRIMARY_GRADES, REGULAR, ROUTES_INTO_HOME, ROUTES_OUT_OF_HOME, Setting
-from passend.simulation.placement import pupils_by_setting_and_indication, rows_money_follows
+from passend.simulation.home import in_a_fitting_place
+from passend.simulation.placement import need_rows_and_ids, pupils_by_setting_and_indication, rows_money_follows
 
 if TYPE_CHECKING:
     from passend.simulation.model import PassendModel
@@ -198,6 +199,19 @@ class Recorder:
             "school_model": a.school_model[row], "expertise_model": a.expertise_model[row], "pupil_model": a.pupil_model[row],
             "tlv_low": a.tlv_low[row], "tlv_medium": a.tlv_medium[row], "tlv_high": a.tlv_high[row], "tlv_sbo": a.tlv_sbo[row],
         }
+
+    # --- the pupils with a need, at the end ------------------------------------------------------------------------------
+    def pupils_with_a_need(self) -> dict[str, np.ndarray]:
+        """One entry per pupil now in the run whose need is above the detection threshold (the pupils extra support is
+        for): id, need, parents' resources (push), alliance, counted setting, months at home since the run began, and
+        whether the place carries the need. A reform and its baseline on one seed share ids, so
+        :func:`passend.experiments.compare.who_gains` compares them pupil by pupil."""
+        m = self.model
+        p = m.pupils
+        rows, uid = need_rows_and_ids(m, m.behaviour.detect_threshold)
+        return {"uid": uid.copy(), "need": p.need[rows], "push": p.push[rows],
+                "alliance": m.alliance_of_pupils(rows).astype(np.int16), "setting": p.counted_setting(rows),
+                "months_home_total": p.months_home_total[rows], "fitting": in_a_fitting_place(m, rows)}
 
     # --- every month ---------------------------------------------------------------------------------------------------
     def record_month(self, book: MonthBook) -> None:
