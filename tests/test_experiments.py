@@ -42,6 +42,11 @@ def test_compare_writes_a_report_a_reader_can_quote(tmp_path):
     assert {"pay_state_eur", "pay_alliances_eur", "pay_school_lump_sums_eur", "pay_municipalities_eur",
             "long_relative_absence", "sbo", "so", "vso"} <= measures
     assert (out / "effects.png").stat().st_size > 10_000 and (out / "alliance_effects.png").exists()
+    assert "Who gains and who loses" in text and (out / "who_gains.png").exists()
+    with open(out / "who_gains.csv") as f:
+        gains = list(csv.DictReader(f))
+    assert {r["dimension"] for r in gains} >= {"need (quintiles)", "parents' resources (quintiles of push)",
+                                              "setting in the base run", "alliance: equalisation"}
 
 
 def test_sensitivity_ranks_parameters_and_a_higher_reward_raises_labelling(tmp_path):

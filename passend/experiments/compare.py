@@ -21,6 +21,8 @@ from passend.experiments.dictionary import COUNT_COLUMNS
 from passend.experiments.intervals import INTERVAL, mean_interval
 from passend.experiments.runner import RunOutput, open_kept_runs, run_missing, simulate
 from passend.experiments.scenarios import Scenario
+from passend.experiments.who_gains import markdown as who_gains_markdown
+from passend.experiments.who_gains import who_gains
 from passend.model import __version__
 from passend.model.calendar import school_year_of
 from passend.model.ledger import PAYERS
@@ -189,7 +191,7 @@ def _label(measure: str) -> str:
 
 def write_report(c: Comparison, folder: Path) -> Path:
     """report.md with its tables (CSV) and figures; ``folder`` must not exist yet. Returns the report's path."""
-    from passend.experiments.figures import comparison_figures
+    from passend.experiments.figures import comparison_figures, who_gains_figure
     from passend.experiments.output import data_file_hashes, package_versions, write_csv
 
     partial = folder.with_name(folder.name + ".partial")
@@ -199,8 +201,11 @@ def write_report(c: Comparison, folder: Path) -> Path:
     write_csv(partial / "effects_cumulated.csv", cumulated)
     write_csv(partial / "alliance_effects.csv", alliances)
     write_csv(partial / "runs_by_seed.csv", runs_by_seed(c))
-    figures = comparison_figures(by_year, alliances, partial)
-    (partial / "report.md").write_text(_markdown(c, by_year, cumulated, alliances, figures))
+    gains, bands = who_gains(c.pairs)
+    write_csv(partial / "who_gains.csv", gains)
+    write_csv(partial / "who_gains_bands.csv", bands)
+    figures = comparison_figures(by_year, alliances, partial) + [who_gains_figure(gains, partial / "who_gains.png").name]
+    (partial / "report.md").write_text(_markdown(c, by_year, cumulated, alliances, figures, gains))
     (partial / "manifest.json").write_text(json.dumps({
         "kind": "compare", "passend_version": __version__, "base": c.base.to_dict(),
         "alternative": c.alternative.to_dict(), "seeds": [s.seed for s in c.settings],
@@ -212,7 +217,8 @@ def write_report(c: Comparison, folder: Path) -> Path:
     return folder / "report.md"
 
 
-def _markdown(c: Comparison, by_year: list[dict], cumulated: list[dict], alliances: list[dict], figures: list[str]) -> str:
+def _markdown(c: Comparison, by_year: list[dict], cumulated: list[dict], alliances: list[dict], figures: list[str],
+              gains: list[dict]) -> str:
     s = c.settings[0]
     n = len(c.pairs)
     first, last = c.first_year, max(r["year"] for r in by_year)
@@ -286,7 +292,8 @@ def _markdown(c: Comparison, by_year: list[dict], cumulated: list[dict], allianc
         group = [r for r in alliances if r["equalisation_sign"] == sign]
         lines.append(f"| {sign or 'n/a'} | {len(group)} | {np.mean([r['special_share_pp_effect'] for r in group]):+.2f} | "
                      f"{np.mean([r['thuiszitters_per_1000_effect'] for r in group]):+.2f} |")
-    lines += ["", "## Figures", ""] + [f"![{f}]({f})" for f in figures] + [
+    lines += [""] + who_gains_markdown(gains)
+    lines += ["## Figures", ""] + [f"![{f}]({f})" for f in figures] + [
         "",
         "## Read with care",
         "",
@@ -297,8 +304,9 @@ def _markdown(c: Comparison, by_year: list[dict], cumulated: list[dict], allianc
         "how much the effect depends on them.",
         "- Intervals cover the randomness of the simulated population and decisions, not the uncertainty of the "
         "parameters. At small scales an alliance holds few pupils and its effect is noisy.",
-        "- Files: effects_by_year.csv, effects_cumulated.csv, alliance_effects.csv, runs_by_seed.csv (every school "
-        "year of every run), manifest.json (scenarios, seeds, versions).",
+        "- Files: effects_by_year.csv, effects_cumulated.csv, alliance_effects.csv, who_gains.csv, "
+        "who_gains_bands.csv, runs_by_seed.csv (every school year of every run), manifest.json (scenarios, seeds, "
+        "versions).",
         "",
     ]
     return "\n".join(lines)

@@ -505,3 +505,36 @@ def discovery_figure(trajectory, chosen: int, box, where: str, path: Path) -> Pa
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     return path
+
+
+def who_gains_figure(summary: list[dict], path: Path) -> Path:
+    """Who gains and who loses: for each group, the share of its pupils worse off (to the left) and better off (to
+    the right), on months at home and on a fitting place, with the unchanged share written beside each bar (most
+    pupils are not touched by a reform, so drawing them would hide the rest)."""
+    outcomes = (("months_at_home", "months at home"), ("fitting_place", "a fitting place"))
+    groups = list(dict.fromkeys((r["dimension"], r["group"]) for r in summary))
+    fig, axes = _subplots(1, 2, figsize=(14, 1.2 + 0.3 * len(groups)), sharey=True)
+    for ax, (outcome, title) in zip(axes, outcomes):
+        rows = {(r["dimension"], r["group"]): r for r in summary if r["outcome"] == outcome}
+        worse = 100 * np.array([rows[g]["worse"] for g in groups])
+        better = 100 * np.array([rows[g]["better"] for g in groups])
+        y = np.arange(len(groups))
+        ax.barh(y, -worse, color=OUT_COLOUR, height=0.7, label="worse off")
+        ax.barh(y, better, color="#2e8b57", height=0.7, label="better off")
+        reach = max(worse.max(), better.max(), 0.1) * 1.35
+        ax.set_xlim(-reach, reach)
+        for k, g in enumerate(groups):
+            ax.text(reach * 0.98, k, f"no change {100 * rows[g]['no_change']:.1f}%", ha="right", va="center",
+                    fontsize=7, color="#666666")
+        ax.axvline(0, color="#888888", lw=0.8)
+        ax.set_title(f"{title}: share of the group's pupils (%)", fontsize=10)
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{abs(v):g}"))
+        ax.grid(axis="x", alpha=0.3)
+        ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(0.0, -0.35 / len(groups) * 4), ncol=2)
+    axes[0].set_yticks(range(len(groups)), [g for _, g in groups], fontsize=8)
+    axes[0].invert_yaxis()
+    fig.suptitle("Who gains and who loses: pupils with a support need, pupil by pupil (mean over seed pairs)",
+                 fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    return path
