@@ -262,11 +262,14 @@ class ComparisonResult:
 def compare(base: ScenarioLike, reform: str | Path | Scenario, seeds: int = 10, scale: float | None = None,
             start: dt.date | str | None = None, end: dt.date | str | None = None, root_seed: int = 1, jobs: int = 1,
             scheduler: str | None = None, progress: bool = False, journal: Path | None = None,
-            resume: bool = False) -> ComparisonResult:
+            resume: bool = False, uncertainty: str = "seeds", parameter_sets: int = 10,
+            ensemble: str | Path | None = None) -> ComparisonResult:
     """``reform`` against ``base`` on ``seeds`` paired seeds spawned from ``root_seed`` (common random numbers), as
     ``passend compare`` runs them: ``reform`` is a registered reform or reform file applied to the base, or another
     scenario. ``jobs`` processes, or a Dask ``scheduler`` (an address or ``"local"``). ``journal``, ``resume``: keep
-    finished runs in that folder, and read them back (see ``passend compare --resume``)."""
+    finished runs in that folder, and read them back (see ``passend compare --resume``). ``uncertainty="parameters"``:
+    the pairs run on ``parameter_sets`` sets drawn from the ensemble (the package's, or the one in the folder
+    ``ensemble``) x ``seeds`` seeds, and the intervals cover both (see ``passend.experiments.intervals.effect_interval``)."""
     from passend.experiments.compare import check_comparable, run_pairs
     from passend.experiments.scenarios import alternative
     from passend.model.streams import RandomStreams
@@ -280,7 +283,24 @@ def compare(base: ScenarioLike, reform: str | Path | Scenario, seeds: int = 10, 
     settings = [base_scenario.run_settings(seed=s, scale=scale, **dates)
                 for s in RandomStreams.replicate_seeds(root_seed, seeds)]
     check_comparable(base_scenario, alt, settings[0])
-    return ComparisonResult(run_pairs(base_scenario, alt, settings, jobs, scheduler, progress, journal, resume))
+    sets, description = _parameter_sets(uncertainty, parameter_sets, ensemble, root_seed)
+    return ComparisonResult(run_pairs(base_scenario, alt, settings, jobs, scheduler, progress, journal, resume,
+                                      sets, description))
+
+
+UNCERTAINTIES = ("seeds", "parameters")
+
+
+def _parameter_sets(uncertainty: str, n: int, folder: str | Path | None, seed: int) -> tuple[list[dict] | None, dict | None]:
+    """For ``uncertainty="parameters"``: ``n`` sets drawn from the ensemble, and its description."""
+    from passend.experiments import ensemble
+
+    if uncertainty not in UNCERTAINTIES:
+        raise ConfigError("uncertainty", uncertainty, "one of: " + ", ".join(UNCERTAINTIES))
+    if uncertainty == "seeds":
+        return None, None
+    members, description = ensemble.load(Path(folder) if folder else None)
+    return ensemble.draw(members, n, seed), description
 
 
 def _spec_path(spec: str | Path) -> Path:

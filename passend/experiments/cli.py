@@ -176,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cal = sub.add_parser("calibrate", help="fit the calibrated behaviour parameters to 2003-2016")
     cal.add_argument("--seeds", type=_whole(1), default=4, help="seeds per evaluation (default: %(default)s)")
-    cal.add_argument("--scale", type=_scale, default=0.05, help="scale of the runs (default: %(default)s)")
+    cal.add_argument("--scale", type=_scale, help="scale of the runs (default: 0.05; with --ensemble 0.02)")
     cal.add_argument("--max-evaluations", type=_whole(1), default=250, help="(default: %(default)s)")
     cal.add_argument("--jobs", type=_whole(1), default=2, help="parallel processes (default: %(default)s)")
     cal.add_argument("--step", type=_fraction(0.0, 1.0), default=0.08,
@@ -186,7 +186,22 @@ def build_parser() -> argparse.ArgumentParser:
                           "or attendance (the Leerplichttelling); default: all on all")
     cal.add_argument("--out", type=Path, help="folder to create (default: results/calibration-<time>)")
     cal.add_argument("--install", action="store_true",
-                     help="write the fitted values into the package's behaviour.toml as the new defaults")
+                     help="write the fitted values into the package's behaviour.toml as the new defaults (with "
+                          "--ensemble: the ensemble into passend/model/data/)")
+    cal.add_argument("--ensemble", action="store_true",
+                     help="instead: an accepted ensemble of the calibrated parameters by ABC-SMC (pyabc) against the "
+                          "targets through 2016, for compare --uncertainty parameters")
+    cal.add_argument("--population", type=_whole(10), default=100, help="--ensemble: parameter sets per generation "
+                                                                         "(default: %(default)s)")
+    cal.add_argument("--generations", type=_whole(1), default=6, help="--ensemble: at most this many generations "
+                                                                       "(default: %(default)s)")
+    cal.add_argument("--prior-width", type=_fraction(0.0, 1.0), default=0.3,
+                     help="--ensemble: each uniform prior's width as a fraction of the parameter's range, around the "
+                          "shipped default (default: %(default)s)")
+    cal.add_argument("--sampler", default="multicore",
+                     help="--ensemble: single (one process, reproducible from --seed), multicore (--jobs processes) or "
+                          "a Dask scheduler's address (default: %(default)s)")
+    cal.add_argument("--seed", type=_whole(0), default=1, help="--ensemble: the sampler's seed (default: %(default)s)")
 
     bench = sub.add_parser("benchmark", help="speed and memory per scale (each in a fresh process)")
     bench.add_argument("--scales", type=_scale, nargs="+", default=[0.1, 1.0], help="(default: 0.1 1.0)")
@@ -207,6 +222,14 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("reform", help="a registered reform or reform file (applied to the base), or another scenario")
     _add_period_options(cmp)
     cmp.add_argument("--seeds", type=_whole(2), default=10, help="seed pairs, at least 2 (default: %(default)s)")
+    cmp.add_argument("--uncertainty", choices=("seeds", "parameters"), default="seeds",
+                     help="what the intervals cover: seeds at the calibrated parameters, or parameter sets drawn from "
+                          "the ensemble (passend calibrate --ensemble) x seeds (default: %(default)s)")
+    cmp.add_argument("--parameter-sets", type=_whole(1), default=10,
+                     help="--uncertainty parameters: sets drawn from the ensemble, each run on --seeds seeds "
+                          "(default: %(default)s)")
+    cmp.add_argument("--ensemble", type=Path, help="--uncertainty parameters: the folder of an ensemble (default: the "
+                                                    "one shipped in the package)")
     cmp.add_argument("--root-seed", type=_whole(0), default=1, help="seeds are spawned from this one (default: %(default)s)")
     _add_parallel_options(cmp)
     cmp.add_argument("--out", type=Path, help="folder to create (default: results/compare-<reform>-<time>)")
@@ -360,8 +383,10 @@ def _print_comparison(title: str, rows: list[dict]) -> None:
 def cmd_calibrate(args) -> int:
     from passend.experiments.calibrate import calibrate, install_defaults, write_calibration
 
+    if args.ensemble:
+        return _calibrate_ensemble(args)
     folder = new_results_folder(args.out, "calibration")
-    fitted, fit, cal = calibrate(args.seeds, args.scale, args.max_evaluations, args.jobs, args.step,
+    fitted, fit, cal = calibrate(args.seeds, args.scale or 0.05, args.max_evaluations, args.jobs, args.step,
                                  report=lambda line: print(line, file=sys.stderr, flush=True), group=args.group)
     write_calibration(folder, fitted, fit, cal)
     for name, value in fitted.items():
@@ -369,6 +394,34 @@ def cmd_calibrate(args) -> int:
     print(f"{sum(r['within'] for r in fit)}/{len(fit)} targets within tolerance; written to {folder}")
     if args.install:
         print(f"defaults updated in {install_defaults(fitted)}")
+    return 0
+
+
+def _calibrate_ensemble(args) -> int:
+    import tempfile
+
+    from passend.experiments import ensemble
+
+    settings = ensemble.EnsembleSettings(args.population, args.generations, args.scale or 0.02, args.prior_width, args.sampler,
+                                         args.jobs, args.seed)
+    settings.check()
+    folder = new_results_folder(args.out, "ensemble")
+    print(f"passend calibrate --ensemble: ABC-SMC, {settings.population} sets a generation, at most "
+          f"{settings.generations} generations, runs at scale {settings.scale} to {ensemble.CALIBRATION_LAST_YEAR + 1}-07, "
+          f"sampler {settings.sampler}", file=sys.stderr)
+    began = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        history = ensemble.run_abc(settings, Path(tmp) / "abc.db", report=lambda line: print(line, file=sys.stderr))
+        members, meta, fit = ensemble.summarise(history, settings, time.perf_counter() - began)
+        meta["command"] = "passend " + " ".join(sys.argv[1:])
+        written = ensemble.write_ensemble(folder, members, meta, fit, history)
+    for path in written:
+        print(f"written: {path}")
+    print(f"{meta['size']} parameter sets, effective sample size {meta['effective_sample_size']}, "
+          f"{meta['runs']} runs in {meta['seconds']} s; median share of the ensemble within each target's tolerance "
+          f"{meta['within_tolerance_median_share']:.0%}")
+    if args.install:
+        print(f"installed as {ensemble.install(folder)}")
     return 0
 
 
@@ -398,20 +451,22 @@ def cmd_compare(args) -> int:
     seeds = RandomStreams.replicate_seeds(args.root_seed, args.seeds)
     settings = [_settings(args, base, s) for s in seeds]
     check_comparable(base, alt, settings[0])
-    check_work_size(2 * len(seeds), settings[0], args.jobs, args.yes, "--seeds")
+    sets = args.parameter_sets if args.uncertainty == "parameters" else 1
+    check_work_size(2 * len(seeds) * sets, settings[0], args.jobs, args.yes, "--seeds")
     folder = new_results_folder(args.out, f"compare-{Path(args.reform).stem}")
     journal = _kept_runs_folder(args, folder)
     print(f"passend compare: {alt.name} against {base.name}, {len(seeds)} seed pairs at scale {settings[0].scale}",
           file=sys.stderr)
     try:
         result = compare(base, alt, len(seeds), settings[0].scale, settings[0].start, settings[0].end, args.root_seed,
-                         args.jobs, args.scheduler, progress=True, journal=journal, resume=args.resume)
+                         args.jobs, args.scheduler, progress=True, journal=journal, resume=args.resume,
+                         uncertainty=args.uncertainty, parameter_sets=args.parameter_sets, ensemble=args.ensemble)
     except KeyboardInterrupt:
-        return _interrupted_keeping(args, journal, 2 * len(seeds), folder, ["compare", args.base, args.reform])
+        return _interrupted_keeping(args, journal, 2 * len(seeds) * sets, folder, ["compare", args.base, args.reform])
     comparison = result.comparison
     report = write_report(comparison, folder)
     shutil.rmtree(journal)
-    print(f"{2 * len(seeds)} runs in {comparison.seconds:.0f} s ({comparison.backend}); report: {report}")
+    print(f"{2 * len(seeds) * sets} runs in {comparison.seconds:.0f} s ({comparison.backend}); report: {report}")
     return 0
 
 

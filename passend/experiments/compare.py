@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from passend.experiments.dictionary import COUNT_COLUMNS
-from passend.experiments.intervals import INTERVAL, mean_interval
+from passend.experiments.intervals import INTERVAL, effect_interval, mean_interval
 from passend.experiments.runner import RunOutput, open_kept_runs, run_missing, simulate
 from passend.experiments.scenarios import Scenario
 from passend.experiments.who_gains import markdown as who_gains_markdown
@@ -47,10 +47,19 @@ class Comparison:
     first_year: int  # the school year in which the policies first differ
     seconds: float
     backend: str
+    parameter_sets: list[dict] | None = None  # --uncertainty parameters: the sets drawn from the ensemble
+    ensemble: dict | None = None  # and the ensemble's description
+
+    def by_set(self, values: list[float]) -> list[np.ndarray]:
+        """Per-pair values grouped by parameter set (pairs run set by set, the same seeds in each)."""
+        n_sets = len(self.parameter_sets or [None])
+        return list(np.asarray(values, dtype=float).reshape(n_sets, len(self.settings)))
 
 
-def _simulate_scenario(scenario: Scenario, settings: RunSettings) -> RunOutput:
+def _simulate_scenario(scenario: Scenario, settings: RunSettings, values: dict | None = None) -> RunOutput:
     policy, behaviour = scenario.build()
+    if values:
+        behaviour = behaviour.replace("the ensemble", **values)
     return simulate(settings, behaviour, policy, scenario.name)
 
 
@@ -72,27 +81,32 @@ def check_comparable(base: Scenario, alternative: Scenario, settings: RunSetting
 
 def run_pairs(base: Scenario, alternative: Scenario, settings: list[RunSettings], n_jobs: int = 2,
               scheduler: str | None = None, progress: bool = False, journal: Path | None = None,
-              resume: bool = False) -> Comparison:
+              resume: bool = False, parameter_sets: list[dict] | None = None,
+              ensemble: dict | None = None) -> Comparison:
     """Both scenarios on every seed, in parallel (joblib processes, or dask.distributed like ``passend sweep``), with
     a progress bar on standard error if asked.
 
     ``journal``: a folder where every finished run is kept as it finishes (so that an interrupted comparison loses
     none); with ``resume`` the runs found there are read back instead of run again (the journal must be of this same
     comparison). Runs are the same whatever order they finish in, so a resumed comparison equals an uninterrupted one.
+    ``parameter_sets``: behaviour values (drawn from the ensemble) each pair of every seed runs with, set by set.
     """
     from passend.experiments.sweep import backend
 
     base_policy, _ = base.build()
     alt_policy, _ = alternative.build()
     differs = base_policy.first_difference(alt_policy)
-    tasks = [(scenario, s) for s in settings for scenario in (base, alternative)]
-    outputs = open_kept_runs(journal, _identity(base, alternative, settings), len(tasks), resume)
+    tasks = [(scenario, s, values) for values in (parameter_sets or [None]) for s in settings
+             for scenario in (base, alternative)]
+    identity = _identity(base, alternative, settings) | {"parameter_sets": parameter_sets}
+    outputs = open_kept_runs(journal, identity, len(tasks), resume)
     began = time.perf_counter()
     with backend(n_jobs, scheduler) as (jobs, label):
         run_missing(_simulate_scenario, tasks, outputs, jobs, journal, "compare" if progress else None)
     first_year = school_year_of(differs) if differs else school_year_of(settings[0].start)
     pairs = list(zip(outputs[0::2], outputs[1::2]))
-    return Comparison(base, alternative, settings, pairs, first_year, time.perf_counter() - began, label)
+    return Comparison(base, alternative, settings, pairs, first_year, time.perf_counter() - began, label,
+                      parameter_sets, ensemble)
 
 
 def _identity(base: Scenario, alternative: Scenario, settings: list[RunSettings]) -> dict:
@@ -117,11 +131,22 @@ def effects_by_year(c: Comparison) -> list[dict]:
             for year in sorted(set.intersection(*(set(s) for s in base + alt))):
                 b = np.array([s[year] for s in base])
                 d = np.array([s[year] for s in alt]) - b
-                mean, lo, hi = mean_interval(d)
                 rows.append({"group": group, "measure": measure, "year": year, "base_mean": b.mean(),
-                             "effect_mean": mean, "effect_low": lo, "effect_high": hi,
-                             "effect_relative": mean / b.mean() if b.mean() else math.nan, "pairs": len(d)})
+                             **_effect(c, d, b.mean()), "pairs": len(d)})
     return rows
+
+
+def _effect(c: Comparison, d: np.ndarray, base_mean: float) -> dict:
+    """The effect columns of a measure: mean and interval over seed pairs; with parameter sets, the interval over sets
+    and seeds, the seed-only interval beside it and the share of the variance that comes from the parameters."""
+    if c.parameter_sets is None:
+        mean, lo, hi = mean_interval(d)
+        return {"effect_mean": mean, "effect_low": lo, "effect_high": hi,
+                "effect_relative": mean / base_mean if base_mean else math.nan}
+    e = effect_interval(c.by_set(d))
+    return {"effect_mean": e["mean"], "effect_low": e["low"], "effect_high": e["high"],
+            "effect_relative": e["mean"] / base_mean if base_mean else math.nan, "seed_only_low": e["seed_low"],
+            "seed_only_high": e["seed_high"], "parameter_variance_share": e["parameter_share"]}
 
 
 def effects_cumulated(c: Comparison) -> list[dict]:
@@ -132,11 +157,9 @@ def effects_cumulated(c: Comparison) -> list[dict]:
             base = np.array([sum(_series(b, measure, c.first_year).values()) for b, _ in c.pairs])
             alt = np.array([sum(_series(a, measure, c.first_year).values()) for _, a in c.pairs])
             years = sorted(_series(c.pairs[0][0], measure, c.first_year))
-            mean, lo, hi = mean_interval(alt - base)
             rows.append({"group": group, "measure": measure, "first_year": years[0] if years else None,
-                         "last_year": years[-1] if years else None, "base_total": base.mean(), "effect_mean": mean,
-                         "effect_low": lo, "effect_high": hi,
-                         "effect_relative": mean / base.mean() if base.mean() else math.nan})
+                         "last_year": years[-1] if years else None, "base_total": base.mean(),
+                         **_effect(c, alt - base, base.mean())})
     return rows
 
 
@@ -212,9 +235,42 @@ def write_report(c: Comparison, folder: Path) -> Path:
         "settings": c.settings[0].to_dict() | {"seed": None}, "first_school_year": c.first_year,
         "interval": f"{INTERVAL:.0%} t interval of the mean effect over seed pairs", "backend": c.backend,
         "seconds": round(c.seconds, 1), "data_files": data_file_hashes(), "environment": package_versions(),
+        "uncertainty": "seeds" if c.parameter_sets is None else "parameters", "parameter_sets": c.parameter_sets,
+        "ensemble": c.ensemble,
     }, indent=2, default=str))
     partial.rename(folder)
     return folder / "report.md"
+
+
+def _uncertainty_note(c: Comparison) -> list[str]:
+    if c.parameter_sets is None:
+        return []
+    e = c.ensemble or {}
+    return [f"- **Parameter uncertainty**: the {n} seed pairs are {len(c.parameter_sets)} parameter sets drawn from the "
+            f"ensemble ({e.get('size', '?')} sets, effective sample size {e.get('effective_sample_size', '?')}, "
+            f"made {e.get('made', '?')} by {e.get('method', 'ABC-SMC')}) x {len(c.settings)} seeds, each pair on "
+            f"common random numbers. The interval is where the effect at a set drawn from the ensemble lies "
+            f"(mean +- t x sqrt(parameter variance + seed variance / seeds)); the seed-only interval beside it is "
+            f"what seeds alone would give at one set."
+            for n in [len(c.pairs)]]
+
+
+def _parameters_against_seeds(c: Comparison, cumulated: list[dict]) -> list[str]:
+    """With parameter sets: each headline measure's interval beside the seed-only one, and how much of the effect's
+    variance comes from the parameters."""
+    if c.parameter_sets is None:
+        return []
+    lines = ["", "### How sure: parameters against seeds", "",
+             "| measure | effect | interval (parameters and seeds) | seed-only interval | variance from parameters |",
+             "|---|---:|---:|---:|---:|"]
+    for r in cumulated:
+        if r["group"] == "pupils":
+            continue
+        m = r["measure"]
+        lines.append(f"| {_label(m)} | {_fmt(m, r['effect_mean'])} | [{_fmt(m, r['effect_low'])}, "
+                     f"{_fmt(m, r['effect_high'])}] | [{_fmt(m, r['seed_only_low'])}, {_fmt(m, r['seed_only_high'])}] | "
+                     f"{r['parameter_variance_share']:.0%} |")
+    return lines
 
 
 def _markdown(c: Comparison, by_year: list[dict], cumulated: list[dict], alliances: list[dict], figures: list[str],
@@ -243,6 +299,7 @@ def _markdown(c: Comparison, by_year: list[dict], cumulated: list[dict], allianc
         f"- Effect = alternative minus base, per seed pair (common random numbers); the table gives the mean over the "
         f"{n} pairs and, in brackets, a {INTERVAL:.0%} interval for that mean (t distribution). Money in millions of "
         f"euro a year (nominal); pupils as national numbers.",
+        *_uncertainty_note(c),
         "",
         f"## Headline: {first}/{first + 1} to {last}/{last + 1} together",
         "",
@@ -256,6 +313,7 @@ def _markdown(c: Comparison, by_year: list[dict], cumulated: list[dict], allianc
         lines.append(f"| {_label(r['measure'])}{unit} | {_fmt(r['measure'], r['base_total']).lstrip('+')} | "
                      f"{_fmt(r['measure'], r['effect_mean'])} | [{_fmt(r['measure'], r['effect_low'])}, "
                      f"{_fmt(r['measure'], r['effect_high'])}] | {r['effect_relative']:+.1%} |")
+    lines += _parameters_against_seeds(c, cumulated)
     lines += ["", "Spending by payer is what each payer pays out in total (a payer's payments to another payer, such as "
               "the state's budget to the alliances, count for both). Pupil counts summed over years are pupil-years; "
               "see the per-year tables.", ""]

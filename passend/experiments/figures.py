@@ -538,3 +538,74 @@ def who_gains_figure(summary: list[dict], path: Path) -> Path:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     return path
+
+
+# --- the ensemble (passend calibrate --ensemble) ---------------------------------------------------------------------
+def ensemble_figures(ensemble, meta: dict, fit, folder: Path) -> list[Path]:
+    """ensemble_marginals.png (each parameter's weighted histogram within its prior, the shipped default marked),
+    ensemble_pairs.png (the six parameters the data narrowed most, pair by pair), ensemble_fit.png (each target: the
+    ensemble's 5-95% band and median against the published value, within the target's tolerance)."""
+    names = meta["parameters"]
+    w = ensemble["weight"].to_numpy()
+    prior = {n: meta["prior"][n]["uniform"] for n in names}
+    cols = 6
+    rows_n = math.ceil(len(names) / cols)
+    fig, axes = _subplots(rows_n, cols, figsize=(3.0 * cols, 0.8 + 2.1 * rows_n), squeeze=False)
+    for ax, name in zip(axes.flat, names):
+        low, high = prior[name]
+        ax.hist(ensemble[name], bins=np.linspace(low, high, 16), weights=w, color=SIM_COLOUR, alpha=0.8)
+        ax.axvline(meta["prior"][name]["default"], color=OUT_COLOUR, lw=1.2)
+        ax.set_xlim(low, high)
+        ax.set_title(name, fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.set_yticks([])
+    for ax in list(axes.flat)[len(names):]:
+        ax.set_axis_off()
+    fig.suptitle(f"Ensemble: weighted marginals over the uniform prior (x range); red: the shipped default. "
+                 f"{meta['size']} sets, effective sample size {meta['effective_sample_size']}", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(folder / "ensemble_marginals.png", dpi=100)
+
+    def narrowing(name: str) -> float:  # weighted sd over the prior's (uniform) sd
+        mean = np.average(ensemble[name], weights=w)
+        sd = math.sqrt(np.average((ensemble[name] - mean) ** 2, weights=w))
+        return sd / ((prior[name][1] - prior[name][0]) / math.sqrt(12))
+
+    top = sorted(names, key=narrowing)[:6]
+    fig, axes = _subplots(len(top), len(top), figsize=(13, 13))
+    for i, a in enumerate(top):
+        for j, b in enumerate(top):
+            ax = axes[i, j]
+            if i == j:
+                ax.hist(ensemble[a], bins=15, weights=w, color=SIM_COLOUR, alpha=0.8)
+                ax.set_yticks([])
+            elif i > j:
+                ax.scatter(ensemble[b], ensemble[a], s=6 + 400 * w, color=SIM_COLOUR, alpha=0.5)
+            else:
+                ax.set_axis_off()
+            if i == len(top) - 1:
+                ax.set_xlabel(b, fontsize=8)
+            if j == 0 and i > 0:
+                ax.set_ylabel(a, fontsize=8)
+            ax.tick_params(labelsize=6)
+    fig.suptitle("Ensemble: the six parameters the targets narrowed most, pair by pair (dot size: weight)", fontsize=11)
+    fig.tight_layout()
+    fig.savefig(folder / "ensemble_pairs.png", dpi=90)
+
+    fig, ax = _subplots(figsize=(14, 0.8 + 0.13 * len(fit)))
+    y = np.arange(len(fit))
+    ratio = fit["simulated_median"] / fit["published"]
+    ax.barh(y, 2 * fit["tolerance"], left=1 - fit["tolerance"], color="#e8e8e8", height=0.8, label="tolerance")
+    ax.errorbar(ratio, y, xerr=[ratio - fit["simulated_low"] / fit["published"],
+                                fit["simulated_high"] / fit["published"] - ratio],
+                fmt="o", ms=2.5, color=SIM_COLOUR, lw=0.8, label="ensemble: median, 5-95%")
+    ax.axvline(1, color=PUB_COLOUR, lw=0.8)
+    ax.set_yticks(y, fit["target"], fontsize=5)
+    ax.invert_yaxis()
+    ax.set_xlabel("simulated / published")
+    ax.set_title(f"Ensemble: fit of each target through {meta['targets_through']} (runs at scale {meta['scale']})",
+                 fontsize=10)
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(folder / "ensemble_fit.png", dpi=100)
+    return [folder / "ensemble_marginals.png", folder / "ensemble_pairs.png", folder / "ensemble_fit.png"]

@@ -1,0 +1,76 @@
+"""Parameter uncertainty (issue 15): an ensemble made by ABC-SMC, parameter sets drawn from it, and intervals that
+split an effect's variance between the parameters and the seeds."""
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import passend
+from passend.experiments import ensemble
+from passend.experiments.intervals import effect_interval, mean_interval
+from passend.model.behaviour import SPECS, calibrated_names
+from passend.model.errors import ConfigError
+
+
+def test_one_parameter_set_gives_the_seed_only_interval():
+    d = np.array([1.0, 3.0, 2.5, 1.5])
+    e = effect_interval([d])
+    assert (e["mean"], e["low"], e["high"]) == mean_interval(d) and e["parameter_share"] == 0.0
+
+
+def test_sets_that_differ_widen_the_interval_and_the_parameters_take_the_variance():
+    rng = np.random.default_rng(4)
+    sets = [level + rng.normal(0, 0.1, 5) for level in (-3.0, 0.0, 2.0, 5.0)]  # the parameters matter, seeds little
+    e = effect_interval(sets)
+    assert e["parameter_share"] > 0.95
+    assert e["high"] - e["low"] > 10 * (e["seed_high"] - e["seed_low"])
+    same = effect_interval([rng.normal(1.0, 1.0, 5) for _ in range(4)])  # the sets do not matter: seeds only
+    assert same["parameter_share"] < 0.5
+
+
+def test_systematic_draws_follow_the_weights():
+    members = pd.DataFrame({"a": [0.0, 1.0, 2.0], "weight": [0.5, 0.25, 0.25]})
+    drawn = [s["a"] for s in ensemble.draw(members, 8, seed=3)]
+    assert sorted(drawn) == [0.0] * 4 + [1.0] * 2 + [2.0] * 2
+    with pytest.raises(ConfigError, match="parameter-sets"):
+        ensemble.draw(members, 0, seed=3)
+    with pytest.raises(ConfigError, match="ensemble"):
+        ensemble.load(Path("/nonexistent"))
+
+
+def test_an_ensemble_of_one_point_reproduces_todays_seed_only_comparison(tmp_path):
+    folder = tmp_path / "one_point"
+    folder.mkdir()
+    names = calibrated_names()
+    pd.DataFrame([{**{n: SPECS[n].default for n in names}, "weight": 1.0}]).to_csv(folder / ensemble.ENSEMBLE_CSV,
+                                                                                     index=False)
+    (folder / ensemble.ENSEMBLE_JSON).write_text(json.dumps({"size": 1, "effective_sample_size": 1.0}))
+    common = dict(seeds=3, scale=0.003, end="2013-07-31")
+    seeds_only = passend.compare("default", "cut_2012_300m", **common)
+    one_point = passend.compare("default", "cut_2012_300m", uncertainty="parameters", parameter_sets=1,
+                                ensemble=folder, **common)
+    columns = ["measure", "year", "effect_mean", "effect_low", "effect_high"]
+    assert one_point.effects_by_year[columns].equals(seeds_only.effects_by_year[columns])
+    assert (one_point.effects_by_year["parameter_variance_share"] == 0).all()
+
+
+def test_abc_smc_makes_an_ensemble_that_loads_and_describes_itself(tmp_path):
+    settings = ensemble.EnsembleSettings(population=10, generations=1, scale=0.002, sampler="single", seed=5)
+    history = ensemble.run_abc(settings, tmp_path / "abc.db", report=lambda line: None)
+    members, meta, fit = ensemble.summarise(history, settings, seconds=1.0)
+    ensemble.write_ensemble(tmp_path / "out", members, meta, fit, history)
+    loaded, described = ensemble.load(tmp_path / "out")
+    assert len(loaded) == 10 and loaded["weight"].sum() == pytest.approx(1.0)
+    assert 1.0 <= described["effective_sample_size"] <= 10 and described["targets_through"] == 2016
+    box = ensemble.prior_box(settings.prior_width)
+    for name in calibrated_names():  # every set inside its prior
+        assert loaded[name].between(*box[name]).all()
+    assert len(fit) == described["targets"] and (fit["simulated_low"] <= fit["simulated_high"]).all()
+    assert {p.name for p in (tmp_path / "out").glob("*.png")} == {"ensemble_marginals.png", "ensemble_pairs.png",
+                                                                 "ensemble_fit.png"}
+    with pytest.raises(ConfigError, match="prior-width"):
+        dataclasses.replace(settings, prior_width=0.0).check()
