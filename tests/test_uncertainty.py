@@ -74,3 +74,30 @@ def test_abc_smc_makes_an_ensemble_that_loads_and_describes_itself(tmp_path):
                                                                  "ensemble_fit.png"}
     with pytest.raises(ConfigError, match="prior-width"):
         dataclasses.replace(settings, prior_width=0.0).check()
+
+
+def test_the_shipped_ensemble_is_complete_inside_the_bounds_and_fitted_to_2016_only():
+    members, described = ensemble.load()
+    assert described["targets_through"] == 2016 and described["size"] == len(members) >= 50
+    assert members["weight"].sum() == pytest.approx(1.0)
+    assert described["effective_sample_size"] == pytest.approx(1 / (members["weight"] ** 2).sum(), rel=1e-3)
+    for name in calibrated_names():
+        low, high = SPECS[name].bounds
+        assert members[name].between(low, high).all(), name
+    drawn = ensemble.draw(members, 4, seed=1)
+    assert len(drawn) == 4 and set(drawn[0]) == set(calibrated_names())
+
+
+def test_passend_compare_with_parameter_uncertainty_reports_both_intervals(tmp_path):
+    from passend.experiments.cli import main
+
+    out = tmp_path / "report"
+    assert main(["compare", "default", "cut_2012_300m", "--uncertainty", "parameters", "--parameter-sets", "2",
+                 "--seeds", "2", "--scale", "0.003", "--end", "2013-07-31", "--jobs", "2", "--out", str(out)]) == 0
+    text = (out / "report.md").read_text()
+    assert "How sure: parameters against seeds" in text and "parameter sets drawn from the ensemble" in text
+    cumulated = pd.read_csv(out / "effects_cumulated.csv")
+    assert {"seed_only_low", "seed_only_high", "parameter_variance_share"} <= set(cumulated.columns)
+    assert cumulated["parameter_variance_share"].between(0, 1).all()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["uncertainty"] == "parameters" and len(manifest["parameter_sets"]) == 2

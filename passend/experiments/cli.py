@@ -202,6 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="--ensemble: single (one process, reproducible from --seed), multicore (--jobs processes) or "
                           "a Dask scheduler's address (default: %(default)s)")
     cal.add_argument("--seed", type=_whole(0), default=1, help="--ensemble: the sampler's seed (default: %(default)s)")
+    cal.add_argument("--quantile", type=_fraction(0.0, 0.999), default=0.5,
+                     help="--ensemble: each generation accepts runs closer than this quantile of the last distances "
+                          "(the first: of a calibration sample from the prior) (default: %(default)s)")
 
     bench = sub.add_parser("benchmark", help="speed and memory per scale (each in a fresh process)")
     bench.add_argument("--scales", type=_scale, nargs="+", default=[0.1, 1.0], help="(default: 0.1 1.0)")
@@ -402,8 +405,8 @@ def _calibrate_ensemble(args) -> int:
 
     from passend.experiments import ensemble
 
-    settings = ensemble.EnsembleSettings(args.population, args.generations, args.scale or 0.02, args.prior_width, args.sampler,
-                                         args.jobs, args.seed)
+    settings = ensemble.EnsembleSettings(args.population, args.generations, args.scale or 0.02, args.prior_width,
+                                         args.sampler, args.jobs, args.seed, args.quantile)
     settings.check()
     folder = new_results_folder(args.out, "ensemble")
     print(f"passend calibrate --ensemble: ABC-SMC, {settings.population} sets a generation, at most "
