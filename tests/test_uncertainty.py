@@ -58,14 +58,32 @@ def test_an_ensemble_of_one_point_reproduces_todays_seed_only_comparison(tmp_pat
     assert (one_point.effects_by_year["parameter_variance_share"] == 0).all()
 
 
-def test_abc_smc_makes_an_ensemble_that_loads_and_describes_itself(tmp_path):
-    settings = ensemble.EnsembleSettings(population=10, generations=1, scale=0.002, sampler="single", seed=5)
+def test_a_run_gives_one_ratio_per_calibration_target():
+    from passend.experiments.targets import targets_of_group
+
+    ratios = ensemble.simulated_ratios({}, seed=3, scale=0.002)
+    assert list(ratios) == [t.name for t in targets_of_group(None)]
+    assert all(np.isfinite(v) and v > 0 for v in ratios.values())
+
+
+def test_abc_smc_makes_an_ensemble_that_loads_and_describes_itself(tmp_path, monkeypatch):
+    # The sampler, distance, summary and files, on a stand-in for the model run (checked on its own above): each
+    # target's ratio moves with the first calibrated parameter, so that the ABC has something to accept.
+    from passend.experiments.targets import targets_of_group
+
+    first = calibrated_names()[0]
+    names = [t.name for t in targets_of_group(None)]
+    monkeypatch.setattr(ensemble, "simulated_ratios", lambda values, seed, scale: {
+        name: 1.0 + 0.1 * (values[first] - SPECS[first].default) + 0.01 * np.random.default_rng(seed).normal()
+        for name in names})
+    settings = ensemble.EnsembleSettings(population=20, generations=2, scale=0.002, sampler="single", seed=5)
     history = ensemble.run_abc(settings, tmp_path / "abc.db", report=lambda line: None)
     members, meta, fit = ensemble.summarise(history, settings, seconds=1.0)
     ensemble.write_ensemble(tmp_path / "out", members, meta, fit, history)
     loaded, described = ensemble.load(tmp_path / "out")
-    assert len(loaded) == 10 and loaded["weight"].sum() == pytest.approx(1.0)
-    assert 1.0 <= described["effective_sample_size"] <= 10 and described["targets_through"] == 2016
+    assert len(loaded) == 20 and loaded["weight"].sum() == pytest.approx(1.0)
+    assert 1.0 <= described["effective_sample_size"] <= 20 and described["targets_through"] == 2016
+    assert described["generations_run"] == 2
     box = ensemble.prior_box(settings.prior_width)
     for name in calibrated_names():  # every set inside its prior
         assert loaded[name].between(*box[name]).all()
