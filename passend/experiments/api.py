@@ -310,6 +310,11 @@ def _spec_path(spec: str | Path) -> Path:
     return path
 
 
+def _spec_folder(out: str | Path | None, resume: bool, name: str) -> Path:
+    """Where a sweep writes: ``out`` to continue with ``resume``, else a new folder (``results/<name>-<time>``)."""
+    return Path(out) if resume and out else new_results_folder(Path(out) if out else None, name, "out")
+
+
 def sweep(spec: str | Path, out: str | Path | None = None, jobs: int = 1, scheduler: str | None = None,
           resume: bool = False, csv: bool = False, progress: bool = True) -> pd.DataFrame:
     """Run a sweep spec (``passend sweep``) into ``out`` (default: ``results/sweep-<spec>-<time>``) and return its
@@ -318,7 +323,7 @@ def sweep(spec: str | Path, out: str | Path | None = None, jobs: int = 1, schedu
 
     path = _spec_path(spec)
     parsed = read_spec(path)
-    folder = Path(out) if resume and out else new_results_folder(Path(out) if out else None, f"sweep-{path.stem}", "out")
+    folder = _spec_folder(out, resume, f"sweep-{path.stem}")
     run_sweep(parsed, folder, jobs, scheduler, resume, csv, progress)
     table = pd.read_parquet(folder / TABLE)
     table.attrs["folder"] = str(folder)
@@ -334,8 +339,7 @@ def sensitivity(spec: str | Path, out: str | Path | None = None, jobs: int = 1, 
 
     path = _spec_path(spec)
     parsed = read_sensitivity_spec(path)
-    folder = (Path(out) if resume and out else
-              new_results_folder(Path(out) if out else None, f"sensitivity-{path.stem}", "out"))
+    folder = _spec_folder(out, resume, f"sensitivity-{path.stem}")
     results = run_sensitivity(parsed, folder, n_jobs=jobs, scheduler=scheduler, resume=resume, progress=progress)
     failed = sum(r.failed for r in results)
     if failed:

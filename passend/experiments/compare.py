@@ -246,13 +246,12 @@ def _uncertainty_note(c: Comparison) -> list[str]:
     if c.parameter_sets is None:
         return []
     e = c.ensemble or {}
-    return [f"- **Parameter uncertainty**: the {n} seed pairs are {len(c.parameter_sets)} parameter sets drawn from the "
-            f"ensemble ({e.get('size', '?')} sets, effective sample size {e.get('effective_sample_size', '?')}, "
-            f"made {e.get('made', '?')} by {e.get('method', 'ABC-SMC')}) x {len(c.settings)} seeds, each pair on "
-            f"common random numbers. The interval is where the effect at a set drawn from the ensemble lies "
-            f"(mean +- t x sqrt(parameter variance + seed variance / seeds)); the seed-only interval beside it is "
-            f"what seeds alone would give at one set."
-            for n in [len(c.pairs)]]
+    return [f"- **Parameter uncertainty**: the {len(c.pairs)} seed pairs are {len(c.parameter_sets)} parameter sets "
+            f"drawn from the ensemble ({e.get('size', '?')} sets, effective sample size "
+            f"{e.get('effective_sample_size', '?')}, made {e.get('made', '?')} by {e.get('method', 'ABC-SMC')}) x "
+            f"{len(c.settings)} seeds, each pair on common random numbers. The interval is where the effect at a set "
+            f"drawn from the ensemble lies (mean +- t x sqrt(parameter variance + seed variance / seeds)); the "
+            f"seed-only interval beside it is what seeds alone would give at one set."]
 
 
 def _parameters_against_seeds(c: Comparison, cumulated: list[dict]) -> list[str]:

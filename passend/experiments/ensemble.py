@@ -62,8 +62,8 @@ class EnsembleSettings:
     min_acceptance: float = 0.02  # stop when fewer than this share of the runs of a generation are accepted
 
     def check(self) -> None:
-        for name, low in (("--population", 10), ("--generations", 1), ("--jobs", 1)):
-            value = {"--population": self.population, "--generations": self.generations, "--jobs": self.jobs}[name]
+        for name, value, low in (("--population", self.population, 10), ("--generations", self.generations, 1),
+                                 ("--jobs", self.jobs, 1)):
             if value < low:
                 raise ConfigError(name, value, f"a whole number >= {low}")
         if not 0.0 < self.quantile < 1.0:
