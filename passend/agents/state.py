@@ -22,6 +22,17 @@ class State(mesa.Agent):
 
     def __init__(self, model: mesa.Model, rugzak_school_eur: float, rugzak_ambulant_eur: float):
         super().__init__(model)
+        self._start(rugzak_school_eur, rugzak_ambulant_eur)
+
+    @classmethod
+    def paying_only(cls, rugzak_school_eur: float, rugzak_ambulant_eur: float) -> "State":
+        """A state that takes the count, sets its amounts and pays, but is no agent of a model: the second state of
+        :mod:`passend.simulation.mechanical`, which pays by another law."""
+        state = cls.__new__(cls)
+        state._start(rugzak_school_eur, rugzak_ambulant_eur)
+        return state
+
+    def _start(self, rugzak_school_eur: float, rugzak_ambulant_eur: float) -> None:
         self.reference_indications: float | None = None
         self.counted_indications = 0.0
         self.counted_rugzak = 0.0

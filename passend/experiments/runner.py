@@ -32,6 +32,7 @@ class RunOutput:
     wall_seconds: float
     pupil_months: int
     pupils: dict | None = None  # the pupils with a need at the end (Recorder.pupils_with_a_need), for who gains
+    mechanical: list[dict] | None = None  # school years of the run's MechanicalBooks, if it kept them (--decompose)
 
 
 def simulate(
@@ -40,12 +41,14 @@ def simulate(
     policy: PolicyTimeline | None = None,
     scenario: str = "default",
     progress: Callable[[int, int], None] | None = None,
+    mechanical: PolicyTimeline | None = None,
 ) -> RunOutput:
-    """Build the country and run it; rows before ``settings.start`` are left out of the output."""
+    """Build the country and run it; rows before ``settings.start`` are left out of the output. ``mechanical``: a
+    reform's policy whose rules the run also books on its own decisions (:mod:`passend.simulation.mechanical`)."""
     from passend.simulation.model import PassendModel  # imported here so joblib workers pay for mesa only when running
 
     began = time.perf_counter()
-    model = PassendModel(settings, behaviour, policy, scenario)
+    model = PassendModel(settings, behaviour, policy, scenario, mechanical)
     pupil_months = 0
 
     def tick(done: int, total: int) -> None:
@@ -64,15 +67,20 @@ def output_of(model, wall_seconds: float, pupil_months: int) -> RunOutput:
     start = settings.start.isoformat()
     first_year = settings.start.year if settings.start.month >= 8 else settings.start.year - 1
     rec = model.recorder
+
+    def in_period(years: list[dict]) -> list[dict]:
+        return [r for r in years if int(r["school_year"][:4]) >= first_year]
+
     return RunOutput(
         settings=settings,
         counts=[r for r in rec.counts if r["date"] >= start],
-        school_years=[r for r in rec.school_years if int(r["school_year"][:4]) >= first_year],
+        school_years=in_period(rec.school_years),
         months=[r for r in rec.months if r["date"] >= start[:8] + "01"],
         alliances=[r for r in rec.alliances if r["date"] >= start],
         wall_seconds=wall_seconds,
         pupil_months=pupil_months,
         pupils=rec.pupils_with_a_need(),
+        mechanical=None if model.mechanical is None else in_period(model.mechanical.school_years),
     )
 
 

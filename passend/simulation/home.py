@@ -328,7 +328,7 @@ def _onderwijsconsulenten(m: "PassendModel", idx: np.ndarray) -> None:
                                             float(m.streams.uniform("consultants.capacity", np.zeros(1), step)[0]))
     taken = asking[consultants.take_cases(p.months_home[idx[asking]], capacity)]
     m.ledger.count("consultant_cases", len(taken))
-    m.ledger.pay("onderwijsconsulenten", len(taken) * b.consultant_eur_per_case / m.settings.scale)
+    m.consultant_cases = len(taken)  # paid for in the money phase
     cases = idx[taken]
     best = _best_school_asked(m, cases, "consultant", np.full(len(cases), -1))
     to = regular_setting(m, cases)

@@ -30,6 +30,7 @@ from passend.model.streams import RandomStreams
 from passend.model.timing import Clock
 from passend.simulation import phases
 from passend.simulation.country import SchoolChoice, country_for
+from passend.simulation.mechanical import MechanicalBooks
 from passend.simulation.recorder import Recorder
 
 
@@ -41,6 +42,8 @@ class PassendModel(mesa.Model):
         behaviour: behaviour parameters (defaults: the calibrated values).
         policy: the legislation timeline (default: the law as it was); a reform passes a modified copy.
         scenario: name recorded with the results.
+        mechanical: a reform's policy to keep :class:`~passend.simulation.mechanical.MechanicalBooks` by: what its
+            rules would pay for this run's pupils and decisions (for the mechanical effect of the reform).
     """
 
     def __init__(
@@ -49,6 +52,7 @@ class PassendModel(mesa.Model):
         behaviour: Behaviour | None = None,
         policy: PolicyTimeline | None = None,
         scenario: str = "default",
+        mechanical: PolicyTimeline | None = None,
     ):
         self.streams = RandomStreams(settings.seed)
         super().__init__(rng=self.streams.generator("mesa"))
@@ -81,6 +85,7 @@ class PassendModel(mesa.Model):
         self.youth_care_places = (None, np.zeros(0))  # ((school year, municipal?, budget), places per pool)
         self.pupils_by_municipality = (None, np.zeros(0))  # (school year, pupils living in each municipality)
         self.cases_followed = 0  # children at home the attendance officers follow this month
+        self.consultant_cases = 0  # children at home an onderwijsconsulent took on this month
         self.need_rows: dict[tuple, np.ndarray] = {}  # (school year, pupils, threshold) -> rows with need above it
         self.seats_taken = (None, None)  # (step, (so, vso) seats per provider) from indications to waiting_lists
         self.detected_without_indication = (None, None)  # (key, rows): see phases._detected_without_indication
@@ -98,6 +103,7 @@ class PassendModel(mesa.Model):
         self.clock = Clock()
         self.recorder = Recorder(self)
         self.months_in_school_year = 0
+        self.mechanical = None if mechanical is None else MechanicalBooks(self, mechanical)
 
     # --- time, law and the rules in force -------------------------------------------------------------------------
     @property
@@ -127,9 +133,14 @@ class PassendModel(mesa.Model):
         if self.today.month == 8:
             self.months_in_school_year = 0
         self.months_in_school_year += 1
+        self.alliances.month_tlvs = np.zeros(len(self.alliances))  # a new month: no TLV granted in it yet,
+        self.consultant_cases = 0  # and no case taken on by an onderwijsconsulent
         for phase in phases.PHASES:
             with self.clock.phase(phase.__name__):
                 phase(self)
+            if self.mechanical is not None:
+                with self.clock.phase("mechanical_books"):
+                    self.mechanical.after(phase)
         self.step_index += 1
         self.running = self.step_index < self.n_steps
 

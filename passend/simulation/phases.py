@@ -42,11 +42,11 @@ close_school_year      July         the school year's record
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 import numpy as np
 
-from passend.agents import municipality, parents, school, special_school, state
+from passend.agents import consultants, municipality, parents, school, special_school, state
 from passend.agents import alliance as alliances
 from passend.agents.rules import IS_REGULAR, IS_SPECIAL, in_settings
 from passend.model.groups import count_values, total_by
@@ -257,39 +257,61 @@ def _lwoo_pro_costs(m: "PassendModel") -> np.ndarray:
 
 
 def _alliances_plan_year(m: "PassendModel") -> None:
-    """Each August while the alliances are in charge: this year's amount per pupil (equalisation, less a national cut
-    spread evenly per pupil), and each alliance's ondersteuningsplan: reserves, budget by its distribution model (or
-    the one the law prescribes), TLV policy, and the lwoo criteria of alliances with their own."""
+    """Each August while the alliances are in charge: this year's amount per pupil (:func:`set_budgets`), and each
+    alliance's ondersteuningsplan: reserves, budget by its distribution model (or the one the law prescribes), TLV
+    policy, and the lwoo criteria of alliances with their own."""
     a, law, b = m.alliances, m.law, m.behaviour
-    a.base_eur_per_pupil, m.national_eur_per_pupil, a.base_deduction_share = m.budget_bases[tuple(law["budget_base_clusters"])]
     a.pupils = _alliance_pupils(m)
     _arrange_former_rugzak(m)
-    progress = law["equalisation_progress"]
-    cut_per_pupil = law["alliance_budget_cut_eur"] / max(a.pupils.sum(), 1.0)
-    setting = m.pupils.counted_setting()
-    rows = rows_money_follows(m)
-    costs = _alliance_costs_now(m, rows, setting[rows])
+    budget = set_budgets(m)
     if m.rules.alliance_judges_sbo:  # DUO deducts sbo above 2%: only then does one more or one fewer cost the alliance
-        in_sbo = np.flatnonzero(setting == Setting.SBO)
+        in_sbo = np.flatnonzero(m.pupils.counted_setting() == Setting.SBO)
         over = alliances.sbo_above_direct_share(m.alliance_of_pupils(in_sbo), a.pupils * m.settings.scale, law)
         a.sbo_marginal_eur = np.where(over > 0, float(law["sbo_eur"]), 0.0)
     savings = alliances.category_savings_eur(law, b)
     medium_supplement = float(alliances.special_supplement_eur(
         np.array([law["indication_criterion"] + alliances.CATEGORY_TYPICAL_NEED[1]]), law)[0])
-    path = [m.policy.at("equalisation_progress", m.today.replace(year=m.today.year + k))
-            for k in range(b.planning_horizon_years)]  # equalisation is announced years ahead
     alliance = alliances.Alliance.every_row(a)  # each alliance plans its year; all in one call
-    national = m.national_eur_per_pupil[alliance.sector]
-    alliance.set_amount(national, progress, cut_per_pupil)
-    if law["distribution_model"] != "own":
-        alliance.follow_prescribed_model(law["distribution_model"])
-    income = alliance.pupils * alliance.amount_eur_per_pupil
-    planning_income = alliance.pupils * alliance.planning_amount(national, path, cut_per_pupil)
-    alliance.plan_reserves(income, law, b)
-    alliance.plan_budget(income, costs.deductions, costs.arrangements, planning_income)
+    alliance.plan_reserves(budget.income, law, b)
+    plan_budgets(m, budget)
     alliance.plan_arrangements(b)
     alliance.set_tlv_policy(savings, medium_supplement, b)
-    alliance.plan_lwoo_criteria(costs.lwoo_pro, b.tlv_budget_response)
+    alliance.plan_lwoo_criteria(budget.costs.lwoo_pro, b.tlv_budget_response)
+
+
+class YearBudget(NamedTuple):
+    """What the law gives the alliances for a school year, and what their pupils cost them now (national EUR)."""
+
+    income: np.ndarray  # this year's amount per pupil x pupils
+    planning_income: np.ndarray  # the same over the announced equalisation path
+    costs: "alliances.SupportCosts"
+
+
+def set_budgets(m: "PassendModel") -> YearBudget:
+    """The rules' part of the alliances' August (see :func:`book_month`): each alliance's amount per pupil
+    (equalisation from its base towards the national amount, less a national cut spread evenly per pupil; the
+    distribution model the law prescribes, if it does), its income, and what its pupils cost it now. ``a.pupils`` must
+    hold this year's count."""
+    a, law, b = m.alliances, m.law, m.behaviour
+    a.base_eur_per_pupil, m.national_eur_per_pupil, a.base_deduction_share = m.budget_bases[tuple(law["budget_base_clusters"])]
+    cut_per_pupil = law["alliance_budget_cut_eur"] / max(a.pupils.sum(), 1.0)
+    rows = rows_money_follows(m)
+    costs = _alliance_costs_now(m, rows, m.pupils.counted_setting(rows))
+    path = [m.policy.at("equalisation_progress", m.today.replace(year=m.today.year + k))
+            for k in range(b.planning_horizon_years)]  # equalisation is announced years ahead
+    alliance = alliances.Alliance.every_row(a)
+    national = m.national_eur_per_pupil[alliance.sector]
+    alliance.set_amount(national, law["equalisation_progress"], cut_per_pupil)
+    if law["distribution_model"] != "own":
+        alliance.follow_prescribed_model(law["distribution_model"])
+    return YearBudget(alliance.pupils * alliance.amount_eur_per_pupil,
+                      alliance.pupils * alliance.planning_amount(national, path, cut_per_pupil), costs)
+
+
+def plan_budgets(m: "PassendModel", budget: YearBudget) -> None:
+    """Each alliance's ondersteuningsplan from its income and costs, with the reserve change it has planned."""
+    alliances.Alliance.every_row(m.alliances).plan_budget(budget.income, budget.costs.deductions,
+                                                          budget.costs.arrangements, budget.planning_income)
 
 
 def _arrange_former_rugzak(m: "PassendModel") -> None:
@@ -306,7 +328,7 @@ def _arrange_former_rugzak(m: "PassendModel") -> None:
 def count(m: "PassendModel") -> None:
     if m.today.month != 10:
         return
-    p, law = m.pupils, m.law
+    p = m.pupils
     _wsns_count(m)
     pupils = total_by(p.area, m.n_areas)
     # how common a label is: an indication (or TLV), or under passend onderwijs an arrangement, its successor
@@ -315,6 +337,15 @@ def count(m: "PassendModel") -> None:
     m.national_label_rate = indicated.sum() / max(pupils.sum(), 1.0)
     if m.step_index == 0:
         m.reference_indication_rate = max(indicated.sum() / max(pupils.sum(), 1.0), 1e-9)
+    take_money_count(m)
+    m.recorder.record_count()
+    new_book_year(m)
+
+
+def take_money_count(m: "PassendModel") -> None:
+    """What the law counts on 1 October for the money: the budget base (2011) and the lwoo/pro base (2012) in their
+    years, and DUO's count for the state's amounts. Rules only (see :func:`book_month`)."""
+    p, law = m.pupils, m.law
     if m.today.year == law["budget_base_year"]:
         _record_budget_base(m)
     if m.today.year == law["lwoo_budget_base_year"]:
@@ -325,8 +356,11 @@ def count(m: "PassendModel") -> None:
     rugzak = m.rules.pupil_bound(indication) & IS_REGULAR[p.counted_setting(rows)]
     m.state.take_count(indications=int(round(float(np.count_nonzero(indication > 0) * inv))),
                        rugzak_pupils=int(round(float(np.count_nonzero(rugzak) * inv))))
-    m.recorder.record_count()
-    for column in alliances.TALLIES:  # the count has read the twelve months to it: a new book year
+
+
+def new_book_year(m: "PassendModel") -> None:
+    """The count has read the twelve months to it: the alliances start a new book year."""
+    for column in alliances.TALLIES:
         setattr(m.alliances, column, np.zeros(len(m.alliances)))
 
 
@@ -625,8 +659,20 @@ def moves_back(m: "PassendModel") -> None:
 
 # --- money -------------------------------------------------------------------------------------------------------
 def money(m: "PassendModel") -> None:
-    """Every payer books this month's payments; alliances in charge settle their month; the month closes and the
-    recorder reads it."""
+    """Every payer books this month's payments (:func:`book_month`); alliances in charge review their year so far;
+    the month closes and the recorder reads it."""
+    costs = book_month(m)
+    if costs is not None:
+        with m.clock.decision("alliance.review_month"):
+            alliances.Alliance.every_row(m.alliances).review_month(costs.deductions, m.behaviour)
+    m.recorder.record_month(m.ledger.close_month())
+
+
+def book_month(m: "PassendModel") -> "alliances.SupportCosts | None":
+    """The rules' arithmetic of the month: from where the pupils are and what the institutions decided, every payer's
+    payments by the law in force, booked in the ledger; alliances in charge settle their month by their plan. Decides
+    nothing, so that :mod:`passend.simulation.mechanical` can run it under another law on the same decisions. Returns
+    the alliances' support costs while they are in charge (None otherwise)."""
     p, law, rules, scale = m.pupils, m.law, m.rules, m.settings.scale
     rows = rows_money_follows(m)
     setting = p.counted_setting(rows)
@@ -650,12 +696,13 @@ def money(m: "PassendModel") -> None:
     transported = count_values(setting[p.transported[rows]], N_SETTINGS)[[Setting.SBO, Setting.SO, Setting.VSO]]
     payments |= municipality.month_payments(int(transported.sum()),
                                             np.count_nonzero(p.in_youth_care), m.cases_followed, law, m.behaviour, scale)
+    payments |= consultants.month_payments(m.consultant_cases, m.behaviour, scale)
     for stream, eur in payments.items():
         m.ledger.pay(stream, eur)
-    if rules.alliances_in_charge:
-        with m.clock.decision("alliance.settle_month"):
-            _alliances_settle_month(m, rows, setting, holds_lwoo_pro)
-    m.recorder.record_month(m.ledger.close_month())
+    if not rules.alliances_in_charge:
+        return None
+    with m.clock.decision("alliance.settle_month"):
+        return _alliances_settle_month(m, rows, setting, holds_lwoo_pro)
 
 
 def _wsns_pupils(m: "PassendModel", rows: np.ndarray, setting: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -668,14 +715,13 @@ def _wsns_pupils(m: "PassendModel", rows: np.ndarray, setting: np.ndarray) -> tu
             total_by(wsns_of[in_sbo[in_wsns[in_sbo]]], n))
 
 
-def _alliances_settle_month(m: "PassendModel", rows: np.ndarray, setting: np.ndarray, holds_lwoo_pro: bool) -> None:
+def _alliances_settle_month(m: "PassendModel", rows: np.ndarray, setting: np.ndarray,
+                            holds_lwoo_pro: bool) -> "alliances.SupportCosts":
     costs = _alliance_costs_now(m, rows, setting)
-    a, b = m.alliances, m.behaviour
-    every_alliance = alliances.Alliance.every_row(a)  # each alliance decides; all in one call
-    every_alliance.review_month(costs.deductions, b)
+    a = m.alliances
+    every_alliance = alliances.Alliance.every_row(a)  # each alliance settles; all in one call
     s = every_alliance.settle_month(costs.deductions, costs.arrangements, costs.lwoo_pro, a.month_tlvs,
                                     holds_lwoo_pro)._asdict()
-    a.month_tlvs = np.zeros(len(a))
     a.year_income_eur = a.year_income_eur + s["income"] + s["lwoo_pro_income"]
     a.year_deductions_eur = a.year_deductions_eur + s["deductions"]
     a.year_arrangements_eur = a.year_arrangements_eur + s["arrangements"] + s["ambulant"]
@@ -693,6 +739,7 @@ def _alliances_settle_month(m: "PassendModel", rows: np.ndarray, setting: np.nda
                           ("referral_charges", "referral_charges"), ("lwoo_pro_budget", "lwoo_pro_income"),
                           ("lwoo_pro_by_alliances", "lwoo_pro")):
         m.ledger.pay(stream, s[field].sum())
+    return costs
 
 
 def close_school_year(m: "PassendModel") -> None:
