@@ -18,9 +18,10 @@ light: importing Mesa alone takes over a second.
 """
 
 from passend.model import __version__
+from passend.model.errors import ConfigError  # what every bad input raises: it names the field and what is allowed
 
 API = ("PassendModel", "Run", "simulate", "compare", "ComparisonResult", "sweep", "sensitivity", "discover", "setup")
-__all__ = ["__version__", *API]
+__all__ = ["__version__", "ConfigError", *API]
 
 
 def __getattr__(name: str):

@@ -106,16 +106,28 @@ def test_the_shipped_ensemble_is_complete_inside_the_bounds_and_fitted_to_2016_o
     assert len(drawn) == 4 and set(drawn[0]) == set(calibrated_names())
 
 
-def test_passend_compare_with_parameter_uncertainty_reports_both_intervals(tmp_path):
+def test_passend_compare_with_parameter_uncertainty_and_decompose_reports_both_intervals_and_parts(tmp_path):
+    """The issue's command (compare default cut_2012_300m --uncertainty parameters --decompose) at a small scale."""
     from passend.experiments.cli import main
 
     out = tmp_path / "report"
     assert main(["compare", "default", "cut_2012_300m", "--uncertainty", "parameters", "--parameter-sets", "2",
-                 "--seeds", "2", "--scale", "0.003", "--end", "2013-07-31", "--jobs", "2", "--out", str(out)]) == 0
+                 "--decompose", "--seeds", "2", "--scale", "0.003", "--end", "2013-07-31", "--jobs", "2",
+                 "--out", str(out)]) == 0
     text = (out / "report.md").read_text()
     assert "How sure: parameters against seeds" in text and "parameter sets drawn from the ensemble" in text
     cumulated = pd.read_csv(out / "effects_cumulated.csv")
     assert {"seed_only_low", "seed_only_high", "parameter_variance_share"} <= set(cumulated.columns)
     assert cumulated["parameter_variance_share"].between(0, 1).all()
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["uncertainty"] == "parameters" and len(manifest["parameter_sets"]) == 2
+    assert manifest["uncertainty"] == "parameters" and len(manifest["parameter_sets"]) == 2 and manifest["decompose"]
+
+    assert "## Mechanical and behavioural effects" in text and "decomposition.png" in text
+    parts = pd.read_csv(out / "decomposition_by_year.csv").pivot_table(
+        index=["measure", "year"], columns="part", values="effect_mean")
+    assert ((parts["mechanical"] + parts["behavioural"] - parts["total"]).abs() < 1e-3).all()
+    # 2012/13: the cheaper (v)so place is all arithmetic, since nobody's choice depends on it before 2014
+    assert parts.loc[("pay_state_eur", 2012), "mechanical"] < 0
+    assert parts.loc[("pay_state_eur", 2012), "behavioural"] == 0.0
+    assert {"seed_only_low", "parameter_variance_share"} <= set(pd.read_csv(out / "decomposition_cumulated.csv"))
+    assert set(pd.read_csv(out / "runs_by_seed.csv")["scenario"]) == {"base", "alternative", "mechanical"}

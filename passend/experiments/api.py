@@ -250,6 +250,17 @@ class ComparisonResult:
 
         return pd.DataFrame(runs_by_seed(self.comparison))
 
+    @cached_property
+    def decomposition(self) -> pd.DataFrame:
+        """Each payer's effect per school year split into ``part`` total, mechanical and behavioural (compare with
+        ``decompose=True``; see ``passend.experiments.compare.decomposition``)."""
+        from passend.experiments.compare import decomposition
+
+        if not self.comparison.decomposed:
+            raise ConfigError("decompose", False, "True in compare(...), so that the base runs keep the reform's "
+                              "mechanical books")
+        return pd.DataFrame(decomposition(self.comparison)[0])
+
     def save(self, folder: str | Path | None = None) -> Path:
         """Write ``passend compare``'s report folder (default: ``results/compare-<reform>-<time>``); returns the path
         of ``report.md``."""
@@ -263,13 +274,15 @@ def compare(base: ScenarioLike, reform: str | Path | Scenario, seeds: int = 10, 
             start: dt.date | str | None = None, end: dt.date | str | None = None, root_seed: int = 1, jobs: int = 1,
             scheduler: str | None = None, progress: bool = False, journal: Path | None = None,
             resume: bool = False, uncertainty: str = "seeds", parameter_sets: int = 10,
-            ensemble: str | Path | None = None) -> ComparisonResult:
+            ensemble: str | Path | None = None, decompose: bool = False) -> ComparisonResult:
     """``reform`` against ``base`` on ``seeds`` paired seeds spawned from ``root_seed`` (common random numbers), as
     ``passend compare`` runs them: ``reform`` is a registered reform or reform file applied to the base, or another
     scenario. ``jobs`` processes, or a Dask ``scheduler`` (an address or ``"local"``). ``journal``, ``resume``: keep
     finished runs in that folder, and read them back (see ``passend compare --resume``). ``uncertainty="parameters"``:
     the pairs run on ``parameter_sets`` sets drawn from the ensemble (the package's, or the one in the folder
-    ``ensemble``) x ``seeds`` seeds, and the intervals cover both (see ``passend.experiments.intervals.effect_interval``)."""
+    ``ensemble``) x ``seeds`` seeds, and the intervals cover both (see ``passend.experiments.intervals.effect_interval``).
+    ``decompose``: split each effect on spending into the mechanical effect (the reform's rules on the base's
+    decisions) and the behavioural one (:attr:`ComparisonResult.decomposition`, ``passend compare --decompose``)."""
     from passend.experiments.compare import check_comparable, run_pairs
     from passend.experiments.scenarios import alternative
     from passend.model.streams import RandomStreams
@@ -277,6 +290,8 @@ def compare(base: ScenarioLike, reform: str | Path | Scenario, seeds: int = 10, 
     for name, value, low in (("seeds", seeds, 2), ("root_seed", root_seed, 0), ("jobs", jobs, 1)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise ConfigError(name, value, f"a whole number >= {low}")
+    if not isinstance(decompose, bool):
+        raise ConfigError("decompose", decompose, "True or False")
     base_scenario = base if isinstance(base, Scenario) else get_scenario(str(base), "base")
     alt = reform if isinstance(reform, Scenario) else alternative(base_scenario, str(reform), "reform")
     dates = _dates(start, end)
@@ -285,7 +300,7 @@ def compare(base: ScenarioLike, reform: str | Path | Scenario, seeds: int = 10, 
     check_comparable(base_scenario, alt, settings[0])
     sets, description = _parameter_sets(uncertainty, parameter_sets, ensemble, root_seed)
     return ComparisonResult(run_pairs(base_scenario, alt, settings, jobs, scheduler, progress, journal, resume,
-                                      sets, description))
+                                      sets, description, decompose))
 
 
 UNCERTAINTIES = ("seeds", "parameters")

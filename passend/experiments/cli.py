@@ -233,6 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "(default: %(default)s)")
     cmp.add_argument("--ensemble", type=Path, help="--uncertainty parameters: the folder of an ensemble (default: the "
                                                     "one shipped in the package)")
+    cmp.add_argument("--decompose", action="store_true",
+                     help="split each effect on spending into the mechanical effect (the reform's rules applied to the "
+                          "base run's decisions, on the same seed) and the behavioural effect (the rest)")
     cmp.add_argument("--root-seed", type=_whole(0), default=1, help="seeds are spawned from this one (default: %(default)s)")
     _add_parallel_options(cmp)
     cmp.add_argument("--out", type=Path, help="folder to create (default: results/compare-<reform>-<time>)")
@@ -463,7 +466,8 @@ def cmd_compare(args) -> int:
     try:
         result = compare(base, alt, len(seeds), settings[0].scale, settings[0].start, settings[0].end, args.root_seed,
                          args.jobs, args.scheduler, progress=True, journal=journal, resume=args.resume,
-                         uncertainty=args.uncertainty, parameter_sets=args.parameter_sets, ensemble=args.ensemble)
+                         uncertainty=args.uncertainty, parameter_sets=args.parameter_sets, ensemble=args.ensemble,
+                         decompose=args.decompose)
     except KeyboardInterrupt:
         return _interrupted_keeping(args, journal, 2 * len(seeds) * sets, folder, ["compare", args.base, args.reform])
     comparison = result.comparison

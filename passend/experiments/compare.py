@@ -49,6 +49,7 @@ class Comparison:
     backend: str
     parameter_sets: list[dict] | None = None  # --uncertainty parameters: the sets drawn from the ensemble
     ensemble: dict | None = None  # and the ensemble's description
+    decomposed: bool = False  # --decompose: each base run kept the reform's MechanicalBooks (RunOutput.mechanical)
 
     def by_set(self, values: list[float]) -> list[np.ndarray]:
         """Per-pair values grouped by parameter set (pairs run set by set, the same seeds in each)."""
@@ -56,11 +57,15 @@ class Comparison:
         return list(np.asarray(values, dtype=float).reshape(n_sets, len(self.settings)))
 
 
-def _simulate_scenario(scenario: Scenario, settings: RunSettings, values: dict | None = None) -> RunOutput:
+def _simulate_scenario(scenario: Scenario, settings: RunSettings, values: dict | None = None,
+                       mechanical: Scenario | None = None) -> RunOutput:
+    """One run of ``scenario`` (with behaviour ``values`` from the ensemble, if given); ``mechanical``: the scenario
+    whose law the run also books on its own decisions (:mod:`passend.simulation.mechanical`)."""
     policy, behaviour = scenario.build()
     if values:
         behaviour = behaviour.replace("the ensemble", **values)
-    return simulate(settings, behaviour, policy, scenario.name)
+    books = None if mechanical is None else mechanical.build()[0]
+    return simulate(settings, behaviour, policy, scenario.name, mechanical=books)
 
 
 def check_comparable(base: Scenario, alternative: Scenario, settings: RunSettings) -> None:
@@ -82,7 +87,7 @@ def check_comparable(base: Scenario, alternative: Scenario, settings: RunSetting
 def run_pairs(base: Scenario, alternative: Scenario, settings: list[RunSettings], n_jobs: int = 2,
               scheduler: str | None = None, progress: bool = False, journal: Path | None = None,
               resume: bool = False, parameter_sets: list[dict] | None = None,
-              ensemble: dict | None = None) -> Comparison:
+              ensemble: dict | None = None, decompose: bool = False) -> Comparison:
     """Both scenarios on every seed, in parallel (joblib processes, or dask.distributed like ``passend sweep``), with
     a progress bar on standard error if asked.
 
@@ -90,15 +95,18 @@ def run_pairs(base: Scenario, alternative: Scenario, settings: list[RunSettings]
     none); with ``resume`` the runs found there are read back instead of run again (the journal must be of this same
     comparison). Runs are the same whatever order they finish in, so a resumed comparison equals an uninterrupted one.
     ``parameter_sets``: behaviour values (drawn from the ensemble) each pair of every seed runs with, set by set.
+    ``decompose``: each base run also books the alternative's rules on its own decisions, for the mechanical and
+    behavioural effects (:func:`decomposition`).
     """
     from passend.experiments.sweep import backend
 
     base_policy, _ = base.build()
     alt_policy, _ = alternative.build()
     differs = base_policy.first_difference(alt_policy)
-    tasks = [(scenario, s, values) for values in (parameter_sets or [None]) for s in settings
-             for scenario in (base, alternative)]
-    identity = _identity(base, alternative, settings) | {"parameter_sets": parameter_sets}
+    books = alternative if decompose else None
+    tasks = [task for values in (parameter_sets or [None]) for s in settings
+             for task in ((base, s, values, books), (alternative, s, values))]
+    identity = _identity(base, alternative, settings) | {"parameter_sets": parameter_sets, "decompose": decompose}
     outputs = open_kept_runs(journal, identity, len(tasks), resume)
     began = time.perf_counter()
     with backend(n_jobs, scheduler) as (jobs, label):
@@ -106,7 +114,7 @@ def run_pairs(base: Scenario, alternative: Scenario, settings: list[RunSettings]
     first_year = school_year_of(differs) if differs else school_year_of(settings[0].start)
     pairs = list(zip(outputs[0::2], outputs[1::2]))
     return Comparison(base, alternative, settings, pairs, first_year, time.perf_counter() - began, label,
-                      parameter_sets, ensemble)
+                      parameter_sets, ensemble, decompose)
 
 
 def _identity(base: Scenario, alternative: Scenario, settings: list[RunSettings]) -> dict:
@@ -163,6 +171,44 @@ def effects_cumulated(c: Comparison) -> list[dict]:
     return rows
 
 
+PARTS = ("total", "mechanical", "behavioural")
+"""The decomposition of an effect on spending: total = alternative - base; mechanical = the alternative's rules on the
+base's decisions - base; behavioural = alternative - the alternative's rules on the base's decisions."""
+
+
+def _parts(c: Comparison, measure: str) -> list[tuple[dict[int, float], dict[int, float], dict[int, float]]]:
+    """Per pair: (base, the base's decisions under the alternative's rules, alternative), year -> value."""
+    def books(run: RunOutput) -> dict[int, float]:
+        return {int(r["school_year"][:4]): float(r[measure]) for r in run.mechanical
+                if int(r["school_year"][:4]) >= c.first_year}
+
+    return [(_series(b, measure, c.first_year), books(b), _series(a, measure, c.first_year)) for b, a in c.pairs]
+
+
+def _part_effects(c: Comparison, base: np.ndarray, books: np.ndarray, alt: np.ndarray) -> dict[str, np.ndarray]:
+    return {"total": alt - base, "mechanical": books - base, "behavioural": alt - books}
+
+
+def decomposition(c: Comparison) -> tuple[list[dict], list[dict]]:
+    """With --decompose: each payer's effect per school year, and summed over the years from the reform on, split
+    into its mechanical and behavioural parts (:data:`PARTS`), each with its interval. Tidy rows (measure, year or
+    first and last year, part, effect columns as in :func:`effects_by_year`)."""
+    by_year, cumulated = [], []
+    for measure in SPENDING:
+        series = _parts(c, measure)
+        years = sorted(set.intersection(*(set(s) for pair in series for s in pair)))
+        for year in years:
+            base, books, alt = (np.array([pair[k][year] for pair in series]) for k in range(3))
+            for part, d in _part_effects(c, base, books, alt).items():
+                by_year.append({"measure": measure, "year": year, "part": part, "base_mean": base.mean(),
+                                **_effect(c, d, base.mean()), "pairs": len(d)})
+        base, books, alt = (np.array([sum(pair[k][y] for y in years) for pair in series]) for k in range(3))
+        for part, d in _part_effects(c, base, books, alt).items():
+            cumulated.append({"measure": measure, "first_year": years[0], "last_year": years[-1], "part": part,
+                              "base_total": base.mean(), **_effect(c, d, base.mean())})
+    return by_year, cumulated
+
+
 def alliance_effects(c: Comparison) -> list[dict]:
     """Per alliance, on the last count: effect on the special share (sbo + so + vso per pupil) and on thuiszitters
     per 1,000 pupils, mean over the seed pairs with the interval."""
@@ -188,9 +234,13 @@ def alliance_effects(c: Comparison) -> list[dict]:
 
 
 def runs_by_seed(c: Comparison) -> list[dict]:
-    """The school-year rows of every run, with its seed and role (``base`` or ``alternative``)."""
-    return [{"seed": b.settings.seed, "scenario": role, **row}
+    """The school-year rows of every run, with its seed and role (``base`` or ``alternative``); with --decompose also
+    the money of the base's decisions under the alternative's rules (role ``mechanical``, money columns only)."""
+    rows = [{"seed": b.settings.seed, "scenario": role, **row}
             for b, a in c.pairs for role, run in (("base", b), ("alternative", a)) for row in run.school_years]
+    if c.decomposed:
+        rows += [{"seed": b.settings.seed, "scenario": "mechanical", **row} for b, _ in c.pairs for row in b.mechanical]
+    return rows
 
 
 # --- the report ---------------------------------------------------------------------------------------------------
@@ -214,7 +264,7 @@ def _label(measure: str) -> str:
 
 def write_report(c: Comparison, folder: Path) -> Path:
     """report.md with its tables (CSV) and figures; ``folder`` must not exist yet. Returns the report's path."""
-    from passend.experiments.figures import comparison_figures, who_gains_figure
+    from passend.experiments.figures import comparison_figures, decomposition_figure, who_gains_figure
     from passend.experiments.output import data_file_hashes, package_versions, write_csv
 
     partial = folder.with_name(folder.name + ".partial")
@@ -228,7 +278,12 @@ def write_report(c: Comparison, folder: Path) -> Path:
     write_csv(partial / "who_gains.csv", gains)
     write_csv(partial / "who_gains_bands.csv", bands)
     figures = comparison_figures(by_year, alliances, partial) + [who_gains_figure(gains, partial / "who_gains.png").name]
-    (partial / "report.md").write_text(_markdown(c, by_year, cumulated, alliances, figures, gains))
+    parts = decomposition(c) if c.decomposed else None
+    if parts:
+        write_csv(partial / "decomposition_by_year.csv", parts[0])
+        write_csv(partial / "decomposition_cumulated.csv", parts[1])
+        figures.append(decomposition_figure(parts[0], partial / "decomposition.png").name)
+    (partial / "report.md").write_text(_markdown(c, by_year, cumulated, alliances, figures, gains, parts))
     (partial / "manifest.json").write_text(json.dumps({
         "kind": "compare", "passend_version": __version__, "base": c.base.to_dict(),
         "alternative": c.alternative.to_dict(), "seeds": [s.seed for s in c.settings],
@@ -236,7 +291,7 @@ def write_report(c: Comparison, folder: Path) -> Path:
         "interval": f"{INTERVAL:.0%} t interval of the mean effect over seed pairs", "backend": c.backend,
         "seconds": round(c.seconds, 1), "data_files": data_file_hashes(), "environment": package_versions(),
         "uncertainty": "seeds" if c.parameter_sets is None else "parameters", "parameter_sets": c.parameter_sets,
-        "ensemble": c.ensemble,
+        "ensemble": c.ensemble, "decompose": c.decomposed,
     }, indent=2, default=str))
     partial.rename(folder)
     return folder / "report.md"
@@ -272,8 +327,45 @@ def _parameters_against_seeds(c: Comparison, cumulated: list[dict]) -> list[str]
     return lines
 
 
+def _decomposition_section(c: Comparison, parts: tuple[list[dict], list[dict]] | None) -> list[str]:
+    """With --decompose: each payer's effect split into its mechanical and behavioural parts, summed over the years
+    and per year for consolidated public spending and the state."""
+    if parts is None:
+        return []
+    by_year, cumulated = parts
+
+    def cell(r: dict) -> str:
+        return f"{_money(r['effect_mean'])} [{_money(r['effect_low'])}, {_money(r['effect_high'])}]"
+
+    first, last = cumulated[0]["first_year"], cumulated[0]["last_year"]
+    lines = ["## Mechanical and behavioural effects", "",
+             "The **mechanical** effect is the reform's rules applied to behaviour as it was: each base run also booked "
+             "what the alternative's law would pay for its own pupils, placements and decisions (every school's, "
+             "alliance's, parent's, provider's and municipality's), on the same seed. The **behavioural** effect is the "
+             "rest: what changes because the institutions and parents respond. The two add up to the total effect, "
+             "pair by pair. Held as in the base: where every pupil is, their indications and arrangements, the TLVs "
+             "granted, and each alliance's planned reserve change, distribution mix and referral charge; computed by "
+             "the reform's law: the state's amounts, each alliance's budget (equalisation, cut), DUO's deductions, "
+             "the prices of arrangements and places, transport and youth care per pupil. A rule that acts only "
+             "through where pupils go has no mechanical effect.", "",
+             f"### {first}/{first + 1} to {last}/{last + 1} together (M EUR)", "",
+             "| payer | total | mechanical | behavioural |", "|---|---:|---:|---:|"]
+    table = {(r["measure"], r["part"]): r for r in cumulated}
+    for measure in SPENDING:
+        if all(abs(table[measure, part]["effect_mean"]) < 0.05e6 for part in PARTS):
+            continue
+        lines.append(f"| {_label(measure)} | " + " | ".join(cell(table[measure, part]) for part in PARTS) + " |")
+    for measure in ("public_spending_net_eur", "pay_state_eur"):
+        lines += ["", f"### {_label(measure)} per school year (M EUR)", "",
+                  "| year | total | mechanical | behavioural |", "|---|---:|---:|---:|"]
+        cells = {(r["year"], r["part"]): r for r in by_year if r["measure"] == measure}
+        for year in sorted({year for year, _ in cells}):
+            lines.append(f"| {year}/{year + 1} | " + " | ".join(cell(cells[year, part]) for part in PARTS) + " |")
+    return lines + [""]
+
+
 def _markdown(c: Comparison, by_year: list[dict], cumulated: list[dict], alliances: list[dict], figures: list[str],
-              gains: list[dict]) -> str:
+              gains: list[dict], parts: tuple[list[dict], list[dict]] | None = None) -> str:
     s = c.settings[0]
     n = len(c.pairs)
     first, last = c.first_year, max(r["year"] for r in by_year)
@@ -316,6 +408,7 @@ def _markdown(c: Comparison, by_year: list[dict], cumulated: list[dict], allianc
     lines += ["", "Spending by payer is what each payer pays out in total (a payer's payments to another payer, such as "
               "the state's budget to the alliances, count for both). Pupil counts summed over years are pupil-years; "
               "see the per-year tables.", ""]
+    lines += _decomposition_section(c, parts)
     titles = {"spending": "Spending per payer (M EUR per school year)", "pupils": "Pupils per setting (1 October count)",
               "thuiszitters": "Thuiszitters and absence (per school year)", "inflow": "Inflow (per school year)"}
     for group, measures in GROUPS.items():
@@ -359,11 +452,15 @@ def _markdown(c: Comparison, by_year: list[dict], cumulated: list[dict], allianc
         "parents to what a place can carry. The sizes of the new-system behaviour parameters are assumptions with "
         "bounds (see model/data/behaviour.toml and docs/model.md); a sweep over them (`passend sensitivity`) shows "
         "how much the effect depends on them.",
-        "- Intervals cover the randomness of the simulated population and decisions, not the uncertainty of the "
-        "parameters. At small scales an alliance holds few pupils and its effect is noisy.",
+        ("- Intervals cover the randomness of the simulated population and decisions, not the uncertainty of the "
+         "parameters (`--uncertainty parameters` adds it)." if c.parameter_sets is None else
+         "- Intervals cover the parameter sets drawn from the ensemble and the seeds; the ensemble covers the "
+         "calibrated parameters, not the assumed new-system ones at their defaults.")
+        + " At small scales an alliance holds few pupils and its effect is noisy.",
         "- Files: effects_by_year.csv, effects_cumulated.csv, alliance_effects.csv, who_gains.csv, "
-        "who_gains_bands.csv, runs_by_seed.csv (every school year of every run), manifest.json (scenarios, seeds, "
-        "versions).",
+        "who_gains_bands.csv, runs_by_seed.csv (every school year of every run), "
+        + ("decomposition_by_year.csv, decomposition_cumulated.csv, " if parts else "")
+        + "manifest.json (scenarios, seeds, versions).",
         "",
     ]
     return "\n".join(lines)

@@ -540,6 +540,50 @@ def who_gains_figure(summary: list[dict], path: Path) -> Path:
     return path
 
 
+def decomposition_figure(by_year: list[dict], path: Path) -> Path:
+    """Mechanical and behavioural effects per school year (decomposition_by_year.csv rows): for consolidated public
+    spending and each payer the reform moves, the two parts as bars stacked away from zero (a saving below, a cost
+    above) and the total as a point with its interval."""
+    measures = list(dict.fromkeys(r["measure"] for r in by_year))
+    cell = {(r["measure"], r["year"], r["part"]): r for r in by_year}
+    moved = [m for m in measures if any(abs(r["effect_mean"]) >= 0.05e6 for r in by_year if r["measure"] == m)]
+    shown = (["public_spending_net_eur"] + [m for m in moved if m != "public_spending_net_eur"])[:6]
+    columns = min(len(shown), 3)
+    rows = math.ceil(len(shown) / columns)
+    fig, axes = _subplots(rows, columns, figsize=(4.6 * columns, 3.4 * rows + 0.6), squeeze=False, sharex=True)
+    colours = {"mechanical": "#8c6bb1", "behavioural": "#e6a532"}
+    for ax, measure in zip(axes.flat, shown):
+        years = np.array(sorted({r["year"] for r in by_year if r["measure"] == measure}))
+        below, above = np.zeros(len(years)), np.zeros(len(years))
+        for part, colour in colours.items():
+            v = np.array([cell[measure, y, part]["effect_mean"] for y in years]) / 1e6
+            base = np.where(v < 0, below, above)
+            ax.bar(years, v, bottom=base, width=0.7, color=colour, label=f"{part} (the reform's rules on the base's "
+                   "decisions)" if part == "mechanical" else f"{part} (the response)")
+            below, above = below + np.minimum(v, 0), above + np.maximum(v, 0)
+        total = [cell[measure, y, "total"] for y in years]
+        mean = np.array([r["effect_mean"] for r in total]) / 1e6
+        ax.errorbar(years, mean, yerr=[mean - np.array([r["effect_low"] for r in total]) / 1e6,
+                                       np.array([r["effect_high"] for r in total]) / 1e6 - mean],
+                    fmt="o", ms=4, color=PUB_COLOUR, lw=1, label="total, 90% interval")
+        ax.axhline(0, color="#888888", lw=0.8)
+        title = "consolidated public spending" if measure == "public_spending_net_eur" else \
+            measure.removeprefix("pay_").removesuffix("_eur").replace("_", " ")
+        ax.set_title(title, fontsize=10)
+        ax.set_ylabel("M EUR per school year")
+        ax.grid(axis="y", alpha=0.3)
+    for ax in axes.flat[len(shown):]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel("school year (the year it starts)")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False)
+    fig.suptitle("Effect on spending, mechanical and behavioural (mean over seed pairs)", fontsize=11)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    fig.savefig(path, dpi=110)
+    return path
+
+
 # --- the ensemble (passend calibrate --ensemble) ---------------------------------------------------------------------
 def ensemble_figures(ensemble, meta: dict, fit, folder: Path) -> list[Path]:
     """ensemble_marginals.png (each parameter's weighted histogram within its prior, the shipped default marked),
