@@ -20,8 +20,9 @@ KEYS = ["description", "base", "reforms", "behaviour", "settings", "policy", "va
         "end", "sweep", "design", "samples", "replicates", "parameters", "outcomes", "low", "high", "levels", "response",
         "alliance_budget_cut_eur", "rugzak_school_eur", "regime", "tlv_gatekeeping", "breakdown_rate", "2014-08-01",
         "behaviour.tlv_gatekeeping", "policy.regime"]
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                       HealthCheck.too_slow])
+# print_blob: a failure on CI prints the @reproduce_failure line, so a draw that fails once is not lost with the log.
+FUZZ = settings(max_examples=60, deadline=None, print_blob=True,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
 def toml_value(value) -> str:
@@ -127,8 +128,7 @@ reforms = st.fixed_dictionaries({"policy": st.dictionaries(
 SHORT = ["--scale", "0.001", "--end", "2004-12-31", "--quiet", "--no-figures"]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                 HealthCheck.too_slow])
+@settings(FUZZ, max_examples=40)
 @given(scenario=scenarios, reform=reforms)
 def test_wrong_values_under_the_right_names_end_with_exit_0_or_2(scenario, reform, tmp_path_factory, capsys):
     """A scenario with real behaviour and settings names and a reform with real law names, both with random values and
