@@ -13,12 +13,12 @@ The Python interface (documented in the README and ``docs/notebooks/``; its impl
     passend.compare("default", "cut_2012_300m", seeds=4)     # a reform against its base: effects with intervals
     passend.sweep("my_sweep.toml")                           # a design x seeds: one row per run
 
-The names are loaded when first used, so that ``import passend.model`` (which every worker process does) stays
+The names are loaded when first used, so that ``import passend.engine`` (which every worker process does) stays
 light: importing Mesa alone takes over a second.
 """
 
-from passend.model import __version__
-from passend.model.errors import ConfigError  # what every bad input raises: it names the field and what is allowed
+from passend.engine import __version__
+from passend.engine.errors import ConfigError  # what every bad input raises: it names the field and what is allowed
 
 API = ("PassendModel", "Run", "simulate", "compare", "ComparisonResult", "sweep", "sensitivity", "discover", "setup")
 __all__ = ["__version__", "ConfigError", *API]

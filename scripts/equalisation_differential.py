@@ -15,7 +15,7 @@ import datetime as dt
 import numpy as np
 
 from passend.experiments.runner import simulate_many
-from passend.model.settings import RunSettings
+from passend.engine.settings import RunSettings
 
 PARTICIPATION = {"po": ("sbo_share", "so_share"), "vo": ("vso_share",)}
 

@@ -17,7 +17,7 @@ import sys
 import numpy as np
 
 from passend.experiments.runner import simulate_many
-from passend.model.settings import RunSettings
+from passend.engine.settings import RunSettings
 
 
 def money_by_year(scale: float, seeds: list[int], end: dt.date, first_year: int, jobs: int) -> dict[tuple[str, str], float]:

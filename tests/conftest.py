@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from passend.experiments.runner import simulate
-from passend.model.settings import RunSettings
+from passend.engine.settings import RunSettings
 
 SMALL = 0.01
 

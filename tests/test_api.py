@@ -17,7 +17,7 @@ from passend.experiments.cli import main
 from passend.experiments.output import RUN_TABLES
 from passend.experiments.runner import simulate
 from passend.experiments.scenarios import get_scenario
-from passend.model.errors import ConfigError
+from passend.engine.errors import ConfigError
 
 SCALE = 0.005
 END = "2006-07-31"

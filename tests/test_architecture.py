@@ -21,7 +21,7 @@ def test_the_month_only_writes_to_the_recorder_and_never_reads_it():
     import re
 
     for name in ("phases.py", "model.py"):
-        text = (ROOT / "passend" / "simulation" / name).read_text()
+        text = (ROOT / "passend" / "model" / name).read_text()
         reads = re.findall(r"recorder\.(?!record_)\w+", text)
         assert reads == [], (name, reads)
     for path in (ROOT / "passend" / "agents").glob("*.py"):

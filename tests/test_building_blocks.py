@@ -3,9 +3,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from passend.agents.rules import rank_within
-from passend.model.groups import broadcast, mean_by, total_by
-from passend.model.population import Pupils
-from passend.model.streams import RandomStreams
+from passend.engine.groups import broadcast, mean_by, total_by
+from passend.engine.population import Pupils
+from passend.engine.streams import RandomStreams
 
 
 def test_a_pupil_table_refuses_an_undeclared_column():

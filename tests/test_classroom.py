@@ -10,7 +10,7 @@ from passend.experiments.classroom import PairedRuns
 from passend.experiments.levers import LEVERS
 from passend.experiments.runner import simulate
 from passend.experiments.scenarios import get_scenario
-from passend.model.errors import ConfigError
+from passend.engine.errors import ConfigError
 
 SCALE = 0.005
 END = dt.date(2016, 7, 31)

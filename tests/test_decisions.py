@@ -10,8 +10,8 @@ from passend.agents.alliance import (MAX_LOOSENING, Alliance, AllianceTable, arr
                                      category_savings_eur, grant_tlv,
                                      offer_return_to_regular, sbo_above_direct_share, support_costs, tlv_thresholds)
 from passend.agents.state import IndicationCommittee
-from passend.model.behaviour import Behaviour
-from passend.model.population import Setting
+from passend.engine.behaviour import Behaviour
+from passend.engine.population import Setting
 
 B = Behaviour().replace(expertise_support=0.3, tlv_start_caution=0.0)  # the first year like any other, unless a test says otherwise
 U = np.linspace(0.0, 0.999, 1000)  # the same draws for every variant: a difference comes from the rule

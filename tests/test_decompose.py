@@ -1,5 +1,5 @@
 """Mechanical and behavioural effects (passend compare --decompose): the reform's rules booked on the base run's own
-decisions (passend.simulation.mechanical)."""
+decisions (passend.model.mechanical)."""
 
 import datetime as dt
 
@@ -10,7 +10,7 @@ import passend
 from passend.experiments.compare import PARTS, SPENDING
 from passend.experiments.runner import simulate
 from passend.experiments.scenarios import get_scenario
-from passend.model.settings import RunSettings
+from passend.engine.settings import RunSettings
 
 SMALL = dict(seeds=2, scale=0.005, end="2017-07-31")
 CUT_EUR = 50e6

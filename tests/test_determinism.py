@@ -3,7 +3,7 @@ from pathlib import Path
 
 from passend.experiments.cli import main
 from passend.experiments.runner import simulate_many
-from passend.model.settings import RunSettings
+from passend.engine.settings import RunSettings
 
 
 def _run(folder: Path, seed: int) -> Path:

@@ -9,7 +9,7 @@ import pytest
 
 from passend.experiments.cli import main
 from passend.experiments.discover import discover
-from passend.model.errors import ConfigError
+from passend.engine.errors import ConfigError
 
 
 def planted_sweep(folder, n=400, seed=3):

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from passend.experiments.cli import main
 from passend.experiments.sensitivity import read_sensitivity_spec
 from passend.experiments.sweep import read_spec
-from passend.model.errors import ConfigError
+from passend.engine.errors import ConfigError
 
 TINY = ["--scale", "0.001", "--end", "2003-11-30", "--quiet", "--no-figures"]
 KEYS = ["description", "base", "reforms", "behaviour", "settings", "policy", "values", "why", "seed", "scale", "start",
@@ -100,8 +100,8 @@ def test_wrong_sweep_and_sensitivity_specs_are_refused_with_a_config_error(table
 
 
 def _names():
-    from passend.model.behaviour import Behaviour
-    from passend.model.policy import PolicyTimeline
+    from passend.engine.behaviour import Behaviour
+    from passend.engine.policy import PolicyTimeline
 
     return sorted(Behaviour().to_dict()), PolicyTimeline.baseline().names
 

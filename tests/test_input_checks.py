@@ -103,7 +103,7 @@ def test_ctrl_c_ends_a_run_with_one_line_and_nothing_written(tmp_path):
 
 
 def test_absurd_amounts_in_a_reform_are_refused_and_every_law_number_has_a_finite_bound(tmp_path, capsys):
-    from passend.model.policy import PolicyTimeline
+    from passend.engine.policy import PolicyTimeline
 
     (tmp_path / "huge.toml").write_text('[policy.special_school_eur]\nvalues = { "2003-08-01" = 1e15 }\n')
     (tmp_path / "scenario.toml").write_text('reforms = ["huge.toml"]\n')

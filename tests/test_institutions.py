@@ -6,10 +6,10 @@ import datetime as dt
 import numpy as np
 
 from passend.agents.special_school import SBO_CLUSTER
-from passend.model.policy import PolicyTimeline
-from passend.model.population import Setting
-from passend.model.settings import RunSettings
-from passend.simulation.model import PassendModel
+from passend.engine.policy import PolicyTimeline
+from passend.engine.population import Setting
+from passend.engine.settings import RunSettings
+from passend.model.model import PassendModel
 from test_invariants import check_month
 
 SCALE = 0.005
@@ -67,7 +67,7 @@ def test_a_cheaper_arrangement_shifts_placement_from_special_schools_to_regular_
 
 def sbo_moves_back(sbo_direct_share: float) -> tuple[float, float]:
     """Pupils placed back from sbo before and after August 2014 at a high return rate, both seeds summed."""
-    from passend.model.behaviour import Behaviour
+    from passend.engine.behaviour import Behaviour
     behaviour = Behaviour().replace(return_to_regular_rate=0.05)
     policy = PolicyTimeline.baseline().with_values("sbo_direct_share", {dt.date(2003, 8, 1): sbo_direct_share})
     before = after = 0.0

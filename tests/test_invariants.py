@@ -6,10 +6,10 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from passend.agents.special_school import SBO_CLUSTER, occupancy
-from passend.simulation.country import sbo_grade_profile
-from passend.simulation.model import PassendModel
-from passend.model.population import N_SETTINGS, PRIMARY_GRADES, Route, Setting
-from passend.model.settings import RunSettings
+from passend.model.country import sbo_grade_profile
+from passend.model.model import PassendModel
+from passend.engine.population import N_SETTINGS, PRIMARY_GRADES, Route, Setting
+from passend.engine.settings import RunSettings
 
 SCHOOL_SETTINGS = [s for s in Setting if s not in (Setting.HOME, Setting.EXEMPT)]
 

@@ -1,7 +1,7 @@
 import pytest
 
-from passend.model.behaviour import SPECS, Behaviour, calibrated_names
-from passend.model.errors import ConfigError
+from passend.engine.behaviour import SPECS, Behaviour, calibrated_names
+from passend.engine.errors import ConfigError
 
 
 def test_defaults_are_within_their_own_bounds_and_have_sources():

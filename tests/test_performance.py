@@ -10,14 +10,14 @@ from hypothesis import given, settings, strategies as st
 
 from passend.agents import parents, school
 from passend.agents.alliance import Alliance, AllianceTable, category_savings_eur
-from passend.model.behaviour import SPECS, Behaviour
-from passend.model.groups import WeightedChoice, count_values
-from passend.model.population import Pupils, Setting
-from passend.model.settings import RunSettings
-from passend.model.streams import RandomStreams
-from passend.simulation import country, home, phases
-from passend.simulation.model import PassendModel
-from passend.simulation.placement import enrol, wsns_primary_pupils
+from passend.engine.behaviour import SPECS, Behaviour
+from passend.engine.groups import WeightedChoice, count_values
+from passend.engine.population import Pupils, Setting
+from passend.engine.settings import RunSettings
+from passend.engine.streams import RandomStreams
+from passend.model import country, home, phases
+from passend.model.model import PassendModel
+from passend.model.placement import enrol, wsns_primary_pupils
 
 B = Behaviour()
 LAW = {"reserve_signal_share": 0.035, "reserve_signal_minimum_eur": 250_000.0, "indication_criterion": 2.0,
@@ -148,7 +148,7 @@ def test_wsns_pupils_kept_between_months_follow_a_change_of_school():
 
 
 def test_a_school_is_every_setting_but_home_and_exemption():
-    from passend.model.population import in_a_school
+    from passend.engine.population import in_a_school
 
     settings = np.arange(len(Setting), dtype=np.int8)
     assert np.array_equal(in_a_school(settings), ~np.isin(settings, [Setting.HOME, Setting.EXEMPT]))

@@ -2,8 +2,8 @@ import datetime as dt
 
 import pytest
 
-from passend.model.errors import ConfigError
-from passend.model.policy import PolicyTimeline
+from passend.engine.errors import ConfigError
+from passend.engine.policy import PolicyTimeline
 
 
 def test_a_legal_value_holds_from_its_date_until_the_next():

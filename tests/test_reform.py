@@ -9,9 +9,9 @@ from hypothesis import given, settings, strategies as st
 
 from passend.experiments.runner import simulate
 from passend.experiments.scenarios import get_scenario
-from passend.simulation.model import PassendModel
-from passend.model.ledger import PAYERS, RECEIVERS, STREAMS
-from passend.model.settings import RunSettings
+from passend.model.model import PassendModel
+from passend.engine.ledger import PAYERS, RECEIVERS, STREAMS
+from passend.engine.settings import RunSettings
 from test_invariants import check_month
 
 SEEDS = (2, 3)

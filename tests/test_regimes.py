@@ -7,11 +7,11 @@ import pytest
 
 from passend.experiments.runner import simulate
 from passend.experiments.scenarios import get_scenario
-from passend.model.ledger import Ledger
-from passend.model.policy import PolicyTimeline
-from passend.model.population import Pupils, Setting
-from passend.model.regimes import _parse, rule_sets
-from passend.model.settings import RunSettings
+from passend.engine.ledger import Ledger
+from passend.engine.policy import PolicyTimeline
+from passend.engine.population import Pupils, Setting
+from passend.engine.regimes import _parse, rule_sets
+from passend.engine.settings import RunSettings
 
 
 def test_the_regimes_a_reform_may_name_are_the_rule_sets_on_file():

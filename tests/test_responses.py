@@ -7,9 +7,9 @@ import pytest
 
 from passend.experiments.runner import simulate
 from passend.experiments.scenarios import get_scenario
-from passend.model.behaviour import Behaviour
-from passend.model.policy import PolicyTimeline
-from passend.model.settings import RunSettings
+from passend.engine.behaviour import Behaviour
+from passend.engine.policy import PolicyTimeline
+from passend.engine.settings import RunSettings
 
 SETTINGS = RunSettings(seed=5, scale=0.02, end=dt.date(2010, 7, 31))
 

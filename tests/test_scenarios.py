@@ -7,7 +7,7 @@ import pytest
 
 from passend.experiments.cli import main
 from passend.experiments.scenarios import REFORM_FILES, SCENARIO_FILES, alternative, get_scenario, registry_listing
-from passend.model.policy import PolicyTimeline
+from passend.engine.policy import PolicyTimeline
 
 ISSUE_REFORMS = ("cut_2012_300m", "no_equalisation", "equalisation_twice_as_fast", "school_model_everywhere",
                  "expertise_model_everywhere", "doorzettingsmacht_everywhere", "professionalisation",

@@ -10,9 +10,9 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from passend.agents.alliance import AllianceTable
-from passend.model.columns import ColumnTable
-from passend.simulation.model import PassendModel
-from passend.model.settings import RunSettings
+from passend.engine.columns import ColumnTable
+from passend.model.model import PassendModel
+from passend.engine.settings import RunSettings
 
 
 def columns_of(name: str, table: ColumnTable) -> list[tuple[str, np.ndarray]]:

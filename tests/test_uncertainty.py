@@ -12,8 +12,8 @@ import pytest
 import passend
 from passend.experiments import ensemble
 from passend.experiments.intervals import effect_interval, mean_interval
-from passend.model.behaviour import SPECS, calibrated_names
-from passend.model.errors import ConfigError
+from passend.engine.behaviour import SPECS, calibrated_names
+from passend.engine.errors import ConfigError
 
 
 def test_one_parameter_set_gives_the_seed_only_interval():

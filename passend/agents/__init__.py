@@ -2,10 +2,10 @@
 
 Institutions (schools, alliances, special-school providers, municipalities, the state) are Mesa agents whose state is
 a row in a column table, so that the pupil rules can read it as arrays. Pupils and parents are rows of
-:class:`passend.model.population.Pupils`.
+:class:`passend.engine.population.Pupils`.
 
 A decision takes the rows, money and law it reads as arguments (never the whole model) and returns what was decided;
-``passend.simulation.phases`` carries it out and books it. Decisions over thousands (pupils, schools) are vectorised
+``passend.model.phases`` carries it out and books it. Decisions over thousands (pupils, schools) are vectorised
 functions; decisions of one of a few hundred institutions (alliances, providers, municipalities) are methods of its
 agent. No actor imports another (the import-linter contracts in ``pyproject.toml``); what they share is in
 ``base.py`` and ``rules.py``.

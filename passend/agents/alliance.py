@@ -39,10 +39,10 @@ import numpy as np
 
 from passend.agents.base import RowValue, TableAgent
 from passend.agents.rules import IS_REGULAR
-from passend.model.behaviour import Behaviour
-from passend.model.columns import Column, ColumnTable
-from passend.model.groups import total_by
-from passend.model.population import Setting
+from passend.engine.behaviour import Behaviour
+from passend.engine.columns import Column, ColumnTable
+from passend.engine.groups import total_by
+from passend.engine.population import Setting
 
 N_PRIMARY_ALLIANCES = 77
 N_SECONDARY_ALLIANCES = 75

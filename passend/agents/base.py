@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import mesa
 
-from passend.model.columns import ColumnTable
+from passend.engine.columns import ColumnTable
 
 
 class TableAgent(mesa.Agent):

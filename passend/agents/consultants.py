@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from passend.agents.rules import rank_within
-from passend.model.behaviour import Behaviour
+from passend.engine.behaviour import Behaviour
 
 
 def monthly_capacity(cases_per_10000_a_year: float, n_pupils: int, u: float) -> int:

@@ -17,9 +17,9 @@ import numpy as np
 
 from passend.agents.base import RowValue, TableAgent
 from passend.agents.rules import rank_within, sigmoid
-from passend.model.behaviour import Behaviour
-from passend.model.columns import Column, ColumnTable
-from passend.model.groups import total_by
+from passend.engine.behaviour import Behaviour
+from passend.engine.columns import Column, ColumnTable
+from passend.engine.groups import total_by
 
 N_MUNICIPALITIES = 415
 """1 January 2012 (institutions.toml, CBS). Mergers are not modelled: one set of municipalities for the whole run."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from passend.agents.rules import monthly_probability, sigmoid
-from passend.model.behaviour import Behaviour
+from passend.engine.behaviour import Behaviour
 
 MAX_BREAKDOWN_CHANCE = 0.5
 """Cap on the monthly chance that a place breaks down, however large the unmet need."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from passend.model.population import N_SETTINGS, REGULAR, SPECIAL
+from passend.engine.population import N_SETTINGS, REGULAR, SPECIAL
 
 
 def _lookup(settings) -> np.ndarray:

@@ -19,9 +19,9 @@ import numpy as np
 
 from passend.agents.base import RowValue, TableAgent
 from passend.agents.rules import IS_REGULAR, IS_SPECIAL, monthly_probability, sigmoid
-from passend.model.behaviour import Behaviour
-from passend.model.columns import Column, ColumnTable
-from passend.model.population import Setting
+from passend.engine.behaviour import Behaviour
+from passend.engine.columns import Column, ColumnTable
+from passend.engine.population import Setting
 
 PRIMARY, SECONDARY = 0, 1
 # Grades (0 = age 4) in which a primary school refers to sbo: after the two infant years, and not in the final

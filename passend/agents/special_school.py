@@ -14,9 +14,9 @@ import numpy as np
 
 from passend.agents.base import RowValue, TableAgent
 from passend.agents.rules import rank_within
-from passend.model.columns import Column, ColumnTable
-from passend.model.groups import choose_within, total_by
-from passend.model.population import Setting
+from passend.engine.columns import Column, ColumnTable
+from passend.engine.groups import choose_within, total_by
+from passend.engine.population import Setting
 
 CLUSTER_REGION_SIZE = {1: 20, 2: 8, 3: 1, 4: 1}
 """Cluster c is organised in regions of this many areas (1 = per area)."""

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 import mesa
 import numpy as np
 
-from passend.model.behaviour import Behaviour
+from passend.engine.behaviour import Behaviour
 
 
 class State(mesa.Agent):
@@ -27,7 +27,7 @@ class State(mesa.Agent):
     @classmethod
     def paying_only(cls, rugzak_school_eur: float, rugzak_ambulant_eur: float) -> "State":
         """A state that takes the count, sets its amounts and pays, but is no agent of a model: the second state of
-        :mod:`passend.simulation.mechanical`, which pays by another law."""
+        :mod:`passend.model.mechanical`, which pays by another law."""
         state = cls.__new__(cls)
         state._start(rugzak_school_eur, rugzak_ambulant_eur)
         return state

@@ -10,7 +10,7 @@
   :func:`sensitivity` run a spec file (``passend sweep``, ``passend sensitivity``); :func:`discover` finds where in a
   sweep an outcome holds (``passend discover``). Each returns its tables.
 
-Every argument is checked as the command line checks it: a bad one raises :class:`passend.model.errors.ConfigError`
+Every argument is checked as the command line checks it: a bad one raises :class:`passend.engine.errors.ConfigError`
 (a ``ValueError``) naming the argument and what is allowed, before anything runs or is written.
 """
 
@@ -33,13 +33,13 @@ from passend.experiments.levers import LEVERS, pull
 from passend.experiments.output import write_run
 from passend.experiments.runner import RunOutput, new_results_folder, output_of
 from passend.experiments.scenarios import Scenario, get_scenario, parse_date
-from passend.model.behaviour import SPECS, Behaviour
-from passend.model.errors import ConfigError
-from passend.model.ledger import PAYERS
-from passend.model.policy import PolicyTimeline
-from passend.model.settings import FIRST_START, RunSettings
-from passend.simulation import model as engine
-from passend.simulation.recorder import COUNT_COLUMNS
+from passend.engine.behaviour import SPECS, Behaviour
+from passend.engine.errors import ConfigError
+from passend.engine.ledger import PAYERS
+from passend.engine.policy import PolicyTimeline
+from passend.engine.settings import FIRST_START, RunSettings
+from passend.model import model as engine
+from passend.model.recorder import COUNT_COLUMNS
 
 ScenarioLike = str | Path | Scenario
 """A registered scenario or reform (``passend scenarios``, ``passend reforms``), a scenario file, or a Scenario."""
@@ -129,7 +129,7 @@ class PassendModel(engine.PassendModel):
             2003-10-01 and 2025-07-31).
         **changes: levers (``passend.experiments.levers.LEVERS``: e.g. ``alliance_budget_cut=300e6``, set from the
             first month, as a lever pulled at the start in the dashboard) and behaviour parameters by name (e.g.
-            ``apply_reward=0.2``; ``model/data/behaviour.toml`` lists them with their bounds).
+            ``apply_reward=0.2``; ``engine/data/behaviour.toml`` lists them with their bounds).
 
     ``step()`` simulates one month and collects; ``run_model()`` runs to the end (``running`` turns False there).
     ``datacollector.get_model_vars_dataframe()`` has a row per month (:data:`MODEL_REPORTERS`);
@@ -285,7 +285,7 @@ def compare(base: ScenarioLike, reform: str | Path | Scenario, seeds: int = 10, 
     decisions) and the behavioural one (:attr:`ComparisonResult.decomposition`, ``passend compare --decompose``)."""
     from passend.experiments.compare import check_comparable, run_pairs
     from passend.experiments.scenarios import alternative
-    from passend.model.streams import RandomStreams
+    from passend.engine.streams import RandomStreams
 
     for name, value, low in (("seeds", seeds, 2), ("root_seed", root_seed, 0), ("jobs", jobs, 1)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:

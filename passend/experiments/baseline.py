@@ -20,9 +20,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from passend.model.ledger import PAYERS
-from passend.model.settings import RunSettings
-from passend.simulation.recorder import FLOW_NAMES
+from passend.engine.ledger import PAYERS
+from passend.engine.settings import RunSettings
+from passend.model.recorder import FLOW_NAMES
 
 BASELINE_SETTINGS = RunSettings(seed=1, scale=0.02, end=dt.date(2018, 7, 31))
 BASELINE_FILE = Path(__file__).resolve().parents[2] / "tests" / "baseline" / "regression_baseline.csv"

@@ -18,8 +18,8 @@ from pathlib import Path
 _CHILD = """
 import json, resource, sys, time, datetime as dt
 began = time.perf_counter()
-from passend.simulation.model import PassendModel
-from passend.model.settings import RunSettings
+from passend.model.model import PassendModel
+from passend.engine.settings import RunSettings
 imported = time.perf_counter()
 model = PassendModel(RunSettings(seed={seed}, scale={scale}, end=dt.date.fromisoformat("{end}")))
 built = time.perf_counter()
@@ -76,7 +76,7 @@ values = {values}
 def _warm_worker() -> int:
     import os
 
-    from passend.simulation import model
+    from passend.model import model
 
     assert model.PassendModel  # the ~1.7 s mesa import, paid once per worker process
     return os.getpid()
@@ -136,8 +136,8 @@ def profile(scale: float, end: dt.date, seed: int, out: Path) -> Path:
     an interactive HTML report in ``out`` and the tree, down to 2% of the run, on stdout."""
     from pyinstrument import Profiler
 
-    from passend.model.settings import RunSettings
-    from passend.simulation.model import PassendModel
+    from passend.engine.settings import RunSettings
+    from passend.model.model import PassendModel
 
     profiler = Profiler(interval=0.002)
     with profiler:

@@ -22,9 +22,9 @@ from scipy.optimize import minimize
 
 from passend.experiments.runner import simulate_many
 from passend.experiments.targets import CALIBRATION_LAST_YEAR, compare, mean_results, targets_of_group
-from passend.model import __version__
-from passend.model.behaviour import SPECS, Behaviour, calibrated_names
-from passend.model.settings import RunSettings
+from passend.engine import __version__
+from passend.engine.behaviour import SPECS, Behaviour, calibrated_names
+from passend.engine.settings import RunSettings
 import datetime as dt
 
 
@@ -76,7 +76,7 @@ def calibrate(
     ``group``: fit only that group's parameters on that group's targets (``counts`` or ``attendance``); None: all
     parameters on all targets.
     """
-    from passend.model.streams import RandomStreams
+    from passend.engine.streams import RandomStreams
 
     cal = Calibration(calibrated_names(group), RandomStreams.replicate_seeds(20031001, seeds), scale, n_jobs,
                       Behaviour(), group)
@@ -130,7 +130,7 @@ def write_calibration(folder: Path, fitted: dict[str, float], fit: list[dict], c
 
 def install_defaults(fitted: dict[str, float]) -> Path:
     """Write the fitted values into the package's behaviour.toml as the shipped defaults (source tree installs)."""
-    path = Path(str(resources.files("passend.model") / "data" / "behaviour.toml"))
+    path = Path(str(resources.files("passend.engine") / "data" / "behaviour.toml"))
     text = path.read_text()
     for name, value in fitted.items():
         pattern = re.compile(rf"(^\[{re.escape(name)}\]\nvalue = )([^\n]+)", re.MULTILINE)

@@ -26,7 +26,7 @@ from passend.experiments.levers import LEVERS, pull
 from passend.experiments.output import write_run
 from passend.experiments.runner import RunOutput, output_of
 from passend.experiments.scenarios import get_scenario
-from passend.model.errors import ConfigError
+from passend.engine.errors import ConfigError
 
 CLASSROOM_SCALE = 0.02
 """Default scale: a school year of both runs takes 0.2 s on average here (0.4 s at most; 2 cores, 2026-12)."""
@@ -55,7 +55,7 @@ class PairedRuns:
 
     def reset(self) -> None:
         """Both runs back to 1 October 2003, with the levers pulled so far undone."""
-        from passend.simulation.model import PassendModel  # mesa is imported only when a run is built
+        from passend.model.model import PassendModel  # mesa is imported only when a run is built
 
         self.runs = []
         for name, scenario in zip((self.base_name, self.variant_name), self._scenarios):

@@ -25,11 +25,11 @@ import sys
 import time
 from pathlib import Path
 
-from passend.model import __version__
-from passend.model.behaviour import CALIBRATION_GROUPS
-from passend.model.errors import ConfigError
+from passend.engine import __version__
+from passend.engine.behaviour import CALIBRATION_GROUPS
+from passend.engine.errors import ConfigError
 from passend.experiments.runner import new_results_folder
-from passend.model.settings import FIRST_START, LAST_END, MAX_SCALE, MIN_SCALE, RunSettings
+from passend.engine.settings import FIRST_START, LAST_END, MAX_SCALE, MIN_SCALE, RunSettings
 
 USAGE_ERROR = 2
 INTERRUPTED = 130  # the shell's code for a process ended by Ctrl-C (128 + SIGINT)
@@ -136,7 +136,7 @@ def check_work_size(n_runs: int, settings: RunSettings, jobs: int, yes: bool, wh
     if n_runs <= MEASURE_ABOVE_RUNS:
         return
     from passend.experiments.runner import simulate
-    from passend.model.calendar import steps_until
+    from passend.engine.calendar import steps_until
 
     began = time.perf_counter()
     simulate(RunSettings(seed=1, scale=settings.scale, end=PROBE_END))  # with the country's build: an overestimate
@@ -187,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--out", type=Path, help="folder to create (default: results/calibration-<time>)")
     cal.add_argument("--install", action="store_true",
                      help="write the fitted values into the package's behaviour.toml as the new defaults (with "
-                          "--ensemble: the ensemble into passend/model/data/)")
+                          "--ensemble: the ensemble into passend/engine/data/)")
     cal.add_argument("--ensemble", action="store_true",
                      help="instead: an accepted ensemble of the calibrated parameters by ABC-SMC (pyabc) against the "
                           "targets through 2016, for compare --uncertainty parameters")
@@ -306,7 +306,7 @@ def _progress_printer(quiet: bool):
     began = time.perf_counter()
 
     def progress(done: int, total: int) -> None:
-        from passend.model.calendar import month_of_step
+        from passend.engine.calendar import month_of_step
 
         month = month_of_step(done - 1)
         if not quiet and (month.month == 7 or done == total):
@@ -338,7 +338,7 @@ def cmd_validate(args) -> int:
     from passend.experiments.runner import simulate_many
     from passend.experiments.scenarios import get_scenario
     from passend.experiments.targets import bands_over_seeds, compare, mean_results, out_of_sample_checks
-    from passend.model.streams import RandomStreams
+    from passend.engine.streams import RandomStreams
 
     scenario = get_scenario(args.scenario)
     seeds = RandomStreams.replicate_seeds(args.root_seed, args.seeds)
@@ -450,7 +450,7 @@ def cmd_compare(args) -> int:
     from passend.experiments.api import compare
     from passend.experiments.compare import check_comparable, write_report
     from passend.experiments.scenarios import alternative, get_scenario
-    from passend.model.streams import RandomStreams
+    from passend.engine.streams import RandomStreams
 
     base = get_scenario(args.base, "BASE")
     alt = alternative(base, args.reform)

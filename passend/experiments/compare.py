@@ -1,7 +1,7 @@
 """``passend compare BASE REFORM``: paired runs on common random numbers and a report a reader can quote.
 
 Each seed runs twice, once as the base and once with the reform. Every named random decision draws from its own
-stream keyed by (decision, pupil, month) (``passend.model.streams``), so the two runs of a pair differ only where the
+stream keyed by (decision, pupil, month) (``passend.engine.streams``), so the two runs of a pair differ only where the
 reform's mechanism makes a decision come out differently. The effect is alternative minus base, per seed; the report
 gives its mean over the seed pairs and a 90% interval for that mean (t distribution over the pairs).
 """
@@ -23,11 +23,11 @@ from passend.experiments.runner import RunOutput, open_kept_runs, run_missing, s
 from passend.experiments.scenarios import Scenario
 from passend.experiments.who_gains import markdown as who_gains_markdown
 from passend.experiments.who_gains import who_gains
-from passend.model import __version__
-from passend.model.calendar import school_year_of
-from passend.model.ledger import PAYERS
-from passend.model.settings import RunSettings
-from passend.model.errors import ConfigError
+from passend.engine import __version__
+from passend.engine.calendar import school_year_of
+from passend.engine.ledger import PAYERS
+from passend.engine.settings import RunSettings
+from passend.engine.errors import ConfigError
 
 SPENDING = ["public_spending_net_eur"] + [f"pay_{payer}_eur" for payer in PAYERS]
 SETTINGS = ["bao", "sbo", "so", "vso", "lwoo", "pro", "vo_other", "rugzak", "arrangements", "home", "exempt"]
@@ -60,7 +60,7 @@ class Comparison:
 def _simulate_scenario(scenario: Scenario, settings: RunSettings, values: dict | None = None,
                        mechanical: Scenario | None = None) -> RunOutput:
     """One run of ``scenario`` (with behaviour ``values`` from the ensemble, if given); ``mechanical``: the scenario
-    whose law the run also books on its own decisions (:mod:`passend.simulation.mechanical`)."""
+    whose law the run also books on its own decisions (:mod:`passend.model.mechanical`)."""
     policy, behaviour = scenario.build()
     if values:
         behaviour = behaviour.replace("the ensemble", **values)
@@ -450,7 +450,7 @@ def _markdown(c: Comparison, by_year: list[dict], cumulated: list[dict], allianc
         "- The effects are those of the model's mechanisms: alliances that fall short of their 2011 cost per pupil "
         "tighten admission (behaviour.tlv_budget_response), schools respond to what asking for support brings them, "
         "parents to what a place can carry. The sizes of the new-system behaviour parameters are assumptions with "
-        "bounds (see model/data/behaviour.toml and docs/model.md); a sweep over them (`passend sensitivity`) shows "
+        "bounds (see engine/data/behaviour.toml and docs/model.md); a sweep over them (`passend sensitivity`) shows "
         "how much the effect depends on them.",
         ("- Intervals cover the randomness of the simulated population and decisions, not the uncertainty of the "
          "parameters (`--uncertainty parameters` adds it)." if c.parameter_sets is None else

@@ -6,7 +6,7 @@ are described from here. A test checks that every column a run writes has an ent
 
 from __future__ import annotations
 
-from passend.model.ledger import PAYERS, RECEIVERS, STREAMS
+from passend.engine.ledger import PAYERS, RECEIVERS, STREAMS
 
 PUPILS = "pupils (national)"
 EUR = "EUR (national, nominal)"

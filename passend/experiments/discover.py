@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from passend.model.errors import ConfigError
+from passend.engine.errors import ConfigError
 
 MIN_RUNS = 20
 """Fewer finished runs than this give no box worth reading."""

@@ -20,7 +20,7 @@ series. The series are the calibration targets up to 2016 only; later years are 
   noise, so no common random numbers here. ``single`` (one process) is reproducible from ``seed``; ``multicore``
   (processes on this machine) and a Dask scheduler are faster but not reproducible run for run.
 
-The result is a versioned file in the package (``passend/model/data/ensemble.csv``: parameter sets and weights;
+The result is a versioned file in the package (``passend/engine/data/ensemble.csv``: parameter sets and weights;
 ``ensemble.json``: how it was made, the effective sample size, each target's fit with its band over the ensemble).
 Diagnostics are written as figures in the results folder. :func:`draw` gives parameter sets from it, for
 ``passend compare --uncertainty parameters``.
@@ -40,9 +40,9 @@ import numpy as np
 import pandas as pd
 
 from passend.experiments.targets import CALIBRATION_LAST_YEAR, compare, index_results, targets_of_group
-from passend.model import __version__
-from passend.model.behaviour import SPECS, Behaviour, calibrated_names
-from passend.model.errors import ConfigError
+from passend.engine import __version__
+from passend.engine.behaviour import SPECS, Behaviour, calibrated_names
+from passend.engine.errors import ConfigError
 
 ENSEMBLE_CSV, ENSEMBLE_JSON = "ensemble.csv", "ensemble.json"
 SAMPLERS = ("single", "multicore")
@@ -94,7 +94,7 @@ def _target_end() -> dt.date:
 def simulated_ratios(values: dict[str, float], seed: int, scale: float) -> dict[str, float]:
     """One run with these calibrated values: each target's simulated value over its published value."""
     from passend.experiments.runner import simulate
-    from passend.model.settings import RunSettings
+    from passend.engine.settings import RunSettings
 
     run = simulate(RunSettings(seed=seed, scale=scale, end=_target_end()), Behaviour().replace(**values))
     counts, years = index_results(run.counts, run.school_years)
@@ -199,8 +199,8 @@ def write_ensemble(folder: Path, ensemble: pd.DataFrame, meta: dict, fit: pd.Dat
 
 
 def install(folder: Path) -> Path:
-    """Copy the ensemble of ``folder`` into the package (``passend/model/data/``), where :func:`load` reads it."""
-    target = Path(str(resources.files("passend.model") / "data"))
+    """Copy the ensemble of ``folder`` into the package (``passend/engine/data/``), where :func:`load` reads it."""
+    target = Path(str(resources.files("passend.engine") / "data"))
     for name in (ENSEMBLE_CSV, ENSEMBLE_JSON):
         (target / name).write_bytes((folder / name).read_bytes())
     return target / ENSEMBLE_CSV
@@ -208,7 +208,7 @@ def install(folder: Path) -> Path:
 
 def load(path: Path | None = None) -> tuple[pd.DataFrame, dict]:
     """The ensemble shipped in the package (or in ``path``'s folder): parameter sets with weights, and its description."""
-    folder = Path(path) if path else Path(str(resources.files("passend.model") / "data"))
+    folder = Path(path) if path else Path(str(resources.files("passend.engine") / "data"))
     if not (folder / ENSEMBLE_CSV).is_file():
         raise ConfigError("ensemble", str(folder / ENSEMBLE_CSV), "an ensemble made by passend calibrate --ensemble "
                           "(none is shipped in this version)")

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 import numpy as np
 
 from passend.experiments.targets import CALIBRATION_LAST_YEAR, _published_file, labelling
-from passend.model.ledger import FINAL_RECEIVERS, INTERMEDIARIES, PAYERS
+from passend.engine.ledger import FINAL_RECEIVERS, INTERMEDIARIES, PAYERS
 
 SIM_COLOUR, PUB_COLOUR, OUT_COLOUR = "#1f5fa8", "#222222", "#c0392b"
 

@@ -11,9 +11,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from passend.model.behaviour import Behaviour
-from passend.model.errors import ConfigError
-from passend.model.policy import PolicyTimeline
+from passend.engine.behaviour import Behaviour
+from passend.engine.errors import ConfigError
+from passend.engine.policy import PolicyTimeline
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from passend.experiments.dictionary import COUNT_COLUMNS, SCHOOL_YEAR_COLUMNS
 from passend.experiments.runner import RunOutput
-from passend.model.errors import ConfigError
-from passend.model.settings import RunSettings
+from passend.engine.errors import ConfigError
+from passend.engine.settings import RunSettings
 
 PATTERN = re.compile(r"^(?P<column>[a-z0-9_]+)@(?P<first>\d{4})(?:-(?P<last>\d{4}))?$")
 ALLOWED = "COLUMN@YEAR or COLUMN@FIRST-LAST with a column of the counts or school years (see the data dictionary)"

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from passend.experiments.runner import RunOutput
-from passend.model import __version__
-from passend.model.behaviour import SPECS, Behaviour
-from passend.model.policy import PolicyTimeline
-from passend.model.regimes import rule_sets
+from passend.engine import __version__
+from passend.engine.behaviour import SPECS, Behaviour
+from passend.engine.policy import PolicyTimeline
+from passend.engine.regimes import rule_sets
 
 if TYPE_CHECKING:
     from passend.experiments.scenarios import Scenario
@@ -132,7 +132,7 @@ def package_versions() -> dict[str, str]:
 
 def data_file_hashes() -> dict[str, str]:
     """SHA-256 of each shipped data and legislation file, so results can be tied to the data they used."""
-    root = resources.files("passend.model")
+    root = resources.files("passend.engine")
     out = {}
     for folder in ("data", "data/published", "legislation", "legislation/regimes"):
         for entry in sorted((root / folder).iterdir(), key=lambda e: e.name):

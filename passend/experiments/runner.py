@@ -14,10 +14,10 @@ from typing import Callable, Sequence
 
 from joblib import Parallel, delayed
 
-from passend.model.behaviour import Behaviour
-from passend.model.errors import ConfigError
-from passend.model.policy import PolicyTimeline
-from passend.model.settings import RunSettings
+from passend.engine.behaviour import Behaviour
+from passend.engine.errors import ConfigError
+from passend.engine.policy import PolicyTimeline
+from passend.engine.settings import RunSettings
 
 
 @dataclass
@@ -44,8 +44,8 @@ def simulate(
     mechanical: PolicyTimeline | None = None,
 ) -> RunOutput:
     """Build the country and run it; rows before ``settings.start`` are left out of the output. ``mechanical``: a
-    reform's policy whose rules the run also books on its own decisions (:mod:`passend.simulation.mechanical`)."""
-    from passend.simulation.model import PassendModel  # imported here so joblib workers pay for mesa only when running
+    reform's policy whose rules the run also books on its own decisions (:mod:`passend.model.mechanical`)."""
+    from passend.model.model import PassendModel  # imported here so joblib workers pay for mesa only when running
 
     began = time.perf_counter()
     model = PassendModel(settings, behaviour, policy, scenario, mechanical)

@@ -15,10 +15,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from passend.model.behaviour import Behaviour
-from passend.model.errors import ConfigError
-from passend.model.policy import PolicyTimeline
-from passend.model.settings import RunSettings
+from passend.engine.behaviour import Behaviour
+from passend.engine.errors import ConfigError
+from passend.engine.policy import PolicyTimeline
+from passend.engine.settings import RunSettings
 
 TYPE_NAMES = {str: "text", dict: "a table", list: "a list", int: "a number", float: "a number",
               dt.date: "a date (YYYY-MM-DD)"}

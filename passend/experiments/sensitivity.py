@@ -32,7 +32,7 @@ from passend.experiments.scenarios import check_keys, read_toml
 from passend.experiments.sweep import (
     TABLE, SweepResult, SweepSpec, read_parameters, read_journal, read_spec, run_sweep,
 )
-from passend.model.errors import ConfigError
+from passend.engine.errors import ConfigError
 
 RESPONSE_KEYS = {"parameter": str, "values": list, "from": (dt.date, str), "outcomes": list, "replicates": int}
 

@@ -13,10 +13,10 @@ A sweep spec (TOML) names a scenario, a design and the parameters it varies::
     [settings]                     # override the scenario's: scale, start, end
     scale = 0.05
 
-    [parameters.apply_reward]      # a behaviour parameter (model/data/behaviour.toml)
+    [parameters.apply_reward]      # a behaviour parameter (engine/data/behaviour.toml)
     values = [0.1, 0.2]            # factorial: the values; other designs: range = [low, high]
 
-    [parameters.policy.rugzak_school_eur]   # a legislation parameter (model/legislation/*.toml)
+    [parameters.policy.rugzak_school_eur]   # a legislation parameter (engine/legislation/*.toml)
     values = [8000, 12000]
     from = 2003-08-01              # the date from which the value holds (default: the law's first date)
 
@@ -51,12 +51,12 @@ from joblib import Parallel, delayed, parallel_config
 from passend.experiments.outcomes import Outcome, default_outcomes, parse_outcome
 from passend.experiments.runner import simulate
 from passend.experiments.scenarios import Scenario, check_keys, parse_date, read_settings, read_toml, resolve_scenario
-from passend.model import __version__
-from passend.model.behaviour import SPECS
-from passend.model.errors import ConfigError
-from passend.model.policy import PolicyTimeline
-from passend.model.settings import RunSettings
-from passend.model.streams import RandomStreams
+from passend.engine import __version__
+from passend.engine.behaviour import SPECS
+from passend.engine.errors import ConfigError
+from passend.engine.policy import PolicyTimeline
+from passend.engine.settings import RunSettings
+from passend.engine.streams import RandomStreams
 
 DESIGNS = ("factorial", "latin_hypercube", "sobol", "morris")
 TOP_KEYS = {"sweep": dict, "settings": dict, "parameters": dict}

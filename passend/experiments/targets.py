@@ -44,13 +44,13 @@ class Target:
 
 
 def _published_file(name: str) -> list[dict]:
-    text = (resources.files("passend.model") / "data" / "published" / name).read_text()
+    text = (resources.files("passend.engine") / "data" / "published" / name).read_text()
     return list(csv.DictReader(line for line in text.splitlines() if not line.startswith("#")))
 
 
 @lru_cache(maxsize=None)
 def labelling() -> dict:
-    return tomllib.loads((resources.files("passend.model") / "data" / "published" / "labelling_old_system.toml").read_text())
+    return tomllib.loads((resources.files("passend.engine") / "data" / "published" / "labelling_old_system.toml").read_text())
 
 
 def _count(column: str | tuple[str, ...], year: int) -> Callable[[dict, dict], float]:

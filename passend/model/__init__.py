@@ -1,10 +1,6 @@
-"""The engine: column tables (the pupils), time, the law as dated values, regimes as rule sets, behaviour parameters,
-random streams, the ledger and the clock. It knows no actor: ``passend.agents`` decide, ``passend.simulation`` assembles
-a country and a month."""
+"""The model: the Mesa model (``model.py``) that builds a synthetic country (``country.py``) and walks its months
+(``phases.py``, ``home.py``), with the recorder that reads what happened (``recorder.py``).
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("passend")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0+unknown"
+Import direction: ``passend.engine`` (tables, time, law, streams, ledger) <- ``passend.agents`` (the actors'
+decisions) <- this package <- ``passend.experiments``. The tests enforce it with import-linter.
+"""

@@ -3,7 +3,7 @@
 Budget offices split the effect of a measure in two: the *mechanical* (static) effect, the measure's rules applied to
 behaviour as it was, and the *behavioural* effect, what changes because people respond. A run of the base scenario
 given a reform's policy keeps, beside its own books, a second set: each month the rules' arithmetic of
-:mod:`passend.simulation.phases` (:func:`~passend.simulation.phases.book_month` and the rules' parts of the October
+:mod:`passend.model.phases` (:func:`~passend.model.phases.book_month` and the rules' parts of the October
 count and the alliances' August) is run again under the reform's law, on the same pupils, the same placements and the
 same decisions of every school, alliance, parent, provider and municipality. So
 
@@ -31,15 +31,15 @@ import numpy as np
 
 from passend.agents.alliance import AllianceTable
 from passend.agents.state import State
-from passend.model.calendar import school_year_label
-from passend.model.ledger import Ledger
-from passend.model.policy import Law, PolicyTimeline
-from passend.model.regimes import RuleSet, rule_sets
-from passend.simulation import phases
-from passend.simulation.recorder import by_payer_and_receiver
+from passend.engine.calendar import school_year_label
+from passend.engine.ledger import Ledger
+from passend.engine.policy import Law, PolicyTimeline
+from passend.engine.regimes import RuleSet, rule_sets
+from passend.model import phases
+from passend.model.recorder import by_payer_and_receiver
 
 if TYPE_CHECKING:
-    from passend.simulation.model import PassendModel
+    from passend.model.model import PassendModel
 
 DECISIONS_OF_THE_YEAR = ("pupils", "plan_reserve_change_eur", "school_model", "expertise_model", "pupil_model",
                          "referral_charge_eur")
@@ -104,7 +104,7 @@ class MechanicalBooks:
 
 
 class _UnderAnotherLaw:
-    """The run as the rules' functions of :mod:`passend.simulation.phases` read it, with the books' law, rule set,
+    """The run as the rules' functions of :mod:`passend.model.phases` read it, with the books' law, rule set,
     state, alliances, ledger and budget bases in place of the run's own. Everything else (pupils, institutions,
     caches kept about the pupils' rows) is the run's, read and written through, so that what is derived from the
     pupils is derived once for both."""

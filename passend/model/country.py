@@ -18,11 +18,11 @@ from passend.agents.alliance import AllianceTable, AreaTable, N_PRIMARY_ALLIANCE
 from passend.agents.municipality import N_MUNICIPALITIES, TRANSPORTED_SHARE, MunicipalityTable
 from passend.agents.school import PRIMARY, SBO_REFERRAL_GRADES, SECONDARY, SchoolTable
 from passend.agents.special_school import CLUSTER_REGION_SIZE, SBO_CLUSTER, ProviderTable, choose_sbo_school
-from passend.model import demography
-from passend.model.behaviour import Behaviour
-from passend.model.groups import WeightedChoice, choose_within
-from passend.model.population import PRIMARY_GRADES, Pupils, Route, Setting
-from passend.model.streams import RandomStreams
+from passend.engine import demography
+from passend.engine.behaviour import Behaviour
+from passend.engine.groups import WeightedChoice, choose_within
+from passend.engine.population import PRIMARY_GRADES, Pupils, Route, Setting
+from passend.engine.streams import RandomStreams
 
 START_YEAR = demography.START_YEAR
 N_PRIMARY_SCHOOLS = 6970  # institutions.toml [primary_schools] 2006 (CBS)

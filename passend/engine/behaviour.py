@@ -1,6 +1,6 @@
 """Behaviour parameters: how pupils, parents and institutions act (calibrated or assumed, never legislation).
 
-Defaults, units, bounds and sources live in ``model/data/behaviour.toml``. :class:`Behaviour` is an immutable set of
+Defaults, units, bounds and sources live in ``engine/data/behaviour.toml``. :class:`Behaviour` is an immutable set of
 values; :meth:`Behaviour.replace` validates changes (unknown names, wrong types, values out of bounds) and returns a
 new object, so a run never starts with a half-applied change.
 """
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Iterator, Mapping
 
-from passend.model.errors import ConfigError
+from passend.engine.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class ParameterSpec:
 
 
 def _load_specs() -> dict[str, ParameterSpec]:
-    text = (resources.files("passend.model") / "data" / "behaviour.toml").read_text()
+    text = (resources.files("passend.engine") / "data" / "behaviour.toml").read_text()
     specs = {}
     for name, table in tomllib.loads(text).items():
         specs[name] = ParameterSpec(

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from passend.model.population import N_SETTINGS, ROUTES_INTO_HOME, ROUTES_OUT_OF_HOME, Pupils
+from passend.engine.population import N_SETTINGS, ROUTES_INTO_HOME, ROUTES_OUT_OF_HOME, Pupils
 
 STREAMS: dict[str, tuple[str, str]] = {
     # stream: (payer, receiver). Old system (pupil-bound funding):

@@ -92,7 +92,7 @@ def _parse(name: str, table: dict, filename: str) -> RuleSet:
 @cache
 def rule_sets() -> dict[str, RuleSet]:
     """Every regime the model knows, by name."""
-    folder = resources.files("passend.model") / "legislation" / "regimes"
+    folder = resources.files("passend.engine") / "legislation" / "regimes"
     found = {}
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".toml"):

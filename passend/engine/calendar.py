@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from passend.model.settings import FIRST_START
+from passend.engine.settings import FIRST_START
 
 
 def month_of_step(step: int) -> dt.date:

@@ -4,8 +4,8 @@ Each phase finds the pupils (or institutions) it concerns, hands their rows, mon
 function or method in ``passend.agents``, carries out the decision (pupil moves through the ledger) and books the
 money. Nothing here decides: the thresholds and weights are the actors'. The rule set in force (``m.rules``) says
 who judges and who pays; no phase asks which regime it is. The phases about children at home (``attendance``,
-``breakdowns``, ``months_at_home``) live in ``simulation/home.py``; pieces the phases share about a pupil's place
-in ``simulation/placement.py``.
+``breakdowns``, ``months_at_home``) live in ``model/home.py``; pieces the phases share about a pupil's place
+in ``model/placement.py``.
 
 =====================  ===========  ===================================================================================
 phase                  when         what happens
@@ -49,16 +49,16 @@ import numpy as np
 from passend.agents import consultants, municipality, parents, school, special_school, state
 from passend.agents import alliance as alliances
 from passend.agents.rules import IS_REGULAR, IS_SPECIAL, in_settings
-from passend.model.groups import count_values, total_by
-from passend.model.population import N_INDICATIONS, N_SETTINGS, NO_PROVIDER, PRIMARY_GRADES, REGULAR, SPECIAL, Setting
-from passend.simulation.country import new_cohort
-from passend.simulation.home import attendance, breakdowns, end_spells, months_at_home
-from passend.simulation.placement import (basic_support, enrol, grant_arrangements, pupils_by_setting_and_indication,
+from passend.engine.groups import count_values, total_by
+from passend.engine.population import N_INDICATIONS, N_SETTINGS, NO_PROVIDER, PRIMARY_GRADES, REGULAR, SPECIAL, Setting
+from passend.model.country import new_cohort
+from passend.model.home import attendance, breakdowns, end_spells, months_at_home
+from passend.model.placement import (basic_support, enrol, grant_arrangements, pupils_by_setting_and_indication,
                                           regular_setting, rows_key, rows_money_follows, with_need_above,
                                           wsns_primary_pupils)
 
 if TYPE_CHECKING:
-    from passend.simulation.model import PassendModel
+    from passend.model.model import PassendModel
 
 
 # --- August ------------------------------------------------------------------------------------------------------
@@ -242,7 +242,7 @@ def _support_costs(m: "PassendModel", idx: np.ndarray, setting: np.ndarray, clus
 def _alliance_costs_now(m: "PassendModel", rows: np.ndarray, setting: np.ndarray):
     """What the alliances' pupils cost them a year at this month's numbers: (v)so supplements of their clusters, sbo
     above 2% when they grant the sbo TLVs, arrangements by level, lwoo/pro. ``rows``: the pupils money follows
-    (:func:`~passend.simulation.placement.rows_money_follows`), ``setting``: their counted settings."""
+    (:func:`~passend.model.placement.rows_money_follows`), ``setting``: their counted settings."""
     p = m.pupils
     costing = in_settings(setting, COSTING_SETTINGS) | (p.arrangement[rows] > 0)
     idx = rows[costing]
@@ -671,7 +671,7 @@ def money(m: "PassendModel") -> None:
 def book_month(m: "PassendModel") -> "alliances.SupportCosts | None":
     """The rules' arithmetic of the month: from where the pupils are and what the institutions decided, every payer's
     payments by the law in force, booked in the ledger; alliances in charge settle their month by their plan. Decides
-    nothing, so that :mod:`passend.simulation.mechanical` can run it under another law on the same decisions. Returns
+    nothing, so that :mod:`passend.model.mechanical` can run it under another law on the same decisions. Returns
     the alliances' support costs while they are in charge (None otherwise)."""
     p, law, rules, scale = m.pupils, m.law, m.rules, m.settings.scale
     rows = rows_money_follows(m)

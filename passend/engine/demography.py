@@ -13,7 +13,7 @@ from importlib import resources
 
 import numpy as np
 
-from passend.model.population import PRIMARY_GRADES
+from passend.engine.population import PRIMARY_GRADES
 
 START_YEAR = 2003
 SECONDARY_YEARS = np.array([4, 5, 6])
@@ -23,7 +23,7 @@ SIXTH_YEAR_SHARE = 0.20
 
 @lru_cache(maxsize=None)
 def births() -> dict[int, int]:
-    text = (resources.files("passend.model") / "data" / "demography.csv").read_text()
+    text = (resources.files("passend.engine") / "data" / "demography.csv").read_text()
     rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
     return {int(r["year"]): int(r["births"]) for r in rows}
 
@@ -31,7 +31,7 @@ def births() -> dict[int, int]:
 @lru_cache(maxsize=None)
 def published_2003() -> dict[str, float]:
     """The 1 October 2003 counts (x 1,000 in the source; returned in pupils)."""
-    text = (resources.files("passend.model") / "data" / "published" / "pupil_counts_2003_2009.csv").read_text()
+    text = (resources.files("passend.engine") / "data" / "published" / "pupil_counts_2003_2009.csv").read_text()
     rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
     first = next(r for r in rows if r["year"] == "2003")
     return {k: float(v) * 1000 for k, v in first.items() if k != "year"}

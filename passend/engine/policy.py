@@ -1,6 +1,6 @@
 """The policy timeline: legislation as dated, cited values.
 
-Each parameter lives in a TOML file under ``model/legislation/`` (see the README there). A value takes effect on
+Each parameter lives in a TOML file under ``engine/legislation/`` (see the README there). A value takes effect on
 its date and holds until the next one. Reforms change a copy of the timeline (:meth:`PolicyTimeline.with_values`),
 so the baseline is never modified in place.
 """
@@ -17,9 +17,9 @@ from importlib import resources
 from collections.abc import Mapping
 from typing import Any
 
-from passend.model.errors import ConfigError
-from passend.model.regimes import rule_sets
-from passend.model.settings import LAST_END
+from passend.engine.errors import ConfigError
+from passend.engine.regimes import rule_sets
+from passend.engine.settings import LAST_END
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ class PolicyTimeline:
     def baseline(cls) -> "PolicyTimeline":
         """The law as it was, read from the package's ``legislation`` folder."""
         parameters: dict[str, DatedParameter] = {}
-        folder = resources.files("passend.model") / "legislation"
+        folder = resources.files("passend.engine") / "legislation"
         for entry in sorted(folder.iterdir(), key=lambda e: e.name):
             if not entry.name.endswith(".toml"):
                 continue

@@ -11,7 +11,7 @@ from enum import Enum
 
 import numpy as np
 
-from passend.model.columns import Column, ColumnTable
+from passend.engine.columns import Column, ColumnTable
 
 
 class Setting(np.int8, Enum):

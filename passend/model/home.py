@@ -1,6 +1,6 @@
 """Children at home (thuiszitters): the phases that send a child home, find it a place again, exempt it, and keep the
 municipality's register of it (phases ``attendance``, ``breakdowns`` and ``months_at_home`` of the month; see
-``simulation/phases.py`` for the order and ``docs/model.md``, *Children at home*, for the rules).
+``model/phases.py`` for the order and ``docs/model.md``, *Children at home*, for the rules).
 
 Every child is in one true state each month (in a school, at home registered at one, at home registered nowhere, or
 exempt); ``found`` is what the attendance officer knows, which the Leerplichttelling counts. As everywhere in the
@@ -17,16 +17,16 @@ import numpy as np
 from passend.agents import consultants, municipality, parents, school
 from passend.agents import alliance as alliances
 from passend.agents.rules import IS_REGULAR
-from passend.model.behaviour import Behaviour
-from passend.model.groups import total_by
-from passend.model.population import (COMPULSORY_AGE, NO_PROVIDER, PRIMARY_GRADES, ROUTES_INTO_HOME, Route, Setting,
+from passend.engine.behaviour import Behaviour
+from passend.engine.groups import total_by
+from passend.engine.population import (COMPULSORY_AGE, NO_PROVIDER, PRIMARY_GRADES, ROUTES_INTO_HOME, Route, Setting,
                                       in_a_school)
-from passend.simulation.placement import (alliance_money_per_pupil, enrol, grant_arrangements, need_rows_and_ids,
+from passend.model.placement import (alliance_money_per_pupil, enrol, grant_arrangements, need_rows_and_ids,
                                           regular_setting, rows_key, school_money_per_pupil,
                                           with_need_above)
 
 if TYPE_CHECKING:
-    from passend.simulation.model import PassendModel
+    from passend.model.model import PassendModel
 
 
 def attendance(m: "PassendModel") -> None:

@@ -9,11 +9,11 @@ import numpy as np
 
 from passend.agents import school
 from passend.agents import alliance as alliances
-from passend.model.groups import total_by
-from passend.model.population import N_INDICATIONS, N_SETTINGS, PRIMARY_GRADES, Setting
+from passend.engine.groups import total_by
+from passend.engine.population import N_INDICATIONS, N_SETTINGS, PRIMARY_GRADES, Setting
 
 if TYPE_CHECKING:
-    from passend.simulation.model import PassendModel
+    from passend.model.model import PassendModel
 
 
 def rows_key(m: "PassendModel") -> tuple[int, int]:

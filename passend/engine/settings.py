@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass
 
-from passend.model.errors import ConfigError
+from passend.engine.errors import ConfigError
 
 FIRST_START = dt.date(2003, 10, 1)
 """The synthetic country is built as it was on the 1 October 2003 count date."""

@@ -1,6 +1,6 @@
 """The simulation: a Mesa model whose institutions are agents and whose pupils are arrays.
 
-One step is one month; :meth:`PassendModel.step` walks :data:`passend.simulation.phases.PHASES` (the order of events,
+One step is one month; :meth:`PassendModel.step` walks :data:`passend.model.phases.PHASES` (the order of events,
 with a table in that module's docstring). Each month starts by looking up the law in force and the rule set of the
 regime it names; every phase then hands the actors' decisions the rows, money and law they need, books what they
 decided in the ledger, and the money phase closes the month for the recorder.
@@ -19,19 +19,19 @@ from passend.agents.municipality import Municipality
 from passend.agents.school import RegularSchool
 from passend.agents.special_school import SpecialSchoolProvider
 from passend.agents.state import IndicationCommittee, State
-from passend.model.behaviour import Behaviour
-from passend.model.calendar import month_of_step, school_year_of, steps_until
-from passend.model.ledger import Ledger
-from passend.model.policy import Law, PolicyTimeline
-from passend.model.population import PRIMARY_GRADES
-from passend.model.regimes import RuleSet, rule_sets
-from passend.model.settings import RunSettings
-from passend.model.streams import RandomStreams
-from passend.model.timing import Clock
-from passend.simulation import phases
-from passend.simulation.country import SchoolChoice, country_for
-from passend.simulation.mechanical import MechanicalBooks
-from passend.simulation.recorder import Recorder
+from passend.engine.behaviour import Behaviour
+from passend.engine.calendar import month_of_step, school_year_of, steps_until
+from passend.engine.ledger import Ledger
+from passend.engine.policy import Law, PolicyTimeline
+from passend.engine.population import PRIMARY_GRADES
+from passend.engine.regimes import RuleSet, rule_sets
+from passend.engine.settings import RunSettings
+from passend.engine.streams import RandomStreams
+from passend.engine.timing import Clock
+from passend.model import phases
+from passend.model.country import SchoolChoice, country_for
+from passend.model.mechanical import MechanicalBooks
+from passend.model.recorder import Recorder
 
 
 class PassendModel(mesa.Model):
@@ -42,7 +42,7 @@ class PassendModel(mesa.Model):
         behaviour: behaviour parameters (defaults: the calibrated values).
         policy: the legislation timeline (default: the law as it was); a reform passes a modified copy.
         scenario: name recorded with the results.
-        mechanical: a reform's policy to keep :class:`~passend.simulation.mechanical.MechanicalBooks` by: what its
+        mechanical: a reform's policy to keep :class:`~passend.model.mechanical.MechanicalBooks` by: what its
             rules would pay for this run's pupils and decisions (for the mechanical effect of the reform).
     """
 

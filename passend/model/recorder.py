@@ -13,15 +13,15 @@ import numpy as np
 
 from passend.agents.alliance import ARRANGEMENT_LEVELS, SECTORS, alliance_name
 from passend.agents.rules import in_settings
-from passend.model.calendar import school_year_label
-from passend.model.groups import total_by
-from passend.model.ledger import PAYERS, PUBLIC_PAYERS, RECEIVERS, STREAMS, MonthBook
-from passend.model.population import PRIMARY_GRADES, REGULAR, ROUTES_INTO_HOME, ROUTES_OUT_OF_HOME, Setting
-from passend.simulation.home import in_a_fitting_place
-from passend.simulation.placement import need_rows_and_ids, pupils_by_setting_and_indication, rows_money_follows
+from passend.engine.calendar import school_year_label
+from passend.engine.groups import total_by
+from passend.engine.ledger import PAYERS, PUBLIC_PAYERS, RECEIVERS, STREAMS, MonthBook
+from passend.engine.population import PRIMARY_GRADES, REGULAR, ROUTES_INTO_HOME, ROUTES_OUT_OF_HOME, Setting
+from passend.model.home import in_a_fitting_place
+from passend.model.placement import need_rows_and_ids, pupils_by_setting_and_indication, rows_money_follows
 
 if TYPE_CHECKING:
-    from passend.simulation.model import PassendModel
+    from passend.model.model import PassendModel
 
 COUNT_COLUMNS = [
     "date", "bao", "sbo", "so", "vso", "lwoo", "pro", "vo_other",
