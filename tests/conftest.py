@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from passend.experiments.runner import simulate
+from passend.experiments.one_run import simulate_rows
 from passend.engine.settings import RunSettings
 
 SMALL = 0.01
@@ -15,7 +15,7 @@ SMALL = 0.01
 @pytest.fixture(scope="session")
 def small_run():
     """The default scenario, 2003-2025 (the reform from August 2014), one seed, 1% scale."""
-    return simulate(RunSettings(seed=7, scale=SMALL))
+    return simulate_rows(RunSettings(seed=7, scale=SMALL))
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from passend.agents.alliance import Alliance
 from passend.experiments.classroom import PairedRuns
 from passend.experiments.cli import main
 from passend.experiments.output import RUN_TABLES
-from passend.experiments.runner import simulate
+from passend.experiments.one_run import simulate_rows
 from passend.experiments.scenarios import get_scenario
 from passend.engine.errors import ConfigError
 
@@ -114,7 +114,7 @@ def test_a_law_lever_keyword_is_the_lever_pulled_at_the_start_in_the_dashboard_a
     # a behaviour value, by lever or by name, is set before the country is built, as a scenario's [behaviour] sets it
     strict = passend.simulate(seed=3, scale=SCALE, end="2016-10-31", alliance_strictness=0.9)
     policy, behaviour = get_scenario("default").build()
-    alone = simulate(strict.settings, behaviour.replace(tlv_gatekeeping=0.9), policy, "default")
+    alone = simulate_rows(strict.settings, behaviour.replace(tlv_gatekeeping=0.9), policy, "default")
     assert strict.output.counts == alone.counts and strict.output.counts != base.counts
     assert passend.simulate(seed=3, scale=SCALE, end="2016-10-31", tlv_gatekeeping=0.9).output.counts == alone.counts
     assert strict.setup.changes == {"alliance_strictness": 0.9}

@@ -8,7 +8,7 @@ import pytest
 
 from passend.experiments.classroom import PairedRuns
 from passend.experiments.levers import LEVERS
-from passend.experiments.runner import simulate
+from passend.experiments.one_run import simulate_rows
 from passend.experiments.scenarios import get_scenario
 from passend.engine.errors import ConfigError
 
@@ -23,7 +23,7 @@ def test_the_paired_runs_give_the_numbers_of_passend_run_and_agree_until_a_lever
     base, variant = paired.outputs()
     for name, output in (("default", base), ("no_reform", variant)):
         policy, behaviour = get_scenario(name).build()
-        alone = simulate(paired.settings, behaviour, policy, name)
+        alone = simulate_rows(paired.settings, behaviour, policy, name)
         assert output.counts == alone.counts and output.school_years == alone.school_years
     before = [c for c in base.counts if c["date"] < "2014-08-01"]
     assert before == [c for c in variant.counts if c["date"] < "2014-08-01"]  # common random numbers

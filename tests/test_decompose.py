@@ -8,7 +8,7 @@ import pytest
 
 import passend
 from passend.experiments.compare import PARTS, SPENDING
-from passend.experiments.runner import simulate
+from passend.experiments.one_run import simulate_rows
 from passend.experiments.scenarios import get_scenario
 from passend.engine.settings import RunSettings
 
@@ -29,7 +29,7 @@ def budget_cut(tmp_path_factory):
 
 def test_books_kept_by_the_runs_own_law_are_the_runs_own_books():
     policy, behaviour = get_scenario("default").build()
-    run = simulate(RunSettings(seed=4, scale=0.005, end=dt.date(2016, 7, 31)), behaviour, policy, mechanical=policy)
+    run = simulate_rows(RunSettings(seed=4, scale=0.005, end=dt.date(2016, 7, 31)), behaviour, policy, mechanical=policy)
     assert len(run.mechanical) == len(run.school_years) >= 12
     for own, books in zip(run.school_years, run.mechanical):
         assert books["school_year"] == own["school_year"]

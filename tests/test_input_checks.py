@@ -169,7 +169,7 @@ def test_work_too_large_is_refused_and_long_work_needs_yes(tmp_path, capsys):
 
 
 def test_an_interrupted_validation_resumes_running_only_what_was_not_kept(tmp_path, monkeypatch):
-    from passend.experiments import runner
+    from passend.experiments import one_run
 
     args = ["validate", "--seeds", "3", "--scale", "0.003", "--end", "2012-07-31"]
     out, journal = tmp_path / "val", tmp_path / "val.runs"
@@ -183,10 +183,10 @@ def test_an_interrupted_validation_resumes_running_only_what_was_not_kept(tmp_pa
     kept = len(list(journal.glob("run-*.pkl")))
     assert run.returncode == 130 and 1 <= kept < 3 and "--resume" in err and "Traceback" not in err, err
     simulated = []
-    real = runner.simulate
-    monkeypatch.setattr(runner, "simulate", lambda *a: simulated.append(a) or real(*a))
+    real = one_run.simulate_rows
+    monkeypatch.setattr(one_run, "simulate_rows", lambda *a: simulated.append(a) or real(*a))
     assert main([*args, "--jobs", "1", "--out", str(out), "--resume"]) == 0
     assert len(simulated) == 3 - kept and not journal.exists()
-    monkeypatch.setattr(runner, "simulate", real)
+    monkeypatch.setattr(one_run, "simulate_rows", real)
     assert main([*args, "--out", str(tmp_path / "whole")]) == 0
     assert (out / "targets.csv").read_bytes() == (tmp_path / "whole" / "targets.csv").read_bytes()

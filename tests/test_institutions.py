@@ -9,7 +9,7 @@ from passend.agents.special_school import SBO_CLUSTER
 from passend.engine.policy import PolicyTimeline
 from passend.engine.population import Setting
 from passend.engine.settings import RunSettings
-from passend.model.model import PassendModel
+from passend.model.model import WorldModel
 from test_invariants import check_month
 
 SCALE = 0.005
@@ -20,7 +20,7 @@ def test_schools_below_the_closure_norm_close_and_every_pupil_ends_up_somewhere(
     cluster until one is left, whose pupils go back to regular schools with an arrangement (checked at the end of
     that month: with no school of a cluster left, later applicants would have nowhere to wait)."""
     policy = PolicyTimeline.baseline().with_values("closure_norm", {dt.date(2014, 8, 1): [10**6, 10**6, 10**6]})
-    model = PassendModel(RunSettings(seed=5, scale=SCALE, end=dt.date(2014, 8, 31)), policy=policy)
+    model = WorldModel(RunSettings(seed=5, scale=SCALE, end=dt.date(2014, 8, 31)), policy=policy)
     special_before = None
     while model.step_index < model.n_steps:
         if model.today == dt.date(2014, 7, 1):
@@ -51,7 +51,7 @@ def run_until_2016(arrangement_eur: float) -> dict:
     policy = PolicyTimeline.baseline().with_values("arrangement_eur", {dt.date(2014, 8, 1): arrangement_eur})
     totals = {"special": 0.0, "arranged": 0.0}
     for seed in (1, 2):
-        model = PassendModel(RunSettings(seed=seed, scale=0.01, end=dt.date(2016, 10, 31)), policy=policy)
+        model = WorldModel(RunSettings(seed=seed, scale=0.01, end=dt.date(2016, 10, 31)), policy=policy)
         model.run()
         last = model.recorder.counts[-1]
         totals["special"] += last["so"] + last["vso"]
@@ -72,7 +72,7 @@ def sbo_moves_back(sbo_direct_share: float) -> tuple[float, float]:
     policy = PolicyTimeline.baseline().with_values("sbo_direct_share", {dt.date(2003, 8, 1): sbo_direct_share})
     before = after = 0.0
     for seed in (1, 2):
-        model = PassendModel(RunSettings(seed=seed, scale=0.01, end=dt.date(2015, 7, 31)), behaviour, policy)
+        model = WorldModel(RunSettings(seed=seed, scale=0.01, end=dt.date(2015, 7, 31)), behaviour, policy)
         model.run()
         for row in model.recorder.months:
             if row["date"] >= "2014-08-01":

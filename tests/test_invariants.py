@@ -7,14 +7,14 @@ from hypothesis import given, settings, strategies as st
 
 from passend.agents.special_school import SBO_CLUSTER, occupancy
 from passend.model.country import sbo_grade_profile
-from passend.model.model import PassendModel
+from passend.model.model import WorldModel
 from passend.engine.population import N_SETTINGS, PRIMARY_GRADES, Route, Setting
 from passend.engine.settings import RunSettings
 
 SCHOOL_SETTINGS = [s for s in Setting if s not in (Setting.HOME, Setting.EXEMPT)]
 
 
-def check_month(model: PassendModel, pupils_before: int) -> None:
+def check_month(model: WorldModel, pupils_before: int) -> None:
     p = model.pupils
     assert p.setting.min() >= 0 and p.setting.max() < N_SETTINGS
     # Every pupil is in exactly one setting, and each setting's count is what the pupils say.
@@ -52,7 +52,7 @@ def check_month(model: PassendModel, pupils_before: int) -> None:
 @settings(max_examples=6, deadline=None)
 @given(seed=st.integers(0, 10_000), scale=st.sampled_from([0.004, 0.007, 0.01]))
 def test_every_pupil_is_in_exactly_one_setting_every_month(seed, scale):
-    model = PassendModel(RunSettings(seed=seed, scale=scale, end=dt.date(2006, 10, 31)))
+    model = WorldModel(RunSettings(seed=seed, scale=scale, end=dt.date(2006, 10, 31)))
     while model.step_index < model.n_steps:
         before = len(model.pupils)
         model.step()
@@ -62,7 +62,7 @@ def test_every_pupil_is_in_exactly_one_setting_every_month(seed, scale):
 
 
 def test_indications_are_never_taken_away_before_a_pupil_leaves(short_settings):
-    model = PassendModel(short_settings)
+    model = WorldModel(short_settings)
     for _ in range(model.n_steps):
         indicated = set(model.pupils.uid[model.pupils.indication > 0])
         model.step()
@@ -105,7 +105,7 @@ def test_the_start_matches_the_published_1_october_2003_counts(small_run):
 def test_start_up_sbo_grades_are_those_the_referral_rule_sustains():
     """The 2003 sbo stock is spread over grades as the referral rule spreads it later; a mismatch would make sbo rise
     or fall for years without any rule causing it (it did, when the start stock was spread evenly)."""
-    model = PassendModel(RunSettings(seed=5, scale=0.02, end=dt.date(2011, 7, 31)))
+    model = WorldModel(RunSettings(seed=5, scale=0.02, end=dt.date(2011, 7, 31)))
     by_grade = np.zeros(PRIMARY_GRADES, dtype=int)
     while model.running:
         if model.today.month == 10 and model.school_year >= 2007:

@@ -16,7 +16,7 @@ from passend.engine.population import Pupils, Setting
 from passend.engine.settings import RunSettings
 from passend.engine.streams import RandomStreams
 from passend.model import country, home, phases
-from passend.model.model import PassendModel
+from passend.model.model import WorldModel
 from passend.model.placement import enrol, wsns_primary_pupils
 
 B = Behaviour()
@@ -95,10 +95,10 @@ def test_a_country_is_built_once_per_seed_and_start_and_handed_out_as_a_copy():
 def test_a_run_on_a_reused_country_is_the_run_on_a_fresh_one():
     settings = RunSettings(seed=11, scale=0.003, end=dt.date(2005, 7, 31))
     country._BUILT.clear()
-    fresh = PassendModel(settings)
+    fresh = WorldModel(settings)
     fresh.run()
     assert len(country._BUILT) == 1
-    reused = PassendModel(settings)
+    reused = WorldModel(settings)
     reused.run()
     assert reused.recorder.counts == fresh.recorder.counts
     assert reused.recorder.school_years == fresh.recorder.school_years
@@ -132,7 +132,7 @@ def test_counting_and_counted_settings_of_a_few_rows_match_the_whole():
 
 
 def test_wsns_pupils_kept_between_months_follow_a_change_of_school():
-    model = PassendModel(RunSettings(seed=2, scale=0.003, end=dt.date(2004, 7, 31)))
+    model = WorldModel(RunSettings(seed=2, scale=0.003, end=dt.date(2004, 7, 31)))
     p, schools = model.pupils, model.schools
 
     def fresh_counts() -> np.ndarray:
@@ -178,7 +178,7 @@ def test_no_place_ends_with_a_chance_above_the_highest_its_need_allows(values, s
 def test_no_place_in_a_school_carries_less_than_the_least_the_breakdowns_assume():
     """``_least_carried`` is below what every pupil's place carries, under the rugzak and with the alliances in
     charge."""
-    model = PassendModel(RunSettings(seed=4, scale=0.003, end=dt.date(2015, 12, 31)))
+    model = WorldModel(RunSettings(seed=4, scale=0.003, end=dt.date(2015, 12, 31)))
     checked = 0
     while model.running and model.step_index < model.n_steps:
         model.step()
@@ -189,7 +189,7 @@ def test_no_place_in_a_school_carries_less_than_the_least_the_breakdowns_assume(
     assert checked >= 12 and model.rules.alliances_in_charge
 
 
-def _run_checking(monkeypatch, settings: RunSettings, phase, check, after: bool = False) -> PassendModel:
+def _run_checking(monkeypatch, settings: RunSettings, phase, check, after: bool = False) -> WorldModel:
     """A run with ``check(model)`` called every month just before ``phase`` (or just after it)."""
 
     def checked(m):
@@ -200,7 +200,7 @@ def _run_checking(monkeypatch, settings: RunSettings, phase, check, after: bool 
             check(m)
 
     monkeypatch.setattr(phases, "PHASES", tuple(checked if ph is phase else ph for ph in phases.PHASES))
-    model = PassendModel(settings)
+    model = WorldModel(settings)
     model.run()
     return model
 

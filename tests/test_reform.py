@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from passend.experiments.runner import simulate
+from passend.experiments.one_run import simulate_rows
 from passend.experiments.scenarios import get_scenario
-from passend.model.model import PassendModel
+from passend.model.model import WorldModel
 from passend.engine.ledger import PAYERS, RECEIVERS, STREAMS
 from passend.engine.settings import RunSettings
 from test_invariants import check_month
@@ -26,7 +26,7 @@ def paired_runs(budget_response: float | None = None) -> dict[str, list]:
         policy, behaviour = get_scenario(scenario).build()
         if budget_response is not None:
             behaviour = behaviour.replace(tlv_budget_response=budget_response)
-        runs[scenario] = [simulate(RunSettings(seed=s, scale=SCALE, end=END), behaviour, policy, scenario) for s in SEEDS]
+        runs[scenario] = [simulate_rows(RunSettings(seed=s, scale=SCALE, end=END), behaviour, policy, scenario) for s in SEEDS]
     return runs
 
 
@@ -101,7 +101,7 @@ def test_every_euro_is_booked_to_a_payer_and_a_receiver_every_month(seed, scale)
     payments by payer and by receiver add up to the same total, and every alliance's money balances: income and lump
     sum deductions, referral charges and reserves drawn = deductions, arrangements, central expertise, money to schools
     and reserves kept."""
-    model = PassendModel(RunSettings(seed=seed, scale=scale, end=dt.date(2016, 3, 31)))
+    model = WorldModel(RunSettings(seed=seed, scale=scale, end=dt.date(2016, 3, 31)))
     while model.step_index < model.n_steps:
         before = len(model.pupils)
         reserves_before = model.alliances.reserves_eur.copy()
@@ -130,7 +130,7 @@ def test_professionalisation_raises_teacher_skill_and_the_state_pays_exactly_its
     models = {}
     for name in ("no_professionalisation", "default", "professionalisation"):
         policy, behaviour = get_scenario(name).build()
-        models[name] = PassendModel(settings, behaviour, policy)
+        models[name] = WorldModel(settings, behaviour, policy)
         models[name].run()
     skill = {name: model.schools.skill.mean() for name, model in models.items()}
     assert skill["no_professionalisation"] + 0.005 < skill["default"] < skill["professionalisation"]
@@ -143,7 +143,7 @@ def test_professionalisation_raises_teacher_skill_and_the_state_pays_exactly_its
 
 def test_a_prescribed_distribution_model_is_every_alliance_s_mix_from_its_date():
     policy, behaviour = get_scenario("school_model_everywhere").build()
-    model = PassendModel(RunSettings(seed=4, scale=0.005, end=dt.date(2014, 9, 30)), behaviour, policy)
+    model = WorldModel(RunSettings(seed=4, scale=0.005, end=dt.date(2014, 9, 30)), behaviour, policy)
     model.run()
     a = model.alliances
     assert np.all(a.school_model == 1.0) and np.all(a.expertise_model == 0.0) and np.all(a.pupil_model == 0.0)

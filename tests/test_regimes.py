@@ -5,7 +5,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from passend.experiments.runner import simulate
+from passend.experiments.one_run import simulate_rows
 from passend.experiments.scenarios import get_scenario
 from passend.engine.ledger import Ledger
 from passend.engine.policy import PolicyTimeline
@@ -69,7 +69,7 @@ def test_a_third_regime_returns_cluster_4_to_pupil_bound_funding_from_its_date()
     runs = {}
     for name in ("default", "cluster4_back_to_pupil_bound"):
         policy, behaviour = get_scenario(name).build()
-        runs[name] = simulate(settings, behaviour, policy, name)
+        runs[name] = simulate_rows(settings, behaviour, policy, name)
     rugzak = {name: {r["date"][:4]: r["rugzak"] for r in run.counts} for name, run in runs.items()}
     before = [r for r in runs["default"].months if r["date"] < "2016-08-01"]
     assert before == [r for r in runs["cluster4_back_to_pupil_bound"].months if r["date"] < "2016-08-01"]

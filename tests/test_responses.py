@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from passend.experiments.runner import simulate
+from passend.experiments.one_run import simulate_rows
 from passend.experiments.scenarios import get_scenario
 from passend.engine.behaviour import Behaviour
 from passend.engine.policy import PolicyTimeline
@@ -20,34 +20,34 @@ def count(run, year, key):
 
 @pytest.fixture(scope="module")
 def baseline():
-    return simulate(SETTINGS)
+    return simulate_rows(SETTINGS)
 
 
 def test_a_larger_reward_for_an_indication_raises_labelling(baseline):
     policy = PolicyTimeline.baseline()
     richer = policy.with_values("rugzak_school_eur", {dt.date(2003, 8, 1): 2 * policy.at("rugzak_school_eur", dt.date(2004, 1, 1))})
-    reformed = simulate(SETTINGS, policy=richer)
+    reformed = simulate_rows(SETTINGS, policy=richer)
     assert count(reformed, 2009, "indications") > 1.05 * count(baseline, 2009, "indications")
     assert count(reformed, 2009, "rugzak") > count(baseline, 2009, "rugzak")
 
 
 def test_capping_the_heavy_care_budget_slows_the_growth_of_indications(baseline):
     policy, behaviour = get_scenario("capped_heavy_care").build()
-    capped = simulate(SETTINGS, behaviour, policy)
+    capped = simulate_rows(SETTINGS, behaviour, policy)
     growth = lambda run: count(run, 2009, "indications") / count(run, 2003, "indications")
     assert growth(capped) < growth(baseline) - 0.05
 
 
 def test_when_referral_to_sbo_costs_schools_more_they_refer_less(baseline):
     policy = PolicyTimeline.baseline().with_values("sbo_school_pays_fraction", {dt.date(2003, 8, 1): 1.0})
-    costly = simulate(SETTINGS, policy=policy)
+    costly = simulate_rows(SETTINGS, policy=policy)
     inflow = lambda run: sum(y["inflow_sbo"] for y in run.school_years)
     assert inflow(costly) < 0.95 * inflow(baseline)
 
 
 def test_no_need_no_labels():
     """A population without support needs or learning delays gets no new indication, sbo referral or lwoo/pro."""
-    run = simulate(SETTINGS, behaviour=Behaviour().replace(need_sd=0.0))
+    run = simulate_rows(SETTINGS, behaviour=Behaviour().replace(need_sd=0.0))
     assert sum(y["indications_granted"] for y in run.school_years) == 0
     assert sum(y["inflow_sbo"] for y in run.school_years) == 0
     assert count(run, 2009, "indications") < count(run, 2003, "indications")
@@ -68,6 +68,6 @@ def test_pooling_youth_care_over_the_region_serves_more_children_at_home():
     settings = RunSettings(seed=5, scale=0.02, end=dt.date(2018, 7, 31))
     starts = {}
     for share in (0.0, 1.0):
-        run = simulate(settings, Behaviour().replace(agreement_share=share))
+        run = simulate_rows(settings, Behaviour().replace(agreement_share=share))
         starts[share] = sum(y["youth_care_starts"] for y in run.school_years if y["school_year"] >= "2015")
     assert starts[1.0] > 1.2 * starts[0.0], starts

@@ -96,7 +96,9 @@ def test_resume_refuses_a_folder_made_from_another_spec(tmp_path, capsys):
 
 def test_a_failing_run_is_recorded_with_its_traceback_and_the_sweep_goes_on(tmp_path, monkeypatch):
     spec = read_spec(write_spec(tmp_path))
-    real = sweep_module.simulate
+    from passend.experiments import one_run
+
+    real = one_run.simulate_rows
     bad_seed = spec.seeds()[1]
 
     def flaky(settings, *args, **kwargs):
@@ -104,7 +106,7 @@ def test_a_failing_run_is_recorded_with_its_traceback_and_the_sweep_goes_on(tmp_
             raise FloatingPointError("a run that breaks")
         return real(settings, *args, **kwargs)
 
-    monkeypatch.setattr(sweep_module, "simulate", flaky)
+    monkeypatch.setattr(one_run, "simulate_rows", flaky)
     result = run_sweep(spec, tmp_path / "flaky", n_jobs=1, progress=False)
     rows = table(tmp_path / "flaky")
     assert (result.ok, result.failed, len(rows)) == (4, 4, 8)
@@ -112,7 +114,7 @@ def test_a_failing_run_is_recorded_with_its_traceback_and_the_sweep_goes_on(tmp_
     assert all(r["replicate"] == 1 and r["rugzak_2005"] is None for r in failed)
     assert all("FloatingPointError: a run that breaks" in r["error"] and "Traceback" in r["traceback"] for r in failed)
     # resuming reruns only the failed runs
-    monkeypatch.setattr(sweep_module, "simulate", real)
+    monkeypatch.setattr(one_run, "simulate_rows", real)
     again = run_sweep(spec, tmp_path / "flaky", n_jobs=1, resume=True, progress=False)
     assert (again.ran_now, again.ok) == (4, 8)
 

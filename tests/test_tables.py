@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies as st
 
 from passend.agents.alliance import AllianceTable
 from passend.engine.columns import ColumnTable
-from passend.model.model import PassendModel
+from passend.model.model import WorldModel
 from passend.engine.settings import RunSettings
 
 
@@ -50,7 +50,7 @@ def test_a_column_set_from_an_outside_array_does_not_follow_that_array():
 @given(seed=st.integers(0, 10_000), scale=st.sampled_from([0.003, 0.005]))
 def test_no_two_columns_of_any_table_share_memory_in_any_month(seed, scale):
     """Through the reform (August 2014), lwoo/pro joining the alliances (2016) and the pact (June 2016)."""
-    model = PassendModel(RunSettings(seed=seed, scale=scale, end=dt.date(2016, 10, 31)))
+    model = WorldModel(RunSettings(seed=seed, scale=scale, end=dt.date(2016, 10, 31)))
     assert len(all_columns(model)) > 60
     while model.running:
         model.step()

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from passend.experiments.runner import simulate
+from passend.experiments.one_run import simulate_rows
 from passend.engine.behaviour import Behaviour
 from passend.engine.policy import PolicyTimeline
 from passend.engine.settings import RunSettings
@@ -23,7 +23,7 @@ def total(run, column, first="2003", last="2099"):
 
 @pytest.fixture(scope="module")
 def baseline():
-    return simulate(SETTINGS)
+    return simulate_rows(SETTINGS)
 
 
 def test_more_attendance_officers_register_more_absolute_absence_while_the_true_count_stays(baseline):
@@ -31,7 +31,7 @@ def test_more_attendance_officers_register_more_absolute_absence_while_the_true_
     holds more of them in 2009/10, while how many children were registered nowhere that year hardly moves (the
     officers' follow-up shortens spells, it does not prevent them)."""
     policy = PolicyTimeline.baseline().with_values("attendance_officers_factor", {dt.date(2009, 8, 1): 3.0})
-    more = simulate(SETTINGS, policy=policy)
+    more = simulate_rows(SETTINGS, policy=policy)
     assert year(more, "2008-2009", "absolute_absence") == year(baseline, "2008-2009", "absolute_absence")
     registered = year(more, "2009-2010", "absolute_absence") / year(baseline, "2009-2010", "absolute_absence")
     true = year(more, "2009-2010", "true_absolute_absence") / year(baseline, "2009-2010", "true_absolute_absence")
@@ -41,13 +41,13 @@ def test_more_attendance_officers_register_more_absolute_absence_while_the_true_
 
 def test_with_no_place_in_reach_exemptions_rise(baseline):
     """When no school will take a child at home, parents ask for, and municipalities grant, more exemptions."""
-    closed = simulate(SETTINGS, Behaviour().replace(admit_intercept=-8.0))
+    closed = simulate_rows(SETTINGS, Behaviour().replace(admit_intercept=-8.0))
     assert total(closed, "sent_on") > 3 * total(baseline, "sent_on")
     assert total(closed, "exemptions_granted") > 1.3 * total(baseline, "exemptions_granted")
 
 
 def test_an_exemption_that_is_not_renewed_sends_the_child_back_to_find_a_school(baseline):
-    ending = simulate(SETTINGS, Behaviour().replace(exemption_end_rate=1.0))
+    ending = simulate_rows(SETTINGS, Behaviour().replace(exemption_end_rate=1.0))
     assert total(baseline, "home_in_exemption_ended") < total(ending, "home_in_exemption_ended")
     assert year(ending, "2009-2010", "exempt_5a") < year(baseline, "2009-2010", "exempt_5a")
 
@@ -62,7 +62,7 @@ def test_the_register_never_holds_more_than_was_true(baseline):
 
 def test_stricter_transport_rules_save_the_municipalities_money_and_keep_children_from_their_place(baseline):
     policy = PolicyTimeline.baseline().with_values("transport_strictness_added", {dt.date(2008, 8, 1): 0.6})
-    strict = simulate(SETTINGS, policy=policy)
+    strict = simulate_rows(SETTINGS, policy=policy)
     first, last = "2008-2009", "2009-2010"
     assert total(strict, "transport_refused", first, last) > 3 * total(baseline, "transport_refused", first, last)
     assert total(strict, "places_lost_to_transport", first, last) > total(baseline, "places_lost_to_transport", first,
@@ -76,9 +76,9 @@ def test_stricter_transport_rules_save_the_municipalities_money_and_keep_childre
 def test_onderwijsconsulenten_place_children_home_long_at_a_cost_to_the_state_and_capacity_limits_them(baseline):
     """With the service from 2009 (the baseline) children home over 3 months are placed by a consultant's mediation and
     fewer months are spent at home than without it; a service with a tenth of the capacity takes fewer cases."""
-    without = simulate(SETTINGS, policy=PolicyTimeline.baseline().with_values(
+    without = simulate_rows(SETTINGS, policy=PolicyTimeline.baseline().with_values(
         "onderwijsconsulenten_cases_per_10000", {dt.date(2009, 8, 1): 0.0}))
-    small = simulate(SETTINGS, policy=PolicyTimeline.baseline().with_values(
+    small = simulate_rows(SETTINGS, policy=PolicyTimeline.baseline().with_values(
         "onderwijsconsulenten_cases_per_10000", {dt.date(2009, 8, 1): 0.6}))
     assert total(baseline, "consultant_cases", last="2008-2009") == 0  # no service before 2009 (assumption)
     for column in ("consultant_cases", "home_out_placed_by_consultant", "spend_onderwijsconsulenten_eur"):
@@ -93,8 +93,8 @@ def test_under_zorgplicht_a_school_keeps_a_child_it_is_bound_to_on_its_register(
     the same run without the reform, fewer children at home are taken off their school's register per place that
     broke down, and fewer are registered nowhere; partner schools take some children the bound school declined."""
     settings = RunSettings(seed=5, scale=0.02, end=dt.date(2016, 7, 31))
-    reform = simulate(settings)
-    old = simulate(settings, policy=PolicyTimeline.baseline().with_values("regime", {dt.date(2014, 8, 1): "pupil_bound"}))
+    reform = simulate_rows(settings)
+    old = simulate_rows(settings, policy=PolicyTimeline.baseline().with_values("regime", {dt.date(2014, 8, 1): "pupil_bound"}))
     first, last = "2014-2015", "2015-2016"
     per_breakdown = lambda run: total(run, "deregistrations", first, last) / total(run, "home_in_breakdown", first, last)
     assert per_breakdown(reform) < 0.6 * per_breakdown(old), (per_breakdown(reform), per_breakdown(old))

@@ -18,7 +18,7 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from passend.experiments.figures import ROUTE_LABELS, published_counts
-from passend.experiments.runner import RunOutput
+from passend.model.recorder import RunOutput
 from passend.experiments.targets import _published_file
 
 FIRST_YEAR, LAST_YEAR = 2003, 2024

@@ -17,206 +17,17 @@ Every argument is checked as the command line checks it: a bad one raises :class
 from __future__ import annotations
 
 import datetime as dt
-import secrets
-import time
-from dataclasses import dataclass, field
-from functools import cached_property, partial
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-import mesa
-import numpy as np
 import pandas as pd
 
-from passend.agents.alliance import Alliance, alliance_name
-from passend.experiments.levers import LEVERS, pull
-from passend.experiments.output import write_run
-from passend.experiments.runner import RunOutput, new_results_folder, output_of
-from passend.experiments.scenarios import Scenario, get_scenario, parse_date
-from passend.engine.behaviour import SPECS, Behaviour
 from passend.engine.errors import ConfigError
-from passend.engine.ledger import PAYERS
-from passend.engine.policy import PolicyTimeline
-from passend.engine.settings import FIRST_START, RunSettings
-from passend.model import model as engine
-from passend.model.recorder import COUNT_COLUMNS
-
-ScenarioLike = str | Path | Scenario
-"""A registered scenario or reform (``passend scenarios``, ``passend reforms``), a scenario file, or a Scenario."""
-
-
-@dataclass(frozen=True)
-class RunSetup:
-    """What a run is, resolved from keyword arguments: the scenario, settings, law and behaviour, and the levers and
-    behaviour values the keywords set (``changes``)."""
-
-    scenario: Scenario
-    settings: RunSettings
-    policy: PolicyTimeline
-    behaviour: Behaviour
-    changes: dict[str, Any] = field(default_factory=dict)
-
-
-def setup(scenario: ScenarioLike = "default", seed: int | None = 1, scale: float | None = None,
-          start: dt.date | str | None = None, end: dt.date | str | None = None, **changes: Any) -> RunSetup:
-    """Resolve and check a run's keyword arguments (see :class:`PassendModel`)."""
-    chosen = scenario if isinstance(scenario, Scenario) else get_scenario(str(scenario), "scenario")
-    if seed is None:  # Mesa's meaning: a fresh seed, kept in the settings so that the run can be repeated
-        seed = secrets.randbelow(2**31)
-    elif isinstance(seed, np.integer):  # as Mesa's seeds may come
-        seed = int(seed)
-    dates = _dates(start, end)
-    settings = chosen.run_settings(seed=seed, scale=scale, **dates)
-    policy, behaviour = chosen.build()
-    start_policy, values = policy, {}
-    for name, value in changes.items():
-        if name in LEVERS:  # pulled at the first month, so for the whole run
-            policy, behaviour, values[name] = pull(policy, behaviour, name, value, FIRST_START, start_policy)
-        elif name in SPECS:
-            behaviour = behaviour.replace("keyword arguments", **{name: value})
-            values[name] = behaviour[name]
-        else:
-            raise ConfigError(name, value, "scenario, seed, scale, start, end, a lever (" + ", ".join(LEVERS) +
-                              ") or a behaviour parameter (" + ", ".join(SPECS) + ")")
-    return RunSetup(chosen, settings, policy, behaviour, values)
-
-
-def _dates(start: dt.date | str | None, end: dt.date | str | None) -> dict[str, dt.date]:
-    """The dates given, checked (a date or ``"YYYY-MM-DD"``)."""
-    return {name: parse_date(value, name, None) for name, value in (("start", start), ("end", end)) if value is not None}
-
-
-# --- the Mesa model -------------------------------------------------------------------------------------------------
-def _last_count(model: "PassendModel", column: str) -> float:
-    counts = model.recorder.counts
-    return counts[-1][column] if counts else float("nan")
-
-
-def _this_month(model: "PassendModel", column: str) -> float:
-    return model.recorder.months[-1][column]
-
-
-MONTH_MONEY = ["public_spending_net_eur"] + [f"pay_{payer}_eur" for payer in PAYERS]
-"""Money of the month just simulated, per payer and consolidated (as in ``months.csv``)."""
-MODEL_REPORTERS: dict[str, Callable] = {
-    "date": lambda m: m.recorder.months[-1]["date"],
-    "seed": lambda m: m.settings.seed,
-    "count_date": partial(_last_count, column="date"),
-    **{column: partial(_last_count, column=column) for column in COUNT_COLUMNS if column != "date"},
-    **{column: partial(_this_month, column=column) for column in MONTH_MONEY},
-}
-"""The DataCollector's columns after each month: the month, the seed, the last 1 October count (``counts.csv``'s
-columns, national numbers) and the month's money per payer (``months.csv``'s). Aggregates only: cheap at any scale."""
-ALLIANCE_REPORTERS: dict[str, Any] = {
-    "alliance": lambda a: alliance_name(a.idx), "sector": "sector", "pupils": "pupils",
-    "amount_eur_per_pupil": "amount_eur_per_pupil", "reserves_eur": "reserves_eur", "strictness": "strictness",
-    "budget_pressure": "shortfall",
-}
-"""The DataCollector's columns per alliance (samenwerkingsverband) and month: its budget per pupil, reserves, how
-strictly it admits to special education, and its budget pressure (``alliances.csv`` has the rest, per count)."""
-
-
-class PassendModel(engine.PassendModel):
-    """The model with keyword arguments, as Mesa models take them, and a ``mesa.DataCollector``.
-
-    Args:
-        scenario: a registered scenario or reform (``passend scenarios``, ``passend reforms``) or a scenario file.
-        seed: a whole number >= 0; None draws a fresh one (Mesa's meaning), kept in ``model.settings.seed``.
-            The default is 1, as ``passend run``'s (a scenario file's own [settings] seed is the command line's default;
-            here pass it).
-        scale: fraction of the national population, 0.001 to 1.0 (default: the scenario's, else 0.1).
-        start, end: first day reported and last day simulated, dates or ``"YYYY-MM-DD"`` (default: the scenario's, else
-            2003-10-01 and 2025-07-31).
-        **changes: levers (``passend.experiments.levers.LEVERS``: e.g. ``alliance_budget_cut=300e6``, set from the
-            first month, as a lever pulled at the start in the dashboard) and behaviour parameters by name (e.g.
-            ``apply_reward=0.2``; ``engine/data/behaviour.toml`` lists them with their bounds).
-
-    ``step()`` simulates one month and collects; ``run_model()`` runs to the end (``running`` turns False there).
-    ``datacollector.get_model_vars_dataframe()`` has a row per month (:data:`MODEL_REPORTERS`);
-    ``datacollector.get_agenttype_vars_dataframe(Alliance)`` a row per alliance and month (:data:`ALLIANCE_REPORTERS`).
-    ``output()`` is the run so far as a :class:`Run`. The numbers are those of ``passend run`` with the same arguments.
-    """
-
-    def __init__(self, scenario: ScenarioLike = "default", seed: int | None = 1, scale: float | None = None,
-                 start: dt.date | str | None = None, end: dt.date | str | None = None, **changes: Any):
-        run = setup(scenario, seed, scale, start, end, **changes)
-        super().__init__(run.settings, run.behaviour, run.policy, run.scenario.name)
-        self.setup = run
-        self.datacollector = mesa.DataCollector(model_reporters=MODEL_REPORTERS,
-                                                agenttype_reporters={Alliance: ALLIANCE_REPORTERS})
-        self._began, self._pupil_months = time.perf_counter(), 0
-
-    # Mesa 3.5 calls its own (experimental) parameter object ``scenario`` too, and its SolaraViz, when a model has one,
-    # resets the model with a new Mesa scenario in place of ours. Ours is the passend scenario (an argument), so the model
-    # keeps Mesa's as ``mesa_scenario`` and shows none: SolaraViz then rebuilds it as type(model)(**model_params).
-    @property
-    def scenario(self) -> None:
-        return None
-
-    @scenario.setter
-    def scenario(self, mesa_scenario) -> None:
-        self.mesa_scenario = mesa_scenario
-        mesa_scenario.model = self
-
-    def step(self) -> None:
-        self._pupil_months += len(self.pupils)
-        super().step()
-        self.datacollector.collect(self)
-
-    def output(self) -> "Run":
-        """What the run has recorded so far, as :func:`simulate` returns it."""
-        return Run(output_of(self, time.perf_counter() - self._began, self._pupil_months), self.setup)
-
-
-# --- one run ---------------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Run:
-    """One run's results as pandas tables (the columns of the CSVs of ``passend run``), and how it was set up."""
-
-    output: RunOutput
-    setup: RunSetup
-
-    @cached_property
-    def counts(self) -> pd.DataFrame:
-        """One row per 1 October count (``counts.csv``)."""
-        return pd.DataFrame(self.output.counts)
-
-    @cached_property
-    def school_years(self) -> pd.DataFrame:
-        """One row per school year (``school_years.csv``)."""
-        return pd.DataFrame(self.output.school_years)
-
-    @cached_property
-    def months(self) -> pd.DataFrame:
-        """One row per month (``months.csv``)."""
-        return pd.DataFrame(self.output.months)
-
-    @cached_property
-    def alliances(self) -> pd.DataFrame:
-        """One row per alliance and count (``alliances.csv``)."""
-        return pd.DataFrame(self.output.alliances)
-
-    @property
-    def settings(self) -> RunSettings:
-        return self.output.settings
-
-    def save(self, folder: str | Path | None = None, figures: bool = True, parquet: bool = False) -> Path:
-        """Write the results folder of ``passend run`` (default: ``results/<scenario>-<time>``; it must not exist
-        yet); ``parquet``: each table as Parquet too. Returns the folder."""
-        path = new_results_folder(Path(folder) if folder is not None else None, self.setup.scenario.name, "folder")
-        return write_run(path, self.output, self.setup.scenario.name, self.setup.policy, self.setup.behaviour,
-                         figures=figures, scenario_definition=self.setup.scenario, parquet=parquet)
-
-
-def simulate(scenario: ScenarioLike = "default", seed: int | None = 1, scale: float | None = None,
-             start: dt.date | str | None = None, end: dt.date | str | None = None,
-             progress: Callable[[int, int], None] | None = None, **changes: Any) -> Run:
-    """One run, as ``passend run`` makes it (the arguments are :class:`PassendModel`'s); ``progress(done, total)``
-    is called after each month."""
-    from passend.experiments.runner import simulate as run_engine
-
-    run = setup(scenario, seed, scale, start, end, **changes)
-    return Run(run_engine(run.settings, run.behaviour, run.policy, run.scenario.name, progress), run)
+from passend.experiments.one_run import PassendModel, Run, ScenarioLike, parse_dates, setup, simulate  # noqa: F401
+from passend.experiments.runner import new_results_folder
+from passend.experiments.scenarios import Scenario, get_scenario
 
 
 # --- many runs ---------------------------------------------------------------------------------------------------------
@@ -294,7 +105,7 @@ def compare(base: ScenarioLike, reform: str | Path | Scenario, seeds: int = 10, 
         raise ConfigError("decompose", decompose, "True or False")
     base_scenario = base if isinstance(base, Scenario) else get_scenario(str(base), "base")
     alt = reform if isinstance(reform, Scenario) else alternative(base_scenario, str(reform), "reform")
-    dates = _dates(start, end)
+    dates = parse_dates(start, end)
     settings = [base_scenario.run_settings(seed=s, scale=scale, **dates)
                 for s in RandomStreams.replicate_seeds(root_seed, seeds)]
     check_comparable(base_scenario, alt, settings[0])

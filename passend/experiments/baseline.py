@@ -51,9 +51,9 @@ def key_outputs(output) -> dict[Key, float]:
 
 
 def simulate_baseline() -> dict[Key, float]:
-    from passend.experiments.runner import simulate
+    from passend.experiments.one_run import simulate_rows
 
-    return key_outputs(simulate(BASELINE_SETTINGS))
+    return key_outputs(simulate_rows(BASELINE_SETTINGS))
 
 
 def read_baseline(path: Path = BASELINE_FILE) -> dict[Key, float]:

@@ -18,19 +18,15 @@ from pathlib import Path
 _CHILD = """
 import json, resource, sys, time, datetime as dt
 began = time.perf_counter()
-from passend.model.model import PassendModel
+from passend.experiments.one_run import PassendModel
 from passend.engine.settings import RunSettings
 imported = time.perf_counter()
-model = PassendModel(RunSettings(seed={seed}, scale={scale}, end=dt.date.fromisoformat("{end}")))
+model = PassendModel.from_parts(RunSettings(seed={seed}, scale={scale}, end=dt.date.fromisoformat("{end}")))
 built = time.perf_counter()
-pupil_months = 0
-def tick(done, total):
-    global pupil_months
-    pupil_months += len(model.pupils)
-model.run(tick)
+model.run()
 ran = time.perf_counter()
 print(json.dumps(dict(import_s=imported - began, build_s=built - imported, run_s=ran - built,
-                      pupils_start=None, pupil_months=pupil_months, months=model.n_steps, phases=model.clock.table(),
+                      pupils_start=None, pupil_months=model.pupil_months, months=model.n_steps, phases=model.clock.table(),
                       peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))
 """
 
@@ -76,9 +72,9 @@ values = {values}
 def _warm_worker() -> int:
     import os
 
-    from passend.model import model
+    from passend.experiments import one_run
 
-    assert model.PassendModel  # the ~1.7 s mesa import, paid once per worker process
+    assert one_run.PassendModel  # the ~1.7 s mesa import, paid once per worker process
     return os.getpid()
 
 
@@ -137,11 +133,11 @@ def profile(scale: float, end: dt.date, seed: int, out: Path) -> Path:
     from pyinstrument import Profiler
 
     from passend.engine.settings import RunSettings
-    from passend.model.model import PassendModel
+    from passend.experiments.one_run import PassendModel
 
     profiler = Profiler(interval=0.002)
     with profiler:
-        model = PassendModel(RunSettings(seed=seed, scale=scale, end=end))
+        model = PassendModel.from_parts(RunSettings(seed=seed, scale=scale, end=end))
         model.run()
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(profiler.output_html())

@@ -5,7 +5,7 @@ Both runs are built from the same seed, scale and starting country, so they draw
 named decision (common random numbers): until a lever is pulled they are identical, and every difference after is
 the rules. A lever sets a law value (from the month it is pulled on, in the variant only) or a behaviour value. The
 runs are the same :class:`PassendModel` that ``passend run`` drives, and their rows go through the same
-:func:`runner.output_of` and :func:`output.write_run`, so the same seed and levers give the same numbers here as on
+:meth:`~passend.model.model.WorldModel.recorded` and :func:`output.write_run`, so the same seed and levers give the same numbers here as on
 the command line.
 """
 
@@ -24,9 +24,9 @@ from importlib import resources
 
 from passend.experiments.levers import LEVERS, pull
 from passend.experiments.output import write_run
-from passend.experiments.runner import RunOutput, output_of
 from passend.experiments.scenarios import get_scenario
 from passend.engine.errors import ConfigError
+from passend.model.recorder import RunOutput
 
 CLASSROOM_SCALE = 0.02
 """Default scale: a school year of both runs takes 0.2 s on average here (0.4 s at most; 2 cores, 2026-12)."""
@@ -55,12 +55,12 @@ class PairedRuns:
 
     def reset(self) -> None:
         """Both runs back to 1 October 2003, with the levers pulled so far undone."""
-        from passend.model.model import PassendModel  # mesa is imported only when a run is built
+        from passend.experiments.one_run import PassendModel  # mesa is imported only when a run is built
 
         self.runs = []
         for name, scenario in zip((self.base_name, self.variant_name), self._scenarios):
             policy, behaviour = scenario.build()
-            self.runs.append(PassendModel(self.settings, behaviour, policy, name))
+            self.runs.append(PassendModel.from_parts(self.settings, behaviour, policy, name))
         self._variant_start = self.variant.policy  # what a path lever scales, however often it is pulled
         self.levers = {}
         self._seconds = [0.0, 0.0]
@@ -115,7 +115,7 @@ class PairedRuns:
 
     def outputs(self) -> tuple[RunOutput, RunOutput]:
         """What each run has recorded so far, as ``passend run`` reports it."""
-        return tuple(output_of(run, self._seconds[i], self._pupil_months[i]) for i, run in enumerate(self.runs))
+        return tuple(run.recorded(self._seconds[i], self._pupil_months[i]) for i, run in enumerate(self.runs))
 
     def write(self, folder: Path, figures: bool = True) -> tuple[Path, Path]:
         """Both runs so far as results folders ``folder/baseline`` and ``folder/variant`` (the contract of

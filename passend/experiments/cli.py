@@ -135,11 +135,11 @@ def check_work_size(n_runs: int, settings: RunSettings, jobs: int, yes: bool, wh
         raise ConfigError(what, f"{n_runs:,} runs", f"at most {MAX_RUNS:,} runs (their journal and table would not fit)")
     if n_runs <= MEASURE_ABOVE_RUNS:
         return
-    from passend.experiments.runner import simulate
+    from passend.experiments.one_run import simulate_rows
     from passend.engine.calendar import steps_until
 
     began = time.perf_counter()
-    simulate(RunSettings(seed=1, scale=settings.scale, end=PROBE_END))  # with the country's build: an overestimate
+    simulate_rows(RunSettings(seed=1, scale=settings.scale, end=PROBE_END))  # with the country's build: an overestimate
     per_run = (time.perf_counter() - began) * steps_until(settings.end) / steps_until(PROBE_END)
     hours = n_runs * per_run / max(jobs, 1) / 3600
     print(f"passend: {n_runs:,} runs, about {per_run:.1f} s each, so about {hours:,.1f} hours on {jobs} processes "

@@ -19,7 +19,8 @@ import numpy as np
 
 from passend.experiments.dictionary import COUNT_COLUMNS
 from passend.experiments.intervals import INTERVAL, effect_interval, mean_interval
-from passend.experiments.runner import RunOutput, open_kept_runs, run_missing, simulate
+from passend.experiments.runner import open_kept_runs, run_missing
+from passend.model.recorder import RunOutput
 from passend.experiments.scenarios import Scenario
 from passend.experiments.who_gains import markdown as who_gains_markdown
 from passend.experiments.who_gains import who_gains
@@ -65,7 +66,9 @@ def _simulate_scenario(scenario: Scenario, settings: RunSettings, values: dict |
     if values:
         behaviour = behaviour.replace("the ensemble", **values)
     books = None if mechanical is None else mechanical.build()[0]
-    return simulate(settings, behaviour, policy, scenario.name, mechanical=books)
+    from passend.experiments.one_run import simulate_rows
+
+    return simulate_rows(settings, behaviour, policy, scenario.name, mechanical=books)
 
 
 def check_comparable(base: Scenario, alternative: Scenario, settings: RunSettings) -> None:

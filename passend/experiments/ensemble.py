@@ -93,10 +93,10 @@ def _target_end() -> dt.date:
 
 def simulated_ratios(values: dict[str, float], seed: int, scale: float) -> dict[str, float]:
     """One run with these calibrated values: each target's simulated value over its published value."""
-    from passend.experiments.runner import simulate
+    from passend.experiments.one_run import simulate_rows
     from passend.engine.settings import RunSettings
 
-    run = simulate(RunSettings(seed=seed, scale=scale, end=_target_end()), Behaviour().replace(**values))
+    run = simulate_rows(RunSettings(seed=seed, scale=scale, end=_target_end()), Behaviour().replace(**values))
     counts, years = index_results(run.counts, run.school_years)
     return {row["target"]: row["simulated"] / row["published"] for row in compare(counts, years, targets_of_group(None))}
 

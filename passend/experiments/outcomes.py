@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from passend.experiments.dictionary import COUNT_COLUMNS, SCHOOL_YEAR_COLUMNS
-from passend.experiments.runner import RunOutput
+from passend.model.recorder import RunOutput
 from passend.engine.errors import ConfigError
 from passend.engine.settings import RunSettings
 

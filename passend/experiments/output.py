@@ -16,7 +16,7 @@ from importlib import metadata, resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from passend.experiments.runner import RunOutput
+from passend.model.recorder import RunOutput
 from passend.engine import __version__
 from passend.engine.behaviour import SPECS, Behaviour
 from passend.engine.policy import PolicyTimeline

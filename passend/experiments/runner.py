@@ -1,4 +1,5 @@
-"""Running the model: one run in this process, or several in parallel (joblib), and writing a results folder."""
+"""Running many runs: in parallel (joblib), kept as they finish so that an interrupted command can resume, and the
+results folder they write. One run is :mod:`passend.experiments.one_run`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import pickle
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -18,70 +18,7 @@ from passend.engine.behaviour import Behaviour
 from passend.engine.errors import ConfigError
 from passend.engine.policy import PolicyTimeline
 from passend.engine.settings import RunSettings
-
-
-@dataclass
-class RunOutput:
-    """Rows a run recorded, plus what it took."""
-
-    settings: RunSettings
-    counts: list[dict]
-    school_years: list[dict]
-    months: list[dict]
-    alliances: list[dict]
-    wall_seconds: float
-    pupil_months: int
-    pupils: dict | None = None  # the pupils with a need at the end (Recorder.pupils_with_a_need), for who gains
-    mechanical: list[dict] | None = None  # school years of the run's MechanicalBooks, if it kept them (--decompose)
-
-
-def simulate(
-    settings: RunSettings,
-    behaviour: Behaviour | None = None,
-    policy: PolicyTimeline | None = None,
-    scenario: str = "default",
-    progress: Callable[[int, int], None] | None = None,
-    mechanical: PolicyTimeline | None = None,
-) -> RunOutput:
-    """Build the country and run it; rows before ``settings.start`` are left out of the output. ``mechanical``: a
-    reform's policy whose rules the run also books on its own decisions (:mod:`passend.model.mechanical`)."""
-    from passend.model.model import PassendModel  # imported here so joblib workers pay for mesa only when running
-
-    began = time.perf_counter()
-    model = PassendModel(settings, behaviour, policy, scenario, mechanical)
-    pupil_months = 0
-
-    def tick(done: int, total: int) -> None:
-        nonlocal pupil_months
-        pupil_months += len(model.pupils)
-        if progress:
-            progress(done, total)
-
-    model.run(tick)
-    return output_of(model, time.perf_counter() - began, pupil_months)
-
-
-def output_of(model, wall_seconds: float, pupil_months: int) -> RunOutput:
-    """The rows a model has recorded so far, as a run's output; rows before its ``settings.start`` are left out."""
-    settings = model.settings
-    start = settings.start.isoformat()
-    first_year = settings.start.year if settings.start.month >= 8 else settings.start.year - 1
-    rec = model.recorder
-
-    def in_period(years: list[dict]) -> list[dict]:
-        return [r for r in years if int(r["school_year"][:4]) >= first_year]
-
-    return RunOutput(
-        settings=settings,
-        counts=[r for r in rec.counts if r["date"] >= start],
-        school_years=in_period(rec.school_years),
-        months=[r for r in rec.months if r["date"] >= start[:8] + "01"],
-        alliances=[r for r in rec.alliances if r["date"] >= start],
-        wall_seconds=wall_seconds,
-        pupil_months=pupil_months,
-        pupils=rec.pupils_with_a_need(),
-        mechanical=None if model.mechanical is None else in_period(model.mechanical.school_years),
-    )
+from passend.model.recorder import RunOutput
 
 
 def simulate_many(
@@ -101,7 +38,9 @@ def simulate_many(
     identity = {"scenario": scenario, "settings": [s.to_dict() for s in settings_list],
                 "behaviour": (behaviour or Behaviour()).to_dict(), "policy": (policy or PolicyTimeline.baseline()).to_dict()}
     outputs = open_kept_runs(journal, identity, len(tasks), resume)
-    run_missing(simulate, tasks, outputs, n_jobs, journal, progress)
+    from passend.experiments.one_run import simulate_rows  # imported here: workers pay for mesa only when running
+
+    run_missing(simulate_rows, tasks, outputs, n_jobs, journal, progress)
     return outputs
 
 

@@ -49,7 +49,6 @@ import numpy as np
 from joblib import Parallel, delayed, parallel_config
 
 from passend.experiments.outcomes import Outcome, default_outcomes, parse_outcome
-from passend.experiments.runner import simulate
 from passend.experiments.scenarios import Scenario, check_keys, parse_date, read_settings, read_toml, resolve_scenario
 from passend.engine import __version__
 from passend.engine.behaviour import SPECS
@@ -284,7 +283,9 @@ def execute_run(task: RunTask, context: RunContext) -> dict:
         for p in context.parameters:
             if p.is_policy:
                 policy = policy.with_values(p.name.removeprefix("policy."), {p.start: task.values[p.name]})
-        output = simulate(dataclasses.replace(context.settings, seed=task.seed), behaviour, policy, context.scenario.name)
+        from passend.experiments.one_run import simulate_rows
+
+        output = simulate_rows(dataclasses.replace(context.settings, seed=task.seed), behaviour, policy, context.scenario.name)
         row.update({"status": "ok", **{o.name: o.value(output) for o in context.outcomes}, "error": "", "traceback": ""})
     except Exception as err:  # recorded with its traceback; the sweep goes on
         row.update({"status": "failed", **{o.name: None for o in context.outcomes},

@@ -22,7 +22,7 @@ import numpy as np
 
 from passend.agents.alliance import alliance_name
 from passend.experiments.intervals import mean_interval
-from passend.experiments.runner import RunOutput
+from passend.model.recorder import RunOutput
 from passend.engine.population import Setting
 
 MONTHS_BANDS = (("4 or more months fewer", -math.inf, -4), ("1-3 months fewer", -3, -1), ("no change", 0, 0),

@@ -26,10 +26,10 @@ from passend.model.placement import (alliance_money_per_pupil, enrol, grant_arra
                                           with_need_above)
 
 if TYPE_CHECKING:
-    from passend.model.model import PassendModel
+    from passend.model.model import WorldModel
 
 
-def attendance(m: "PassendModel") -> None:
+def attendance(m: "WorldModel") -> None:
     with m.clock.decision("municipality.youth_care"):
         _youth_care(m)
     with m.clock.decision("parents.outside_cause"):
@@ -43,7 +43,7 @@ def attendance(m: "PassendModel") -> None:
         _exemptions(m)
 
 
-def _youth_care(m: "PassendModel") -> None:
+def _youth_care(m: "WorldModel") -> None:
     """Found children at home with a manifest need get a youth-care place while their pool has one; the others wait.
     Care ends when the child is back or exempt."""
     p, b, muni = m.pupils, m.behaviour, m.municipalities
@@ -80,14 +80,14 @@ def _youth_care(m: "PassendModel") -> None:
     m.ledger.count("youth_care_waiting_months", int(np.count_nonzero(~admitted)))
 
 
-def _pupils_by_municipality(m: "PassendModel") -> np.ndarray:
+def _pupils_by_municipality(m: "WorldModel") -> np.ndarray:
     """Pupils living in each municipality (simulated); they move only in August, so once per school year."""
     if m.pupils_by_municipality[0] != m.school_year:
         m.pupils_by_municipality = (m.school_year, total_by(m.pupils.municipality, len(m.municipalities)))
     return m.pupils_by_municipality[1]
 
 
-def _outside_causes(m: "PassendModel") -> None:
+def _outside_causes(m: "WorldModel") -> None:
     """Children leave their school for reasons outside education (a move, an arrival from abroad) and are registered
     at no school until their parents find one. A documented rate over all pupils; the few it picks who are of
     compulsory school age and in a regular school go."""
@@ -100,7 +100,7 @@ def _outside_causes(m: "PassendModel") -> None:
     _deregister(m, picked)
 
 
-def _start_spells(m: "PassendModel", idx: np.ndarray, route: Route) -> None:
+def _start_spells(m: "WorldModel", idx: np.ndarray, route: Route) -> None:
     """Pupils ``idx`` leave their place for home by ``route``; they stay registered where they were until someone
     deregisters them."""
     p = m.pupils
@@ -115,7 +115,7 @@ def _start_spells(m: "PassendModel", idx: np.ndarray, route: Route) -> None:
     p.refusals[idx] = 0
 
 
-def children_at_home(m: "PassendModel") -> np.ndarray:
+def children_at_home(m: "WorldModel") -> np.ndarray:
     """Rows of the children at home, kept from month to month: found once a school year (rows change in August), a
     spell that starts adds its child (:func:`_start_spells`, the only way home) and a child who left is dropped when
     they are next asked for."""
@@ -127,7 +127,7 @@ def children_at_home(m: "PassendModel") -> np.ndarray:
     return rows
 
 
-def _deregister(m: "PassendModel", idx: np.ndarray) -> None:
+def _deregister(m: "WorldModel", idx: np.ndarray) -> None:
     """Children at home ``idx`` are taken off their school's register: absolute absence. A later place is sought at a
     regular school of the child's age."""
     p = m.pupils
@@ -139,7 +139,7 @@ def _deregister(m: "PassendModel", idx: np.ndarray) -> None:
     p.waiting[idx] = False
 
 
-def end_spells(m: "PassendModel", idx: np.ndarray, to: np.ndarray | int, reason: str) -> None:
+def end_spells(m: "WorldModel", idx: np.ndarray, to: np.ndarray | int, reason: str) -> None:
     """Spells at home of ``idx`` end: the children move to ``to`` (a school, or exempt); the registered flows count
     the spells the officer knew of."""
     p = m.pupils
@@ -153,7 +153,7 @@ def end_spells(m: "PassendModel", idx: np.ndarray, to: np.ndarray | int, reason:
     p.home_route[idx] = Route.NONE
 
 
-def _register_and_follow(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
+def _register_and_follow(m: "WorldModel", idx: np.ndarray) -> np.ndarray:
     """Whom the attendance officers follow this month and what the municipality comes to know. The officers spread
     their caseload over the cases they know (``municipality.follow_chances``; under the Thuiszitterspact those home
     over 3 months first). Schools report the absence of registered pupils and the register records a share of the
@@ -187,7 +187,7 @@ def _register_and_follow(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
     return followed
 
 
-def _places_for_pupils_at_home(m: "PassendModel", idx: np.ndarray, followed: np.ndarray) -> None:
+def _places_for_pupils_at_home(m: "WorldModel", idx: np.ndarray, followed: np.ndarray) -> None:
     """Who finds a child at home a place this month, each deciding on the money and rules it faces.
 
     1. A case the officer follows that is home over 3 months goes to the alliance (once alliances are in charge);
@@ -259,7 +259,7 @@ def _places_for_pupils_at_home(m: "PassendModel", idx: np.ndarray, followed: np.
     _declined_or_partner(m, applying[~admitted], duty[~admitted], target[~admitted], other[~admitted])
 
 
-def _declined_or_partner(m: "PassendModel", idx: np.ndarray, bound: np.ndarray, to: np.ndarray,
+def _declined_or_partner(m: "WorldModel", idx: np.ndarray, bound: np.ndarray, to: np.ndarray,
                          declining: np.ndarray) -> None:
     """A school (rows ``declining``) declined pupils ``idx``; for those it was bound to (``bound``: zorgplicht) it
     offers a place in ``to`` at a partner school. The parents of the rest are sent on."""
@@ -272,7 +272,7 @@ SCHOOLS_ASKED = 3
 that best carries the need. Assumption."""
 
 
-def _school_in_area(m: "PassendModel", idx: np.ndarray, u: np.ndarray) -> np.ndarray:
+def _school_in_area(m: "WorldModel", idx: np.ndarray, u: np.ndarray) -> np.ndarray:
     """A regular school of the right sector in the area of each pupil ``idx``, drawn by school size (``u``: one uniform
     per pupil)."""
     secondary = m.pupils.grade(m.school_year, idx) >= PRIMARY_GRADES
@@ -283,7 +283,7 @@ def _school_in_area(m: "PassendModel", idx: np.ndarray, u: np.ndarray) -> np.nda
     return row
 
 
-def _best_school_asked(m: "PassendModel", idx: np.ndarray, who: str, excluded: np.ndarray) -> np.ndarray:
+def _best_school_asked(m: "WorldModel", idx: np.ndarray, who: str, excluded: np.ndarray) -> np.ndarray:
     """The school that best carries a need of the ``SCHOOLS_ASKED`` schools ``who`` asks in the area of each pupil
     ``idx`` (never ``excluded``; -1 where it asked only that one)."""
     uid = m.pupils.uid[idx]
@@ -292,7 +292,7 @@ def _best_school_asked(m: "PassendModel", idx: np.ndarray, who: str, excluded: n
     return school.best_carrying(asked, m.schools.skill[asked], excluded)
 
 
-def _offer_to_partner(m: "PassendModel", idx: np.ndarray, to: np.ndarray, declining: np.ndarray) -> np.ndarray:
+def _offer_to_partner(m: "WorldModel", idx: np.ndarray, to: np.ndarray, declining: np.ndarray) -> np.ndarray:
     """Under zorgplicht, a school (rows ``declining``) that declined pupils ``idx`` it was bound to offers each a place
     in ``to`` at a partner school of its alliance; the partner decides on what the child would cost it, without a duty
     of its own. Returns the mask of the children placed."""
@@ -311,7 +311,7 @@ def _offer_to_partner(m: "PassendModel", idx: np.ndarray, to: np.ndarray, declin
     return placed
 
 
-def _onderwijsconsulenten(m: "PassendModel", idx: np.ndarray) -> None:
+def _onderwijsconsulenten(m: "WorldModel", idx: np.ndarray) -> None:
     """Parents of children at home ``idx`` (whom no one placed yet this month) home over 3 months
     with a support need call on an onderwijsconsulent; the service takes the cases it has time for, and each
     consultant brings the child to the school of its area that best carries the need. That school decides on what the
@@ -342,7 +342,7 @@ def _onderwijsconsulenten(m: "PassendModel", idx: np.ndarray) -> None:
     _arranged_on_admission(m, chosen)
 
 
-def _registered_at_regular_school(m: "PassendModel", idx: np.ndarray) -> None:
+def _registered_at_regular_school(m: "WorldModel", idx: np.ndarray) -> None:
     """Pupils ``idx``, just placed at a regular school, are registered there; one who waits for a (v)so place keeps its
     place in the queue."""
     p = m.pupils
@@ -350,7 +350,7 @@ def _registered_at_regular_school(m: "PassendModel", idx: np.ndarray) -> None:
     p.provider[idx[~p.waiting[idx]]] = NO_PROVIDER
 
 
-def _cost_to_school(m: "PassendModel", idx: np.ndarray, setting: np.ndarray, school_row: np.ndarray) -> np.ndarray:
+def _cost_to_school(m: "WorldModel", idx: np.ndarray, setting: np.ndarray, school_row: np.ndarray) -> np.ndarray:
     """What taking pupils ``idx`` into ``setting`` at school ``school_row`` would cost it a year
     (``school.cost_of_taking_eur``): the need the place would leave unmet, with the support the child brings (a rugzak,
     its arrangement), under passend onderwijs the arrangement its alliance gives a child within its reach
@@ -366,13 +366,13 @@ def _cost_to_school(m: "PassendModel", idx: np.ndarray, setting: np.ndarray, sch
     return school.cost_of_taking_eur(p.need[idx] - b.youth_care_relief * p.in_youth_care[idx] - carried, b)
 
 
-def _within_arrangement_reach(m: "PassendModel", idx: np.ndarray, alliance: np.ndarray) -> np.ndarray:
+def _within_arrangement_reach(m: "WorldModel", idx: np.ndarray, alliance: np.ndarray) -> np.ndarray:
     """The alliance arranges support for a child whose need comes within its arrangement reach of the national
     criterion (as for a file that does not clear its TLV bar)."""
     return m.pupils.need[idx] > m.law["indication_criterion"] - m.alliances.arrangement_reach[alliance]
 
 
-def _arranged_on_admission(m: "PassendModel", idx: np.ndarray) -> None:
+def _arranged_on_admission(m: "WorldModel", idx: np.ndarray) -> None:
     """A regular school that takes in a child from home asks its alliance for the arrangement the child's need asks;
     the alliance grants it within its reach (and pays it from then on)."""
     if not m.rules.alliances_in_charge or len(idx) == 0:
@@ -381,7 +381,7 @@ def _arranged_on_admission(m: "PassendModel", idx: np.ndarray) -> None:
     grant_arrangements(m, idx[_within_arrangement_reach(m, idx, m.alliance_of_pupils(idx))])
 
 
-def _duty_binds(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
+def _duty_binds(m: "WorldModel", idx: np.ndarray) -> np.ndarray:
     """Whether zorgplicht binds the school deciding on pupils ``idx``: under passend onderwijs, unless the child's need
     is one a doctor's or psychologist's statement would cover. For such a child an exemption also ends the school's
     duty, so a school that declines it advises the parents to ask for one and declining costs it nothing."""
@@ -390,7 +390,7 @@ def _duty_binds(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
     return m.pupils.need[idx] <= m.behaviour.exempt_threshold
 
 
-def _declined(m: "PassendModel", idx: np.ndarray) -> None:
+def _declined(m: "WorldModel", idx: np.ndarray) -> None:
     """Schools declined (or dodged) pupils ``idx``: the parents are sent on, and some of those whose child is still
     registered take it off the register."""
     p = m.pupils
@@ -402,7 +402,7 @@ def _declined(m: "PassendModel", idx: np.ndarray) -> None:
     _parents_ask_to_deregister(m, asked)
 
 
-def _exemptions(m: "PassendModel") -> None:
+def _exemptions(m: "WorldModel") -> None:
     """Parents of a child whose need a doctor's or psychologist's statement would cover ask for an exemption, from home
     (a case the officer knows) or from a school whose place does not carry the need; the municipality decides. Each
     August it reviews the exemptions in force; an ended one leaves the child at home, registered nowhere, to find a
@@ -455,7 +455,7 @@ def _exemptions(m: "PassendModel") -> None:
     p.exempt_this_year[exempted] = True
 
 
-def _school_advises_exemption(m: "PassendModel", idx: np.ndarray, at_home: np.ndarray,
+def _school_advises_exemption(m: "WorldModel", idx: np.ndarray, at_home: np.ndarray,
                               unmet_in_school: np.ndarray) -> np.ndarray:
     """Whether the regular school each child ``idx`` is registered at advises its parents to ask for an exemption: under
     zorgplicht only (an exemption ends a duty the school cannot otherwise be rid of; before, it could decline or let
@@ -475,7 +475,7 @@ def _school_advises_exemption(m: "PassendModel", idx: np.ndarray, at_home: np.nd
     return advised
 
 
-def breakdowns(m: "PassendModel") -> None:
+def breakdowns(m: "WorldModel") -> None:
     """A place ends: it cannot carry the child's need and breaks down (the parents keep the child at home), or a
     regular school sends home a pupil who costs it too much (a suspension that lasts). The child stays registered
     where it was; a few parents also take a child whose place broke down off the register (absolute absence)."""
@@ -503,7 +503,7 @@ def breakdowns(m: "PassendModel") -> None:
                                                                                m.step_index))])
 
 
-def _end_place_candidates(m: "PassendModel") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _end_place_candidates(m: "WorldModel") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rows of the pupils with a need (above the detection threshold), their ids, and the highest monthly chance that
     the place of each ends, whatever school it is in: found once a school year (needs do not change, pupils come and
     go in August), and again if the least support a place carries or a behaviour value (a classroom lever) changes."""
@@ -527,7 +527,7 @@ def highest_end_chance(most_unmet: np.ndarray, b: Behaviour) -> np.ndarray:
     return np.minimum(chance + suspension, parents.MAX_BREAKDOWN_CHANCE) * (1.0 + 1e-9)
 
 
-def _least_carried(m: "PassendModel") -> float:
+def _least_carried(m: "WorldModel") -> float:
     """The least need a place in any school carries this month, a hair lower for rounding: what
     :func:`school.support_carried` gives at every corner of the box its inputs span now (it rises or falls with each
     input on its own, so no place carries less than its least corner)."""
@@ -545,7 +545,7 @@ def _least_carried(m: "PassendModel") -> float:
     return float(carried.min()) - 1e-6
 
 
-def _parents_ask_to_deregister(m: "PassendModel", idx: np.ndarray) -> None:
+def _parents_ask_to_deregister(m: "WorldModel", idx: np.ndarray) -> None:
     """Parents of children at home ``idx`` ask their school to take the child off its register; the school does,
     unless zorgplicht binds it to the child (then the child stays registered, and at home: relative absence)."""
     p = m.pupils
@@ -555,7 +555,7 @@ def _parents_ask_to_deregister(m: "PassendModel", idx: np.ndarray) -> None:
     _deregister(m, leaves)
 
 
-def in_a_fitting_place(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
+def in_a_fitting_place(m: "WorldModel", idx: np.ndarray) -> np.ndarray:
     """Whether each of pupils ``idx`` is in a school whose place carries its need (at home or exempt: not)."""
     p = m.pupils
     fits = np.zeros(len(idx), dtype=bool)
@@ -564,13 +564,13 @@ def in_a_fitting_place(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
     return fits
 
 
-def _carried_where_they_are(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
+def _carried_where_they_are(m: "WorldModel", idx: np.ndarray) -> np.ndarray:
     """The need the places of pupils ``idx`` (in a school) carry, with their rugzak or arrangement."""
     p = m.pupils
     return _carried(m, idx, p.setting[idx], p.school[idx], p.arrangement[idx])
 
 
-def _carried(m: "PassendModel", idx: np.ndarray, setting: np.ndarray, school_row: np.ndarray,
+def _carried(m: "WorldModel", idx: np.ndarray, setting: np.ndarray, school_row: np.ndarray,
              arrangement: np.ndarray) -> np.ndarray:
     """The need a place in ``setting`` at school ``school_row`` carries for pupils ``idx`` with arrangement level
     ``arrangement``: the school's support, the child's rugzak, and where the alliances are in charge the expertise and
@@ -584,7 +584,7 @@ def _carried(m: "PassendModel", idx: np.ndarray, setting: np.ndarray, school_row
                                   alliances.arrangement_support(b)[arrangement], expertise, money, b)
 
 
-def months_at_home(m: "PassendModel") -> None:
+def months_at_home(m: "WorldModel") -> None:
     """End of month: spells at home get one month longer; flag the durations the attendance counts use (relative
     absence is absence from the school registered at; children registered nowhere count as absolute)."""
     p = m.pupils
@@ -594,7 +594,7 @@ def months_at_home(m: "PassendModel") -> None:
     _flag_attendance_counts(m, home)
 
 
-def _flag_attendance_counts(m: "PassendModel", home: np.ndarray) -> None:
+def _flag_attendance_counts(m: "WorldModel", home: np.ndarray) -> None:
     """Flag what the school year's attendance counts will hold of children at home ``home``: as they are, and as the
     officer knows them (flagged again when a case becomes known, so that a case known and ended in one month counts)."""
     p = m.pupils

@@ -39,7 +39,7 @@ from passend.model import phases
 from passend.model.recorder import by_payer_and_receiver
 
 if TYPE_CHECKING:
-    from passend.model.model import PassendModel
+    from passend.model.model import WorldModel
 
 DECISIONS_OF_THE_YEAR = ("pupils", "plan_reserve_change_eur", "school_model", "expertise_model", "pupil_model",
                          "referral_charge_eur")
@@ -52,7 +52,7 @@ class MechanicalBooks:
     year in :attr:`school_years`, with the columns of the run's school years that hold money (``pay_<payer>_eur``,
     ``receive_<receiver>_eur``, ``public_spending_net_eur``, ``spend_<stream>_eur``)."""
 
-    def __init__(self, model: "PassendModel", policy: PolicyTimeline):
+    def __init__(self, model: "WorldModel", policy: PolicyTimeline):
         self.model = model
         self.policy = policy
         law = policy.in_force(model.today)
@@ -111,7 +111,7 @@ class _UnderAnotherLaw:
 
     OWN = ("law", "rules", "policy", "state", "alliances", "ledger", "national_eur_per_pupil", "budget_bases")
 
-    def __init__(self, model: "PassendModel", books: MechanicalBooks):
+    def __init__(self, model: "WorldModel", books: MechanicalBooks):
         object.__setattr__(self, "_model", model)
         object.__setattr__(self, "_books", books)
 

@@ -31,11 +31,12 @@ from passend.engine.timing import Clock
 from passend.model import phases
 from passend.model.country import SchoolChoice, country_for
 from passend.model.mechanical import MechanicalBooks
-from passend.model.recorder import Recorder
+from passend.model.recorder import Recorder, RunOutput
 
 
-class PassendModel(mesa.Model):
-    """Extra support in Dutch education, from 1 October 2003.
+class WorldModel(mesa.Model):
+    """Extra support in Dutch education, from 1 October 2003: the Mesa model that builds the country and walks its
+    months. Users build :class:`passend.PassendModel`, which adds keyword arguments and a DataCollector.
 
     Args:
         settings: seed, scale and period.
@@ -151,3 +152,25 @@ class PassendModel(mesa.Model):
             if progress:
                 progress(self.step_index, self.n_steps)
         return self.recorder
+
+    def recorded(self, wall_seconds: float, pupil_months: int) -> RunOutput:
+        """The rows recorded so far, as a run's output; rows before ``settings.start`` are left out."""
+        settings = self.settings
+        start = settings.start.isoformat()
+        first_year = settings.start.year if settings.start.month >= 8 else settings.start.year - 1
+        rec = self.recorder
+
+        def in_period(years: list[dict]) -> list[dict]:
+            return [r for r in years if int(r["school_year"][:4]) >= first_year]
+
+        return RunOutput(
+            settings=settings,
+            counts=[r for r in rec.counts if r["date"] >= start],
+            school_years=in_period(rec.school_years),
+            months=[r for r in rec.months if r["date"] >= start[:8] + "01"],
+            alliances=[r for r in rec.alliances if r["date"] >= start],
+            wall_seconds=wall_seconds,
+            pupil_months=pupil_months,
+            pupils=rec.pupils_with_a_need(),
+            mechanical=None if self.mechanical is None else in_period(self.mechanical.school_years),
+        )

@@ -58,11 +58,11 @@ from passend.model.placement import (basic_support, enrol, grant_arrangements, p
                                           wsns_primary_pupils)
 
 if TYPE_CHECKING:
-    from passend.model.model import PassendModel
+    from passend.model.model import WorldModel
 
 
 # --- August ------------------------------------------------------------------------------------------------------
-def new_school_year(m: "PassendModel") -> None:
+def new_school_year(m: "WorldModel") -> None:
     if m.today.month != 8:
         return
     _leavers_go(m)
@@ -94,7 +94,7 @@ def new_school_year(m: "PassendModel") -> None:
     p.unregistered_known_this_year = p.unregistered & p.found
 
 
-def _providers_plan(m: "PassendModel") -> None:
+def _providers_plan(m: "WorldModel") -> None:
     """Each (v)so provider grows with its waiting list and shrinks with its empty places; one below the closure norm
     closes and merges into the provider of its cluster in the nearest region, which takes over its pupils, the pupils
     waiting for it and its places (with none left, its pupils go back to a regular school with an arrangement)."""
@@ -110,19 +110,19 @@ def _providers_plan(m: "PassendModel") -> None:
             _close(m, provider.idx, special_school.merge_target(prov, provider.idx))
 
 
-def _occupancy(m: "PassendModel") -> tuple[np.ndarray, np.ndarray]:
+def _occupancy(m: "WorldModel") -> tuple[np.ndarray, np.ndarray]:
     """Seats taken per provider in so and in vso."""
     return _seats_held(m, np.flatnonzero(m.pupils.provider >= 0))
 
 
-def _seats_held(m: "PassendModel", idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _seats_held(m: "WorldModel", idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Seats pupils ``idx`` hold per provider in so and in vso; only a pupil with a provider can hold one."""
     p = m.pupils
     seated = idx[p.provider[idx] >= 0]
     return special_school.occupancy(p.provider[seated], p.counted_setting(seated), len(m.providers))
 
 
-def _close(m: "PassendModel", closing: int, target: int) -> None:
+def _close(m: "WorldModel", closing: int, target: int) -> None:
     p, prov = m.pupils, m.providers
     pupils = np.flatnonzero(p.provider == closing)
     prov.merged_into[closing] = target if target >= 0 else closing
@@ -147,12 +147,12 @@ def _close(m: "PassendModel", closing: int, target: int) -> None:
     prov.capacity_vso[closing] = 0.0
 
 
-def _leavers_go(m: "PassendModel") -> None:
+def _leavers_go(m: "WorldModel") -> None:
     p = m.pupils
     p.keep(p.grade(m.school_year) < PRIMARY_GRADES + p.secondary_years)
 
 
-def _enter_secondary(m: "PassendModel") -> None:
+def _enter_secondary(m: "WorldModel") -> None:
     """Pupils starting grade 8 move to a secondary school; with an indication the parents choose vso or a rugzak;
     the others may get lwoo/pro from the regional committee."""
     p = m.pupils
@@ -175,7 +175,7 @@ def _enter_secondary(m: "PassendModel") -> None:
     _lwoo_pro(m, entrants[going_regular], from_sbo[going_regular])
 
 
-def _lwoo_pro(m: "PassendModel", entrants: np.ndarray, from_sbo: np.ndarray) -> None:
+def _lwoo_pro(m: "WorldModel", entrants: np.ndarray, from_sbo: np.ndarray) -> None:
     """The school asks the regional committee for lwoo/pro for the entrants whose learning delay it sees; the committee
     judges against the national criteria, or, once the secondary alliances hold lwoo/pro (2016), an alliance with its
     own criteria against the national criterion plus its lwoo strictness (pro stays national)."""
@@ -199,14 +199,14 @@ def _lwoo_pro(m: "PassendModel", entrants: np.ndarray, from_sbo: np.ndarray) -> 
         m.ledger.move(p, group[in_school], setting, "lwoo_pro")
 
 
-def _new_cohort_enters(m: "PassendModel") -> None:
+def _new_cohort_enters(m: "WorldModel") -> None:
     fresh = new_cohort(m.school_year, m.settings.scale, m.behaviour, m.areas, m.choose_school, m.municipalities,
                        m.streams, m.next_uid)
     m.next_uid += len(fresh["uid"])
     m.pupils.append(**fresh)
 
 
-def _schools_learn(m: "PassendModel") -> None:
+def _schools_learn(m: "WorldModel") -> None:
     s = m.schools
     peers = school.peer_know_how(s.know_how, s.sector)
     reward_ratio = m.state.rugzak_school_eur / m.state.reference_rugzak_school_eur
@@ -217,7 +217,7 @@ def _schools_learn(m: "PassendModel") -> None:
         s.skill = school.professionalise(s.skill, per_pupil, m.behaviour.professionalisation_skill_gain)
 
 
-def _alliance_pupils(m: "PassendModel") -> np.ndarray:
+def _alliance_pupils(m: "WorldModel") -> np.ndarray:
     """Pupils per alliance (national), exempted children not counted."""
     in_school = m.pupils.setting != Setting.EXEMPT
     return total_by(m.alliance_of_pupils()[in_school], len(m.alliances)) / m.settings.scale
@@ -227,7 +227,7 @@ COSTING_SETTINGS = np.array([Setting.SO, Setting.VSO, Setting.SBO, Setting.LWOO,
 """Counted settings in which a pupil may cost an alliance money (besides support in a regular school)."""
 
 
-def _support_costs(m: "PassendModel", idx: np.ndarray, setting: np.ndarray, clusters, regular_support_eur: np.ndarray,
+def _support_costs(m: "WorldModel", idx: np.ndarray, setting: np.ndarray, clusters, regular_support_eur: np.ndarray,
                    include_sbo: bool):
     """Support costs per alliance from pupils ``idx`` (all who may cost an alliance something), their counted
     ``setting`` and the yearly support in a regular school of each of them; sbo above 2% of the alliances' primary
@@ -239,7 +239,7 @@ def _support_costs(m: "PassendModel", idx: np.ndarray, setting: np.ndarray, clus
                                    m.settings.scale)
 
 
-def _alliance_costs_now(m: "PassendModel", rows: np.ndarray, setting: np.ndarray):
+def _alliance_costs_now(m: "WorldModel", rows: np.ndarray, setting: np.ndarray):
     """What the alliances' pupils cost them a year at this month's numbers: (v)so supplements of their clusters, sbo
     above 2% when they grant the sbo TLVs, arrangements by level, lwoo/pro. ``rows``: the pupils money follows
     (:func:`~passend.model.placement.rows_money_follows`), ``setting``: their counted settings."""
@@ -251,12 +251,12 @@ def _alliance_costs_now(m: "PassendModel", rows: np.ndarray, setting: np.ndarray
                           include_sbo=m.rules.alliance_judges_sbo)
 
 
-def _lwoo_pro_costs(m: "PassendModel") -> np.ndarray:
+def _lwoo_pro_costs(m: "WorldModel") -> np.ndarray:
     return alliances.lwoo_pro_costs(m.alliance_of_pupils(), m.pupils.counted_setting(), m.law["lwoo_pro_eur"],
                                     len(m.alliances), m.settings.scale)
 
 
-def _alliances_plan_year(m: "PassendModel") -> None:
+def _alliances_plan_year(m: "WorldModel") -> None:
     """Each August while the alliances are in charge: this year's amount per pupil (:func:`set_budgets`), and each
     alliance's ondersteuningsplan: reserves, budget by its distribution model (or the one the law prescribes), TLV
     policy, and the lwoo criteria of alliances with their own."""
@@ -287,7 +287,7 @@ class YearBudget(NamedTuple):
     costs: "alliances.SupportCosts"
 
 
-def set_budgets(m: "PassendModel") -> YearBudget:
+def set_budgets(m: "WorldModel") -> YearBudget:
     """The rules' part of the alliances' August (see :func:`book_month`): each alliance's amount per pupil
     (equalisation from its base towards the national amount, less a national cut spread evenly per pupil; the
     distribution model the law prescribes, if it does), its income, and what its pupils cost it now. ``a.pupils`` must
@@ -308,13 +308,13 @@ def set_budgets(m: "PassendModel") -> YearBudget:
                       alliance.pupils * alliance.planning_amount(national, path, cut_per_pupil), costs)
 
 
-def plan_budgets(m: "PassendModel", budget: YearBudget) -> None:
+def plan_budgets(m: "WorldModel", budget: YearBudget) -> None:
     """Each alliance's ondersteuningsplan from its income and costs, with the reserve change it has planned."""
     alliances.Alliance.every_row(m.alliances).plan_budget(budget.income, budget.costs.deductions,
                                                           budget.costs.arrangements, budget.planning_income)
 
 
-def _arrange_former_rugzak(m: "PassendModel") -> None:
+def _arrange_former_rugzak(m: "WorldModel") -> None:
     """Each August: pupils in a regular school with an indication of the alliances' clusters and no arrangement get
     one at the level their need asks. In 2014 these are the former rugzak pupils; later, mostly entrants to secondary
     school whose parents kept them out of vso (the others are arranged when the TLV is judged)."""
@@ -325,7 +325,7 @@ def _arrange_former_rugzak(m: "PassendModel") -> None:
 
 
 # --- October -----------------------------------------------------------------------------------------------------
-def count(m: "PassendModel") -> None:
+def count(m: "WorldModel") -> None:
     if m.today.month != 10:
         return
     p = m.pupils
@@ -342,7 +342,7 @@ def count(m: "PassendModel") -> None:
     new_book_year(m)
 
 
-def take_money_count(m: "PassendModel") -> None:
+def take_money_count(m: "WorldModel") -> None:
     """What the law counts on 1 October for the money: the budget base (2011) and the lwoo/pro base (2012) in their
     years, and DUO's count for the state's amounts. Rules only (see :func:`book_month`)."""
     p, law = m.pupils, m.law
@@ -358,13 +358,13 @@ def take_money_count(m: "PassendModel") -> None:
                        rugzak_pupils=int(round(float(np.count_nonzero(rugzak) * inv))))
 
 
-def new_book_year(m: "PassendModel") -> None:
+def new_book_year(m: "WorldModel") -> None:
     """The count has read the twelve months to it: the alliances start a new book year."""
     for column in alliances.TALLIES:
         setattr(m.alliances, column, np.zeros(len(m.alliances)))
 
 
-def _wsns_count(m: "PassendModel") -> None:
+def _wsns_count(m: "WorldModel") -> None:
     """Each WSNS alliance's sbo share on the count date, and what referral costs its schools this year."""
     p, law = m.pupils, m.law
     wsns_of_pupil = m.schools.wsns[p.school]
@@ -375,7 +375,7 @@ def _wsns_count(m: "PassendModel") -> None:
         wsns.apply_sbo_rule(law["sbo_direct_share"], law["sbo_eur"], law["sbo_school_pays_fraction"])
 
 
-def _record_budget_base(m: "PassendModel") -> None:
+def _record_budget_base(m: "WorldModel") -> None:
     """On the base count (1 October 2011): each alliance's own cost per pupil under the old amounts (a rugzak in a
     regular school, the supplement of a (v)so place, for the budget's clusters, and sbo above 2%), which sets its
     starting budget; the national average is where equalisation ends. Kept for every set of budget clusters the
@@ -399,13 +399,13 @@ def _record_budget_base(m: "PassendModel") -> None:
 
 
 # --- every month -------------------------------------------------------------------------------------------------
-def _awareness(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
+def _awareness(m: "WorldModel", idx: np.ndarray) -> np.ndarray:
     """How common labels (indications, TLVs, arrangements) have become in the area of pupils ``idx``, relative to
     2003 (0 then): parents hear of them, and of the diagnoses behind them."""
     return m.area_indication_rate[m.pupils.area[idx]] / m.reference_indication_rate - 1.0
 
 
-def detection(m: "PassendModel") -> None:
+def detection(m: "WorldModel") -> None:
     p, b = m.pupils, m.behaviour
     idx = _unnoticed_needs(m)  # the few first, then where they are
     idx = idx[IS_REGULAR[p.setting[idx]]]
@@ -418,7 +418,7 @@ def detection(m: "PassendModel") -> None:
         m.detected_without_indication = (kept_for, np.insert(rows, np.searchsorted(rows, idx[noticed]), idx[noticed]))
 
 
-def _detected_without_indication(m: "PassendModel") -> np.ndarray:
+def _detected_without_indication(m: "WorldModel") -> np.ndarray:
     """Rows of the pupils whose need a school has noticed and who have no indication: found once a school year and
     then kept, the needs detection notices added as it notices them and those granted an indication dropped (an
     indication is never taken away, and a need once noticed stays noticed until August)."""
@@ -430,7 +430,7 @@ def _detected_without_indication(m: "PassendModel") -> np.ndarray:
     return rows
 
 
-def _unnoticed_needs(m: "PassendModel") -> np.ndarray:
+def _unnoticed_needs(m: "WorldModel") -> np.ndarray:
     """Rows of the pupils with a need above the detection threshold, of an age at which it shows, that no school has
     noticed: found once a school year (ages change in August) and narrowed month by month, since a need once noticed
     stays noticed until the pupil enters secondary school (in August, before detection)."""
@@ -445,7 +445,7 @@ def _unnoticed_needs(m: "PassendModel") -> np.ndarray:
     return rows
 
 
-def indications(m: "PassendModel") -> None:
+def indications(m: "WorldModel") -> None:
     with m.clock.decision("school.ask_for_indication"):
         applicants = _applications(m)
     with m.clock.decision("committee_or_alliance.judge"):
@@ -460,7 +460,7 @@ def indications(m: "PassendModel") -> None:
         _seek_special_places(m, granted[wants_special], m.seats_taken[1])
 
 
-def _applications(m: "PassendModel") -> np.ndarray:
+def _applications(m: "WorldModel") -> np.ndarray:
     """Pupils for whom the school and parents apply for an indication (or a TLV) this month."""
     p, law = m.pupils, m.law
     # the school of registration also applies for a pupil of its own at home: under zorgplicht it must find a place
@@ -487,7 +487,7 @@ def _applications(m: "PassendModel") -> np.ndarray:
     return idx[asks]
 
 
-def _judge_applications(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
+def _judge_applications(m: "WorldModel", idx: np.ndarray) -> np.ndarray:
     """The school's file is read with assessment error; the committee judges it against the national criterion, or
     the pupil's alliance (for its clusters) against the criterion plus its strictness. Returns the mask granted."""
     p, b, law = m.pupils, m.behaviour, m.law
@@ -518,14 +518,14 @@ def _judge_applications(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
     return granted
 
 
-def _count_tlvs(m: "PassendModel", alliance: np.ndarray, category: np.ndarray | None) -> None:
+def _count_tlvs(m: "WorldModel", alliance: np.ndarray, category: np.ndarray | None) -> None:
     a = m.alliances
     for column, added in alliances.tlvs_by_alliance(alliance, category, len(a), m.settings.scale).items():
         setattr(a, column, getattr(a, column) + added)
         a.month_tlvs = a.month_tlvs + added
 
 
-def _parents_choose_special(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
+def _parents_choose_special(m: "WorldModel", idx: np.ndarray) -> np.ndarray:
     p = m.pupils
     u = m.streams.uniform("parents.choose_special", p.uid[idx], m.step_index)
     return parents.choose_special(p.prefers_special[idx], p.need[idx] - m.law["indication_criterion"],
@@ -533,7 +533,7 @@ def _parents_choose_special(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
                                   p.indication[idx] == 2, m.areas.culture[p.area[idx]], m.behaviour, u)
 
 
-def _seek_special_places(m: "PassendModel", idx: np.ndarray,
+def _seek_special_places(m: "WorldModel", idx: np.ndarray,
                          seats: tuple[np.ndarray, np.ndarray] | None = None) -> None:
     """Pupils ``idx`` (with an indication) ask the provider of their cluster and area for a (v)so place; it admits
     within free capacity, the rest wait. ``seats``: the seats taken per provider in so and in vso if the caller keeps
@@ -571,7 +571,7 @@ def _seek_special_places(m: "PassendModel", idx: np.ndarray,
             kept += after - before
 
 
-def waiting_lists(m: "PassendModel") -> None:
+def waiting_lists(m: "WorldModel") -> None:
     """Free places go to waiting pupils; providers note their waiting lists for capacity planning."""
     p = m.pupils
     kept_in, seats = m.seats_taken  # as the indications phase, just before, left them
@@ -583,7 +583,7 @@ def waiting_lists(m: "PassendModel") -> None:
     m.providers.waiting_vso_sum = m.providers.waiting_vso_sum + vso
 
 
-def sbo_referral(m: "PassendModel") -> None:
+def sbo_referral(m: "WorldModel") -> None:
     p, b = m.pupils, m.behaviour
     first, last = school.SBO_REFERRAL_GRADES
     idx = _detected_without_indication(m)
@@ -607,7 +607,7 @@ def sbo_referral(m: "PassendModel") -> None:
     p.registered[moved] = Setting.SBO
 
 
-def _transport_to_the_place(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
+def _transport_to_the_place(m: "WorldModel", idx: np.ndarray) -> np.ndarray:
     """Pupils ``idx`` have been given a place at a special school (sbo, (v)so). Parents who need transport ask their
     municipality, which refuses more often the stricter its rules; of those refused, some cannot bring the child and
     the place is not taken up this month. Returns the mask of those who take it up; marks who is transported."""
@@ -626,7 +626,7 @@ def _transport_to_the_place(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
     return ~gives_up
 
 
-def moves_back(m: "PassendModel") -> None:
+def moves_back(m: "WorldModel") -> None:
     """Terugplaatsing: while the alliances are in charge, a (v)so pupil of their clusters, or an sbo pupil once the
     alliances grant sbo, whom an arrangement would carry in a regular school more cheaply than the place costs the
     alliance, may move back to the regular school of the catchment with that arrangement. An sbo place carries the
@@ -658,7 +658,7 @@ def moves_back(m: "PassendModel") -> None:
 
 
 # --- money -------------------------------------------------------------------------------------------------------
-def money(m: "PassendModel") -> None:
+def money(m: "WorldModel") -> None:
     """Every payer books this month's payments (:func:`book_month`); alliances in charge review their year so far;
     the month closes and the recorder reads it."""
     costs = book_month(m)
@@ -668,7 +668,7 @@ def money(m: "PassendModel") -> None:
     m.recorder.record_month(m.ledger.close_month())
 
 
-def book_month(m: "PassendModel") -> "alliances.SupportCosts | None":
+def book_month(m: "WorldModel") -> "alliances.SupportCosts | None":
     """The rules' arithmetic of the month: from where the pupils are and what the institutions decided, every payer's
     payments by the law in force, booked in the ledger; alliances in charge settle their month by their plan. Decides
     nothing, so that :mod:`passend.model.mechanical` can run it under another law on the same decisions. Returns
@@ -705,7 +705,7 @@ def book_month(m: "PassendModel") -> "alliances.SupportCosts | None":
         return _alliances_settle_month(m, rows, setting, holds_lwoo_pro)
 
 
-def _wsns_pupils(m: "PassendModel", rows: np.ndarray, setting: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _wsns_pupils(m: "WorldModel", rows: np.ndarray, setting: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Primary pupils in school and sbo pupils per WSNS alliance (``rows``: the pupils money follows, ``setting``:
     their counted settings; the exempt and the sbo pupils are among them)."""
     wsns_of, in_wsns, pupils = wsns_primary_pupils(m)
@@ -715,7 +715,7 @@ def _wsns_pupils(m: "PassendModel", rows: np.ndarray, setting: np.ndarray) -> tu
             total_by(wsns_of[in_sbo[in_wsns[in_sbo]]], n))
 
 
-def _alliances_settle_month(m: "PassendModel", rows: np.ndarray, setting: np.ndarray,
+def _alliances_settle_month(m: "WorldModel", rows: np.ndarray, setting: np.ndarray,
                             holds_lwoo_pro: bool) -> "alliances.SupportCosts":
     costs = _alliance_costs_now(m, rows, setting)
     a = m.alliances
@@ -742,12 +742,12 @@ def _alliances_settle_month(m: "PassendModel", rows: np.ndarray, setting: np.nda
     return costs
 
 
-def close_school_year(m: "PassendModel") -> None:
+def close_school_year(m: "WorldModel") -> None:
     if m.today.month == 7 or m.step_index == m.n_steps - 1:
         m.recorder.record_school_year()
 
 
-PHASES: tuple[Callable[["PassendModel"], None], ...] = (
+PHASES: tuple[Callable[["WorldModel"], None], ...] = (
     new_school_year,
     count,
     attendance,

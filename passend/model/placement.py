@@ -13,22 +13,22 @@ from passend.engine.groups import total_by
 from passend.engine.population import N_INDICATIONS, N_SETTINGS, PRIMARY_GRADES, Setting
 
 if TYPE_CHECKING:
-    from passend.model.model import PassendModel
+    from passend.model.model import WorldModel
 
 
-def rows_key(m: "PassendModel") -> tuple[int, int]:
+def rows_key(m: "WorldModel") -> tuple[int, int]:
     """What rows kept from month to month are keyed by: the school year (ages and school types follow it) and the
     pupils' rows version (rows come and go in August)."""
     return m.school_year, m.pupils.rows_version
 
 
-def regular_setting(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
+def regular_setting(m: "WorldModel", idx: np.ndarray) -> np.ndarray:
     """The regular school type of pupils ``idx`` by their age: primary (bao) or secondary (vo)."""
     secondary = m.pupils.grade(m.school_year, idx) >= PRIMARY_GRADES
     return np.where(secondary, Setting.VO, Setting.BAO).astype(np.int8)
 
 
-def enrol(m: "PassendModel", idx: np.ndarray, school_rows: np.ndarray) -> None:
+def enrol(m: "WorldModel", idx: np.ndarray, school_rows: np.ndarray) -> None:
     """Pupils ``idx`` register at the regular schools ``school_rows``. Every change of school goes through here, so
     that what is derived from the pupils' schools (:func:`wsns_primary_pupils`) follows the few who move."""
     p = m.pupils
@@ -42,7 +42,7 @@ def enrol(m: "PassendModel", idx: np.ndarray, school_rows: np.ndarray) -> None:
         pupils += total_by(wsns_of[idx[in_wsns[idx]]], n)
 
 
-def wsns_primary_pupils(m: "PassendModel") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def wsns_primary_pupils(m: "WorldModel") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each pupil's WSNS alliance (-1 none: secondary schools), whether the pupil is of primary age at a school of a
     WSNS alliance, and those pupils per alliance: found once a school year (pupils come and go only in August) and
     kept up to date by :func:`enrol` for the few who change school, instead of every month."""
@@ -55,7 +55,7 @@ def wsns_primary_pupils(m: "PassendModel") -> tuple[np.ndarray, np.ndarray, np.n
     return m.wsns_pupils[1:]
 
 
-def grant_arrangements(m: "PassendModel", idx: np.ndarray) -> None:
+def grant_arrangements(m: "WorldModel", idx: np.ndarray) -> None:
     """The alliance arranges support in the regular school for pupils ``idx``: the level the need asks above the
     school's basic support (a pupil already arranged keeps the higher level)."""
     if len(idx) == 0:
@@ -65,14 +65,14 @@ def grant_arrangements(m: "PassendModel", idx: np.ndarray) -> None:
     p.arrangement[idx] = np.maximum(p.arrangement[idx], level)
 
 
-def basic_support(m: "PassendModel", idx: np.ndarray) -> np.ndarray:
+def basic_support(m: "WorldModel", idx: np.ndarray) -> np.ndarray:
     """The need the regular school of pupils ``idx`` carries in basic support."""
     p = m.pupils
     per_pupil = school_money_per_pupil(m, idx)
     return school.basic_support(m.schools.skill[p.school[idx]], per_pupil, m.behaviour)
 
 
-def school_money_per_pupil(m: "PassendModel", idx: np.ndarray,
+def school_money_per_pupil(m: "WorldModel", idx: np.ndarray,
                             alliance: np.ndarray | None = None) -> np.ndarray | None:
     """What the alliance of each pupil passes to its schools a year per pupil (net of a planned lump-sum deduction);
     None while no alliance holds a budget. ``alliance``: the pupils' alliance rows, if the caller has them."""
@@ -81,19 +81,19 @@ def school_money_per_pupil(m: "PassendModel", idx: np.ndarray,
     return alliance_money_per_pupil(m)[m.alliance_of_pupils(idx) if alliance is None else alliance]
 
 
-def alliance_money_per_pupil(m: "PassendModel") -> np.ndarray:
+def alliance_money_per_pupil(m: "WorldModel") -> np.ndarray:
     """What each alliance passes to its schools a year per pupil (net of a planned lump-sum deduction)."""
     a = m.alliances
     return np.divide(a.plan_to_schools_eur, a.pupils, out=np.zeros(len(a)), where=a.pupils > 0)
 
 
-def with_need_above(m: "PassendModel", threshold: float) -> np.ndarray:
+def with_need_above(m: "WorldModel", threshold: float) -> np.ndarray:
     """Rows of the pupils whose need is above ``threshold``. Needs do not change and pupils come and go only in
     August, so the rows are found once a school year instead of scanning every pupil every month."""
     return need_rows_and_ids(m, threshold)[0]
 
 
-def need_rows_and_ids(m: "PassendModel", threshold: float) -> tuple[np.ndarray, np.ndarray]:
+def need_rows_and_ids(m: "WorldModel", threshold: float) -> tuple[np.ndarray, np.ndarray]:
     """:func:`with_need_above` and the ids of those pupils (which key their random draws), kept together."""
     key = (*rows_key(m), threshold)
     if key not in m.need_rows:
@@ -103,7 +103,7 @@ def need_rows_and_ids(m: "PassendModel", threshold: float) -> tuple[np.ndarray, 
     return m.need_rows[key]
 
 
-def rows_money_follows(m: "PassendModel") -> np.ndarray:
+def rows_money_follows(m: "WorldModel") -> np.ndarray:
     """The pupils whose place or support the money and the counts depend on: those outside a regular primary or plain
     secondary school (sbo, (v)so, lwoo/pro, at home, exempt), with an indication or with an arrangement. Every other
     pupil counts, and costs, as a plain bao or vo pupil, so money and counts are taken over these few."""
@@ -112,7 +112,7 @@ def rows_money_follows(m: "PassendModel") -> np.ndarray:
                           | (p.arrangement > 0))
 
 
-def pupils_by_setting_and_indication(m: "PassendModel", rows: np.ndarray, setting: np.ndarray) -> np.ndarray:
+def pupils_by_setting_and_indication(m: "WorldModel", rows: np.ndarray, setting: np.ndarray) -> np.ndarray:
     """Pupils by counted setting (rows of the result) and indication (columns: 0 none, clusters 1-4), from the pupils
     money follows (``rows``, with their counted ``setting``); every other pupil is in bao or vo with no indication."""
     p = m.pupils

@@ -7,6 +7,7 @@ the setting they are registered in (published counts include absent pupils); exe
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -16,12 +17,13 @@ from passend.agents.rules import in_settings
 from passend.engine.calendar import school_year_label
 from passend.engine.groups import total_by
 from passend.engine.ledger import PAYERS, PUBLIC_PAYERS, RECEIVERS, STREAMS, MonthBook
+from passend.engine.settings import RunSettings
 from passend.engine.population import PRIMARY_GRADES, REGULAR, ROUTES_INTO_HOME, ROUTES_OUT_OF_HOME, Setting
 from passend.model.home import in_a_fitting_place
 from passend.model.placement import need_rows_and_ids, pupils_by_setting_and_indication, rows_money_follows
 
 if TYPE_CHECKING:
-    from passend.model.model import PassendModel
+    from passend.model.model import WorldModel
 
 COUNT_COLUMNS = [
     "date", "bao", "sbo", "so", "vso", "lwoo", "pro", "vo_other",
@@ -44,6 +46,21 @@ FLOW_NAMES = (
     "deregistrations", "exemptions_from_school", "zorgplicht_dodged", "transport_refused", "places_lost_to_transport",
     "consultant_cases",
 ) + ROUTE_FLOW_NAMES
+
+
+@dataclass
+class RunOutput:
+    """Rows a run recorded, plus what it took."""
+
+    settings: RunSettings
+    counts: list[dict]
+    school_years: list[dict]
+    months: list[dict]
+    alliances: list[dict]
+    wall_seconds: float
+    pupil_months: int
+    pupils: dict | None = None  # the pupils with a need at the end (Recorder.pupils_with_a_need), for who gains
+    mechanical: list[dict] | None = None  # school years of the run's MechanicalBooks, if it kept them (--decompose)
 
 
 def flows_of(book: MonthBook) -> dict[str, float]:
@@ -86,7 +103,7 @@ class Recorder:
     """Collects rows while the model runs; it only reads the model and the ledger's closed months (no decision reads
     what it recorded). :mod:`passend.experiments.output` writes the rows."""
 
-    def __init__(self, model: "PassendModel"):
+    def __init__(self, model: "WorldModel"):
         self.model = model
         self.counts: list[dict] = []
         self.months: list[dict] = []
