@@ -56,7 +56,7 @@ def test_the_data_collector_has_a_row_per_month_with_the_last_count_and_money_th
     for payer in ("pay_state_eur", "public_spending_net_eur"):
         assert year[payer].sum() == pytest.approx(booked[payer], abs=1.0)
     alliances = model.datacollector.get_agenttype_vars_dataframe(Alliance)
-    assert len(alliances) == 22 * len(model.alliances)
+    assert len(alliances) == 22 * len(model.world.alliances)
     assert set(alliances["alliance"]) == set(run.alliances["alliance"])
     assert {"pupils", "amount_eur_per_pupil", "reserves_eur", "strictness", "budget_pressure"} <= set(alliances.columns)
 

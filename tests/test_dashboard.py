@@ -51,7 +51,7 @@ def test_the_page_shows_the_date_and_the_regime_and_steps_both_runs(page):
     click(page, "Step a school year")
     paired = app.runs.value
     assert paired.today.isoformat() == "2004-08-01"
-    assert paired.base.recorder.counts == paired.variant.recorder.counts  # no lever pulled: the same run
+    assert paired.base.world.record.counts == paired.variant.world.record.counts  # no lever pulled: the same run
     assert "August 2004" in shown(page) and "first count" not in shown(page)  # the charts replace the hint
 
 

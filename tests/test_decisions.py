@@ -7,10 +7,10 @@ import pytest
 
 from passend.agents import consultants, municipality, parents, school, special_school
 from passend.agents.alliance import (MAX_LOOSENING, Alliance, AllianceTable, arrangement_level,
-                                     category_savings_eur, grant_tlv,
-                                     offer_return_to_regular, sbo_above_direct_share, support_costs, tlv_thresholds)
+                                     category_savings_eur, grant_tlv, offer_return_to_regular, tlv_thresholds)
 from passend.agents.state import IndicationCommittee
 from passend.engine.behaviour import Behaviour
+from passend.engine.funding import Settlement, SupportCosts, sbo_above_direct_share, settle_month, support_costs
 from passend.engine.population import Setting
 
 B = Behaviour().replace(expertise_support=0.3, tlv_start_caution=0.0)  # the first year like any other, unless a test says otherwise
@@ -27,6 +27,15 @@ def one_alliance(**columns) -> Alliance:
 LAW = {"reserve_signal_share": 0.035, "reserve_signal_minimum_eur": 250_000.0, "indication_criterion": 2.0,
        "tlv_category_need": [0.6, 1.3], "tlv_category_factor": [0.75, 1.0, 1.9], "special_school_eur": 20_000.0,
        "special_supplement_share": 0.5, "arrangement_eur": 12_000.0, "arrangement_level_price_factor": [0.25, 0.55, 1.0]}
+
+
+def settle(alliance: Alliance, deductions: float, arrangements: float) -> Settlement:
+    """One month of the alliance's money by its plan (the law's arithmetic), its reserves carried as the money phase
+    carries them."""
+    costs = SupportCosts(np.array([deductions]), np.array([arrangements]), np.zeros(1))
+    month = settle_month(alliance.table, costs, np.zeros(1), holds_lwoo_pro=False)
+    alliance.reserves_eur = alliance.reserves_eur + month.reserves_kept[0] - month.reserves_drawn[0]
+    return Settlement(*(float(v[0]) for v in month))
 
 
 def planned(income: float = 10e6, deductions: float = 4e6, arrangements: float = 1e6, reserves: float = 0.0,
@@ -92,7 +101,7 @@ def test_arrangements_reach_further_while_they_cost_less_than_their_budget_and_d
 def test_a_budget_that_does_not_cover_the_deductions_is_a_planned_lump_sum_deduction():
     alliance = planned(income=10e6, deductions=11e6)
     assert alliance.plan_to_schools_eur == pytest.approx(10e6 - 11e6 - alliance.plan_reserve_change_eur)
-    month = alliance.settle_month(11e6, 0.0, 0.0, tlvs_granted=0.0, holds_lwoo_pro=False)
+    month = settle(alliance, 11e6, 0.0)
     assert month.to_schools == 0.0 and month.lump_sum >= -alliance.plan_to_schools_eur / 12 - 1e-6
 
 
@@ -100,8 +109,7 @@ def test_an_unforeseen_deficit_is_carried_in_the_reserves_and_the_next_plan_make
     alliance = planned(income=12e6, deductions=4.8e6, reserves=5000.0)
     # arrangements as budgeted, deductions 20,000 a month above what the plan (and its reserve change) can absorb
     deductions = alliance.plan_deductions_eur + alliance.plan_reserve_change_eur + 12 * 20_000.0
-    month = alliance.settle_month(deductions, alliance.plan_arrangement_budget_eur, 0.0, tlvs_granted=0.0,
-                                  holds_lwoo_pro=False)
+    month = settle(alliance, deductions, alliance.plan_arrangement_budget_eur)
     assert month.reserves_drawn == pytest.approx(20_000.0) and month.lump_sum == 0.0
     assert month.to_schools == pytest.approx(alliance.plan_to_schools_eur / 12)
     assert alliance.reserves_eur == pytest.approx(-15_000.0)  # carried below zero
@@ -119,7 +127,7 @@ def test_an_unforeseen_deficit_is_carried_in_the_reserves_and_the_next_plan_make
 
 def test_a_month_as_planned_passes_the_plan_to_the_schools_and_keeps_the_planned_reserve():
     alliance = planned(income=12e6, deductions=4.8e6)
-    month = alliance.settle_month(4.8e6, 1e6, 0.0, tlvs_granted=0.0, holds_lwoo_pro=False)
+    month = settle(alliance, 4.8e6, 1e6)
     assert month.to_schools == pytest.approx(alliance.plan_to_schools_eur / 12)
     surprise = (alliance.plan_arrangement_budget_eur - 1e6) / 12  # arrangements cost less than their budget
     assert month.reserves_kept == pytest.approx(alliance.plan_reserve_change_eur / 12 + surprise)
@@ -176,8 +184,7 @@ def test_an_alliance_buys_arrangements_as_ambulant_support_as_far_as_it_works_by
     bought = {}
     for share in (0.0, 0.4, 1.0):
         alliance = planned(expertise_model=share)
-        bought[share] = alliance.settle_month(alliance.plan_deductions_eur, 1.2e6, 0.0, tlvs_granted=0.0,
-                                              holds_lwoo_pro=False)
+        bought[share] = settle(alliance, alliance.plan_deductions_eur, 1.2e6)
     assert [bought[x].ambulant for x in (0.0, 0.4, 1.0)] == [0.0, pytest.approx(40_000.0), pytest.approx(1e5)]
     assert all(m.ambulant + m.arrangements == pytest.approx(1e5) for m in bought.values())
 

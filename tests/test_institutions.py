@@ -24,15 +24,15 @@ def test_schools_below_the_closure_norm_close_and_every_pupil_ends_up_somewhere(
     special_before = None
     while model.step_index < model.n_steps:
         if model.today == dt.date(2014, 7, 1):
-            p = model.pupils
+            p = model.world.pupils
             special_before = np.flatnonzero((p.registered == Setting.SO) | (p.registered == Setting.VSO))
             uid_before = p.uid[special_before]
-        before = len(model.pupils)
+        before = len(model.world.pupils)
         model.step()
         model.step_index -= 1
         check_month(model, before)
         model.step_index += 1
-    prov, p = model.providers, model.pupils
+    prov, p = model.world.providers, model.world.pupils
     vso_providers = prov.cluster != SBO_CLUSTER
     assert (prov.merged_into[vso_providers] >= 0).all()  # all closed
     assert (prov.capacity_so[vso_providers] == 0).all() and (prov.capacity_vso[vso_providers] == 0).all()
@@ -43,7 +43,7 @@ def test_schools_below_the_closure_norm_close_and_every_pupil_ends_up_somewhere(
     idx = np.flatnonzero(np.isin(p.uid, uid_before[still_here]))
     assert len(idx) > 0
     assert np.isin(p.registered[idx], [Setting.BAO, Setting.VO, Setting.LWOO, Setting.PRO, Setting.SBO]).all()
-    month_flows = [row["moved_by_closure"] for row in model.recorder.months if row["date"] == "2014-08-01"]
+    month_flows = [row["moved_by_closure"] for row in model.world.record.months if row["date"] == "2014-08-01"]
     assert month_flows and month_flows[0] > 0
 
 
@@ -53,7 +53,7 @@ def run_until_2016(arrangement_eur: float) -> dict:
     for seed in (1, 2):
         model = WorldModel(RunSettings(seed=seed, scale=0.01, end=dt.date(2016, 10, 31)), policy=policy)
         model.run()
-        last = model.recorder.counts[-1]
+        last = model.world.record.counts[-1]
         totals["special"] += last["so"] + last["vso"]
         totals["arranged"] += last["arrangements"]
     return totals
@@ -74,7 +74,7 @@ def sbo_moves_back(sbo_direct_share: float) -> tuple[float, float]:
     for seed in (1, 2):
         model = WorldModel(RunSettings(seed=seed, scale=0.01, end=dt.date(2015, 7, 31)), behaviour, policy)
         model.run()
-        for row in model.recorder.months:
+        for row in model.world.record.months:
             if row["date"] >= "2014-08-01":
                 after += row["moves_back_from_sbo"]
             else:

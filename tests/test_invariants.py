@@ -15,7 +15,7 @@ SCHOOL_SETTINGS = [s for s in Setting if s not in (Setting.HOME, Setting.EXEMPT)
 
 
 def check_month(model: WorldModel, pupils_before: int) -> None:
-    p = model.pupils
+    p = model.world.pupils
     assert p.setting.min() >= 0 and p.setting.max() < N_SETTINGS
     # Every pupil is in exactly one setting, and each setting's count is what the pupils say.
     counts = np.bincount(p.setting, minlength=N_SETTINGS)
@@ -31,9 +31,9 @@ def check_month(model: WorldModel, pupils_before: int) -> None:
     assert (p.indication[special] > 0).all() and (p.provider[special] >= 0).all()
     assert (p.indication[p.waiting] > 0).all()
     in_sbo = (p.registered == Setting.SBO) & ~p.waiting & (p.setting != Setting.EXEMPT)
-    assert (model.providers.cluster[p.provider[in_sbo]] == SBO_CLUSTER).all() and (p.provider[in_sbo] >= 0).all()
-    so, vso = occupancy(p.provider, p.counted_setting(), len(model.providers))
-    assert (so <= model.providers.capacity_so).all() and (vso <= model.providers.capacity_vso).all()
+    assert (model.world.providers.cluster[p.provider[in_sbo]] == SBO_CLUSTER).all() and (p.provider[in_sbo] >= 0).all()
+    so, vso = occupancy(p.provider, p.counted_setting(), len(model.world.providers))
+    assert (so <= model.world.providers.capacity_so).all() and (vso <= model.world.providers.capacity_vso).all()
     assert (p.months_home >= 0).all() and (p.months_home[~home] == 0).all()
     # Each child is in one true state: in a school, at home registered at one, at home registered nowhere, or exempt;
     # a spell at home has a route in and ends with all its traces.
@@ -54,7 +54,7 @@ def check_month(model: WorldModel, pupils_before: int) -> None:
 def test_every_pupil_is_in_exactly_one_setting_every_month(seed, scale):
     model = WorldModel(RunSettings(seed=seed, scale=scale, end=dt.date(2006, 10, 31)))
     while model.step_index < model.n_steps:
-        before = len(model.pupils)
+        before = len(model.world.pupils)
         model.step()
         model.step_index -= 1  # look at the month just simulated
         check_month(model, before)
@@ -64,10 +64,10 @@ def test_every_pupil_is_in_exactly_one_setting_every_month(seed, scale):
 def test_indications_are_never_taken_away_before_a_pupil_leaves(short_settings):
     model = WorldModel(short_settings)
     for _ in range(model.n_steps):
-        indicated = set(model.pupils.uid[model.pupils.indication > 0])
+        indicated = set(model.world.pupils.uid[model.world.pupils.indication > 0])
         model.step()
-        still_here = set(model.pupils.uid)
-        assert indicated & still_here <= set(model.pupils.uid[model.pupils.indication > 0])
+        still_here = set(model.world.pupils.uid)
+        assert indicated & still_here <= set(model.world.pupils.uid[model.world.pupils.indication > 0])
 
 
 def test_reported_counts_add_up_to_the_population(small_run):
@@ -109,7 +109,7 @@ def test_start_up_sbo_grades_are_those_the_referral_rule_sustains():
     by_grade = np.zeros(PRIMARY_GRADES, dtype=int)
     while model.running:
         if model.today.month == 10 and model.school_year >= 2007:
-            p = model.pupils
+            p = model.world.pupils
             by_grade += np.bincount(p.grade(model.school_year)[p.setting == Setting.SBO], minlength=PRIMARY_GRADES)[:PRIMARY_GRADES]
         model.step()
     simulated = by_grade / by_grade.sum()

@@ -10,14 +10,16 @@ from hypothesis import given, settings, strategies as st
 
 from passend.agents import parents, school
 from passend.agents.alliance import Alliance, AllianceTable, category_savings_eur
+from passend.agents.municipality import Municipality, MunicipalityTable
+from passend.agents.special_school import ProviderTable, SpecialSchoolProvider
 from passend.engine.behaviour import SPECS, Behaviour
 from passend.engine.groups import WeightedChoice, count_values
 from passend.engine.population import Pupils, Setting
 from passend.engine.settings import RunSettings
 from passend.engine.streams import RandomStreams
-from passend.model import country, home, phases
+from passend.model import country, home, moves, phases
 from passend.model.model import WorldModel
-from passend.model.placement import enrol, wsns_primary_pupils
+from passend.model.support import carried_where_they_are, least_carried
 
 B = Behaviour()
 LAW = {"reserve_signal_share": 0.035, "reserve_signal_minimum_eur": 250_000.0, "indication_criterion": 2.0,
@@ -51,29 +53,70 @@ def test_alliances_deciding_together_decide_as_each_alone():
     every = Alliance.every_row(together)
 
     income = together.pupils * rng.uniform(100, 400, n)
-    deductions, arrangements = rng.uniform(0, 8e6, n), rng.uniform(0, 2e6, n)
-    lwoo, tlvs = rng.uniform(0, 6e6, n), rng.integers(0, 30, n).astype(float)
+    deductions = rng.uniform(0, 8e6, n)
+    lwoo = rng.uniform(0, 6e6, n)
     savings = category_savings_eur(LAW, B)
-    every.set_amount(np.full(n, 250.0), 0.4, 12.0)
+    planning = every.planning_amount(np.full(n, 250.0), [0.4, 0.6], 12.0)
     every.plan_reserves(income, LAW, B)
-    every.plan_budget(income, deductions, arrangements, income * 0.9)
+    every.plan_budget(income, deductions, rng.uniform(0, 2e6, n), income * 0.9)
     every.plan_arrangements(B)
     every.set_tlv_policy(savings, 10_000.0, B)
     every.plan_lwoo_criteria(lwoo, B.tlv_budget_response)
     every.review_month(deductions * 1.1, B)
-    settled = every.settle_month(deductions * 1.1, arrangements, lwoo, tlvs, True)
+    arrangements = together.plan_arrangements_eur
     for i, agent in enumerate(agents):
-        agent.set_amount(250.0, 0.4, 12.0)
+        assert float(agent.planning_amount(250.0, [0.4, 0.6], 12.0)) == float(planning[i])
         agent.plan_reserves(income[i], LAW, B)
         agent.plan_budget(income[i], deductions[i], arrangements[i], income[i] * 0.9)
         agent.plan_arrangements(B)
         agent.set_tlv_policy(savings, 10_000.0, B)
         agent.plan_lwoo_criteria(lwoo[i], B.tlv_budget_response)
         agent.review_month(deductions[i] * 1.1, B)
-        own = agent.settle_month(deductions[i] * 1.1, arrangements[i], lwoo[i], tlvs[i], True)
-        assert [float(v) for v in own] == [float(v[i]) for v in settled], f"alliance {i} settles differently"
     for column in AllianceTable.column_names():
         assert np.array_equal(getattr(together, column), getattr(alone, column), equal_nan=True), column
+
+
+def test_providers_and_municipalities_deciding_together_decide_as_each_alone():
+    """Every institution decides in its own methods, and the month takes them for all rows in one call: the same as
+    each deciding alone, sbo schools (infinite capacity) and closed schools included."""
+    rng = np.random.default_rng(5)
+    n = 30
+    together = ProviderTable(n)
+    together.cluster = rng.integers(0, 5, n)
+    together.capacity_so = np.where(together.cluster == 0, np.inf, rng.uniform(0, 40, n))
+    together.capacity_vso = np.where(together.cluster == 0, 0.0, rng.uniform(0, 40, n))
+    together.waiting_so_sum, together.waiting_vso_sum = rng.uniform(0, 30, n), rng.uniform(0, 30, n)
+    together.merged_into = np.where(rng.random(n) < 0.2, 0, -1)
+    alone = ProviderTable(n)
+    for column in ProviderTable.column_names():
+        setattr(alone, column, getattr(together, column))
+    so, vso = rng.integers(0, 30, n).astype(float), rng.integers(0, 30, n).astype(float)
+    so[:5], vso[5:10] = 0.0, 0.0
+    norm = {"so": 25, "vso": 29, "sovso": 33}
+    every = SpecialSchoolProvider.every_row(together)
+    closing = every.below_closure_norm(so, vso, norm)
+    every.plan_capacity(11, so, vso, 0.3, 0.2, 0.1)
+    model = mesa.Model()
+    for i in range(n):
+        agent = SpecialSchoolProvider(model, alone, i)
+        assert bool(agent.below_closure_norm(so[i], vso[i], norm)) == bool(closing[i])
+        agent.plan_capacity(11, so[i], vso[i], 0.3, 0.2, 0.1)
+    for column in ProviderTable.column_names():
+        assert np.array_equal(getattr(together, column), getattr(alone, column), equal_nan=True), column
+    assert closing.any() and not closing[together.cluster == 0].any() and not closing[together.merged_into >= 0].any()
+
+    towns, single = MunicipalityTable(n), MunicipalityTable(n)
+    for table in (towns, single):
+        table.registration = np.linspace(0.5, 0.95, n)
+        table.youth_care_capacity = np.linspace(0.3, 2.0, n)
+    living = rng.uniform(100, 1000, n)
+    funded = Municipality.every_row(towns).youth_care_funded(living, True, 0.9)
+    Municipality.every_row(towns).improve_registration(True, B)
+    for i in range(n):
+        town = Municipality(model, single, i)
+        assert float(town.youth_care_funded(living[i], True, 0.9)) == funded[i]
+        town.improve_registration(True, B)
+    assert np.array_equal(towns.registration, single.registration)
 
 
 def test_a_country_is_built_once_per_seed_and_start_and_handed_out_as_a_copy():
@@ -100,8 +143,8 @@ def test_a_run_on_a_reused_country_is_the_run_on_a_fresh_one():
     assert len(country._BUILT) == 1
     reused = WorldModel(settings)
     reused.run()
-    assert reused.recorder.counts == fresh.recorder.counts
-    assert reused.recorder.school_years == fresh.recorder.school_years
+    assert reused.world.record.counts == fresh.world.record.counts
+    assert reused.world.record.school_years == fresh.world.record.school_years
 
 
 def test_weighted_choice_draws_in_the_row_group_by_weight():
@@ -133,18 +176,19 @@ def test_counting_and_counted_settings_of_a_few_rows_match_the_whole():
 
 def test_wsns_pupils_kept_between_months_follow_a_change_of_school():
     model = WorldModel(RunSettings(seed=2, scale=0.003, end=dt.date(2004, 7, 31)))
-    p, schools = model.pupils, model.schools
+    world, month = model.world, model.month
+    p, schools = world.pupils, world.schools
 
     def fresh_counts() -> np.ndarray:
         wsns_of = schools.wsns[p.school]
-        primary = (model.school_year - p.cohort < 8) & (wsns_of >= 0)
-        return np.bincount(wsns_of[primary], minlength=len(model.wsns)).astype(float)
+        primary = (month.school_year - p.cohort < 8) & (wsns_of >= 0)
+        return np.bincount(wsns_of[primary], minlength=len(world.wsns)).astype(float)
 
-    assert np.array_equal(wsns_primary_pupils(model)[2], fresh_counts())
-    pupil = int(np.flatnonzero((model.school_year - p.cohort < 8) & (schools.wsns[p.school] >= 0))[0])
+    assert np.array_equal(world.rows.wsns_primary(month.school_year)[2], fresh_counts())
+    pupil = int(np.flatnonzero((month.school_year - p.cohort < 8) & (schools.wsns[p.school] >= 0))[0])
     other = int(np.flatnonzero((schools.wsns >= 0) & (schools.wsns != schools.wsns[p.school[pupil]]))[0])
-    enrol(model, np.array([pupil]), np.array([other]))
-    assert np.array_equal(wsns_primary_pupils(model)[2], fresh_counts())
+    moves.change_school(world, month, np.array([pupil]), np.array([other]))
+    assert np.array_equal(world.rows.wsns_primary(month.school_year)[2], fresh_counts())
 
 
 def test_a_school_is_every_setting_but_home_and_exemption():
@@ -176,96 +220,97 @@ def test_no_place_ends_with_a_chance_above_the_highest_its_need_allows(values, s
 
 
 def test_no_place_in_a_school_carries_less_than_the_least_the_breakdowns_assume():
-    """``_least_carried`` is below what every pupil's place carries, under the rugzak and with the alliances in
+    """``least_carried`` is below what every pupil's place carries, under the rugzak and with the alliances in
     charge."""
     model = WorldModel(RunSettings(seed=4, scale=0.003, end=dt.date(2015, 12, 31)))
     checked = 0
     while model.running and model.step_index < model.n_steps:
         model.step()
-        if model.today.month == 3:
-            in_school = np.flatnonzero(model.pupils.setting < Setting.HOME)
-            assert home._least_carried(model) <= home._carried_where_they_are(model, in_school).min()
+        world, month = model.world, model.month
+        if month.today.month == 3:
+            in_school = np.flatnonzero(world.pupils.setting < Setting.HOME)
+            assert least_carried(world, month) <= carried_where_they_are(world, month, in_school).min()
             checked += 1
     assert checked >= 12 and model.rules.alliances_in_charge
 
 
-def _run_checking(monkeypatch, settings: RunSettings, phase, check, after: bool = False) -> WorldModel:
-    """A run with ``check(model)`` called every month just before ``phase`` (or just after it)."""
+def _run_checking(settings: RunSettings, phase, check, after: bool = False) -> WorldModel:
+    """A run with ``check(world, month)`` called every month just before ``phase`` (or just after it)."""
 
-    def checked(m):
+    def checked(world, month):
         if not after:
-            check(m)
-        phase(m)
+            check(world, month)
+        phase(world, month)
         if after:
-            check(m)
+            check(world, month)
 
-    monkeypatch.setattr(phases, "PHASES", tuple(checked if ph is phase else ph for ph in phases.PHASES))
     model = WorldModel(settings)
+    model.phases = tuple(checked if ph is phase else ph for ph in model.phases)
     model.run()
     return model
 
 
-def test_the_seats_kept_from_the_indications_to_the_waiting_lists_are_the_seats_taken(monkeypatch):
+def test_the_seats_kept_from_the_indications_to_the_waiting_lists_are_the_seats_taken():
     """The indications phase keeps the (v)so seats taken per provider up to date for the waiting lists, which come
     next: what they find kept is what a count of every pupil gives, under the rugzak and with the alliances in
     charge."""
     months = []
 
-    def seats_as_counted(m):
-        kept_in, seats = m.seats_taken
-        assert kept_in == m.step_index
-        for kept, counted in zip(seats, phases._occupancy(m)):
+    def seats_as_counted(world, month):
+        for kept, counted in zip(world.this_month.seats_taken, phases._occupancy(world)):
             assert np.array_equal(kept, counted)
-        months.append(m.step_index)
+        months.append(month.step)
 
-    model = _run_checking(monkeypatch, RunSettings(seed=6, scale=0.005, end=dt.date(2015, 12, 31)),
-                          phases.waiting_lists, seats_as_counted)
+    model = _run_checking(RunSettings(seed=6, scale=0.005, end=dt.date(2015, 12, 31)), phases.waiting_lists,
+                          seats_as_counted)
     assert len(months) == model.n_steps
 
 
-def test_the_detected_pupils_kept_without_an_indication_are_those_a_scan_finds(monkeypatch):
+def test_the_detected_pupils_kept_without_an_indication_are_those_a_scan_finds():
     """The applications and the sbo referrals start from the detected pupils without an indication, kept from month
     to month: before every month's indications they are exactly what a scan of the whole table finds, under both
     regimes."""
     months = []
 
-    def kept_as_scanned(m):
-        p = m.pupils
-        assert np.array_equal(phases._detected_without_indication(m), np.flatnonzero(p.detected & (p.indication == 0)))
-        months.append(m.step_index)
+    def kept_as_scanned(world, month):
+        p = world.pupils
+        assert np.array_equal(world.rows.detected_without_indication(month.school_year),
+                              np.flatnonzero(p.detected & (p.indication == 0)))
+        months.append(month.step)
 
-    model = _run_checking(monkeypatch, RunSettings(seed=8, scale=0.005, end=dt.date(2015, 12, 31)),
-                          phases.indications, kept_as_scanned)
+    model = _run_checking(RunSettings(seed=8, scale=0.005, end=dt.date(2015, 12, 31)), phases.indications,
+                          kept_as_scanned)
     assert len(months) == model.n_steps
 
 
-def test_the_needs_kept_as_unnoticed_hold_every_need_no_school_has_noticed(monkeypatch):
+def test_the_needs_kept_as_unnoticed_hold_every_need_no_school_has_noticed():
     """Detection narrows the unnoticed needs month by month instead of scanning every pupil: after each month's
     detection the kept rows are exactly the pupils with such a need, of an age at which it shows, whom no school has
     noticed."""
     months = []
 
-    def unnoticed_as_scanned(m):
-        p = m.pupils
-        kept = phases._unnoticed_needs(m)
-        showing = p.age(m.school_year) >= p.onset_age
-        assert np.array_equal(kept, np.flatnonzero((p.need > m.behaviour.detect_threshold) & showing & ~p.detected))
-        months.append(m.step_index)
+    def unnoticed_as_scanned(world, month):
+        p, threshold = world.pupils, month.behaviour.detect_threshold
+        kept = world.rows.unnoticed_needs(month.school_year, threshold)
+        showing = p.age(month.school_year) >= p.onset_age
+        assert np.array_equal(kept, np.flatnonzero((p.need > threshold) & showing & ~p.detected))
+        months.append(month.step)
 
-    model = _run_checking(monkeypatch, RunSettings(seed=9, scale=0.005, end=dt.date(2009, 12, 31)),
-                          phases.detection, unnoticed_as_scanned, after=True)
+    model = _run_checking(RunSettings(seed=9, scale=0.005, end=dt.date(2009, 12, 31)), phases.detection,
+                          unnoticed_as_scanned, after=True)
     assert len(months) == model.n_steps
 
 
-def test_the_children_kept_at_home_are_those_a_scan_finds(monkeypatch):
+def test_the_children_kept_at_home_are_those_a_scan_finds():
     """The children at home are kept from month to month (spells that start add theirs, those who left are dropped):
     at the end of every month they are exactly what a scan of the whole table finds."""
     months = []
 
-    def kept_as_scanned(m):
-        assert np.array_equal(home.children_at_home(m), np.flatnonzero(m.pupils.setting == Setting.HOME))
-        months.append(m.step_index)
+    def kept_as_scanned(world, month):
+        assert np.array_equal(world.rows.at_home(month.school_year),
+                              np.flatnonzero(world.pupils.setting == Setting.HOME))
+        months.append(month.step)
 
-    model = _run_checking(monkeypatch, RunSettings(seed=10, scale=0.005, end=dt.date(2015, 12, 31)),
-                          phases.months_at_home, kept_as_scanned)
+    model = _run_checking(RunSettings(seed=10, scale=0.005, end=dt.date(2015, 12, 31)), phases.months_at_home,
+                          kept_as_scanned)
     assert len(months) == model.n_steps

@@ -103,13 +103,13 @@ def test_every_euro_is_booked_to_a_payer_and_a_receiver_every_month(seed, scale)
     and reserves kept."""
     model = WorldModel(RunSettings(seed=seed, scale=scale, end=dt.date(2016, 3, 31)))
     while model.step_index < model.n_steps:
-        before = len(model.pupils)
-        reserves_before = model.alliances.reserves_eur.copy()
+        before = len(model.world.pupils)
+        reserves_before = model.world.alliances.reserves_eur.copy()
         model.step()
         model.step_index -= 1
         check_month(model, before)
         model.step_index += 1
-        row = model.recorder.months[-1]
+        row = model.world.record.months[-1]
         paid = sum(row[f"pay_{p}_eur"] for p in PAYERS)
         received = sum(row[f"receive_{r}_eur"] for r in RECEIVERS)
         streams = sum(row[f"spend_{s}_eur"] for s in STREAMS)
@@ -120,7 +120,7 @@ def test_every_euro_is_booked_to_a_payer_and_a_receiver_every_month(seed, scale)
         out = sum(row[f"spend_{s}_eur"] for s, (by, _) in STREAMS.items() if by == "alliances" and s not in WSNS)
         assert into > 0 or row["date"] < "2014-08-01"
         assert into == pytest.approx(out, rel=1e-9, abs=1e-6)
-        change = model.alliances.reserves_eur.sum() - reserves_before.sum()
+        change = model.world.alliances.reserves_eur.sum() - reserves_before.sum()
         assert change == pytest.approx(row["spend_reserves_kept_eur"] - row["spend_reserves_drawn_eur"], abs=1e-6)
         # reserves may run below zero: an alliance carries an unforeseen deficit into its next plan
 
@@ -132,9 +132,9 @@ def test_professionalisation_raises_teacher_skill_and_the_state_pays_exactly_its
         policy, behaviour = get_scenario(name).build()
         models[name] = WorldModel(settings, behaviour, policy)
         models[name].run()
-    skill = {name: model.schools.skill.mean() for name, model in models.items()}
+    skill = {name: model.world.schools.skill.mean() for name, model in models.items()}
     assert skill["no_professionalisation"] + 0.005 < skill["default"] < skill["professionalisation"]
-    paid = {name: {r["school_year"]: r["spend_professionalisation_eur"] for r in model.recorder.school_years}
+    paid = {name: {r["school_year"]: r["spend_professionalisation_eur"] for r in model.world.record.school_years}
             for name, model in models.items()}
     assert paid["default"]["2011-2012"] == 0 and paid["default"]["2012-2013"] == pytest.approx(100e6)
     assert paid["default"]["2013-2014"] == pytest.approx(150e6) and paid["professionalisation"]["2014-2015"] == pytest.approx(300e6)
@@ -145,5 +145,5 @@ def test_a_prescribed_distribution_model_is_every_alliance_s_mix_from_its_date()
     policy, behaviour = get_scenario("school_model_everywhere").build()
     model = WorldModel(RunSettings(seed=4, scale=0.005, end=dt.date(2014, 9, 30)), behaviour, policy)
     model.run()
-    a = model.alliances
+    a = model.world.alliances
     assert np.all(a.school_model == 1.0) and np.all(a.expertise_model == 0.0) and np.all(a.pupil_model == 0.0)

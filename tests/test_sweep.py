@@ -12,7 +12,6 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from passend.experiments import sweep as sweep_module
 from passend.experiments.cli import main
 from passend.experiments.sweep import JOURNAL, TABLE, read_journal, read_spec, run_sweep
 

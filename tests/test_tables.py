@@ -20,8 +20,9 @@ def columns_of(name: str, table: ColumnTable) -> list[tuple[str, np.ndarray]]:
 
 
 def all_columns(model) -> list[tuple[str, np.ndarray]]:
-    """Every column of every table the model holds."""
-    return [c for name, table in vars(model).items() if isinstance(table, ColumnTable) for c in columns_of(name, table)]
+    """Every column of every table the model's World holds."""
+    return [c for name, table in vars(model.world).items() if isinstance(table, ColumnTable)
+            for c in columns_of(name, table)]
 
 
 def overlapping(columns: list[tuple[str, np.ndarray]]) -> list[tuple[str, str]]:

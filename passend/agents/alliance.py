@@ -1,7 +1,8 @@
 """Alliances (samenwerkingsverbanden: regional partnerships of school boards).
 
 Old system: the primary WSNS alliances ('Weer Samen Naar School') hold the light-care budget and the sbo rule: the
-state funds sbo directly up to 2% of the alliance's pupils; above that, referring schools pay part of the cost.
+state funds sbo directly up to 2% of the alliance's pupils; above that, referring schools pay part of the cost
+(:func:`passend.engine.funding.sbo_referral_cost_eur`; the WSNS alliance decides nothing in the model).
 
 The regions are those of the 77 primary and 75 secondary alliances of passend onderwijs (2014). Simplification,
 stated in the manifest: the old-system regions (234 WSNS, 84 secondary light-care alliances, 34 RECs) are not
@@ -19,30 +20,32 @@ pressure, and one per TLV category from what a TLV costs it against the arrangem
 regular school), what is left for its schools, its central expertise and arrangements (by its distribution model: the
 school, expertise and pupil model as a mix), and a charge to referring schools for the part of a TLV its budget does
 not cover. During the year it sees its costs come in against the plan and tightens or loosens; what the plan did not
-foresee goes to or comes from its reserves, and a deficit beyond them from its schools' lump sums.
+foresee goes to or comes from its reserves (:func:`passend.engine.funding.settle_month`).
+
+The law's arithmetic the alliance faces (the budget base, equalisation, DUO's prices and deductions, the 2% rule, the
+signalling value of reserves, a month's settlement) lives in :mod:`passend.engine.funding`; here are its decisions.
 
 How the money stays the same at every scale: every amount an alliance plans is a yearly rate per pupil it has (costs
 per pupil times pupils, national euros), and a surprise within the year goes to the reserves, not to the schools:
 only the planned deficit and a deficit beyond the reserves reach the schools' lump sums, so the sampling noise of a
 small run (an alliance of a 2% sample has a handful of (v)so pupils) no longer becomes a flow of money by itself.
 
-The decisions of one alliance are methods of :class:`Alliance` (there are 152); what concerns the pupils of all
-alliances at once (what their support costs) is a function over pupil rows.
+The decisions of one alliance are methods of :class:`Alliance` (there are 152), written elementwise so that
+:meth:`~passend.agents.base.TableAgent.every_row` takes them for all alliances in one call; what concerns the pupils of
+all alliances at once (which arrangement a need asks, a TLV) is a function over pupil rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import NamedTuple
 
 import numpy as np
 
 from passend.agents.base import RowValue, TableAgent
-from passend.agents.rules import IS_REGULAR
+from passend.engine import funding
 from passend.engine.behaviour import Behaviour
 from passend.engine.columns import Column, ColumnTable
 from passend.engine.groups import total_by
-from passend.engine.population import Setting
 
 N_PRIMARY_ALLIANCES = 77
 N_SECONDARY_ALLIANCES = 75
@@ -120,7 +123,6 @@ class AllianceTable(ColumnTable):
         Column("tlv_medium", "float64", 0.0, "the same, category medium", "pupils"),
         Column("tlv_high", "float64", 0.0, "the same, category high", "pupils"),
         Column("tlv_sbo", "float64", 0.0, "TLVs for sbo granted (national)", "pupils"),
-        Column("month_tlvs", "float64", 0.0, "TLVs granted this month, for the referral charges (national)", "pupils"),
     )
 
 
@@ -145,24 +147,6 @@ arrangement that would keep such a pupil in a regular school (the middle of low 
 
 SECTORS = ("po", "vo")
 """Sector codes by AllianceTable.sector: primary (primair onderwijs), secondary (voortgezet onderwijs)."""
-
-
-class Settlement(NamedTuple):
-    """One alliance's money in one month (national EUR; arrays over the alliances when they settle together, see
-    :meth:`TableAgent.every_row`)."""
-
-    income: float
-    lwoo_pro_income: float
-    deductions: float
-    arrangements: float  # paid to the regular schools
-    ambulant: float  # arrangements bought as ambulant support from (v)so providers
-    expertise: float
-    lwoo_pro: float
-    to_schools: float
-    reserves_kept: float
-    reserves_drawn: float
-    lump_sum: float
-    referral_charges: float
 
 
 class Alliance(TableAgent):
@@ -205,25 +189,19 @@ class Alliance(TableAgent):
     def name(self) -> str:
         return alliance_name(self.idx)
 
-    def set_amount(self, national_eur_per_pupil: float, progress: float, cut_eur_per_pupil: float = 0.0) -> None:
-        """Verevening: from the own base level towards the national amount per pupil; less any national cut."""
-        self.amount_eur_per_pupil = self.planning_amount(national_eur_per_pupil, [progress], cut_eur_per_pupil)
-
     def plan_reserves(self, income_eur: float, law: Mapping, b: Behaviour) -> None:
         """The reserve policy of the year (EUR/year, negative = draw): the alliance aims at ``reserve_target`` times the
         Inspectorate's signalling value (a share of income, at least a minimum; reserves above it are flagged) and
         closes ``reserve_adjustment_rate`` of the gap in a year, spending an excess and rebuilding a shortfall (or a
         deficit it carried) alike. One linear rule both ways: a rule that spent an excess but rebuilt slowly would turn
         chance surpluses and deficits into a flow to the schools."""
-        signal = np.maximum(law["reserve_signal_share"] * income_eur, law["reserve_signal_minimum_eur"])
+        signal = funding.reserve_signal_eur(income_eur, law)
         self.plan_reserve_change_eur = b.reserve_adjustment_rate * (b.reserve_target * signal - self.reserves_eur)
 
     def planning_amount(self, national_eur_per_pupil: float, progress_path: list[float], cut_eur_per_pupil: float) -> float:
         """The amount per pupil the alliance plans on: the mean over the coming years of what the announced
         equalisation path (``progress_path``, this year first) will give it."""
-        progress = float(np.mean(progress_path))  # the amount is linear in the progress
-        equalised = (1.0 - progress) * self.base_eur_per_pupil + progress * national_eur_per_pupil
-        return _at_least(0.0, equalised - cut_eur_per_pupil)
+        return funding.amount_per_pupil(self.base_eur_per_pupil, national_eur_per_pupil, progress_path, cut_eur_per_pupil)
 
     def plan_budget(self, income_eur: float, deductions_eur: float, arrangements_eur: float,
                     planning_income_eur: float | None = None) -> None:
@@ -302,43 +280,10 @@ class Alliance(TableAgent):
         overrun = _relative_excess(self.ytd_costs_eur, planned)
         self.in_year_adjustment = b.tlv_in_year_response * np.maximum(overrun, -MAX_LOOSENING)
 
-    def settle_month(self, deductions_eur: float, arrangements_eur: float, lwoo_pro_cost_eur: float,
-                     tlvs_granted: float, holds_lwoo_pro: bool) -> Settlement:
-        """One month's money (costs are yearly rates, national EUR; ``tlvs_granted`` this month's TLVs, national). In:
-        a twelfth of the income (and of the lwoo/pro budget once the alliance holds it) and the referral charges. Out:
-        a twelfth of DUO's deductions, of the arrangements, of lwoo/pro, and the plan's twelfth to the schools and to central
-        expertise. The alliance buys the expertise-model share of its arrangements as hours of ambulant support from
-        the (v)so providers, where the expertise sits (the former REC services), and pays the rest to the regular
-        school. A planned deficit is a planned lump-sum deduction. What the plan did not foresee goes to the
-        reserves or comes from them, and the reserves may run below zero: the alliance carries the deficit and its next
-        plan rebuilds them (``plan_reserves``), so that the schools pay for it through the plan. An unforeseen month
-        does not reach the schools' lump sums at once, which would make them pay for every chance dip and never gain
-        from a chance surplus (in a small run, chance alone would then make a flow)."""
-        income = self.plan_income_eur / 12.0
-        deductions, arrangements = deductions_eur / 12.0, arrangements_eur / 12.0
-        lwoo_income = np.where(holds_lwoo_pro, self.lwoo_budget_eur / 12.0, 0.0)
-        lwoo_cost = np.where(holds_lwoo_pro, lwoo_pro_cost_eur / 12.0, 0.0)
-        charges = tlvs_granted * self.referral_charge_eur
-        to_schools, expertise = np.maximum(self.plan_to_schools_eur, 0.0) / 12.0, self.plan_expertise_eur / 12.0
-        planned_lump_sum = np.maximum(-self.plan_to_schools_eur, 0.0) / 12.0
-        balance = (income + lwoo_income + charges + planned_lump_sum
-                   - deductions - arrangements - lwoo_cost - to_schools - expertise)
-        kept, drawn = np.maximum(balance, 0.0), np.maximum(-balance, 0.0)
-        self.reserves_eur = self.reserves_eur + kept - drawn
-        ambulant = arrangements * self.expertise_model
-        return Settlement(income, lwoo_income, deductions, arrangements - ambulant, ambulant, expertise, lwoo_cost,
-                          to_schools, kept, drawn, planned_lump_sum, charges)
-
-
 def _relative_excess(cost, budget):
     """How far ``cost`` runs above ``budget`` (a fraction; 0 without a budget)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(budget > 0, cost / budget - 1.0, 0.0)
-
-
-def _at_least(floor: float, value):
-    """``max(floor, value)`` elementwise, keeping Python's ``max``: ``floor`` where ``value`` is not larger (NaN too)."""
-    return np.where(value > floor, value, floor)
 
 
 def alliance_name(idx: int) -> str:
@@ -358,90 +303,10 @@ class WsnsAlliance(TableAgent):
     sbo_share = RowValue()
     cost_to_school_eur = RowValue()
 
-    def apply_sbo_rule(self, direct_share: float, sbo_eur: float, pays_fraction: float) -> None:
-        """Above the directly funded share, a referring school pays part of the sbo amount from its care budget."""
-        self.cost_to_school_eur = pays_fraction * sbo_eur if self.sbo_share > direct_share else 0.0
-
-
-def wsns_sbo_shares(wsns_of_pupil: np.ndarray, in_sbo: np.ndarray, n_wsns: int) -> np.ndarray:
-    """Each WSNS alliance's sbo pupils per primary pupil (``wsns_of_pupil``: its primary pupils' alliances)."""
-    pupils = total_by(wsns_of_pupil, n_wsns)
-    return np.divide(total_by(wsns_of_pupil[in_sbo], n_wsns), pupils, out=np.zeros(n_wsns), where=pupils > 0)
-
-
-def wsns_month_payments(sbo_over_direct: float, law: Mapping, scale: float) -> dict[str, float]:
-    """Under the WSNS rule, sbo pupils above the directly funded share are paid this month (national EUR) partly by
-    the referring schools (from their lump sums) and the rest by their WSNS alliance."""
-    month = (1.0 / scale) / 12.0
-    sbo_eur, pays = law["sbo_eur"], law["sbo_school_pays_fraction"]
-    return {"sbo_referring_schools": sbo_over_direct * sbo_eur * pays * month,
-            "sbo_wsns": sbo_over_direct * sbo_eur * (1 - pays) * month}
-
-
-def wsns_sbo_over_direct(wsns_pupils: np.ndarray, wsns_sbo: np.ndarray, direct_share: float) -> tuple[float, float]:
-    """sbo pupils funded directly by the state (up to ``direct_share`` of each WSNS alliance's pupils) and those
-    above it, summed over the alliances."""
-    direct = np.minimum(wsns_sbo, direct_share * wsns_pupils).sum()
-    return direct, wsns_sbo.sum() - direct
-
-
-# --- alliances in charge: what support costs, and the budget --------------------------------------------------------
-def tlv_category(need_above_criterion: np.ndarray, category_need: tuple[float, float]) -> np.ndarray:
-    """TLV category by the weight of the need: 0 low, 1 medium, 2 high."""
-    medium, high = category_need
-    return (need_above_criterion >= medium).astype(np.int8) + (need_above_criterion >= high)
-
-
-def special_supplement_eur(need: np.ndarray, law: Mapping) -> np.ndarray:
-    """Yearly supplementary funding of a (v)so place by TLV category (the part DUO deducts from the alliance)."""
-    category = tlv_category(need - law["indication_criterion"], law["tlv_category_need"])
-    factor = np.asarray(law["tlv_category_factor"], dtype=np.float64)[category]
-    return law["special_school_eur"] * law["special_supplement_share"] * factor
-
-
-class SupportCosts(NamedTuple):
-    """Yearly costs per alliance (national EUR) of the extra support its pupils use now."""
-
-    deductions: np.ndarray  # (v)so supplements of the alliance's clusters and sbo above the directly funded 2%
-    arrangements: np.ndarray  # support in regular schools: arrangements (or, on the base count, the rugzak)
-    lwoo_pro: np.ndarray  # lwoo and pro pupils at the national amount
-
-
-def support_costs(alliance: np.ndarray, setting: np.ndarray, indication: np.ndarray, need: np.ndarray,
-                  clusters: tuple[int, ...], regular_support_eur: np.ndarray, sbo_base_pupils: np.ndarray | None,
-                  law: Mapping, n_alliances: int, scale: float) -> SupportCosts:
-    """What the pupils of each alliance cost it a year, from the alliance, counted setting, indication and need of
-    the pupils given (any set that holds every pupil who costs an alliance something): the supplements of (v)so
-    places for indications of ``clusters``, sbo above the directly funded share of ``sbo_base_pupils`` (each
-    alliance's primary pupils, simulated; None: sbo is not the alliances'), the support of pupils in regular schools
-    (``regular_support_eur``: each pupil's yearly cost, 0 for most) and lwoo/pro."""
-    n = n_alliances
-    special = np.isin(indication, clusters) & ((setting == Setting.SO) | (setting == Setting.VSO))
-    deductions = total_by(alliance[special], n, special_supplement_eur(need[special], law))
-    if sbo_base_pupils is not None:
-        deductions += sbo_above_direct_share(alliance[setting == Setting.SBO], sbo_base_pupils, law) * law["sbo_eur"]
-    supported = IS_REGULAR[setting] & (regular_support_eur > 0)
-    arrangements = total_by(alliance[supported], n, regular_support_eur[supported])
-    inv = 1.0 / scale
-    return SupportCosts(deductions * inv, arrangements * inv, lwoo_pro_costs(alliance, setting, law["lwoo_pro_eur"], n, scale))
-
-
-def sbo_above_direct_share(sbo_alliance: np.ndarray, primary_pupils: np.ndarray, law: Mapping) -> np.ndarray:
-    """Each alliance's sbo pupils above the share of its primary pupils (``primary_pupils``, simulated) that the state
-    funds directly, from the alliance of each sbo pupil; DUO deducts the sbo amount for each of them."""
-    sbo = total_by(sbo_alliance, len(primary_pupils))
-    return np.maximum(sbo - law["sbo_direct_share"] * primary_pupils, 0.0)
-
 
 # --- arrangements: graded support in a regular school ----------------------------------------------------------------
 ARRANGEMENT_LEVELS = ("light", "medium", "intensive")
 """Levels of an arrangement (1-3; 0 = basic support only), by the support it buys."""
-
-
-def arrangement_prices_eur(law: Mapping) -> np.ndarray:
-    """Yearly price of an arrangement by level, index 0 (none) to 3."""
-    return np.concatenate(([0.0], law["arrangement_eur"] * np.asarray(law["arrangement_level_price_factor"],
-                                                                        dtype=np.float64)))
 
 
 def arrangement_support(b: Behaviour) -> np.ndarray:
@@ -464,7 +329,7 @@ def category_savings_eur(law: Mapping, b: Behaviour) -> np.ndarray:
     criterion = law["indication_criterion"]
     need = criterion + np.asarray(CATEGORY_TYPICAL_NEED)
     level = arrangement_level(need - b.support_regular, b)
-    return special_supplement_eur(need, law) - arrangement_prices_eur(law)[level]
+    return funding.special_supplement_eur(need, law) - funding.arrangement_prices_eur(law)[level]
 
 
 def tlv_thresholds(strictness: np.ndarray, in_year: np.ndarray, substitution: np.ndarray,
@@ -473,31 +338,6 @@ def tlv_thresholds(strictness: np.ndarray, in_year: np.ndarray, substitution: np
     adjustment, plus the substitution term of the TLV category the need it reads falls in (``substitution``: per
     applicant, [low, medium, high])."""
     return strictness + in_year + substitution[np.arange(len(category)), category]
-
-
-def lwoo_pro_costs(alliance: np.ndarray, setting: np.ndarray, lwoo_pro_eur: float, n_alliances: int,
-                   scale: float) -> np.ndarray:
-    """What the lwoo and pro pupils of each alliance cost a year at the national amount (national EUR)."""
-    lwoo_pro = total_by(alliance[(setting == Setting.LWOO) | (setting == Setting.PRO)], n_alliances) * lwoo_pro_eur
-    return lwoo_pro * (1.0 / scale)
-
-
-class BudgetBase(NamedTuple):
-    """What the base count (1 October 2011) fixes for one set of budget clusters."""
-
-    own_eur_per_pupil: np.ndarray  # each alliance's own extra-support cost per pupil: its starting budget
-    national_eur_per_pupil: np.ndarray  # [po, vo]: where equalisation ends
-    deduction_share: np.ndarray  # each alliance's share of that cost taken by (v)so and sbo (what DUO will deduct)
-
-
-def budget_base(costs: SupportCosts, pupils: np.ndarray, sector: np.ndarray) -> BudgetBase:
-    """On the base count: each alliance's own extra-support cost per pupil under the old amounts, the national average
-    per sector, and the share of the cost in special schools."""
-    total = costs.deductions + costs.arrangements  # arrangements here: the rugzak of the budget's clusters
-    own = np.divide(total, pupils, out=np.zeros(len(pupils)), where=pupils > 0)
-    national = np.array([total[sector == s].sum() / max(pupils[sector == s].sum(), 1.0) for s in (0, 1)])
-    share = np.divide(costs.deductions, total, out=np.zeros(len(total)), where=total > 0)
-    return BudgetBase(own, national, share)
 
 
 def grant_tlv(judged_need: np.ndarray, criterion: float, strictness: np.ndarray) -> np.ndarray:

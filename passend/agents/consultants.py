@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 
 from passend.agents.rules import rank_within
-from passend.engine.behaviour import Behaviour
 
 
 def monthly_capacity(cases_per_10000_a_year: float, n_pupils: int, u: float) -> int:
@@ -26,8 +25,3 @@ def take_cases(months_home: np.ndarray, capacity: int) -> np.ndarray:
     """Of the parents who ask this month (rows), those whose case the service takes on: the children home longest
     first, up to its capacity."""
     return rank_within(np.zeros(len(months_home), dtype=np.int64), -months_home.astype(np.float64)) < capacity
-
-
-def month_payments(n_cases: int, b: Behaviour, scale: float) -> dict[str, float]:
-    """What the state pays the service this month (national EUR): the consultants' time on the cases taken on."""
-    return {"onderwijsconsulenten": n_cases * b.consultant_eur_per_case / scale}

@@ -11,8 +11,6 @@ children at home of every municipality at once, with the municipality's attribut
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 
 from passend.agents.base import RowValue, TableAgent
@@ -51,14 +49,14 @@ class Municipality(TableAgent):
     registration = RowValue()
     youth_care_capacity = RowValue()
 
-    def youth_care_funded(self, pupils_living_here: float, municipal: bool, budget_factor: float) -> float:
+    def youth_care_funded(self, pupils_living_here: np.ndarray, municipal: bool, budget_factor: float) -> np.ndarray:
         """How much youth care the municipality funds for the year, in pupils served at the national average rate:
         once youth care is municipal (Jeugdwet, 2015) its own capacity relative to the average, times the budget the
         state passes on relative to the provinces' (``budget_factor``), times the pupils living here; before, the
         province's average for each pupil."""
         if not municipal:
             return pupils_living_here
-        return pupils_living_here * float(self.youth_care_capacity) * budget_factor
+        return pupils_living_here * np.asarray(self.youth_care_capacity, dtype=np.float64) * budget_factor
 
     def improve_registration(self, asked: bool, b: Behaviour) -> None:
         """Each August: once the Thuiszitterspact asks municipalities to register every child at home, the municipality
@@ -150,18 +148,3 @@ def youth_care_places(pool_of_municipality: np.ndarray, funded: np.ndarray, n_po
 def admit_to_youth_care(pool: np.ndarray, months_home: np.ndarray, free: np.ndarray) -> np.ndarray:
     """Of the children seeking youth care, those who get a free place of their pool, longest at home first."""
     return rank_within(pool, -months_home.astype(np.float64)) < free[pool]
-
-
-def month_payments(n_transported: int, n_in_youth_care: int, n_followed: int, law: Mapping, b: Behaviour,
-                   scale: float) -> dict[str, float]:
-    """What municipalities (and, before the Jeugdwet of 2015, the provinces) pay this month (national EUR): transport
-    of the sbo and (v)so pupils they transport, youth care per case, and the attendance officers' time on the cases
-    they follow."""
-    month = (1.0 / scale) / 12.0
-    youth_care = "youth_care_municipalities" if law["youth_care_municipal"] else "youth_care_provinces"
-    return {
-        "transport": n_transported * law["transport_eur_per_pupil"] * month,
-        youth_care: n_in_youth_care * law["youth_care_eur_per_case"] * month,
-        "attendance_officers": n_followed * b.officer_eur_per_case_year * month,
-    }
-

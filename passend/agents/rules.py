@@ -4,38 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from passend.engine.population import N_SETTINGS, REGULAR, SPECIAL
-
-
-def _lookup(settings) -> np.ndarray:
-    table = np.zeros(N_SETTINGS, dtype=bool)
-    table[np.asarray(settings, dtype=np.int64)] = True
-    return table
-
-
-IS_REGULAR = _lookup(REGULAR)
-IS_SPECIAL = _lookup(SPECIAL)
-"""Whether a setting is a regular school type, a (v)so type: lookup tables for the rows of a few pupils."""
-
-
-def in_settings(setting: np.ndarray, settings) -> np.ndarray:
-    """Whether each of ``setting`` is one of ``settings``. Over a whole column one comparison per setting is several
-    times faster than a lookup table (whose gather touches every row's entry); for a few rows the tables serve."""
-    found = setting == settings[0]
-    for s in settings[1:]:
-        found |= setting == s
-    return found
-
-
 def monthly_probability(annual_logit: np.ndarray) -> np.ndarray:
     """Probability per month of an event whose probability per year is ``sigmoid(annual_logit)``."""
     p_year = 1.0 / (1.0 + np.exp(-annual_logit))
     return -np.expm1(np.log1p(-np.minimum(p_year, 1 - 1e-12)) / 12.0)
 
-
 def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
-
 
 def rank_within(groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
     """Rank (0, 1, ...) of each row within its group, ordered by ``keys`` (smallest first)."""

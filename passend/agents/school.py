@@ -18,7 +18,8 @@ from __future__ import annotations
 import numpy as np
 
 from passend.agents.base import RowValue, TableAgent
-from passend.agents.rules import IS_REGULAR, IS_SPECIAL, monthly_probability, sigmoid
+from passend.agents.rules import monthly_probability, sigmoid
+from passend.engine.population import IS_REGULAR, IS_SPECIAL
 from passend.engine.behaviour import Behaviour
 from passend.engine.columns import Column, ColumnTable
 from passend.engine.population import Setting

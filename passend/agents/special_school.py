@@ -1,6 +1,9 @@
 """Special-school providers ((v)so, clusters 1-4): admit within capacity, keep waiting lists, grow when lists
 persist.
 
+Each provider's decisions are methods of :class:`SpecialSchoolProvider`, written elementwise so that
+:meth:`~passend.agents.base.TableAgent.every_row` takes them for all providers in one call.
+
 One provider agent stands for the (v)so schools of one cluster in one region (clusters 3 and 4 per area, cluster 2
 per group of areas, cluster 1 nationally in four regions), with a capacity for so (primary age) and for vso. sbo
 schools are providers too (cluster 0), one or more per area; in the old system they have no capacity limit.
@@ -48,28 +51,31 @@ class SpecialSchoolProvider(TableAgent):
 
     merged_into = RowValue()
 
-    def plan_capacity(self, months: int, occupied_so: float, occupied_vso: float, growth: float, shrink: float,
-                      slack: float) -> None:
+    def plan_capacity(self, months: int, occupied_so: np.ndarray, occupied_vso: np.ndarray, growth: float,
+                      shrink: float, slack: float) -> None:
         """Once a year: add places for part of the average waiting list, give up part of the empty places beyond the
         slack it keeps (a school lives on its numbers: empty places cost it staff it is not paid for), then start
-        counting afresh. ``occupied_*``: seats taken now (simulated pupils)."""
+        counting afresh. ``occupied_*``: seats taken now (simulated pupils). sbo schools are funded by rule, without a
+        limit on places, so they give none up."""
         if months > 0:
             self.capacity_so = self.capacity_so + growth * self.waiting_so_sum / months
             self.capacity_vso = self.capacity_vso + growth * self.waiting_vso_sum / months
-        if self.cluster != SBO_CLUSTER:  # sbo schools are funded by rule, without a limit on places
-            self.capacity_so = self.capacity_so - shrink * max(self.capacity_so - (1.0 + slack) * occupied_so - 1.0, 0.0)
-            self.capacity_vso = self.capacity_vso - shrink * max(self.capacity_vso - (1.0 + slack) * occupied_vso - 1.0, 0.0)
+        with np.errstate(invalid="ignore"):  # an sbo school's capacity is infinite: inf - inf, then not used
+            so = self.capacity_so - shrink * np.maximum(self.capacity_so - (1.0 + slack) * occupied_so - 1.0, 0.0)
+            vso = self.capacity_vso - shrink * np.maximum(self.capacity_vso - (1.0 + slack) * occupied_vso - 1.0, 0.0)
+        special = self.cluster != SBO_CLUSTER
+        self.capacity_so = np.where(special, so, self.capacity_so)
+        self.capacity_vso = np.where(special, vso, self.capacity_vso)
         self.waiting_so_sum = 0.0
         self.waiting_vso_sum = 0.0
 
-    def below_closure_norm(self, pupils_so: float, pupils_vso: float, norm: Mapping) -> bool:
+    def below_closure_norm(self, pupils_so: np.ndarray, pupils_vso: np.ndarray, norm: Mapping) -> np.ndarray:
         """Whether the school falls below the opheffingsnorm (national pupils): so+vso together when it offers both
-        levels, else the norm of the level it offers. sbo schools are not judged here."""
-        if self.cluster == SBO_CLUSTER or self.merged_into >= 0:
-            return False
-        if pupils_so > 0 and pupils_vso > 0:
-            return pupils_so + pupils_vso < norm["sovso"]
-        return (pupils_so + pupils_vso) < (norm["so"] if pupils_so > 0 else norm["vso"])
+        levels, else the norm of the level it offers. sbo schools, and schools already closed, are not judged here."""
+        single = np.where(pupils_so > 0, norm["so"], norm["vso"])
+        total = pupils_so + pupils_vso
+        below = np.where((pupils_so > 0) & (pupils_vso > 0), total < norm["sovso"], total < single)
+        return below & (self.cluster != SBO_CLUSTER) & (self.merged_into < 0)
 
 
 def merge_target(providers: ProviderTable, closing: int) -> int:

@@ -3,31 +3,29 @@ committee for lwoo/pro (RVC)."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
 import mesa
 import numpy as np
 
+from passend.engine import funding
 from passend.engine.behaviour import Behaviour
 
 
 class State(mesa.Agent):
-    """Sets the per-pupil rugzak amounts each school year from its own 1 October count, and pays the state's streams.
-
-    Funding is open-ended (every indication is paid), and as numbers grew the state lowered the amount per pupil:
-    amount = legal reference amount * (first count / last count) ** elasticity, then scaled down to fit a
-    heavy-care budget cap if one is in force.
-    """
+    """The state (OCW/DUO): takes its 1 October count and sets the per-pupil rugzak amounts of each school year from it
+    by the law (:func:`passend.engine.funding.rugzak_amounts`: open-ended funding, a lower amount per pupil as
+    indications grow, a budget cap if one is in force). What it pays each month is
+    :func:`passend.engine.funding.state_month_payments`."""
 
     def __init__(self, model: mesa.Model, rugzak_school_eur: float, rugzak_ambulant_eur: float):
         super().__init__(model)
         self._start(rugzak_school_eur, rugzak_ambulant_eur)
 
     @classmethod
-    def paying_only(cls, rugzak_school_eur: float, rugzak_ambulant_eur: float) -> "State":
-        """A state that takes the count, sets its amounts and pays, but is no agent of a model: the second state of
-        :mod:`passend.model.mechanical`, which pays by another law."""
+    def books_only(cls, rugzak_school_eur: float, rugzak_ambulant_eur: float) -> "State":
+        """A state that takes the count and sets its amounts, but is no agent of a model: the state of the books
+        :mod:`passend.model.mechanical` keeps by another law."""
         state = cls.__new__(cls)
         state._start(rugzak_school_eur, rugzak_ambulant_eur)
         return state
@@ -45,46 +43,17 @@ class State(mesa.Agent):
         self.counted_indications, self.counted_rugzak = indications, rugzak_pupils
 
     def set_amounts(self, law: Mapping) -> None:
-        """Once a year (August), from the last count."""
+        """Once a year (August), from the last count (:func:`passend.engine.funding.rugzak_amounts`); the first count is
+        the reference the amounts are lowered from."""
         if self.reference_indications is None:
             self.reference_indications = self.counted_indications
-        factor = (self.reference_indications / max(self.counted_indications, 1.0)) ** law["amount_response_to_count"]
-        school, ambulant = law["rugzak_school_eur"] * factor, law["rugzak_ambulant_eur"] * factor
-        cap = float(law["heavy_care_budget_cap_eur"])
-        spend = self.counted_rugzak * (school + ambulant)
-        if math.isfinite(cap) and spend > cap:
-            school, ambulant = school * cap / spend, ambulant * cap / spend
-        self.rugzak_school_eur, self.rugzak_ambulant_eur = school, ambulant
+        self.rugzak_school_eur, self.rugzak_ambulant_eur = funding.rugzak_amounts(
+            law, self.reference_indications, self.counted_indications, self.counted_rugzak)
 
-    def yearly_amounts(self, rugzak: np.ndarray, special: np.ndarray, sbo: np.ndarray, lwoo_pro: np.ndarray,
-                       law: Mapping) -> np.ndarray:
-        """The extra-support money each pupil brings a year at this month's amounts (EUR): a rugzak, a (v)so place, an
-        sbo place or lwoo/pro (masks over the pupils)."""
-        cost = np.zeros(len(rugzak))
-        cost[rugzak] = self.rugzak_school_eur + self.rugzak_ambulant_eur
-        cost[special] = law["special_school_eur"]
-        cost[sbo] = law["sbo_eur"]
-        cost[lwoo_pro] = law["lwoo_pro_eur"]
-        return cost
-
-    def month_payments(self, n_rugzak: int, n_special: int, n_special_of_alliances: int, n_sbo_direct: float,
-                       n_wsns_pupils: float, n_lwoo_pro_national: int, law: Mapping, scale: float) -> dict[str, float]:
-        """What the state pays this month per stream (national EUR), from the simulated numbers of pupils it funds:
-        rugzak pupils (school part and ambulant support), (v)so places (for the alliances' clusters only the basic
-        part; DUO takes the supplement from the alliance), sbo up to the direct share, the WSNS light-care budget, lwoo
-        and pro while the state funds them directly, and the professionalisation budget."""
-        month = (1.0 / scale) / 12.0
-        place_eur = law["special_school_eur"]
-        special_eur = place_eur * (n_special - law["special_supplement_share"] * n_special_of_alliances)
-        return {
-            "rugzak_school": n_rugzak * self.rugzak_school_eur * month,
-            "rugzak_ambulant": n_rugzak * self.rugzak_ambulant_eur * month,
-            "special_schools": special_eur * month,
-            "sbo_direct": n_sbo_direct * law["sbo_eur"] * month,
-            "wsns": n_wsns_pupils * law["wsns_eur"] * month,
-            "lwoo_pro": n_lwoo_pro_national * law["lwoo_pro_eur"] * month,
-            "professionalisation": law["professionalisation_eur"] / 12.0,
-        }
+    @property
+    def rugzak_eur(self) -> tuple[float, float]:
+        """This school year's rugzak amounts per pupil: (school part, ambulant support), EUR a year."""
+        return self.rugzak_school_eur, self.rugzak_ambulant_eur
 
 
 class IndicationCommittee(mesa.Agent):

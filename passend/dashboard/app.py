@@ -262,7 +262,7 @@ def LessonPage():
 def Charts():
     paired = _paired()
     _ = version.value
-    if not paired.base.recorder.counts:
+    if not paired.base.world.record.counts:
         solara.Markdown("Press *Play* or step the runs to see the first count (1 October).")
         return
     with _lock:

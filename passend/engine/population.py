@@ -50,6 +50,26 @@ COMPULSORY_AGE = 5
 NO_PROVIDER = -1
 
 
+def _lookup(settings) -> np.ndarray:
+    table = np.zeros(N_SETTINGS, dtype=bool)
+    table[np.asarray(settings, dtype=np.int64)] = True
+    return table
+
+
+IS_REGULAR = _lookup(REGULAR)
+IS_SPECIAL = _lookup(SPECIAL)
+"""Whether a setting is a regular school type, a (v)so type: lookup tables for the rows of a few pupils."""
+
+
+def in_settings(setting: np.ndarray, settings) -> np.ndarray:
+    """Whether each of ``setting`` is one of ``settings``. Over a whole column one comparison per setting is several
+    times faster than a lookup table (whose gather touches every row's entry); for a few rows the tables serve."""
+    found = setting == settings[0]
+    for s in settings[1:]:
+        found |= setting == s
+    return found
+
+
 class Route(np.int8, Enum):
     """How a pupil's current spell at home began (``home_route``); the routes out are the ledger's move reasons."""
 
@@ -75,7 +95,10 @@ outside the ledger.)"""
 
 
 class Pupils(ColumnTable):
-    """All pupils of the simulated country."""
+    """All pupils of the simulated country. Where a pupil is (``GUARDED``) changes only through the doors of
+    ``passend.model.moves`` once a run has started."""
+
+    GUARDED = ("setting", "registered", "provider", "waiting", "school", "unregistered")
 
     COLUMNS = (
         Column("uid", "int64", -1, "pupil id, never reused (keys the pupil's random numbers)"),
@@ -131,6 +154,11 @@ class Pupils(ColumnTable):
         given."""
         cohort = self.cohort if idx is None else self.cohort[idx]
         return (school_year - cohort).astype(np.int16)
+
+    def regular_setting(self, school_year: int, idx: np.ndarray) -> np.ndarray:
+        """The regular school type of pupils ``idx`` by their age in ``school_year``: primary (bao) or secondary (vo)."""
+        secondary = self.grade(school_year, idx) >= PRIMARY_GRADES
+        return np.where(secondary, Setting.VO, Setting.BAO).astype(np.int8)
 
     def age(self, school_year: int, idx: np.ndarray | None = None) -> np.ndarray:
         """Age on 1 October of ``school_year`` (of pupils ``idx`` only, if given)."""

@@ -26,7 +26,7 @@ import pandas as pd
 
 from passend.engine.errors import ConfigError
 from passend.experiments.one_run import PassendModel, Run, ScenarioLike, parse_dates, setup, simulate  # noqa: F401
-from passend.experiments.runner import new_results_folder
+from passend.experiments.output import new_results_folder
 from passend.experiments.scenarios import Scenario, get_scenario
 
 

@@ -101,7 +101,7 @@ class PairedRuns:
             began = time.perf_counter()
             run.step()
             self._seconds[i] += time.perf_counter() - began
-            self._pupil_months[i] += len(run.pupils)
+            self._pupil_months[i] += len(run.world.pupils)
         return True
 
     def step_school_year(self) -> int:

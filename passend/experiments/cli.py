@@ -28,7 +28,7 @@ from pathlib import Path
 from passend.engine import __version__
 from passend.engine.behaviour import CALIBRATION_GROUPS
 from passend.engine.errors import ConfigError
-from passend.experiments.runner import new_results_folder
+from passend.experiments.output import new_results_folder
 from passend.engine.settings import FIRST_START, LAST_END, MAX_SCALE, MIN_SCALE, RunSettings
 
 USAGE_ERROR = 2

@@ -28,7 +28,7 @@ from passend.engine.ledger import PAYERS
 from passend.engine.policy import PolicyTimeline
 from passend.engine.settings import FIRST_START, RunSettings
 from passend.experiments.levers import LEVERS, pull
-from passend.experiments.output import write_run
+from passend.experiments.output import new_results_folder, write_run
 from passend.experiments.scenarios import Scenario, get_scenario, parse_date
 from passend.model.model import WorldModel
 from passend.model.recorder import COUNT_COLUMNS, RunOutput
@@ -81,18 +81,18 @@ def parse_dates(start: dt.date | str | None, end: dt.date | str | None) -> dict[
 
 # --- the Mesa model -------------------------------------------------------------------------------------------------
 def _last_count(model: "PassendModel", column: str) -> float:
-    counts = model.recorder.counts
+    counts = model.world.record.counts
     return counts[-1][column] if counts else float("nan")
 
 
 def _this_month(model: "PassendModel", column: str) -> float:
-    return model.recorder.months[-1][column]
+    return model.world.record.months[-1][column]
 
 
 MONTH_MONEY = ["public_spending_net_eur"] + [f"pay_{payer}_eur" for payer in PAYERS]
 """Money of the month just simulated, per payer and consolidated (as in ``months.csv``)."""
 MODEL_REPORTERS: dict[str, Callable] = {
-    "date": lambda m: m.recorder.months[-1]["date"],
+    "date": lambda m: m.world.record.months[-1]["date"],
     "seed": lambda m: m.settings.seed,
     "count_date": partial(_last_count, column="date"),
     **{column: partial(_last_count, column=column) for column in COUNT_COLUMNS if column != "date"},
@@ -176,7 +176,7 @@ class PassendModel(WorldModel):
         return self._pupil_months
 
     def step(self) -> None:
-        self._pupil_months += len(self.pupils)
+        self._pupil_months += len(self.world.pupils)
         super().step()
         if self.datacollector is not None:
             self.datacollector.collect(self)
@@ -221,8 +221,6 @@ class Run:
     def save(self, folder: str | Path | None = None, figures: bool = True, parquet: bool = False) -> Path:
         """Write the results folder of ``passend run`` (default: ``results/<scenario>-<time>``; it must not exist
         yet); ``parquet``: each table as Parquet too. Returns the folder."""
-        from passend.experiments.runner import new_results_folder
-
         path = new_results_folder(Path(folder) if folder is not None else None, self.setup.name, "folder")
         return write_run(path, self.output, self.setup.name, self.setup.policy, self.setup.behaviour,
                          figures=figures, scenario_definition=self.setup.scenario, parquet=parquet)

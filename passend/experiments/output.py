@@ -1,4 +1,5 @@
-"""Writing a run's results folder: tidy CSV files, a manifest, figures.
+"""Writing a run's results folder: tidy CSV files, a manifest, figures; and where a command's results go
+(:func:`new_results_folder`).
 
 The folder is written under a temporary name and renamed when complete, so a failed run leaves no half-written
 results behind.
@@ -7,11 +8,13 @@ results behind.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import dataclasses
 import hashlib
 import json
 import platform
 import shutil
+import tempfile
 from importlib import metadata, resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +22,7 @@ from typing import TYPE_CHECKING
 from passend.model.recorder import RunOutput
 from passend.engine import __version__
 from passend.engine.behaviour import SPECS, Behaviour
+from passend.engine.errors import ConfigError
 from passend.engine.policy import PolicyTimeline
 from passend.engine.regimes import rule_sets
 
@@ -179,3 +183,25 @@ def _version(package: str) -> str:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
         return "not installed"
+
+
+def new_results_folder(out: Path | None, default_name: str, field: str = "--out") -> Path:
+    """The results folder to create: it must not exist yet, and its parent must be one this user can create and write
+    in (tried now, so that a bad ``out`` fails before the work, not after it). Errors name ``field``."""
+    folder = out or Path("results") / f"{default_name}-{dt.datetime.now():%Y%m%d-%H%M%S}"
+    if folder.exists():
+        raise ConfigError(field, str(folder), "a folder that does not exist yet (results are never overwritten)")
+    _check_writable(folder, field)
+    return folder
+
+
+def _check_writable(folder: Path, field: str) -> None:
+    """Try to create ``folder``'s parent and a file in it; raise a ConfigError for ``field`` saying why not."""
+    parent = folder.absolute().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=parent, prefix=f".{folder.name}.", suffix=".probe"):
+            pass
+    except OSError as error:
+        raise ConfigError(field, str(folder), f"a folder that can be created and written (writing in {parent} "
+                          f"failed: {error.strerror or error})") from None

@@ -3,12 +3,9 @@ results folder they write. One run is :mod:`passend.experiments.one_run`."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import pickle
 import sys
-import tempfile
-import time
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -98,25 +95,3 @@ def with_progress(items, total: int, label: str | None):
         for item in items:
             bar.update()
             yield item
-
-
-def new_results_folder(out: Path | None, default_name: str, field: str = "--out") -> Path:
-    """The results folder to create: it must not exist yet, and its parent must be one this user can create and write
-    in (tried now, so that a bad ``out`` fails before the work, not after it). Errors name ``field``."""
-    folder = out or Path("results") / f"{default_name}-{dt.datetime.now():%Y%m%d-%H%M%S}"
-    if folder.exists():
-        raise ConfigError(field, str(folder), "a folder that does not exist yet (results are never overwritten)")
-    _check_writable(folder, field)
-    return folder
-
-
-def _check_writable(folder: Path, field: str) -> None:
-    """Try to create ``folder``'s parent and a file in it; raise a ConfigError for ``field`` saying why not."""
-    parent = folder.absolute().parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=parent, prefix=f".{folder.name}.", suffix=".probe"):
-            pass
-    except OSError as error:
-        raise ConfigError(field, str(folder), f"a folder that can be created and written (writing in {parent} "
-                          f"failed: {error.strerror or error})") from None

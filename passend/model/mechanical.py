@@ -2,10 +2,11 @@
 
 Budget offices split the effect of a measure in two: the *mechanical* (static) effect, the measure's rules applied to
 behaviour as it was, and the *behavioural* effect, what changes because people respond. A run of the base scenario
-given a reform's policy keeps, beside its own books, a second set: each month the rules' arithmetic of
-:mod:`passend.model.phases` (:func:`~passend.model.phases.book_month` and the rules' parts of the October
-count and the alliances' August) is run again under the reform's law, on the same pupils, the same placements and the
-same decisions of every school, alliance, parent, provider and municipality. So
+given a reform's policy keeps, beside its own books, a second set (:func:`books_under`, kept in
+``world.other_books``): the phases with the law's arithmetic run it for these books too, with the same formulas
+(:mod:`passend.model.money`, :mod:`passend.engine.funding`) under the reform's law (``month.under(books.policy)``), on
+the same pupils, the same placements and the same decisions of every school, alliance, parent, provider and
+municipality. So
 
 - mechanical effect = reform's rules on the base's decisions - base (these books minus the run's own),
 - behavioural effect = reform - reform's rules on the base's decisions,
@@ -25,21 +26,16 @@ run put them.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
-
-import numpy as np
 
 from passend.agents.alliance import AllianceTable
 from passend.agents.state import State
 from passend.engine.calendar import school_year_label
 from passend.engine.ledger import Ledger
-from passend.engine.policy import Law, PolicyTimeline
-from passend.engine.regimes import RuleSet, rule_sets
-from passend.model import phases
+from passend.engine.policy import PolicyTimeline
+from passend.model.money import book_month, new_book_year, plan_budgets, set_budgets, take_money_count
+from passend.model.month import Month
 from passend.model.recorder import by_payer_and_receiver
-
-if TYPE_CHECKING:
-    from passend.model.model import WorldModel
+from passend.model.world import Books, Budgets, World
 
 DECISIONS_OF_THE_YEAR = ("pupils", "plan_reserve_change_eur", "school_model", "expertise_model", "pupil_model",
                          "referral_charge_eur")
@@ -47,76 +43,46 @@ DECISIONS_OF_THE_YEAR = ("pupils", "plan_reserve_change_eur", "school_model", "e
 they decided for the year."""
 
 
-class MechanicalBooks:
-    """Books kept beside a run by ``policy`` (a reform's law) on the run's own pupils and decisions; one row per school
-    year in :attr:`school_years`, with the columns of the run's school years that hold money (``pay_<payer>_eur``,
-    ``receive_<receiver>_eur``, ``public_spending_net_eur``, ``spend_<stream>_eur``)."""
-
-    def __init__(self, model: "WorldModel", policy: PolicyTimeline):
-        self.model = model
-        self.policy = policy
-        law = policy.in_force(model.today)
-        self.state = State.paying_only(law["rugzak_school_eur"], law["rugzak_ambulant_eur"])
-        self.alliances = AllianceTable(len(model.alliances))
-        for column in AllianceTable.column_names():
-            setattr(self.alliances, column, getattr(model.alliances, column))
-        self.ledger = Ledger()
-        self.national_eur_per_pupil = np.full(2, np.nan)
-        self.budget_bases: dict = {}
-        self.school_years: list[dict] = []
-        self._year: dict[str, float] = defaultdict(float)
-        self._view = _UnderAnotherLaw(model, self)
-
-    @property
-    def law(self) -> Law:
-        return self.policy.in_force(self.model.today)
-
-    @property
-    def rules(self) -> RuleSet:
-        return rule_sets()[self.law["regime"]]
-
-    def after(self, phase) -> None:
-        """Follow the run: after each of its phases, the rules' part of that phase under this law."""
-        view, m = self._view, self.model
-        if phase is phases.new_school_year and m.today.month == 8:
-            self.state.set_amounts(self.law)
-            if self.rules.alliances_in_charge:
-                for column in DECISIONS_OF_THE_YEAR:
-                    setattr(self.alliances, column, getattr(m.alliances, column))
-                if not self.budget_bases:
-                    raise RuntimeError(f"the mechanical books' alliances hold budgets from {m.today}, which needs the "
-                                       f"budget base count of {self.law['budget_base_year']}; this run has not passed it")
-                phases.plan_budgets(view, phases.set_budgets(view))
-        elif phase is phases.count and m.today.month == 10:
-            phases.take_money_count(view)
-            phases.new_book_year(view)
-        elif phase is phases.money:
-            self.alliances.month_tlvs = m.alliances.month_tlvs
-            phases.book_month(view)
-            for stream, eur in self.ledger.close_month().payments.items():
-                self._year[stream] += eur
-        elif phase is phases.close_school_year and (m.today.month == 7 or m.step_index == m.n_steps - 1):
-            row = {"school_year": school_year_label(m.school_year)}
-            row.update({f"spend_{k}_eur": v for k, v in self._year.items()})
-            row.update(by_payer_and_receiver(self._year))
-            self.school_years.append({k: (round(v) if isinstance(v, float) else v) for k, v in row.items()})
-            self._year = defaultdict(float)
+def books_under(policy: PolicyTimeline, world: World, month: Month) -> Books:
+    """Books kept by ``policy`` (a reform's law) on ``world``'s pupils and decisions from ``month`` on (the run's
+    first); one row per school year in ``books.school_years``, with the columns of the run's school years that hold
+    money (``pay_<payer>_eur``, ``receive_<receiver>_eur``, ``public_spending_net_eur``, ``spend_<stream>_eur``)."""
+    law = policy.in_force(month.today)
+    alliances = AllianceTable(len(world.alliances))
+    for column in AllianceTable.column_names():
+        setattr(alliances, column, getattr(world.alliances, column))
+    return Books(State.books_only(law["rugzak_school_eur"], law["rugzak_ambulant_eur"]), alliances, Ledger(),
+                 Budgets(), policy)
 
 
-class _UnderAnotherLaw:
-    """The run as the rules' functions of :mod:`passend.model.phases` read it, with the books' law, rule set,
-    state, alliances, ledger and budget bases in place of the run's own. Everything else (pupils, institutions,
-    caches kept about the pupils' rows) is the run's, read and written through, so that what is derived from the
-    pupils is derived once for both."""
+def plan_year(world: World, month: Month, books: Books) -> None:
+    """August, after the run's institutions have planned: the state's amounts by these books' law, and, while that
+    law puts the alliances in charge, their budgets on the run's count and decisions of the year."""
+    under = month.under(books.policy)
+    books.state.set_amounts(under.law)
+    if under.rules.alliances_in_charge:
+        for column in DECISIONS_OF_THE_YEAR:
+            setattr(books.alliances, column, getattr(world.alliances, column))
+        plan_budgets(books, set_budgets(world, under, books))
 
-    OWN = ("law", "rules", "policy", "state", "alliances", "ledger", "national_eur_per_pupil", "budget_bases")
 
-    def __init__(self, model: "WorldModel", books: MechanicalBooks):
-        object.__setattr__(self, "_model", model)
-        object.__setattr__(self, "_books", books)
+def count(world: World, month: Month, books: Books) -> None:
+    """1 October, after the run's count: what these books' law counts for the money, and a new book year."""
+    take_money_count(world, month.under(books.policy), books)
+    new_book_year(books)
 
-    def __getattr__(self, name: str):
-        return getattr(self._books if name in self.OWN else self._model, name)
 
-    def __setattr__(self, name: str, value) -> None:
-        setattr(self._books if name in self.OWN else self._model, name, value)
+def close_month(world: World, month: Month, books: Books) -> None:
+    """The month's payments by these books' law, on the run's pupils and this month's TLVs."""
+    book_month(world, month.under(books.policy), books)
+    for stream, eur in books.ledger.close_month().payments.items():
+        books.year[stream] += eur
+
+
+def close_school_year(month: Month, books: Books) -> None:
+    """The school year's row of these books."""
+    row = {"school_year": school_year_label(month.school_year)}
+    row.update({f"spend_{k}_eur": v for k, v in books.year.items()})
+    row.update(by_payer_and_receiver(books.year))
+    books.school_years.append({k: (round(v) if isinstance(v, float) else v) for k, v in row.items()})
+    books.year = defaultdict(float)
