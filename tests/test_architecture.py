@@ -92,7 +92,8 @@ def test_a_write_to_where_a_pupil_is_outside_a_door_is_refused_and_a_door_makes_
     before = len(world.rows.at_home(month.school_year))
     moves.send_home(world, month, pupil, 1)
     assert p.setting[pupil[0]] == Setting.HOME and p.registered[pupil[0]] == Setting.BAO
-    assert pupil[0] in world.rows.at_home(month.school_year) and len(world.rows.at_home(month.school_year)) == before + 1
+    at_home = world.rows.at_home(month.school_year)
+    assert pupil[0] in at_home and len(at_home) == before + 1
     assert world.ledger.close_month().moved("breakdown", Setting.HOME, source=Setting.BAO) == 1
     model.run()  # the run goes on through the doors alone
     assert not p.setting.flags.writeable

@@ -130,7 +130,8 @@ def support_costs(alliance: np.ndarray, setting: np.ndarray, indication: np.ndar
     supported = IS_REGULAR[setting] & (regular_support_eur > 0)
     arrangements = total_by(alliance[supported], n, regular_support_eur[supported])
     inv = 1.0 / scale
-    return SupportCosts(deductions * inv, arrangements * inv, lwoo_pro_costs(alliance, setting, law["lwoo_pro_eur"], n, scale))
+    lwoo_pro = lwoo_pro_costs(alliance, setting, law["lwoo_pro_eur"], n, scale)
+    return SupportCosts(deductions * inv, arrangements * inv, lwoo_pro)
 
 
 def lwoo_pro_costs(alliance: np.ndarray, setting: np.ndarray, lwoo_pro_eur: float, n_alliances: int,
@@ -278,8 +279,8 @@ def wsns_month_payments(sbo_over_direct: float, law: Mapping, scale: float) -> d
             "sbo_wsns": sbo_over_direct * sbo_eur * (1 - pays) * month}
 
 
-def municipal_month_payments(n_transported: int, n_in_youth_care: int, n_followed: int, officer_eur_per_case_year: float,
-                             law: Mapping, scale: float) -> dict[str, float]:
+def municipal_month_payments(n_transported: int, n_in_youth_care: int, n_followed: int,
+                             officer_eur_per_case_year: float, law: Mapping, scale: float) -> dict[str, float]:
     """What municipalities (and, before the Jeugdwet of 2015, the provinces) pay this month (national EUR): transport
     of the sbo and (v)so pupils they transport, youth care per case, and the attendance officers' time on the cases
     they follow."""

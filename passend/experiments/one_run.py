@@ -76,7 +76,8 @@ def setup(scenario: ScenarioLike = "default", seed: int | None = 1, scale: float
 
 def parse_dates(start: dt.date | str | None, end: dt.date | str | None) -> dict[str, dt.date]:
     """The dates given, checked (a date or ``"YYYY-MM-DD"``)."""
-    return {name: parse_date(value, name, None) for name, value in (("start", start), ("end", end)) if value is not None}
+    given = (("start", start), ("end", end))
+    return {name: parse_date(value, name, None) for name, value in given if value is not None}
 
 
 # --- the Mesa model -------------------------------------------------------------------------------------------------
@@ -150,8 +151,8 @@ class PassendModel(WorldModel):
         self._began, self._pupil_months = time.perf_counter(), 0
 
     # Mesa 3.5 calls its own (experimental) parameter object ``scenario`` too, and its SolaraViz, when a model has one,
-    # resets the model with a new Mesa scenario in place of ours. Ours is the passend scenario (an argument), so the model
-    # keeps Mesa's as ``mesa_scenario`` and shows none: SolaraViz then rebuilds it as type(model)(**model_params).
+    # resets the model with a new Mesa scenario in place of ours. Ours is the passend scenario (an argument), so the
+    # model keeps Mesa's as ``mesa_scenario`` and shows none: SolaraViz then rebuilds it as type(model)(**model_params).
     @property
     def scenario(self) -> None:
         return None

@@ -87,7 +87,8 @@ def _outside_causes(world: World, month: Month) -> None:
     p = world.pupils
     rng = month.streams.generator(f"parents.outside_cause.{month.step}")
     # Drawing the few who go, not a number per pupil: the rate is a few per 10,000 a month.
-    picked = np.unique(rng.integers(0, len(p), size=rng.binomial(len(p), parents.outside_cause_chance(month.behaviour))))
+    n_picked = rng.binomial(len(p), parents.outside_cause_chance(month.behaviour))
+    picked = np.unique(rng.integers(0, len(p), size=n_picked))
     picked = picked[IS_REGULAR[p.setting[picked]] & (p.age(month.school_year, picked) >= COMPULSORY_AGE)]
     moves.send_home(world, month, picked, Route.OUTSIDE)
     moves.deregister(world, month, picked)
@@ -224,7 +225,8 @@ def _best_school_asked(world: World, month: Month, idx: np.ndarray, who: str, ex
     ``idx`` (never ``excluded``; -1 where it asked only that one)."""
     uid = world.pupils.uid[idx]
     u = np.concatenate([month.uniform(f"{who}.ask.{k}", uid) for k in range(SCHOOLS_ASKED)])
-    asked = _school_in_area(world, month, np.tile(idx, SCHOOLS_ASKED), u).reshape(SCHOOLS_ASKED, len(idx)).T  # all at once
+    asked = _school_in_area(world, month, np.tile(idx, SCHOOLS_ASKED), u)  # all the asks at once
+    asked = asked.reshape(SCHOOLS_ASKED, len(idx)).T
     return school.best_carrying(asked, world.schools.skill[asked], excluded)
 
 

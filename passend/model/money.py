@@ -168,8 +168,8 @@ def set_budgets(world: World, month: Month, books: Books) -> YearBudget:
     alliance = Alliance.every_row(a)
     if law["distribution_model"] != "own":
         alliance.follow_prescribed_model(law["distribution_model"])
-    return YearBudget(a.pupils * a.amount_eur_per_pupil, a.pupils * alliance.planning_amount(national, path, cut_per_pupil),
-                      costs)
+    planning_income = a.pupils * alliance.planning_amount(national, path, cut_per_pupil)
+    return YearBudget(a.pupils * a.amount_eur_per_pupil, planning_income, costs)
 
 
 def plan_budgets(books: Books, budget: YearBudget) -> None:

@@ -188,8 +188,8 @@ def _schools_learn(world: World, month: Month) -> None:
 
 
 def _alliances_plan_year(world: World, month: Month) -> None:
-    """Each August while the alliances are in charge: this year's amount per pupil (:func:`~passend.model.money.set_budgets`), and
-    each alliance's ondersteuningsplan: reserves, budget by its distribution model (or the one the law prescribes), TLV
+    """Each August while the alliances are in charge: this year's amount per pupil
+    (:func:`~passend.model.money.set_budgets`), and each alliance's ondersteuningsplan: reserves, budget by its distribution model (or the one the law prescribes), TLV
     policy, and the lwoo criteria of alliances with their own."""
     a, law, b = world.alliances, month.law, month.behaviour
     a.pupils = alliance_pupils(world, month)
@@ -468,8 +468,8 @@ def moves_back(world: World, month: Month) -> None:
 
 # --- money -------------------------------------------------------------------------------------------------------
 def money(world: World, month: Month) -> None:
-    """Every payer books this month's payments (:func:`~passend.model.money.book_month`); alliances in charge review their year so
-    far; the month closes and the recorder reads it."""
+    """Every payer books this month's payments (:func:`~passend.model.money.book_month`); alliances in charge review
+    their year so far; the month closes and the recorder reads it."""
     costs = book_month(world, month, world.books)
     if costs is not None:
         with month.decision("alliance.review_month"):

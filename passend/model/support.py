@@ -58,7 +58,8 @@ def arrange_on_admission(world: World, month: Month, idx: np.ndarray) -> None:
     if not month.rules.alliances_in_charge or len(idx) == 0:
         return
     idx = idx[IS_REGULAR[world.pupils.setting[idx]]]
-    grant_arrangements(world, month, idx[within_arrangement_reach(world, month, idx, world.alliance_of(month.school_year, idx))])
+    reached = within_arrangement_reach(world, month, idx, world.alliance_of(month.school_year, idx))
+    grant_arrangements(world, month, idx[reached])
 
 
 def carried(world: World, month: Month, idx: np.ndarray, setting: np.ndarray, school_row: np.ndarray,
@@ -70,7 +71,8 @@ def carried(world: World, month: Month, idx: np.ndarray, setting: np.ndarray, sc
     expertise = money = None
     if month.rules.alliances_in_charge:
         alliance = world.alliance_of(month.school_year, idx)
-        expertise, money = world.alliances.expertise_model[alliance], school_money_per_pupil(world, month, idx, alliance)
+        expertise = world.alliances.expertise_model[alliance]
+        money = school_money_per_pupil(world, month, idx, alliance)
     return school.support_carried(setting, world.schools.skill[school_row], month.rules.pupil_bound(p.indication[idx]),
                                   alliances.arrangement_support(b)[arrangement], expertise, money, b)
 
@@ -110,7 +112,8 @@ def cost_to_school(world: World, month: Month, idx: np.ndarray, setting: np.ndar
     if month.rules.alliances_in_charge:
         alliance = world.alliance_of(month.school_year, idx)
         money = school_money_per_pupil(world, month, idx, alliance)
-        asked = alliances.arrangement_level(p.need[idx] - school.basic_support(world.schools.skill[school_row], money, b), b)
+        basic = school.basic_support(world.schools.skill[school_row], money, b)
+        asked = alliances.arrangement_level(p.need[idx] - basic, b)
         arrangement = np.where(within_arrangement_reach(world, month, idx, alliance), np.maximum(arrangement, asked),
                                arrangement)
     carried_there = carried(world, month, idx, setting, school_row, arrangement)

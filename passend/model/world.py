@@ -112,21 +112,22 @@ class PupilRows:
     """The pupils the month's phases start from, kept from month to month instead of found by a scan of every pupil
     each month. Each set is owned by the pupils table: found again when its rows change (in August, when pupils leave
     and a cohort enters) or what it is keyed by changes, and in between kept true by the doors of
-    :mod:`passend.model.moves` (what enters a set) and by filtering when read (what left it). ``tests/test_performance.py``
-    checks every set against a scan.
+    :mod:`passend.model.moves` (what enters a set) and by filtering when read (what left it).
+    ``tests/test_performance.py`` checks every set against a scan.
 
-    ==============================  ===================================================================================
-    set                             kept true by
-    ==============================  ===================================================================================
-    :meth:`with_need_above`         needs do not change; found once per rows and threshold
-    :meth:`unnoticed_needs`         narrowed when read (a need once noticed stays noticed until August)
-    :meth:`detected_without_        detection adds the needs it notices (:meth:`add_detected`); a granted indication is
-    indication`                     dropped when read (an indication is never taken away)
-    :meth:`at_home`                 :func:`~passend.model.moves.send_home`, the only way home, adds (:meth:`add_at_home`);
-                                    a child who left is dropped when read
-    :meth:`wsns_primary`            :func:`~passend.model.moves.change_school`, the only change of school, updates it
-    :meth:`by_municipality`         pupils move house only as rows change
-    ==============================  ===================================================================================
+    ==================================  ===============================================================================
+    set                                 kept true by
+    ==================================  ===============================================================================
+    ``with_need_above``                 needs do not change: found once per rows and threshold
+    ``unnoticed_needs``                 narrowed when read (a need once noticed stays noticed until August)
+    ``detected_without_indication``     detection adds the needs it notices (``add_detected``); a granted indication is
+                                        dropped when read (an indication is never taken away)
+    ``at_home``                         :func:`~passend.model.moves.send_home`, the only way home, adds
+                                        (``add_at_home``); a child who left is dropped when read
+    ``wsns_primary``                    :func:`~passend.model.moves.change_school`, the only change of school, updates
+                                        it (``change_school``)
+    ``by_municipality``                 pupils move house only as rows change
+    ==================================  ===============================================================================
     """
 
     def __init__(self, pupils: Pupils, schools: SchoolTable, n_wsns: int, n_municipalities: int):
