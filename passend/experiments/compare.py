@@ -50,7 +50,7 @@ class Comparison:
     backend: str
     parameter_sets: list[dict] | None = None  # --uncertainty parameters: the sets drawn from the ensemble
     ensemble: dict | None = None  # and the ensemble's description
-    decomposed: bool = False  # --decompose: each base run kept the reform's MechanicalBooks (RunOutput.mechanical)
+    decomposed: bool = False  # --decompose: each base run kept the reform's mechanical books (RunOutput.mechanical)
 
     def by_set(self, values: list[float]) -> list[np.ndarray]:
         """Per-pair values grouped by parameter set (pairs run set by set, the same seeds in each)."""

@@ -61,7 +61,7 @@ class RunOutput:
     wall_seconds: float
     pupil_months: int
     pupils: dict | None = None  # the pupils with a need at the end (recorder.pupils_with_a_need), for who gains
-    mechanical: list[dict] | None = None  # school years of the run's MechanicalBooks, if it kept them (--decompose)
+    mechanical: list[dict] | None = None  # school years of the run's mechanical books, if it kept them (--decompose)
 
 
 def flows_of(book: MonthBook) -> dict[str, float]:
