@@ -7,7 +7,7 @@
 #   bash scripts/check_wheel.sh          # a few minutes; stops at the first failure, exit 1
 #   bash scripts/check_wheel.sh --keep   # keep the work folder (wheel, environment, outputs, logs) to look into
 # Needs git (what to build: the checkout's files, tracked or new, less the ignored ones), a Python >= 3.12
-# (scripts/find_python.sh) and the package index or pip's cache (the dependencies are installed afresh, half a minute
+# (scripts/find_python.sh) and the package index or pip's cache (the dependencies are installed afresh, about a minute
 # here; pip's cache, filled by scripts/bootstrap.sh, spares the downloads). .ci/run runs it after the test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -101,9 +101,9 @@ EOF
 step contents 0 - "$py" "$work/contents.py" "$wheel" "$work/src"
 expect_output contents "passend/engine/data/ensemble.json"
 
-# --no-compile: pip's bytecode compilation of every dependency is half of the install's minute; Python compiles what
-# the commands import as they import it, which gives the same results
-step install 0 - "$py" -m pip install --no-compile "$wheel"
+# with pip's bytecode compilation (half of the install's minute), as users get it: without it, and with
+# PYTHONDONTWRITEBYTECODE set, every command below would compile its imports again (3 s instead of 1 s a start)
+step install 0 - "$py" -m pip install "$wheel"
 passend="$work/venv/bin/passend"
 
 # --- every subcommand, from a folder outside the checkout -----------------------------------------------------------
