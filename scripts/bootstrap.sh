@@ -12,20 +12,8 @@ extras=""
 
 is_new_enough() { "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; }
 
-find_python() {
-  local candidate
-  for candidate in "${PASSEND_PYTHON:-}" python3.13 python3.12 python3; do
-    [ -n "$candidate" ] && is_new_enough "$candidate" && { echo "$candidate"; return 0; }
-  done
-  # pyenv installs that are not the selected version
-  for candidate in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.1[2-9]*/bin/python3; do
-    [ -x "$candidate" ] && is_new_enough "$candidate" && { echo "$candidate"; return 0; }
-  done
-  return 1
-}
-
 if [ ! -x .venv/bin/python ] || ! is_new_enough .venv/bin/python; then
-  python=$(find_python) || { echo "bootstrap: no Python 3.12 or newer found (set PASSEND_PYTHON=/path/to/python3.12)" >&2; exit 1; }
+  python=$(bash scripts/find_python.sh) || exit 1
   echo "bootstrap: creating .venv with $("$python" --version 2>&1) ($python)"
   rm -rf .venv
   "$python" -m venv .venv

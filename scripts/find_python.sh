@@ -2,8 +2,8 @@
 # Print the path of a Python 3.12 or newer, or fail with a message.
 #   python=$(bash scripts/find_python.sh)
 # Why: mesa 3.5 needs Python >= 3.12, while the default python3 on our machines is 3.11; python3.12/python3.13 exist
-# through pyenv, whose shims only answer when the version is selected. The same search as scripts/bootstrap.sh's
-# find_python (keep the two alike), for scripts that make a virtual environment of their own (scripts/check_wheel.sh).
+# through pyenv, whose shims only answer when the version is selected. Used by scripts/bootstrap.sh and by the scripts
+# that make a virtual environment of their own (scripts/check_wheel.sh).
 set -euo pipefail
 
 is_new_enough() { "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; }
