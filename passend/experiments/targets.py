@@ -11,9 +11,13 @@ import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from passend.model.recorder import RunOutput
 
 CALIBRATION_LAST_YEAR = 2016
 """Calibration uses count dates and school years starting up to 2016 (the 1 October 2016 count, school year 2016/17);
@@ -249,3 +253,29 @@ def bands_over_seeds(runs_counts: Sequence[Sequence[dict]]) -> list[dict]:
             rows.append({"date": date_rows[0]["date"], "column": column, "mean": values.mean(),
                          "min": values.min(), "max": values.max(), "seeds": len(values)})
     return rows
+
+
+def write_validation(folder: Path, runs: Sequence[RunOutput]) -> tuple[list[dict], list[dict], list[dict]]:
+    """``passend validate``'s folder from its runs (one per seed): ``targets.csv`` (the mean over seeds against each
+    calibration target), ``out_of_sample.csv`` (figures never fitted, when the data hold any), ``bands.csv``, every
+    seed's counts and school years, and the figures; written whole or not at all (``folder`` must not exist yet).
+    Returns (targets rows, out-of-sample rows, bands rows)."""
+    from passend.experiments.figures import attendance_figure, counts_figure
+    from passend.experiments.output import write_csv
+    from passend.experiments.runner import written_whole
+
+    counts, years = mean_results([(r.counts, r.school_years) for r in runs])
+    fit = compare(counts, years)
+    unseen = compare(counts, years, out_of_sample_checks())
+    bands = bands_over_seeds([r.counts for r in runs])
+    with written_whole(folder) as partial:
+        write_csv(partial / "targets.csv", fit)
+        if unseen:
+            write_csv(partial / "out_of_sample.csv", unseen)
+        write_csv(partial / "bands.csv", bands)
+        write_csv(partial / "counts_by_seed.csv", [{"seed": r.settings.seed, **row} for r in runs for row in r.counts])
+        write_csv(partial / "school_years_by_seed.csv",
+                  [{"seed": r.settings.seed, **row} for r in runs for row in r.school_years])
+        counts_figure([r.counts for r in runs], partial / "counts_vs_published.png")
+        attendance_figure([r.school_years for r in runs], partial / "attendance_vs_published.png")
+    return fit, unseen, bands
