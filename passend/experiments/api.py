@@ -316,9 +316,9 @@ def validate(scenario: ScenarioLike = "default", seeds: int = 5, scale: float | 
     identity = {"command": "validate", "scenario": chosen.name, "settings": [s.to_dict() for s in settings],
                 "behaviour": behaviour.to_dict(), "policy": policy.to_dict()}
     expected = [{"run_id": i, "settings": s.to_dict()} for i, s in enumerate(settings)]
-    journal = open_kept_runs(folder, resume, identity, expected, "scenario, seeds and period")
     began = time.perf_counter()
-    with Executor(jobs, scheduler) as executor, _resumable_in(folder):
+    with Executor(jobs, scheduler) as executor, _resumable_in(folder):  # a scheduler out of reach stops us here
+        journal = open_kept_runs(folder, resume, identity, expected, "scenario, seeds and period")
         if progress:
             print(f"passend validate: {seeds} seeds at scale {settings[0].scale}, {executor.label}", file=sys.stderr)
         runs = simulate_many(settings, behaviour, policy, chosen.name, progress="validate" if progress else None,

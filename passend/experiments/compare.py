@@ -108,15 +108,12 @@ def run_pairs(base: Scenario, alternative: Scenario, settings: list[RunSettings]
     books = alternative if decompose else None
     tasks = [task for values in (parameter_sets or [None]) for s in settings
              for task in ((base, s, values, books), (alternative, s, values))]
-    journal = None
-    if out is not None:
-        identity = {"command": "compare", "base": base.to_dict(), "alternative": alternative.to_dict(),
-                    "settings": [s.to_dict() for s in settings], "parameter_sets": parameter_sets,
-                    "decompose": decompose}
-        expected = [{"run_id": i, "settings": task[1].to_dict()} for i, task in enumerate(tasks)]
-        journal = open_kept_runs(out, resume, identity, expected, "scenarios, seeds and period")
+    identity = {"command": "compare", "base": base.to_dict(), "alternative": alternative.to_dict(),
+                "settings": [s.to_dict() for s in settings], "parameter_sets": parameter_sets, "decompose": decompose}
+    expected = [{"run_id": i, "settings": task[1].to_dict()} for i, task in enumerate(tasks)]
     began = time.perf_counter()
-    with Executor(n_jobs, scheduler) as executor:
+    with Executor(n_jobs, scheduler) as executor:  # a scheduler that cannot be reached stops us before any writing
+        journal = open_kept_runs(out, resume, identity, expected, "scenarios, seeds and period") if out else None
         outputs = run_all(_simulate_scenario, tasks, executor, "compare" if progress else None, journal)
     first_year = school_year_of(differs) if differs else school_year_of(settings[0].start)
     pairs = list(zip(outputs[0::2], outputs[1::2]))
