@@ -58,6 +58,16 @@ def _results_folder(out: str | Path | None, resume: bool, name: str) -> Path:
     return new_results_folder(Path(out) if out is not None else None, name)
 
 
+def _lines_on_stderr(progress: bool):
+    """What reports a long command's progress: a line on standard error each, or nothing."""
+
+    def report(line: str) -> None:
+        if progress:
+            print(line, file=sys.stderr, flush=True)
+
+    return report
+
+
 @contextmanager
 def _resumable_in(folder: Path) -> Iterator[None]:
     """Ctrl-C during the runs: the Interrupted that comes up names ``folder``, to resume in."""
@@ -371,13 +381,8 @@ def calibrate(seeds: int = 4, scale: float = 0.05, max_evaluations: int = 250, j
     if group is not None and group not in CALIBRATION_GROUPS:
         raise ConfigError("--group", group, "one of: " + ", ".join(CALIBRATION_GROUPS))
     folder = new_results_folder(Path(out) if out is not None else None, "calibration")
-
-    def report(line: str) -> None:
-        if progress:
-            print(line, file=sys.stderr, flush=True)
-
     with Executor(jobs, scheduler) as executor:
-        fitted, fit, cal = search(seeds, scale, max_evaluations, executor, step, report, group)
+        fitted, fit, cal = search(seeds, scale, max_evaluations, executor, step, _lines_on_stderr(progress), group)
     write_calibration(folder, fitted, fit, cal)
     installed = install_defaults(fitted) if install else None
     return CalibrationResult(fitted, {name: cal.start[name] for name in fitted}, pd.DataFrame(fit),
@@ -423,11 +428,7 @@ def calibrate_ensemble(population: int = 100, generations: int = 6, scale: float
     settings.check()
     RunSettings(scale=scale)  # checks the scale
     folder = new_results_folder(Path(out) if out is not None else None, "ensemble")
-
-    def report(line: str) -> None:
-        if progress:
-            print(line, file=sys.stderr, flush=True)
-
+    report = _lines_on_stderr(progress)
     report(f"passend calibrate --ensemble: ABC-SMC, {population} sets a generation, at most {generations} "
            f"generations, runs at scale {scale} to {ensemble.CALIBRATION_LAST_YEAR + 1}-07, sampler {sampler}")
     began = time.perf_counter()

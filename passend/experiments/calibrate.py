@@ -4,6 +4,13 @@ The loss is the mean over seeds of sum((relative error / tolerance)^2) over :fun
 target just at its tolerance counts 1. Every evaluation runs the same seeds (common random numbers), which keeps the
 loss surface smooth enough for a bounded Nelder-Mead search (scipy.optimize). The historical series are only
 compared with, never fed into, the runs.
+
+An evaluation's runs go through the executor of every command of many runs (:class:`passend.experiments.runner.
+Executor`, one for the whole search, so a Dask cluster is started once). A calibration keeps no journal of finished
+runs: an evaluation's runs matter only for their loss (a journal of them would keep megabytes per number), and the
+search is sequential, so a resume would have to replay Nelder-Mead through the recorded losses of whole evaluations,
+not pick up runs. A journal of evaluations (values and loss) could do that, since the search takes the same steps
+given the same losses; it is not built yet: a calibration is bounded by ``max_evaluations``.
 """
 
 from __future__ import annotations

@@ -18,7 +18,9 @@ series. The series are the calibration targets up to 2016 only; later years are 
   larger population.
 * **Runs**: one seed per evaluation, drawn from the sampler's random state. The model is stochastic and ABC needs its
   noise, so no common random numbers here. ``single`` (one process) is reproducible from ``seed``; ``multicore``
-  (processes on this machine) and a Dask scheduler are faster but not reproducible run for run.
+  (processes on this machine) and a Dask scheduler are faster but not reproducible run for run. These samplers are
+  how pyabc evaluates, so the ensemble's runs do not go through the executor of the other commands
+  (:class:`passend.experiments.runner.Executor`), and keep no journal (pyabc keeps its history in its database).
 
 The result is a versioned file in the package (``passend/engine/data/ensemble.csv``: parameter sets and weights;
 ``ensemble.json``: how it was made, the effective sample size, each target's fit with its band over the ensemble).

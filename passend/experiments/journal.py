@@ -227,7 +227,7 @@ class Journal:
             kept = json.loads(path.read_bytes())
         except (ValueError, UnicodeDecodeError) as error:
             raise ConfigError("--resume", str(path), f"the identity of the interrupted work as JSON ({_one_line(error)})")
-        differs = first_difference(kept, _as_json(identity))
+        differs = _first_difference(kept, _as_json(identity))
         if differs is not None:
             raise ConfigError("--resume", str(records.parent), f"the same {what} as the interrupted command (its "
                               f"{IDENTITY} differs at {differs})")
@@ -297,13 +297,13 @@ def _json_default(value):
         return str(value)
 
 
-def first_difference(a, b, path: str = "") -> str | None:
+def _first_difference(a, b, path: str = "") -> str | None:
     """Where two JSON values first differ (``settings[2].seed``), or None when they are equal (NaN equals NaN)."""
     if isinstance(a, dict) and isinstance(b, dict):
         for key in list(a) + [k for k in b if k not in a]:
             if key not in a or key not in b:
                 return f"{path}.{key}".lstrip(".")
-            found = first_difference(a[key], b[key], f"{path}.{key}")
+            found = _first_difference(a[key], b[key], f"{path}.{key}")
             if found is not None:
                 return found.lstrip(".")
         return None
@@ -311,7 +311,7 @@ def first_difference(a, b, path: str = "") -> str | None:
         if len(a) != len(b):
             return f"{path} (length {len(a)} against {len(b)})".lstrip(".")
         for i, (x, y) in enumerate(zip(a, b)):
-            found = first_difference(x, y, f"{path}[{i}]")
+            found = _first_difference(x, y, f"{path}[{i}]")
             if found is not None:
                 return found.lstrip(".")
         return None
