@@ -25,7 +25,8 @@ Reading tells three cases apart. A record cut short by a kill (the last line wit
 without its end) is ignored: its run counts as not done, and the next append starts where the last whole record
 ends. Any whole record that is not valid (not JSON, not this kind of record, a run this work does not have, a run
 with other settings) is refused with a :class:`~passend.engine.errors.ConfigError` naming the file: a command never
-runs on a journal it cannot trust.
+runs on a journal it cannot trust. (Bytes damaged inside the last gzip member can look like a member cut short; that
+record is then taken as torn and its run runs again. Damage anywhere else fails the member's checks or its JSON.)
 """
 
 from __future__ import annotations
