@@ -20,7 +20,8 @@ light: importing Mesa alone takes over a second.
 from passend.engine import __version__
 from passend.engine.errors import ConfigError  # what every bad input raises: it names the field and what is allowed
 
-API = ("PassendModel", "Run", "simulate", "compare", "ComparisonResult", "sweep", "sensitivity", "discover", "setup")
+API = ("PassendModel", "Run", "simulate", "validate", "compare", "ComparisonResult", "sweep", "sensitivity", "discover",
+       "calibrate", "calibrate_ensemble", "setup")
 __all__ = ["__version__", "ConfigError", *API]
 
 

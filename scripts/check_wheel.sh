@@ -188,12 +188,13 @@ EOF
 step sensitivity 0 sensitivity/sensitivity.csv "$passend" sensitivity sensitivity.toml --jobs 2 --quiet --out sensitivity
 
 # baseline is a developers' tool: its stored baseline is tests/baseline/regression_baseline.csv in the source tree,
-# which the wheel does not ship. From a wheel it must say that it needs a source checkout and fail (exit 1 today;
-# 2, "not usable like this", once cmd_baseline tells a wheel from a checkout), and write nothing into the environment.
-step baseline "1|2" - "$passend" baseline
+# which the wheel does not ship. From a wheel it must say that it needs a source checkout and end with exit 2 ("not
+# usable like this"), with --update too, and write nothing into the environment.
+step baseline 2 - "$passend" baseline
 expect_output baseline "source checkout"
+step baseline-update 2 - "$passend" baseline --update
 site=$("$py" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-[ ! -e "$site/tests" ] || fail baseline "$work/logs/baseline.log" "it wrote $site/tests"
+[ ! -e "$site/tests" ] || fail baseline-update "$work/logs/baseline-update.log" "it wrote $site/tests"
 
 # dashboard: the page module and the lessons load from the wheel; the server answers on a free port of this machine;
 # Ctrl-C (SIGINT to its process group, as a terminal sends it) stops it with exit 0 and leaves no process behind

@@ -176,3 +176,38 @@ def test_a_model_rebuilds_from_its_keyword_arguments_as_mesa_solaraviz_resets_it
         again.step()
     assert again.setup.scenario.name == "no_reform"
     assert again.datacollector.get_model_vars_dataframe().equals(model.datacollector.get_model_vars_dataframe())
+
+
+def test_validate_and_calibrate_check_their_arguments_before_anything_runs_or_is_written(tmp_path):
+    from passend.experiments import api
+
+    out = tmp_path / "out"
+    cases = [
+        (lambda: api.validate(seeds=0, out=out), "seeds", "a whole number >= 1"),
+        (lambda: api.validate(scale=5.0, out=out), "scale", "[0.001, 1.0]"),
+        (lambda: api.validate(scenario="utopia", out=out), "--scenario", "default"),
+        (lambda: api.validate(resume=True), "--resume", "together with --out"),
+        (lambda: api.validate(scheduler=5, out=out, scale=0.002, end="2004-10-31"), "--scheduler", "'local'"),
+        (lambda: api.compare("default", "cut_2012_300m", seeds=2, resume=True), "--resume", "together with --out"),
+        (lambda: api.calibrate(step=2.0, out=out), "--step", "at most 1"),
+        (lambda: api.calibrate(group="money", out=out), "--group", "counts"),
+        (lambda: api.calibrate(jobs=0, out=out), "jobs", ">= 1"),
+        (lambda: api.calibrate_ensemble(population=3, out=out), "--population", ">= 10"),
+    ]
+    for call, field, allowed in cases:
+        with pytest.raises(ConfigError) as error:
+            call()
+        assert error.value.field == field and allowed in error.value.allowed, (field, error.value)
+    assert not list(tmp_path.iterdir())
+
+
+def test_validate_and_calibrate_return_their_tables_and_write_their_folders(tmp_path):
+    from passend.experiments import api
+
+    validation = api.validate(seeds=2, scale=0.003, end="2008-10-31", out=tmp_path / "val")
+    assert {"target", "published", "simulated", "within"} <= set(validation.targets.columns)
+    assert set(validation.bands["seeds"]) == {2} and (tmp_path / "val" / "bands.csv").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["val"]  # the kept runs go once the folder is written
+    fitted = api.calibrate(seeds=1, scale=0.002, max_evaluations=2, group="attendance", out=tmp_path / "cal")
+    assert set(fitted.fitted) == set(fitted.start) and len(fitted.history) == 3  # two evaluations and the best again
+    assert fitted.installed is None and (tmp_path / "cal" / "fitted.toml").exists()

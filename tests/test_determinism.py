@@ -29,3 +29,15 @@ def test_results_do_not_depend_on_the_number_of_worker_processes():
     parallel = simulate_many(settings, n_jobs=2)
     for a, b in zip(serial, parallel):
         assert a.counts == b.counts and a.school_years == b.school_years and a.months == b.months
+
+
+def test_validate_gives_the_same_files_on_joblibs_processes_and_on_a_two_worker_dask_cluster(tmp_path):
+    from passend.experiments.api import validate
+
+    common = dict(seeds=3, scale=0.003, end="2012-10-31", jobs=2)
+    loky = validate(out=tmp_path / "loky", **common)
+    dask = validate(out=tmp_path / "dask", scheduler="local", **common)
+    assert loky.backend.startswith("joblib") and dask.backend.startswith("dask.distributed")
+    for name in ("targets.csv", "bands.csv", "counts_by_seed.csv", "school_years_by_seed.csv"):
+        assert (loky.folder / name).read_bytes() == (dask.folder / name).read_bytes(), name
+    assert loky.targets.equals(dask.targets) and len(loky.targets) > 50

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from passend.experiments.cli import main
+from passend.experiments.journal import IDENTITY, RUN_OUTPUTS, read_records
 
 QUICK = ["--scale", "0.002", "--end", "2004-07-31", "--quiet", "--no-figures"]
 
@@ -115,6 +116,12 @@ def test_absurd_amounts_in_a_reform_are_refused_and_every_law_number_has_a_finit
     assert unbounded == ["heavy_care_budget_cap_eur"]  # inf is the law there: no ceiling
 
 
+def kept_runs(journal: Path) -> int:
+    """Runs an interrupted command kept (a record being written is not one yet)."""
+    records = journal / RUN_OUTPUTS.file_name
+    return len(read_records(records, RUN_OUTPUTS)) if records.exists() else 0
+
+
 def test_an_interrupted_comparison_resumes_with_no_run_lost_or_repeated_and_the_same_report(tmp_path, monkeypatch):
     from passend.experiments import compare
 
@@ -123,28 +130,30 @@ def test_an_interrupted_comparison_resumes_with_no_run_lost_or_repeated_and_the_
     run = subprocess.Popen([str(Path(sys.executable).with_name("passend")), *args, "--out", str(out)],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
-    while len(list(journal.glob("run-*.pkl"))) < 2 and time.monotonic() < deadline:
+    while kept_runs(journal) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
     run.send_signal(signal.SIGINT)
     _, err = run.communicate(timeout=60)
     assert run.returncode == 130 and "Traceback" not in err, err
-    kept = sorted(p.name for p in journal.glob("run-*.pkl"))
-    assert 2 <= len(kept) < 6 and "--resume" in err and not out.exists()
+    kept = kept_runs(journal)
+    assert 2 <= kept < 6 and "--resume" in err and not out.exists()
+    assert f"of 6 runs kept in {journal}" in err and f"--out {out} --resume" in err
     simulated = []
     real = compare._simulate_scenario
     monkeypatch.setattr(compare, "_simulate_scenario", lambda *a: simulated.append(a) or real(*a))
     assert main([*args, "--out", str(out), "--resume", "--jobs", "1"]) == 0  # in this process, so counted
-    assert len(simulated) == 6 - len(kept)  # only the runs not kept were run again
+    assert len(simulated) == 6 - kept  # only the runs not kept were run again
     assert not journal.exists()  # the runs folder goes once the report is written
     assert main([*args, "--out", str(tmp_path / "whole")]) == 0
-    assert (out / "report.md").read_bytes() == (tmp_path / "whole" / "report.md").read_bytes()
-    assert (out / "runs_by_seed.csv").read_bytes() == (tmp_path / "whole" / "runs_by_seed.csv").read_bytes()
+    for name in ("report.md", "runs_by_seed.csv", "effects_by_year.csv", "effects_cumulated.csv",
+                 "alliance_effects.csv", "who_gains.csv", "who_gains_bands.csv"):
+        assert (out / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
 
 
 def test_resume_needs_the_same_comparison(tmp_path, capsys):
     journal = tmp_path / "cmp.runs"
     journal.mkdir()
-    (journal / "identity.json").write_text('{"base": "something else"}')
+    (journal / IDENTITY).write_text('{"base": "something else"}')
     refused(["compare", "default", "cut_2012_300m", "--seeds", "2", "--scale", "0.003", "--out",
              str(tmp_path / "cmp"), "--resume"], capsys, "--resume", "same scenarios, seeds and period")
     refused(["compare", "default", "cut_2012_300m", "--seeds", "2", "--scale", "0.003", "--out",
@@ -176,11 +185,11 @@ def test_an_interrupted_validation_resumes_running_only_what_was_not_kept(tmp_pa
     run = subprocess.Popen([str(Path(sys.executable).with_name("passend")), *args, "--jobs", "1", "--out", str(out)],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
-    while not list(journal.glob("run-*.pkl")) and time.monotonic() < deadline:
+    while not kept_runs(journal) and time.monotonic() < deadline:
         time.sleep(0.1)
     run.send_signal(signal.SIGINT)
     _, err = run.communicate(timeout=60)
-    kept = len(list(journal.glob("run-*.pkl")))
+    kept = kept_runs(journal)
     assert run.returncode == 130 and 1 <= kept < 3 and "--resume" in err and "Traceback" not in err, err
     simulated = []
     real = one_run.simulate_rows

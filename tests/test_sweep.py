@@ -13,7 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from passend.experiments.cli import main
-from passend.experiments.sweep import JOURNAL, TABLE, read_journal, read_spec, run_sweep
+from passend.experiments.journal import read_records
+from passend.experiments.sweep import JOURNAL, TABLE, read_spec, run_sweep
 
 SPEC = """
 [sweep]
@@ -70,7 +71,7 @@ def test_a_sweep_killed_halfway_and_resumed_has_every_run_exactly_once(tmp_path)
         time.sleep(0.02)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
-    finished_before = len(read_journal(folder))
+    finished_before = len(read_records(journal))
     spec = read_spec(spec_path)
     assert 3 <= finished_before < 16, "the kill must land halfway for this test to mean anything"
 

@@ -6,9 +6,16 @@
   ``type(model)(**params)``.
 * :func:`simulate` runs one scenario and returns a :class:`Run` with pandas tables; ``run.save(folder)`` writes the
   results folder of ``passend run``.
-* :func:`compare` runs a reform against its base on paired seeds (``passend compare``); :func:`sweep` and
-  :func:`sensitivity` run a spec file (``passend sweep``, ``passend sensitivity``); :func:`discover` finds where in a
+* :func:`validate` runs several seeds against the published targets (``passend validate``); :func:`compare` runs a
+  reform against its base on paired seeds (``passend compare``); :func:`sweep` and :func:`sensitivity` run a spec file
+  (``passend sweep``, ``passend sensitivity``); :func:`calibrate` and :func:`calibrate_ensemble` fit the calibrated
+  behaviour parameters (``passend calibrate``, ``passend calibrate --ensemble``); :func:`discover` finds where in a
   sweep an outcome holds (``passend discover``). Each returns its tables.
+
+Runs of the commands of many runs go through one executor (:class:`passend.experiments.runner.Executor`: ``jobs``
+local processes or a Dask ``scheduler``), and the finished ones are kept in one kind of journal
+(:mod:`passend.experiments.journal`) so that an interrupted command resumes (``resume=True``): Ctrl-C raises
+:class:`passend.experiments.runner.Interrupted`, which says what was kept and in which folder to resume.
 
 Every argument is checked as the command line checks it: a bad one raises :class:`passend.engine.errors.ConfigError`
 (a ``ValueError``) naming the argument and what is allowed, before anything runs or is written.
@@ -17,17 +24,60 @@ Every argument is checked as the command line checks it: a bad one raises :class
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import sys
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator, Sequence
 
 import pandas as pd
 
 from passend.engine.errors import ConfigError
 from passend.experiments.one_run import PassendModel, Run, ScenarioLike, parse_dates, setup, simulate  # noqa: F401
 from passend.experiments.output import new_results_folder
+from passend.experiments.runner import Interrupted, check_work_size, kept_runs_folder
 from passend.experiments.scenarios import Scenario, get_scenario
+from passend.model.recorder import RunOutput
+
+
+# --- checks the commands of many runs share -------------------------------------------------------------------------
+def _check_whole(**values: tuple[Any, int]) -> None:
+    """Each ``name=(value, lowest)`` a whole number >= lowest (ConfigError naming it otherwise)."""
+    for name, (value, low) in values.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ConfigError(name, value, f"a whole number >= {low}")
+
+
+def _results_folder(out: str | Path | None, resume: bool, name: str) -> Path:
+    """The folder a command writes once its runs are done (``out``, default ``results/<name>-<time>``): it must not
+    exist yet. Resuming names it: the runs kept for it are in ``<out>.runs``."""
+    if resume and out is None:
+        raise ConfigError("--resume", True, "together with --out FOLDER (out=...), the results folder of the command "
+                          "to continue")
+    return new_results_folder(Path(out) if out is not None else None, name)
+
+
+def _lines_on_stderr(progress: bool):
+    """What reports a long command's progress: a line on standard error each, or nothing."""
+
+    def report(line: str) -> None:
+        if progress:
+            print(line, file=sys.stderr, flush=True)
+
+    return report
+
+
+@contextmanager
+def _resumable_in(folder: Path) -> Iterator[None]:
+    """Ctrl-C during the runs: the Interrupted that comes up names ``folder``, to resume in."""
+    try:
+        yield
+    except Interrupted as stop:
+        stop.folder = folder
+        raise
 
 
 # --- many runs ---------------------------------------------------------------------------------------------------------
@@ -36,6 +86,7 @@ class ComparisonResult:
     """A reform against its base on paired seeds: the tables of ``passend compare``'s report."""
 
     comparison: Any  # passend.experiments.compare.Comparison: the paired runs
+    folder: Path | None = None  # where compare(out=...) wrote the report
 
     @cached_property
     def effects_by_year(self) -> pd.DataFrame:
@@ -83,24 +134,25 @@ class ComparisonResult:
 
 def compare(base: ScenarioLike, reform: str | Path | Scenario, seeds: int = 10, scale: float | None = None,
             start: dt.date | str | None = None, end: dt.date | str | None = None, root_seed: int = 1, jobs: int = 1,
-            scheduler: str | None = None, progress: bool = False, journal: Path | None = None,
+            scheduler: str | None = None, progress: bool = False, out: str | Path | None = None,
             resume: bool = False, uncertainty: str = "seeds", parameter_sets: int = 10,
-            ensemble: str | Path | None = None, decompose: bool = False) -> ComparisonResult:
+            ensemble: str | Path | None = None, decompose: bool = False, yes: bool = True) -> ComparisonResult:
     """``reform`` against ``base`` on ``seeds`` paired seeds spawned from ``root_seed`` (common random numbers), as
     ``passend compare`` runs them: ``reform`` is a registered reform or reform file applied to the base, or another
-    scenario. ``jobs`` processes, or a Dask ``scheduler`` (an address or ``"local"``). ``journal``, ``resume``: keep
-    finished runs in that folder, and read them back (see ``passend compare --resume``). ``uncertainty="parameters"``:
-    the pairs run on ``parameter_sets`` sets drawn from the ensemble (the package's, or the one in the folder
-    ``ensemble``) x ``seeds`` seeds, and the intervals cover both (see ``passend.experiments.intervals.effect_interval``).
-    ``decompose``: split each effect on spending into the mechanical effect (the reform's rules on the base's
-    decisions) and the behavioural one (:attr:`ComparisonResult.decomposition`, ``passend compare --decompose``)."""
-    from passend.experiments.compare import check_comparable, run_pairs
+    scenario. ``jobs`` processes, or a Dask ``scheduler`` (an address or ``"local"``). ``out``: write the report
+    there (a folder that does not exist yet), keeping every finished run in ``<out>.runs`` until it is written;
+    ``resume``: read back the runs an interrupted comparison kept there and run only the rest (``passend compare
+    --resume``). ``uncertainty="parameters"``: the pairs run on ``parameter_sets`` sets drawn from the ensemble (the
+    package's, or the one in the folder ``ensemble``) x ``seeds`` seeds, and the intervals cover both (see
+    ``passend.experiments.intervals.effect_interval``). ``decompose``: split each effect on spending into the
+    mechanical effect (the reform's rules on the base's decisions) and the behavioural one
+    (:attr:`ComparisonResult.decomposition`, ``passend compare --decompose``). ``progress``: say on standard error
+    what runs, with a progress bar. ``yes``: start work estimated above 8 hours (the command line asks ``--yes``)."""
+    from passend.experiments.compare import check_comparable, run_pairs, write_report
     from passend.experiments.scenarios import alternative
     from passend.engine.streams import RandomStreams
 
-    for name, value, low in (("seeds", seeds, 2), ("root_seed", root_seed, 0), ("jobs", jobs, 1)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ConfigError(name, value, f"a whole number >= {low}")
+    _check_whole(seeds=(seeds, 2), root_seed=(root_seed, 0), jobs=(jobs, 1))
     if not isinstance(decompose, bool):
         raise ConfigError("decompose", decompose, "True or False")
     base_scenario = base if isinstance(base, Scenario) else get_scenario(str(base), "base")
@@ -110,8 +162,19 @@ def compare(base: ScenarioLike, reform: str | Path | Scenario, seeds: int = 10, 
                 for s in RandomStreams.replicate_seeds(root_seed, seeds)]
     check_comparable(base_scenario, alt, settings[0])
     sets, description = _parameter_sets(uncertainty, parameter_sets, ensemble, root_seed)
-    return ComparisonResult(run_pairs(base_scenario, alt, settings, jobs, scheduler, progress, journal, resume,
-                                      sets, description, decompose))
+    check_work_size(2 * seeds * len(sets or [None]), settings[0], jobs, yes, "--seeds")
+    folder = _results_folder(out, resume, "compare") if out is not None or resume else None
+    if progress:
+        print(f"passend compare: {alt.name} against {base_scenario.name}, {seeds} seed pairs at scale "
+              f"{settings[0].scale}", file=sys.stderr)
+    with _resumable_in(folder):
+        comparison = run_pairs(base_scenario, alt, settings, jobs, scheduler, progress, folder, resume, sets,
+                               description, decompose)
+    if folder is None:
+        return ComparisonResult(comparison)
+    write_report(comparison, folder)
+    shutil.rmtree(kept_runs_folder(folder))
+    return ComparisonResult(comparison, folder)
 
 
 UNCERTAINTIES = ("seeds", "parameters")
@@ -131,48 +194,75 @@ def _parameter_sets(uncertainty: str, n: int, folder: str | Path | None, seed: i
 
 def _spec_path(spec: str | Path) -> Path:
     path = Path(spec)
-    if not path.is_file():
+    if not path.exists():  # anything else that is not a TOML file is refused reading it, saying what it is
         raise ConfigError("spec", str(spec), "the path of a spec file (TOML; docs/experiments.md shows the format)")
     return path
 
 
 def _spec_folder(out: str | Path | None, resume: bool, name: str) -> Path:
-    """Where a sweep writes: ``out`` to continue with ``resume``, else a new folder (``results/<name>-<time>``)."""
-    return Path(out) if resume and out else new_results_folder(Path(out) if out else None, name, "out")
+    """Where a sweep writes: ``out`` to continue with ``resume`` (its journal is there), else a new folder
+    (``results/<name>-<time>``)."""
+    if resume:
+        if out is None:
+            raise ConfigError("--resume", True, "together with --out FOLDER (out=...), the folder of the sweep to "
+                              "continue")
+        return Path(out)
+    return new_results_folder(Path(out) if out is not None else None, name)
 
 
 def sweep(spec: str | Path, out: str | Path | None = None, jobs: int = 1, scheduler: str | None = None,
-          resume: bool = False, csv: bool = False, progress: bool = True) -> pd.DataFrame:
+          resume: bool = False, csv: bool = False, progress: bool = True, yes: bool = True) -> pd.DataFrame:
     """Run a sweep spec (``passend sweep``) into ``out`` (default: ``results/sweep-<spec>-<time>``) and return its
-    table, one row per run (``runs.parquet``); ``table.attrs["folder"]`` is where it was written."""
+    table, one row per run (``runs.parquet``). ``table.attrs`` holds the ``folder`` it was written to, and of this
+    session the runs ``ran_now``, their ``seconds`` and the ``backend``. ``resume``: continue the sweep in ``out``.
+    ``yes``: start work estimated above 8 hours (the command line asks ``--yes``)."""
     from passend.experiments.sweep import TABLE, read_spec, run_sweep
 
+    _check_whole(jobs=(jobs, 1))
     path = _spec_path(spec)
     parsed = read_spec(path)
+    n = parsed.n_runs()
+    check_work_size(n, parsed.settings, jobs, yes, "sweep: points x replicates")
     folder = _spec_folder(out, resume, f"sweep-{path.stem}")
-    run_sweep(parsed, folder, jobs, scheduler, resume, csv, progress)
+    if progress:
+        print(f"passend sweep: {parsed.design} design, {n // parsed.replicates} points x {parsed.replicates} "
+              f"replicates = {n} runs at scale {parsed.settings.scale}", file=sys.stderr)
+    with _resumable_in(folder):
+        result = run_sweep(parsed, folder, jobs, scheduler, resume, csv, progress)
     table = pd.read_parquet(folder / TABLE)
-    table.attrs["folder"] = str(folder)
+    table.attrs.update(folder=str(folder), ran_now=result.ran_now, seconds=result.seconds, backend=result.backend)
     return table
 
 
+class RunsFailed(RuntimeError):
+    """Some runs of a sensitivity analysis failed (each is a row with its error in its sweep's ``runs.parquet``): the
+    analysis needs every run. Resume to rerun them."""
+
+
 def sensitivity(spec: str | Path, out: str | Path | None = None, jobs: int = 1, scheduler: str | None = None,
-                resume: bool = False, progress: bool = True) -> pd.DataFrame:
+                resume: bool = False, csv: bool = False, progress: bool = True, yes: bool = True) -> pd.DataFrame:
     """Run a sensitivity spec (``passend sensitivity``: a Morris or Sobol design, and any response curves) into ``out``
     and return the indices (``sensitivity.csv``: outcome, parameter, method, index, value, conf_95);
-    ``indices.attrs["folder"]`` holds the folder, whose figures and response tables are written too."""
+    ``indices.attrs`` holds the ``folder`` and the files ``written`` (figures and response tables too). Raises
+    :class:`RunsFailed` when a run failed."""
     from passend.experiments.sensitivity import read_sensitivity_spec, run_sensitivity, write_analysis
 
+    _check_whole(jobs=(jobs, 1))
     path = _spec_path(spec)
     parsed = read_sensitivity_spec(path)
+    check_work_size(sum(s.n_runs() for s in (parsed.screening, *parsed.responses)), parsed.screening.settings, jobs,
+                    yes, "sensitivity: points x replicates")
     folder = _spec_folder(out, resume, f"sensitivity-{path.stem}")
-    results = run_sensitivity(parsed, folder, n_jobs=jobs, scheduler=scheduler, resume=resume, progress=progress)
+    with _resumable_in(folder):
+        results = run_sensitivity(parsed, folder, n_jobs=jobs, scheduler=scheduler, resume=resume, csv=csv,
+                                  progress=progress)
     failed = sum(r.failed for r in results)
     if failed:
-        raise RuntimeError(f"{failed} runs failed; the analysis needs every run (see {folder}, then resume=True)")
-    write_analysis(parsed, folder)
+        raise RunsFailed(f"{failed} runs failed; the analysis needs every run (see runs.parquet in {folder}, then "
+                         "resume)")
+    written = write_analysis(parsed, folder)
     indices = pd.read_csv(folder / "sensitivity.csv")
-    indices.attrs["folder"] = str(folder)
+    indices.attrs.update(folder=str(folder), written=[str(p) for p in written])
     return indices
 
 
@@ -184,7 +274,196 @@ def discover(sweep_folder: str | Path, where: str, out: str | Path | None = None
     from passend.experiments.discover import discover as find, write_discovery
 
     folder = Path(sweep_folder)
-    target = new_results_folder(Path(out) if out else None, f"discover-{folder.name}", "out")
+    target = new_results_folder(Path(out) if out is not None else None, f"discover-{folder.name}")
     found = find(folder, where, min_coverage, mass_min)
     write_discovery(found, target)
     return found
+
+
+# --- validation and calibration -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Validation:
+    """Several seeds against the published targets (``passend validate``).
+
+    Attributes:
+        targets: per calibration target: published, simulated (the mean over seeds), relative error, tolerance,
+            within (``targets.csv``).
+        out_of_sample: the same for published figures the calibration never saw (empty when the data hold none).
+        bands: per count date and column, the mean, minimum and maximum over the seeds (``bands.csv``).
+        folder: where the results were written.
+        seconds: the time the runs took (those read back from a journal take none).
+        backend: where they ran.
+    """
+
+    targets: pd.DataFrame
+    out_of_sample: pd.DataFrame
+    bands: pd.DataFrame
+    folder: Path
+    seconds: float
+    backend: str
+
+
+def validate(scenario: ScenarioLike = "default", seeds: int = 5, scale: float | None = None,
+             start: dt.date | str | None = None, end: dt.date | str | None = None, root_seed: int = 1, jobs: int = 1,
+             scheduler: str | None = None, out: str | Path | None = None, resume: bool = False,
+             progress: bool = False, yes: bool = True) -> Validation:
+    """``seeds`` runs of ``scenario`` (seeds spawned from ``root_seed``) against the published targets, as ``passend
+    validate`` makes them, written to ``out`` (default: ``results/validate-<time>``): ``targets.csv``,
+    ``out_of_sample.csv``, ``bands.csv``, every seed's counts and school years, figures. ``jobs`` processes, or a Dask
+    ``scheduler`` (an address or ``"local"``). Finished runs are kept in ``<out>.runs`` until the folder is written;
+    ``resume`` reads back those an interrupted validation kept and runs only the rest. ``progress``: say on standard
+    error what runs, with a progress bar. ``yes``: start work estimated above 8 hours (the command line asks
+    ``--yes``)."""
+    from passend.engine.streams import RandomStreams
+    from passend.experiments.runner import Executor, open_kept_runs, simulate_many
+
+    _check_whole(seeds=(seeds, 1), root_seed=(root_seed, 0), jobs=(jobs, 1))
+    chosen = scenario if isinstance(scenario, Scenario) else get_scenario(str(scenario), "--scenario")
+    dates = parse_dates(start, end)
+    settings = [chosen.run_settings(seed=s, scale=scale, **dates) for s in RandomStreams.replicate_seeds(root_seed, seeds)]
+    policy, behaviour = chosen.build()
+    check_work_size(seeds, settings[0], jobs, yes, "--seeds")
+    folder = _results_folder(out, resume, "validate")
+    identity = {"command": "validate", "scenario": chosen.name, "settings": [s.to_dict() for s in settings],
+                "behaviour": behaviour.to_dict(), "policy": policy.to_dict()}
+    expected = [{"run_id": i, "settings": s.to_dict()} for i, s in enumerate(settings)]
+    began = time.perf_counter()
+    with Executor(jobs, scheduler) as executor, _resumable_in(folder):  # a scheduler out of reach stops us here
+        journal = open_kept_runs(folder, resume, identity, expected, "scenario, seeds and period")
+        if progress:
+            print(f"passend validate: {seeds} seeds at scale {settings[0].scale}, {executor.label}", file=sys.stderr)
+        runs = simulate_many(settings, behaviour, policy, chosen.name, progress="validate" if progress else None,
+                             executor=executor, journal=journal)
+    seconds = time.perf_counter() - began
+    fit, unseen, bands = _write_validation(folder, runs)
+    shutil.rmtree(kept_runs_folder(folder))
+    return Validation(pd.DataFrame(fit), pd.DataFrame(unseen), pd.DataFrame(bands), folder, seconds, executor.label)
+
+
+def _write_validation(folder: Path, runs: Sequence[RunOutput]) -> tuple[list[dict], list[dict], list[dict]]:
+    """``passend validate``'s folder from its runs (one per seed): ``targets.csv`` (the mean over seeds against each
+    calibration target), ``out_of_sample.csv`` (figures never fitted, when the data hold any), ``bands.csv``, every
+    seed's counts and school years, and the figures; written whole or not at all (``folder`` must not exist yet).
+    Returns (targets rows, out-of-sample rows, bands rows)."""
+    from passend.experiments.figures import attendance_figure, counts_figure
+    from passend.experiments.output import write_csv, written_whole
+    from passend.experiments.targets import bands_over_seeds, mean_results, out_of_sample_checks
+    from passend.experiments.targets import compare as against_targets
+
+    counts, years = mean_results([(r.counts, r.school_years) for r in runs])
+    fit = against_targets(counts, years)
+    unseen = against_targets(counts, years, out_of_sample_checks())
+    bands = bands_over_seeds([r.counts for r in runs])
+    with written_whole(folder) as partial:
+        write_csv(partial / "targets.csv", fit)
+        if unseen:
+            write_csv(partial / "out_of_sample.csv", unseen)
+        write_csv(partial / "bands.csv", bands)
+        write_csv(partial / "counts_by_seed.csv", [{"seed": r.settings.seed, **row} for r in runs for row in r.counts])
+        write_csv(partial / "school_years_by_seed.csv",
+                  [{"seed": r.settings.seed, **row} for r in runs for row in r.school_years])
+        counts_figure([r.counts for r in runs], partial / "counts_vs_published.png")
+        attendance_figure([r.school_years for r in runs], partial / "attendance_vs_published.png")
+    return fit, unseen, bands
+
+
+@dataclass(frozen=True)
+class CalibrationResult:
+    """A Nelder-Mead calibration (``passend calibrate``).
+
+    Attributes:
+        fitted: the fitted value of each calibrated parameter.
+        start: where each started (the shipped defaults).
+        fit: per target, as in :attr:`Validation.targets` (``fit.csv``).
+        history: every evaluation: its loss and values (``history.csv``).
+        folder: where the results were written.
+        installed: the behaviour file the fitted values were written into (``install=True``), else None.
+    """
+
+    fitted: dict[str, float]
+    start: dict[str, float]
+    fit: pd.DataFrame
+    history: pd.DataFrame
+    folder: Path
+    installed: Path | None
+
+
+def calibrate(seeds: int = 4, scale: float = 0.05, max_evaluations: int = 250, jobs: int = 1,
+              scheduler: str | None = None, step: float = 0.08, group: str | None = None,
+              out: str | Path | None = None, install: bool = False, progress: bool = False) -> CalibrationResult:
+    """Fit the calibrated behaviour parameters (or those of ``group``: ``counts`` or ``attendance``) to the published
+    series through 2016 by a bounded Nelder-Mead search, as ``passend calibrate`` does, writing ``out`` (default:
+    ``results/calibration-<time>``). Each evaluation runs ``seeds`` seeds at ``scale`` on ``jobs`` processes or a
+    Dask ``scheduler``; ``step`` is the starting simplex's size as a fraction of each parameter's range.
+    ``install``: write the fitted values into the package's behaviour.toml as the new defaults. ``progress``: a line
+    per evaluation on standard error."""
+    from passend.engine.behaviour import CALIBRATION_GROUPS
+    from passend.engine.settings import RunSettings
+    from passend.experiments.calibrate import calibrate as search, install_defaults, write_calibration
+    from passend.experiments.runner import Executor
+
+    _check_whole(seeds=(seeds, 1), max_evaluations=(max_evaluations, 1), jobs=(jobs, 1))
+    RunSettings(scale=scale)  # checks the scale
+    if isinstance(step, bool) or not isinstance(step, (int, float)) or not 0 < step <= 1:
+        raise ConfigError("--step", step, "a number above 0 and at most 1")
+    if group is not None and group not in CALIBRATION_GROUPS:
+        raise ConfigError("--group", group, "one of: " + ", ".join(CALIBRATION_GROUPS))
+    folder = new_results_folder(Path(out) if out is not None else None, "calibration")
+    with Executor(jobs, scheduler) as executor:
+        fitted, fit, cal = search(seeds, scale, max_evaluations, executor, step, _lines_on_stderr(progress), group)
+    write_calibration(folder, fitted, fit, cal)
+    installed = install_defaults(fitted) if install else None
+    return CalibrationResult(fitted, {name: cal.start[name] for name in fitted}, pd.DataFrame(fit),
+                             pd.DataFrame(cal.history), folder, installed)
+
+
+@dataclass(frozen=True)
+class EnsembleResult:
+    """An accepted ensemble of the calibrated parameters by ABC-SMC (``passend calibrate --ensemble``).
+
+    Attributes:
+        members: one row per parameter set, with its ``weight`` (``ensemble.csv``).
+        description: how it was made, its effective sample size, ... (``ensemble.json``).
+        fit: each target's fit over the ensemble, with its band (``ensemble_fit.csv``).
+        folder: where the results were written; written: the files.
+        installed: where the ensemble was installed in the package (``install=True``), else None.
+    """
+
+    members: pd.DataFrame
+    description: dict
+    fit: pd.DataFrame
+    folder: Path
+    written: list[Path]
+    installed: Path | None
+
+
+def calibrate_ensemble(population: int = 100, generations: int = 6, scale: float = 0.02, prior_width: float = 0.3,
+                       sampler: str = "multicore", jobs: int = 2, seed: int = 1, quantile: float = 0.5,
+                       out: str | Path | None = None, install: bool = False, progress: bool = False,
+                       command: str | None = None) -> EnsembleResult:
+    """An accepted ensemble by ABC-SMC (pyabc), as ``passend calibrate --ensemble`` makes it, written to ``out``
+    (default: ``results/ensemble-<time>``); the arguments are :class:`passend.experiments.ensemble.EnsembleSettings`'.
+    Its runs go through pyabc's own samplers (``sampler``: ``single``, ``multicore`` on ``jobs`` processes, or a
+    Dask scheduler's address), which is how pyabc evaluates, not through the executor of the other commands.
+    ``install``: ship it in the package for ``compare(uncertainty="parameters")``. ``command``: how it was asked
+    for, kept in ``ensemble.json`` (default: this call)."""
+    import tempfile
+
+    from passend.engine.settings import RunSettings
+    from passend.experiments import ensemble
+
+    settings = ensemble.EnsembleSettings(population, generations, scale, prior_width, sampler, jobs, seed, quantile)
+    settings.check()
+    RunSettings(scale=scale)  # checks the scale
+    folder = new_results_folder(Path(out) if out is not None else None, "ensemble")
+    report = _lines_on_stderr(progress)
+    report(f"passend calibrate --ensemble: ABC-SMC, {population} sets a generation, at most {generations} "
+           f"generations, runs at scale {scale} to {ensemble.CALIBRATION_LAST_YEAR + 1}-07, sampler {sampler}")
+    began = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        history = ensemble.run_abc(settings, Path(tmp) / "abc.db", report=report)
+        members, meta, fit = ensemble.summarise(history, settings, time.perf_counter() - began)
+        meta["command"] = command or f"passend.calibrate_ensemble({settings})"
+        written = ensemble.write_ensemble(folder, members, meta, fit, history)
+    installed = ensemble.install(folder) if install else None
+    return EnsembleResult(members, meta, fit, folder, written, installed)

@@ -25,8 +25,15 @@ from passend.engine.settings import RunSettings
 from passend.model.recorder import FLOW_NAMES
 
 BASELINE_SETTINGS = RunSettings(seed=1, scale=0.02, end=dt.date(2018, 7, 31))
-BASELINE_FILE = Path(__file__).resolve().parents[2] / "tests" / "baseline" / "regression_baseline.csv"
+SOURCE_CHECKOUT = Path(__file__).resolve().parents[2]
+BASELINE_FILE = SOURCE_CHECKOUT / "tests" / "baseline" / "regression_baseline.csv"
 """In the source tree (a developer's tool): tests/baseline/regression_baseline.csv."""
+
+
+def in_source_checkout() -> bool:
+    """Whether passend runs from a source checkout (with its tests), where the regression baseline lives; an installed
+    wheel has none, and ``--update`` must not write a ``tests`` folder into site-packages."""
+    return (SOURCE_CHECKOUT / "pyproject.toml").is_file() and (SOURCE_CHECKOUT / "tests").is_dir()
 
 SCHOOL_YEAR_SERIES = (*FLOW_NAMES, "long_relative_absence", "home_over_3_months", "exempt_5a", "absolute_absence",
                       "spend_state_total_eur", "transport_eur", *(f"pay_{payer}_eur" for payer in PAYERS))

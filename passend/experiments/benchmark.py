@@ -93,7 +93,8 @@ def sweep_benchmark(runs: int, scale: float, end: dt.date) -> dict:
     from dask.distributed import Client
     from joblib import Parallel, delayed
 
-    from passend.experiments.sweep import TABLE, local_cluster, read_spec, run_sweep
+    from passend.experiments.runner import local_cluster
+    from passend.experiments.sweep import TABLE, read_spec, run_sweep
 
     _warm_worker()
     Parallel(n_jobs=2)(delayed(_warm_worker)() for _ in range(4))

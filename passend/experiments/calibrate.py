@@ -4,6 +4,13 @@ The loss is the mean over seeds of sum((relative error / tolerance)^2) over :fun
 target just at its tolerance counts 1. Every evaluation runs the same seeds (common random numbers), which keeps the
 loss surface smooth enough for a bounded Nelder-Mead search (scipy.optimize). The historical series are only
 compared with, never fed into, the runs.
+
+An evaluation's runs go through the executor of every command of many runs (:class:`passend.experiments.runner.
+Executor`, one for the whole search, so a Dask cluster is started once). A calibration keeps no journal of finished
+runs: an evaluation's runs matter only for their loss (a journal of them would keep megabytes per number), and the
+search is sequential, so a resume would have to replay Nelder-Mead through the recorded losses of whole evaluations,
+not pick up runs. A journal of evaluations (values and loss) could do that, since the search takes the same steps
+given the same losses; it is not built yet: a calibration is bounded by ``max_evaluations``.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from typing import Callable
 import numpy as np
 from scipy.optimize import minimize
 
-from passend.experiments.runner import simulate_many
+from passend.experiments.runner import Executor, simulate_many
 from passend.experiments.targets import CALIBRATION_LAST_YEAR, compare, mean_results, targets_of_group
 from passend.engine import __version__
 from passend.engine.behaviour import SPECS, Behaviour, calibrated_names
@@ -35,7 +42,7 @@ class Calibration:
     names: list[str]
     seeds: list[int]
     scale: float
-    n_jobs: int
+    executor: Executor  # where each evaluation's runs go (one executor for the whole search)
     start: Behaviour
     group: str | None = None
     history: list[dict] = field(default_factory=list)
@@ -53,7 +60,8 @@ class Calibration:
     def evaluate(self, values: dict[str, float]) -> tuple[float, list[dict]]:
         behaviour = self.start.replace(**values)
         end = dt.date(CALIBRATION_LAST_YEAR + 1, 7, 31)
-        runs = simulate_many([RunSettings(seed=s, scale=self.scale, end=end) for s in self.seeds], behaviour, n_jobs=self.n_jobs)
+        runs = simulate_many([RunSettings(seed=s, scale=self.scale, end=end) for s in self.seeds], behaviour,
+                             executor=self.executor)
         counts, years = mean_results([(r.counts, r.school_years) for r in runs])
         fit = compare(counts, years, targets_of_group(self.group))
         loss = float(sum((row["relative_error"] / row["tolerance"]) ** 2 for row in fit))
@@ -65,21 +73,22 @@ def calibrate(
     seeds: int = 3,
     scale: float = 0.03,
     max_evaluations: int = 200,
-    n_jobs: int = 2,
+    executor: Executor | None = None,
     step: float = 0.08,
     report: Callable[[str], None] = print,
     group: str | None = None,
 ) -> tuple[dict[str, float], list[dict], Calibration]:
     """Run the search from the current defaults; returns (fitted values, fit per target, the calibration record).
 
+    ``executor``: where each evaluation's runs go (default: this process; :mod:`passend.experiments.runner`).
     ``step`` is the size of the starting simplex as a fraction of each parameter's range: smaller to refine.
     ``group``: fit only that group's parameters on that group's targets (``counts`` or ``attendance``); None: all
     parameters on all targets.
     """
     from passend.engine.streams import RandomStreams
 
-    cal = Calibration(calibrated_names(group), RandomStreams.replicate_seeds(20031001, seeds), scale, n_jobs,
-                      Behaviour(), group)
+    cal = Calibration(calibrated_names(group), RandomStreams.replicate_seeds(20031001, seeds), scale,
+                      executor or Executor(), Behaviour(), group)
     began = time.perf_counter()
     best = {"loss": np.inf}
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import shutil
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -28,8 +28,9 @@ from pathlib import Path
 from passend.engine import __version__
 from passend.engine.behaviour import CALIBRATION_GROUPS
 from passend.engine.errors import ConfigError
-from passend.experiments.output import new_results_folder
-from passend.engine.settings import FIRST_START, LAST_END, MAX_SCALE, MIN_SCALE, RunSettings
+from passend.experiments.output import default_folder, new_results_folder
+from passend.experiments.runner import LONG_WORK_HOURS, Interrupted
+from passend.engine.settings import FIRST_START, LAST_END, MAX_SCALE, MIN_SCALE
 
 USAGE_ERROR = 2
 INTERRUPTED = 130  # the shell's code for a process ended by Ctrl-C (128 + SIGINT)
@@ -118,37 +119,6 @@ def _add_yes_option(p: argparse.ArgumentParser) -> None:
                    help=f"start work estimated above {LONG_WORK_HOURS:g} hours without asking (see the estimate first)")
 
 
-MAX_RUNS = 10_000_000
-"""More runs than this are refused outright: their journal and table would not fit a machine's memory or disk."""
-LONG_WORK_HOURS = 8.0
-"""Work estimated to take longer than this (on the processes asked for) starts only with --yes."""
-MEASURE_ABOVE_RUNS = 500
-"""Below this many runs the work is not measured first (it is minutes at most)."""
-PROBE_END = dt.date(2003, 12, 31)
-"""The short run that is timed: the first three months."""
-
-
-def check_work_size(n_runs: int, settings: RunSettings, jobs: int, yes: bool, what: str) -> None:
-    """Refuse work that cannot fit, and ask --yes for work estimated to run for hours: a short run (three months at the
-    work's scale) is timed and scaled to the period and the number of runs."""
-    if n_runs > MAX_RUNS:
-        raise ConfigError(what, f"{n_runs:,} runs", f"at most {MAX_RUNS:,} runs (their journal and table would not fit)")
-    if n_runs <= MEASURE_ABOVE_RUNS:
-        return
-    from passend.experiments.one_run import simulate_rows
-    from passend.engine.calendar import steps_until
-
-    began = time.perf_counter()
-    simulate_rows(RunSettings(seed=1, scale=settings.scale, end=PROBE_END))  # with the country's build: an overestimate
-    per_run = (time.perf_counter() - began) * steps_until(settings.end) / steps_until(PROBE_END)
-    hours = n_runs * per_run / max(jobs, 1) / 3600
-    print(f"passend: {n_runs:,} runs, about {per_run:.1f} s each, so about {hours:,.1f} hours on {jobs} processes "
-          "(measured on a short run here)", file=sys.stderr)
-    if hours > LONG_WORK_HOURS and not yes:
-        raise ConfigError("--yes", False, f"--yes to start work estimated at {hours:,.0f} hours ({n_runs:,} runs on "
-                          f"{jobs} processes); or fewer runs, a smaller scale or more processes (--jobs, --scheduler)")
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="passend", description="Simulate extra support in Dutch education.")
     parser.add_argument("--version", action="version", version=f"passend {__version__}")
@@ -168,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(val)
     val.add_argument("--seeds", type=_whole(1), default=5, help="number of seeds (default: %(default)s)")
     val.add_argument("--root-seed", type=_whole(0), default=1, help="seeds are spawned from this one (default: %(default)s)")
-    val.add_argument("--jobs", type=_whole(1), default=2, help="parallel processes (default: %(default)s)")
+    _add_parallel_options(val)
     val.add_argument("--out", type=Path, help="folder to create (default: results/validate-<time>)")
     _add_yes_option(val)
     val.add_argument("--resume", action="store_true",
@@ -178,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--seeds", type=_whole(1), default=4, help="seeds per evaluation (default: %(default)s)")
     cal.add_argument("--scale", type=_scale, help="scale of the runs (default: 0.05; with --ensemble 0.02)")
     cal.add_argument("--max-evaluations", type=_whole(1), default=250, help="(default: %(default)s)")
-    cal.add_argument("--jobs", type=_whole(1), default=2, help="parallel processes (default: %(default)s)")
+    _add_parallel_options(cal)
     cal.add_argument("--step", type=_fraction(0.0, 1.0), default=0.08,
                      help="starting simplex size as a fraction of each parameter's range; smaller to refine (default: %(default)s)")
     cal.add_argument("--group", choices=CALIBRATION_GROUPS,
@@ -285,21 +255,36 @@ def _port(text: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
     sub = parser._subparsers._group_actions[0].choices[args.command]  # the subcommand's parser, for its error()
     try:
         return COMMANDS[args.command](args)
     except ConfigError as err:
         sub.error(str(err))  # exits with code 2
-    except KeyboardInterrupt:  # sweep and sensitivity catch it themselves, keep their runs and say how to resume
+    except Interrupted as stop:  # a command of many runs: its finished runs are kept
+        print(f"\npassend {args.command}: interrupted; {stop}. Continue with: {_resume_command(argv, stop.folder)}",
+              file=sys.stderr)
+        return INTERRUPTED
+    except KeyboardInterrupt:
         print(f"\npassend {args.command}: interrupted; nothing was written (results are written only when the work "
               "is done)", file=sys.stderr)
         return INTERRUPTED
     return USAGE_ERROR
 
 
-def _settings(args, scenario, seed: int | None) -> RunSettings:
-    return scenario.run_settings(seed, args.scale, args.start, args.end)
+def _resume_command(argv: list[str], folder: Path) -> str:
+    """The command line that continues an interrupted one: the same, with ``--out FOLDER --resume``."""
+    words, skip = [], False
+    for word in argv:
+        if skip or word == "--resume":
+            skip = False
+            continue
+        if word == "--out":
+            skip = True
+        elif not word.startswith("--out="):
+            words.append(word)
+    return shlex.join(["passend", *words, "--out", str(folder), "--resume"])
 
 
 def _progress_printer(quiet: bool):
@@ -321,7 +306,7 @@ def cmd_run(args) -> int:
     from passend.experiments.scenarios import get_scenario
 
     scenario = get_scenario(args.scenario)
-    settings = _settings(args, scenario, args.seed)
+    settings = scenario.run_settings(args.seed, args.scale, args.start, args.end)
     folder = new_results_folder(args.out, scenario.name)
     if not args.quiet:
         print(f"passend run: scenario {scenario.name}, seed {settings.seed}, scale {settings.scale}, "
@@ -333,48 +318,17 @@ def cmd_run(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from passend.experiments.figures import attendance_figure, counts_figure
-    from passend.experiments.output import write_csv
-    from passend.experiments.runner import simulate_many
-    from passend.experiments.scenarios import get_scenario
-    from passend.experiments.targets import bands_over_seeds, compare, mean_results, out_of_sample_checks
-    from passend.engine.streams import RandomStreams
+    from passend.experiments.api import validate
 
-    scenario = get_scenario(args.scenario)
-    seeds = RandomStreams.replicate_seeds(args.root_seed, args.seeds)
-    settings = [_settings(args, scenario, s) for s in seeds]
-    policy, behaviour = scenario.build()
-    check_work_size(len(seeds), settings[0], args.jobs, args.yes, "--seeds")
-    folder = new_results_folder(args.out, "validate")
-    journal = _kept_runs_folder(args, folder)
-    print(f"passend validate: {len(seeds)} seeds at scale {settings[0].scale}, {args.jobs} processes", file=sys.stderr)
-    began = time.perf_counter()
-    try:
-        runs = simulate_many(settings, behaviour, policy, scenario.name, n_jobs=args.jobs, progress="validate",
-                             journal=journal, resume=args.resume)
-    except KeyboardInterrupt:
-        return _interrupted_keeping(args, journal, len(seeds), folder, ["validate", "--scenario", args.scenario])
-    counts, years = mean_results([(r.counts, r.school_years) for r in runs])
-    fit = compare(counts, years)
-    unseen = compare(counts, years, out_of_sample_checks())
-    partial = folder.with_name(folder.name + ".partial")
-    partial.mkdir(parents=True)
-    write_csv(partial / "targets.csv", fit)
-    if unseen:
-        write_csv(partial / "out_of_sample.csv", unseen)
-    write_csv(partial / "bands.csv", bands_over_seeds([r.counts for r in runs]))
-    write_csv(partial / "counts_by_seed.csv", [{"seed": r.settings.seed, **row} for r in runs for row in r.counts])
-    write_csv(partial / "school_years_by_seed.csv", [{"seed": r.settings.seed, **row} for r in runs for row in r.school_years])
-    counts_figure([r.counts for r in runs], partial / "counts_vs_published.png")
-    attendance_figure([r.school_years for r in runs], partial / "attendance_vs_published.png")
-    partial.rename(folder)
-    shutil.rmtree(journal)
+    result = validate(args.scenario, args.seeds, args.scale, args.start, args.end, args.root_seed, args.jobs,
+                      args.scheduler, args.out, args.resume, progress=True, yes=args.yes)
+    fit = result.targets.to_dict("records")
     _print_comparison("target", fit)
-    within = sum(r["within"] for r in fit)
-    print(f"{within}/{len(fit)} targets within tolerance")
-    if unseen:
-        _print_comparison("out of sample (never fitted)", unseen)
-    print(f"{time.perf_counter() - began:.0f} s; written to {folder} (bands.csv: mean and range over seeds per year)")
+    print(f"{sum(r['within'] for r in fit)}/{len(fit)} targets within tolerance")
+    if len(result.out_of_sample):
+        _print_comparison("out of sample (never fitted)", result.out_of_sample.to_dict("records"))
+    print(f"{result.seconds:.0f} s ({result.backend}); written to {result.folder} (bands.csv: mean and range over "
+          "seeds per year)")
     return 0
 
 
@@ -387,47 +341,37 @@ def _print_comparison(title: str, rows: list[dict]) -> None:
 
 
 def cmd_calibrate(args) -> int:
-    from passend.experiments.calibrate import calibrate, install_defaults, write_calibration
+    from passend.experiments import api
 
     if args.ensemble:
+        if args.scheduler is not None:
+            raise ConfigError("--scheduler", args.scheduler, "no --scheduler with --ensemble: pyabc's samplers run its "
+                              "parameter sets (give a Dask scheduler's address as --sampler)")
         return _calibrate_ensemble(args)
-    folder = new_results_folder(args.out, "calibration")
-    fitted, fit, cal = calibrate(args.seeds, args.scale or 0.05, args.max_evaluations, args.jobs, args.step,
-                                 report=lambda line: print(line, file=sys.stderr, flush=True), group=args.group)
-    write_calibration(folder, fitted, fit, cal)
-    for name, value in fitted.items():
-        print(f"{name:24s} {cal.start[name]:>10.4g} -> {value:.4g}")
-    print(f"{sum(r['within'] for r in fit)}/{len(fit)} targets within tolerance; written to {folder}")
-    if args.install:
-        print(f"defaults updated in {install_defaults(fitted)}")
+    result = api.calibrate(args.seeds, args.scale or 0.05, args.max_evaluations, args.jobs, args.scheduler, args.step,
+                           args.group, args.out, args.install, progress=True)
+    for name, value in result.fitted.items():
+        print(f"{name:24s} {result.start[name]:>10.4g} -> {value:.4g}")
+    print(f"{int(result.fit['within'].sum())}/{len(result.fit)} targets within tolerance; written to {result.folder}")
+    if result.installed:
+        print(f"defaults updated in {result.installed}")
     return 0
 
 
 def _calibrate_ensemble(args) -> int:
-    import tempfile
+    from passend.experiments import api
 
-    from passend.experiments import ensemble
-
-    settings = ensemble.EnsembleSettings(args.population, args.generations, args.scale or 0.02, args.prior_width,
-                                         args.sampler, args.jobs, args.seed, args.quantile)
-    settings.check()
-    folder = new_results_folder(args.out, "ensemble")
-    print(f"passend calibrate --ensemble: ABC-SMC, {settings.population} sets a generation, at most "
-          f"{settings.generations} generations, runs at scale {settings.scale} to {ensemble.CALIBRATION_LAST_YEAR + 1}-07, "
-          f"sampler {settings.sampler}", file=sys.stderr)
-    began = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp:
-        history = ensemble.run_abc(settings, Path(tmp) / "abc.db", report=lambda line: print(line, file=sys.stderr))
-        members, meta, fit = ensemble.summarise(history, settings, time.perf_counter() - began)
-        meta["command"] = "passend " + " ".join(sys.argv[1:])
-        written = ensemble.write_ensemble(folder, members, meta, fit, history)
-    for path in written:
+    result = api.calibrate_ensemble(args.population, args.generations, args.scale or 0.02, args.prior_width,
+                                    args.sampler, args.jobs, args.seed, args.quantile, args.out, args.install,
+                                    progress=True, command="passend " + " ".join(sys.argv[1:]))
+    meta = result.description
+    for path in result.written:
         print(f"written: {path}")
     print(f"{meta['size']} parameter sets, effective sample size {meta['effective_sample_size']}, "
           f"{meta['runs']} runs in {meta['seconds']} s; median share of the ensemble within each target's tolerance "
           f"{meta['within_tolerance_median_share']:.0%}")
-    if args.install:
-        print(f"installed as {ensemble.install(folder)}")
+    if result.installed:
+        print(f"installed as {result.installed}")
     return 0
 
 
@@ -448,120 +392,54 @@ def cmd_benchmark(args) -> int:
 
 def cmd_compare(args) -> int:
     from passend.experiments.api import compare
-    from passend.experiments.compare import check_comparable, write_report
     from passend.experiments.scenarios import alternative, get_scenario
-    from passend.engine.streams import RandomStreams
 
-    base = get_scenario(args.base, "BASE")
+    base = get_scenario(args.base, "BASE")  # resolved here so that errors name the command's arguments
     alt = alternative(base, args.reform)
-    seeds = RandomStreams.replicate_seeds(args.root_seed, args.seeds)
-    settings = [_settings(args, base, s) for s in seeds]
-    check_comparable(base, alt, settings[0])
-    sets = args.parameter_sets if args.uncertainty == "parameters" else 1
-    check_work_size(2 * len(seeds) * sets, settings[0], args.jobs, args.yes, "--seeds")
-    folder = new_results_folder(args.out, f"compare-{Path(args.reform).stem}")
-    journal = _kept_runs_folder(args, folder)
-    print(f"passend compare: {alt.name} against {base.name}, {len(seeds)} seed pairs at scale {settings[0].scale}",
-          file=sys.stderr)
-    try:
-        result = compare(base, alt, len(seeds), settings[0].scale, settings[0].start, settings[0].end, args.root_seed,
-                         args.jobs, args.scheduler, progress=True, journal=journal, resume=args.resume,
-                         uncertainty=args.uncertainty, parameter_sets=args.parameter_sets, ensemble=args.ensemble,
-                         decompose=args.decompose)
-    except KeyboardInterrupt:
-        return _interrupted_keeping(args, journal, 2 * len(seeds) * sets, folder, ["compare", args.base, args.reform])
+    out = args.out if args.out is not None or args.resume else default_folder(f"compare-{Path(args.reform).stem}")
+    result = compare(base, alt, args.seeds, args.scale, args.start, args.end, args.root_seed, args.jobs,
+                     args.scheduler, progress=True, out=out, resume=args.resume, uncertainty=args.uncertainty,
+                     parameter_sets=args.parameter_sets, ensemble=args.ensemble, decompose=args.decompose,
+                     yes=args.yes)
     comparison = result.comparison
-    report = write_report(comparison, folder)
-    shutil.rmtree(journal)
-    print(f"{2 * len(seeds) * sets} runs in {comparison.seconds:.0f} s ({comparison.backend}); report: {report}")
+    runs = 2 * len(comparison.pairs)
+    print(f"{runs} runs in {comparison.seconds:.0f} s ({comparison.backend}); report: {result.folder / 'report.md'}")
     return 0
 
 
-def _kept_runs_folder(args, folder: Path) -> Path:
-    """Where a command keeps its finished runs until its results are written (``<out>.runs``): new, or with
-    --resume the one an interrupted command left."""
-    if args.resume and args.out is None:
-        raise ConfigError("--resume", True, "together with --out FOLDER, the results folder of the command to continue")
-    journal = folder.with_name(folder.name + ".runs")
-    if not args.resume and journal.exists():
-        raise ConfigError("--out", str(folder), f"a folder whose runs folder {journal} does not exist yet (or add "
-                          "--resume to continue the command that left it)")
-    return journal
-
-
-def _interrupted_keeping(args, journal: Path, n_runs: int, folder: Path, words: list[str]) -> int:
-    """Ctrl-C during the runs: one line saying what was kept and the command that continues."""
-    kept = len(list(journal.glob("run-*.pkl")))
-    period = [f"--{name} {value}" for name, value in (("scale", args.scale), ("start", args.start), ("end", args.end))
-              if value is not None]
-    again = " ".join(["passend", *words, f"--seeds {args.seeds}", f"--root-seed {args.root_seed}", *period,
-                      f"--out {folder}", "--resume"])
-    print(f"\npassend {words[0]}: interrupted; {kept} of {n_runs} runs kept in {journal}. Continue with: {again}",
-          file=sys.stderr)
-    return INTERRUPTED
-
-
-def _sweep_folder(args, command: str) -> Path:
-    if args.resume:
-        if args.out is None:
-            raise ConfigError("--resume", True, "together with --out FOLDER, the folder of the sweep to continue")
-        return args.out
-    return new_results_folder(args.out, f"{command}-{args.spec.stem}")
-
-
-def _report_interrupted(folder: Path, args, command: str) -> int:
-    print(f"\ninterrupted; finished runs are kept. Continue with: passend {command} {args.spec} --out {folder} --resume",
-          file=sys.stderr)
-    return INTERRUPTED
-
-
 def cmd_sweep(args) -> int:
-    from passend.experiments.sweep import TABLE, read_spec, run_sweep
+    from passend.experiments.api import sweep
+    from passend.experiments.sweep import TABLE
 
-    spec = read_spec(args.spec)
-    folder = _sweep_folder(args, "sweep")
-    n = spec.n_runs()
-    check_work_size(n, spec.settings, args.jobs, args.yes, "sweep: points x replicates")
-    print(f"passend sweep: {spec.design} design, {n // spec.replicates} points x {spec.replicates} replicates = {n} "
-          f"runs at scale {spec.settings.scale}", file=sys.stderr)
-    try:
-        result = run_sweep(spec, folder, args.jobs, args.scheduler, args.resume, args.csv, not args.quiet)
-    except KeyboardInterrupt:
-        return _report_interrupted(folder, args, "sweep")
-    print(f"{result.ok}/{result.runs} runs ok, {result.failed} failed; {result.ran_now} run now in {result.seconds:.0f} s "
-          f"({result.backend}); table: {folder / TABLE}")
-    return 0 if result.failed == 0 else 1
+    table = sweep(args.spec, args.out, args.jobs, args.scheduler, args.resume, args.csv, not args.quiet, args.yes)
+    ok, failed = int((table["status"] == "ok").sum()), int((table["status"] != "ok").sum())
+    info = table.attrs
+    print(f"{ok}/{len(table)} runs ok, {failed} failed; {info['ran_now']} run now in {info['seconds']:.0f} s "
+          f"({info['backend']}); table: {Path(info['folder']) / TABLE}")
+    return 0 if failed == 0 else 1
 
 
 def cmd_sensitivity(args) -> int:
-    from passend.experiments.sensitivity import read_sensitivity_spec, run_sensitivity, write_analysis
+    from passend.experiments.api import RunsFailed, sensitivity
 
-    spec = read_sensitivity_spec(args.spec)
-    folder = _sweep_folder(args, "sensitivity")
-    check_work_size(sum(s.n_runs() for s in (spec.screening, *spec.responses)), spec.screening.settings, args.jobs,
-                    args.yes, "sensitivity: points x replicates")
     try:
-        results = run_sensitivity(spec, folder, n_jobs=args.jobs, scheduler=args.scheduler, resume=args.resume,
-                                  csv=args.csv, progress=not args.quiet)
-    except KeyboardInterrupt:
-        return _report_interrupted(folder, args, "sensitivity")
-    failed = sum(r.failed for r in results)
-    if failed:
-        print(f"{failed} runs failed; the analysis needs every run (see runs.parquet, then --resume)", file=sys.stderr)
+        indices = sensitivity(args.spec, args.out, args.jobs, args.scheduler, args.resume, args.csv, not args.quiet,
+                              args.yes)
+    except RunsFailed as failed:
+        print(failed, file=sys.stderr)
         return 1
-    for path in write_analysis(spec, folder):
+    for path in indices.attrs["written"]:
         print(f"written: {path}")
     return 0
 
 
 def cmd_discover(args) -> int:
-    from passend.experiments.discover import discover, write_discovery
+    from passend.experiments.api import discover
 
-    folder = new_results_folder(args.out, f"discover-{args.sweep_folder.name}")
-    found = discover(args.sweep_folder, args.where, args.min_coverage, args.mass_min)
-    summary = write_discovery(found, folder)
-    print(summary.read_text())
-    print(f"written to {folder}")
+    out = args.out or default_folder(f"discover-{args.sweep_folder.name}")
+    found = discover(args.sweep_folder, args.where, out, args.min_coverage, args.mass_min)
+    print(found.summary)
+    print(f"written to {out}")
     return 0
 
 
@@ -582,11 +460,15 @@ def cmd_reforms(args) -> int:
 
 
 def cmd_baseline(args) -> int:
-    from passend.experiments.baseline import BASELINE_FILE, differences, read_baseline, report, simulate_baseline, write_baseline
+    from passend.experiments.baseline import (BASELINE_FILE, differences, in_source_checkout, read_baseline, report,
+                                              simulate_baseline, write_baseline)
 
+    if not in_source_checkout():
+        print("passend baseline: a developers' tool that needs a source checkout installed with scripts/bootstrap.sh "
+              "(this passend is installed from a package; nothing was run or written)", file=sys.stderr)
+        return USAGE_ERROR
     if not BASELINE_FILE.exists() and not args.update:
-        print(f"passend baseline: no stored baseline at {BASELINE_FILE} (a developer's tool: run it from a source "
-              "checkout installed with scripts/bootstrap.sh; --update stores one)", file=sys.stderr)
+        print(f"passend baseline: no stored baseline at {BASELINE_FILE} (--update stores one)", file=sys.stderr)
         return 1
     fresh = simulate_baseline()
     stored = read_baseline() if BASELINE_FILE.exists() else {}

@@ -19,7 +19,8 @@ import numpy as np
 
 from passend.experiments.dictionary import COUNT_COLUMNS
 from passend.experiments.intervals import INTERVAL, effect_interval, mean_interval
-from passend.experiments.runner import open_kept_runs, run_missing
+from passend.experiments.output import written_whole
+from passend.experiments.runner import Executor, open_kept_runs, run_all
 from passend.model.recorder import RunOutput
 from passend.experiments.scenarios import Scenario
 from passend.experiments.who_gains import markdown as who_gains_markdown
@@ -88,40 +89,37 @@ def check_comparable(base: Scenario, alternative: Scenario, settings: RunSetting
 
 
 def run_pairs(base: Scenario, alternative: Scenario, settings: list[RunSettings], n_jobs: int = 2,
-              scheduler: str | None = None, progress: bool = False, journal: Path | None = None,
+              scheduler: str | None = None, progress: bool = False, out: Path | None = None,
               resume: bool = False, parameter_sets: list[dict] | None = None,
               ensemble: dict | None = None, decompose: bool = False) -> Comparison:
-    """Both scenarios on every seed, in parallel (joblib processes, or dask.distributed like ``passend sweep``), with
-    a progress bar on standard error if asked.
+    """Both scenarios on every seed, on ``n_jobs`` local processes or a Dask ``scheduler``
+    (:class:`passend.experiments.runner.Executor`), with a progress bar on standard error if asked.
 
-    ``journal``: a folder where every finished run is kept as it finishes (so that an interrupted comparison loses
-    none); with ``resume`` the runs found there are read back instead of run again (the journal must be of this same
-    comparison). Runs are the same whatever order they finish in, so a resumed comparison equals an uninterrupted one.
+    ``out``: the folder the report will be written to; until then every finished run is kept in ``<out>.runs`` as
+    it finishes (so that an interrupted comparison loses none); with ``resume`` the runs kept there are read back
+    instead of run again (the journal must be of this same comparison). Runs are the same whatever order they
+    finish in, so a resumed comparison equals an uninterrupted one.
     ``parameter_sets``: behaviour values (drawn from the ensemble) each pair of every seed runs with, set by set.
     ``decompose``: each base run also books the alternative's rules on its own decisions, for the mechanical and
     behavioural effects (:func:`decomposition`).
     """
-    from passend.experiments.sweep import backend
-
     base_policy, _ = base.build()
     alt_policy, _ = alternative.build()
     differs = base_policy.first_difference(alt_policy)
     books = alternative if decompose else None
     tasks = [task for values in (parameter_sets or [None]) for s in settings
              for task in ((base, s, values, books), (alternative, s, values))]
-    identity = _identity(base, alternative, settings) | {"parameter_sets": parameter_sets, "decompose": decompose}
-    outputs = open_kept_runs(journal, identity, len(tasks), resume)
+    identity = {"command": "compare", "base": base.to_dict(), "alternative": alternative.to_dict(),
+                "settings": [s.to_dict() for s in settings], "parameter_sets": parameter_sets, "decompose": decompose}
+    expected = [{"run_id": i, "settings": task[1].to_dict()} for i, task in enumerate(tasks)]
     began = time.perf_counter()
-    with backend(n_jobs, scheduler) as (jobs, label):
-        run_missing(_simulate_scenario, tasks, outputs, jobs, journal, "compare" if progress else None)
+    with Executor(n_jobs, scheduler) as executor:  # a scheduler that cannot be reached stops us before any writing
+        journal = open_kept_runs(out, resume, identity, expected, "scenarios, seeds and period") if out else None
+        outputs = run_all(_simulate_scenario, tasks, executor, "compare" if progress else None, journal)
     first_year = school_year_of(differs) if differs else school_year_of(settings[0].start)
     pairs = list(zip(outputs[0::2], outputs[1::2]))
-    return Comparison(base, alternative, settings, pairs, first_year, time.perf_counter() - began, label,
+    return Comparison(base, alternative, settings, pairs, first_year, time.perf_counter() - began, executor.label,
                       parameter_sets, ensemble, decompose)
-
-
-def _identity(base: Scenario, alternative: Scenario, settings: list[RunSettings]) -> dict:
-    return {"base": base.to_dict(), "alternative": alternative.to_dict(), "settings": [s.to_dict() for s in settings]}
 
 
 # --- effects ------------------------------------------------------------------------------------------------------
@@ -270,33 +268,32 @@ def write_report(c: Comparison, folder: Path) -> Path:
     from passend.experiments.figures import comparison_figures, decomposition_figure, who_gains_figure
     from passend.experiments.output import data_file_hashes, package_versions, write_csv
 
-    partial = folder.with_name(folder.name + ".partial")
-    partial.mkdir(parents=True)
-    by_year, cumulated, alliances = effects_by_year(c), effects_cumulated(c), alliance_effects(c)
-    write_csv(partial / "effects_by_year.csv", by_year)
-    write_csv(partial / "effects_cumulated.csv", cumulated)
-    write_csv(partial / "alliance_effects.csv", alliances)
-    write_csv(partial / "runs_by_seed.csv", runs_by_seed(c))
-    gains, bands = who_gains(c.pairs)
-    write_csv(partial / "who_gains.csv", gains)
-    write_csv(partial / "who_gains_bands.csv", bands)
-    figures = comparison_figures(by_year, alliances, partial) + [who_gains_figure(gains, partial / "who_gains.png").name]
-    parts = decomposition(c) if c.decomposed else None
-    if parts:
-        write_csv(partial / "decomposition_by_year.csv", parts[0])
-        write_csv(partial / "decomposition_cumulated.csv", parts[1])
-        figures.append(decomposition_figure(parts[0], partial / "decomposition.png").name)
-    (partial / "report.md").write_text(_markdown(c, by_year, cumulated, alliances, figures, gains, parts))
-    (partial / "manifest.json").write_text(json.dumps({
-        "kind": "compare", "passend_version": __version__, "base": c.base.to_dict(),
-        "alternative": c.alternative.to_dict(), "seeds": [s.seed for s in c.settings],
-        "settings": c.settings[0].to_dict() | {"seed": None}, "first_school_year": c.first_year,
-        "interval": f"{INTERVAL:.0%} t interval of the mean effect over seed pairs", "backend": c.backend,
-        "seconds": round(c.seconds, 1), "data_files": data_file_hashes(), "environment": package_versions(),
-        "uncertainty": "seeds" if c.parameter_sets is None else "parameters", "parameter_sets": c.parameter_sets,
-        "ensemble": c.ensemble, "decompose": c.decomposed,
-    }, indent=2, default=str))
-    partial.rename(folder)
+    with written_whole(folder) as partial:
+        by_year, cumulated, alliances = effects_by_year(c), effects_cumulated(c), alliance_effects(c)
+        write_csv(partial / "effects_by_year.csv", by_year)
+        write_csv(partial / "effects_cumulated.csv", cumulated)
+        write_csv(partial / "alliance_effects.csv", alliances)
+        write_csv(partial / "runs_by_seed.csv", runs_by_seed(c))
+        gains, bands = who_gains(c.pairs)
+        write_csv(partial / "who_gains.csv", gains)
+        write_csv(partial / "who_gains_bands.csv", bands)
+        figures = comparison_figures(by_year, alliances, partial)
+        figures.append(who_gains_figure(gains, partial / "who_gains.png").name)
+        parts = decomposition(c) if c.decomposed else None
+        if parts:
+            write_csv(partial / "decomposition_by_year.csv", parts[0])
+            write_csv(partial / "decomposition_cumulated.csv", parts[1])
+            figures.append(decomposition_figure(parts[0], partial / "decomposition.png").name)
+        (partial / "report.md").write_text(_markdown(c, by_year, cumulated, alliances, figures, gains, parts))
+        (partial / "manifest.json").write_text(json.dumps({
+            "kind": "compare", "passend_version": __version__, "base": c.base.to_dict(),
+            "alternative": c.alternative.to_dict(), "seeds": [s.seed for s in c.settings],
+            "settings": c.settings[0].to_dict() | {"seed": None}, "first_school_year": c.first_year,
+            "interval": f"{INTERVAL:.0%} t interval of the mean effect over seed pairs", "backend": c.backend,
+            "seconds": round(c.seconds, 1), "data_files": data_file_hashes(), "environment": package_versions(),
+            "uncertainty": "seeds" if c.parameter_sets is None else "parameters", "parameter_sets": c.parameter_sets,
+            "ensemble": c.ensemble, "decompose": c.decomposed,
+        }, indent=2, default=str))
     return folder / "report.md"
 
 

@@ -18,7 +18,9 @@ series. The series are the calibration targets up to 2016 only; later years are 
   larger population.
 * **Runs**: one seed per evaluation, drawn from the sampler's random state. The model is stochastic and ABC needs its
   noise, so no common random numbers here. ``single`` (one process) is reproducible from ``seed``; ``multicore``
-  (processes on this machine) and a Dask scheduler are faster but not reproducible run for run.
+  (processes on this machine) and a Dask scheduler are faster but not reproducible run for run. These samplers are
+  how pyabc evaluates, so the ensemble's runs do not go through the executor of the other commands
+  (:class:`passend.experiments.runner.Executor`), and keep no journal (pyabc keeps its history in its database).
 
 The result is a versioned file in the package (``passend/engine/data/ensemble.csv``: parameter sets and weights;
 ``ensemble.json``: how it was made, the effective sample size, each target's fit with its band over the ensemble).
@@ -209,9 +211,10 @@ def install(folder: Path) -> Path:
 def load(path: Path | None = None) -> tuple[pd.DataFrame, dict]:
     """The ensemble shipped in the package (or in ``path``'s folder): parameter sets with weights, and its description."""
     folder = Path(path) if path else Path(str(resources.files("passend.engine") / "data"))
-    if not (folder / ENSEMBLE_CSV).is_file():
-        raise ConfigError("ensemble", str(folder / ENSEMBLE_CSV), "an ensemble made by passend calibrate --ensemble "
-                          "(none is shipped in this version)")
+    missing = [name for name in (ENSEMBLE_CSV, ENSEMBLE_JSON) if not (folder / name).is_file()]
+    if missing:
+        raise ConfigError("ensemble", str(folder / missing[0]), "an ensemble made by passend calibrate --ensemble, "
+                          f"with its {ENSEMBLE_CSV} and {ENSEMBLE_JSON} (none is shipped in this version)")
     return pd.read_csv(folder / ENSEMBLE_CSV), json.loads((folder / ENSEMBLE_JSON).read_text())
 
 

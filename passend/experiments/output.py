@@ -15,9 +15,10 @@ import json
 import platform
 import shutil
 import tempfile
+from contextlib import contextmanager
 from importlib import metadata, resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from passend.model.recorder import RunOutput
 from passend.engine import __version__
@@ -185,10 +186,17 @@ def _version(package: str) -> str:
         return "not installed"
 
 
+# --- the results folder -------------------------------------------------------------------------------------------------
+def default_folder(name: str) -> Path:
+    """The folder a command writes when it is not told where: ``results/<name>-<date>-<time>``."""
+    return Path("results") / f"{name}-{dt.datetime.now():%Y%m%d-%H%M%S}"
+
+
 def new_results_folder(out: Path | None, default_name: str, field: str = "--out") -> Path:
-    """The results folder to create: it must not exist yet, and its parent must be one this user can create and write
-    in (tried now, so that a bad ``out`` fails before the work, not after it). Errors name ``field``."""
-    folder = out or Path("results") / f"{default_name}-{dt.datetime.now():%Y%m%d-%H%M%S}"
+    """The results folder to create (``out``, else :func:`default_folder`): it must not exist yet, and its parent must
+    be one this user can create and write in (tried now, so that a bad ``out`` fails before the work, not after it).
+    Errors name ``field``."""
+    folder = Path(out) if out is not None else default_folder(default_name)
     if folder.exists():
         raise ConfigError(field, str(folder), "a folder that does not exist yet (results are never overwritten)")
     _check_writable(folder, field)
@@ -205,3 +213,18 @@ def _check_writable(folder: Path, field: str) -> None:
     except OSError as error:
         raise ConfigError(field, str(folder), f"a folder that can be created and written (writing in {parent} "
                           f"failed: {error.strerror or error})") from None
+
+
+@contextmanager
+def written_whole(folder: Path) -> Iterator[Path]:
+    """Write a results folder whole or not at all: files go into ``<folder>.partial`` (yielded), renamed to ``folder``
+    at the end; if the writing fails or is interrupted, the partial folder goes (and a command's kept runs stay)."""
+    partial = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)  # left by a writer killed outright: never part of a result
+    partial.mkdir(parents=True)
+    try:
+        yield partial
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    partial.rename(folder)

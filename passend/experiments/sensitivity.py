@@ -29,9 +29,8 @@ import numpy as np
 from passend.experiments.intervals import INTERVAL, mean_interval
 from passend.experiments.outcomes import parse_outcome
 from passend.experiments.scenarios import check_keys, read_toml
-from passend.experiments.sweep import (
-    TABLE, SweepResult, SweepSpec, read_parameters, read_journal, read_spec, run_sweep,
-)
+from passend.experiments.journal import read_records
+from passend.experiments.sweep import JOURNAL, TABLE, SweepResult, SweepSpec, read_parameters, read_spec, run_sweep
 from passend.engine.errors import ConfigError
 
 RESPONSE_KEYS = {"parameter": str, "values": list, "from": (dt.date, str), "outcomes": list, "replicates": int}
@@ -81,7 +80,7 @@ def run_sensitivity(spec: SensitivitySpec, folder: Path, **sweep_options) -> lis
 
 def _outcome_matrix(spec: SweepSpec, folder: Path) -> np.ndarray:
     """(points, outcomes): the mean over replicates; every run must have finished."""
-    rows = read_journal(folder)
+    rows = read_records(folder / JOURNAL)
     failed = sorted(t.run_id for t in spec.tasks() if rows.get(t.run_id, {}).get("status") != "ok")
     if failed:
         raise RuntimeError(f"{len(failed)} runs of {folder} did not finish (run ids {failed[:10]}...): see "
@@ -115,7 +114,7 @@ def analyse_screening(spec: SweepSpec, folder: Path) -> list[dict]:
 def analyse_response(spec: SweepSpec, folder: Path) -> tuple[list[dict], list[dict]]:
     """(curve rows per value and outcome, slope rows per outcome) from paired runs of one response sweep."""
     parameter = spec.parameters[0]
-    rows = read_journal(folder)
+    rows = read_records(folder / JOURNAL)
     values = np.array(parameter.values, dtype=float)
     curves, slopes = [], []
     for outcome in spec.outcomes:

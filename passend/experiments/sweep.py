@@ -20,10 +20,12 @@ A sweep spec (TOML) names a scenario, a design and the parameters it varies::
     values = [8000, 12000]
     from = 2003-08-01              # the date from which the value holds (default: the law's first date)
 
-Every run appends one line to ``runs.jsonl`` the moment it finishes (a crash loses no finished run); the tidy table
+Every run appends its row to ``runs.jsonl`` the moment it finishes (a crash loses no finished run; the journal of
+:mod:`passend.experiments.journal`, with the spec as its identity in ``journal.json``); the tidy table
 ``runs.parquet`` (and ``runs.csv`` on request) is rewritten from it at the end, sorted by run, with the data
 dictionary ``data_dictionary.csv`` and ``manifest.json`` (the spec's hash, package and data versions). ``--resume``
-checks the hash, skips finished runs, and reruns failed or missing ones, so each run appears in the table once.
+checks that the spec is the same, skips finished runs, and reruns failed or missing ones, so each run appears in the
+table once. Runs go through the one executor of :mod:`passend.experiments.runner` (joblib or Dask).
 """
 
 from __future__ import annotations
@@ -34,21 +36,19 @@ import hashlib
 import itertools
 import math
 import json
-import logging
 import os
 import platform
-import sys
 import time
 import traceback
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
-from joblib import Parallel, delayed, parallel_config
 
+from passend.experiments.journal import IDENTITY, ROWS, Journal
 from passend.experiments.outcomes import Outcome, default_outcomes, parse_outcome
+from passend.experiments.runner import Executor
 from passend.experiments.scenarios import Scenario, check_keys, parse_date, read_settings, read_toml, resolve_scenario
 from passend.engine import __version__
 from passend.engine.behaviour import SPECS
@@ -295,94 +295,7 @@ def execute_run(task: RunTask, context: RunContext) -> dict:
     return row
 
 
-# --- backends -------------------------------------------------------------------------------------------------------
-DASK_WORKER_CONFIG = {"distributed.worker.profile.enabled": False, "distributed.admin.tick.interval": "1s",
-                      "distributed.worker.memory.monitor-interval": "1s"}
-"""What a Dask worker for passend runs with. Why: a worker's threads beside the task take the GIL whenever they wake,
-and a run is many short numpy calls that each need it back. Its statistical profiler samples the task's stack every
-10 ms (runs were 10-40% slower than in a loky process, measured with ``passend benchmark --sweep``); its event loop
-checks itself every 20 ms and its memory every 100 ms (once a second is plenty for runs of seconds). For
-``dask worker`` on a cluster the same are the environment variables ``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False
-DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL=1s DASK_DISTRIBUTED__WORKER__MEMORY__MONITOR_INTERVAL=1s``."""
-
-
-def local_cluster(n_workers: int):
-    """A Dask LocalCluster of ``n_workers`` single-threaded worker processes, configured for passend's runs."""
-    import dask
-    from dask.distributed import LocalCluster
-
-    with dask.config.set(DASK_WORKER_CONFIG):  # the nannies hand the config to the worker processes they start
-        return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                            silence_logs=logging.ERROR)
-
-
-@contextmanager
-def backend(n_jobs: int, scheduler: str | None) -> Iterator[tuple[int, str]]:
-    """joblib's local processes, or dask.distributed through joblib's dask backend: a scheduler's address, or
-    'local' for a local cluster of ``n_jobs`` single-threaded worker processes. Yields (n_jobs for Parallel, label)."""
-    if scheduler is None:
-        yield n_jobs, f"joblib, {n_jobs} local process{'es' if n_jobs > 1 else ''}"
-        return
-    from dask.distributed import Client
-
-    if scheduler == "local":
-        cluster = local_cluster(n_jobs)
-        client, label = Client(cluster), f"dask.distributed, local cluster of {n_jobs} workers"
-    else:
-        cluster = None
-        try:
-            client = Client(scheduler, timeout="10s")
-        except (OSError, TimeoutError, ValueError) as err:
-            raise ConfigError("--scheduler", scheduler, f"the address of a running dask scheduler (tcp://host:8786) or "
-                                                        f"'local' ({type(err).__name__}: {err})") from None
-        label = f"dask.distributed at {scheduler}"
-    try:
-        with parallel_config(backend="dask"):
-            yield -1, label
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-
-
-def run_in_parallel(tasks: list[RunTask], context: RunContext, n_jobs: int) -> Iterator[dict]:
-    """Rows as runs finish (any order), on the backend configured around the call."""
-    if not tasks:
-        return iter(())
-    return Parallel(n_jobs=n_jobs, return_as="generator_unordered")(delayed(execute_run)(t, context) for t in tasks)
-
-
 # --- the folder -----------------------------------------------------------------------------------------------------
-def read_journal(folder: Path) -> dict[int, dict]:
-    """The last recorded row of every run (a line torn by a kill is ignored; that run counts as not done)."""
-    rows: dict[int, dict] = {}
-    path = folder / JOURNAL
-    if not path.exists():
-        return rows
-    for line in path.read_text().splitlines():
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        rows[row["run_id"]] = row
-    return rows
-
-
-def _open_journal(folder: Path):
-    """Append mode, after cutting off a last line that a kill left without its end."""
-    path = folder / JOURNAL
-    if path.exists():
-        data = path.read_bytes()
-        if data and not data.endswith(b"\n"):
-            with open(path, "r+b") as f:
-                f.truncate(data.rfind(b"\n") + 1)
-    return open(path, "a")
-
-
-def table_columns(spec: SweepSpec) -> list[str]:
-    return [*RUN_COLUMNS, *(p.name for p in spec.parameters), "status", *(o.name for o in spec.outcomes), "error", "traceback"]
-
-
 def write_table(folder: Path, spec: SweepSpec, rows: dict[int, dict], csv: bool) -> int:
     """runs.parquet (and runs.csv) from the journal's rows, one per run, sorted by run; returns the row count."""
     import pyarrow as pa
@@ -434,22 +347,12 @@ def write_manifest(folder: Path, spec: SweepSpec, status: str, extra: dict) -> N
         "description": spec.description, "passend_version": __version__, "spec": spec.canonical(),
         "scenario": spec.scenario.to_dict(), "seeds": spec.seeds(),
         "runs_planned": len(spec.points()) * spec.replicates, "points": len(spec.points()),
-        "table": TABLE, "journal": JOURNAL, "data_dictionary": DICTIONARY,
+        "table": TABLE, "journal": JOURNAL, "journal_identity": IDENTITY, "data_dictionary": DICTIONARY,
         "data_files": data_file_hashes(), "environment": package_versions(), **extra,
     }
     tmp = folder / (MANIFEST + ".tmp")
     tmp.write_text(json.dumps(manifest, indent=2, default=str))
     os.replace(tmp, folder / MANIFEST)
-
-
-def check_resumable(folder: Path, spec: SweepSpec) -> None:
-    try:
-        recorded = json.loads((folder / MANIFEST).read_text())["spec_hash"]
-    except (OSError, ValueError, KeyError):
-        raise ConfigError("--resume", str(folder), "the folder of an earlier sweep (with its manifest.json)") from None
-    if recorded != spec.hash():
-        raise ConfigError("--resume", str(folder), f"the folder of a sweep of this same spec: its manifest has spec hash "
-                                                   f"{recorded[:12]}, this spec has {spec.hash()[:12]}")
 
 
 # --- the sweep ------------------------------------------------------------------------------------------------------
@@ -466,40 +369,36 @@ class SweepResult:
 
 def run_sweep(spec: SweepSpec, folder: Path, n_jobs: int = 1, scheduler: str | None = None, resume: bool = False,
               csv: bool = False, progress: bool = True) -> SweepResult:
-    """Run every task of ``spec`` not yet finished in ``folder``; see the module docstring."""
-    from tqdm import tqdm
-
+    """Run every task of ``spec`` not yet finished in ``folder`` on ``n_jobs`` local processes or a Dask
+    ``scheduler`` (:class:`passend.experiments.runner.Executor`); see the module docstring."""
+    tasks = spec.tasks()
+    identity = {"command": "sweep", "spec": spec.canonical()}
+    expected = [{"run_id": t.run_id, "point": t.point, "replicate": t.replicate, "seed": t.seed} for t in tasks]
+    journal = None
     if resume:
-        check_resumable(folder, spec)
+        journal = Journal.resume(folder / JOURNAL, identity, ROWS, expected, "spec")
     elif folder.exists():
         raise ConfigError("--out", str(folder), "a folder that does not exist yet (or add --resume to continue the "
                                                 "sweep in it)")
-    tasks = spec.tasks()
-    done = {i for i, row in read_journal(folder).items() if row.get("status") == "ok"}
-    todo = [t for t in tasks if t.run_id not in done]
+    done = {i for i, row in (journal.finished if journal else {}).items() if row.get("status") == "ok"}
     context = RunContext(spec.scenario, spec.settings, spec.parameters, spec.outcomes)
+    todo = {t.run_id: (t, context) for t in tasks if t.run_id not in done}
     began, ran, failed, status, label = time.perf_counter(), 0, 0, "interrupted", ""
     try:
-        with backend(n_jobs, scheduler) as (jobs, label):  # a scheduler that cannot be reached stops us here
-            folder.mkdir(parents=True, exist_ok=True)
+        with Executor(n_jobs, scheduler) as executor:  # a scheduler that cannot be reached stops us here
+            label = executor.label
+            journal = journal or Journal.start(folder / JOURNAL, identity, ROWS, expected)
             write_dictionary(folder, spec)
             write_manifest(folder, spec, "running", {"backend": label})
-            bar = tqdm(total=len(tasks), initial=len(done), unit="run", desc="sweep", file=sys.stderr,
-                       disable=not progress, dynamic_ncols=True)
-            with _open_journal(folder) as journal, bar:
-                for row in run_in_parallel(todo, context, jobs):
-                    journal.write(json.dumps(row, default=float) + "\n")
-                    journal.flush()
-                    os.fsync(journal.fileno())
-                    ran += 1
-                    failed += row["status"] != "ok"
-                    bar.set_postfix(failed=failed, refresh=False)
-                    bar.update()
+            for _, row in executor.run(execute_run, todo, "sweep" if progress else None, journal, len(done),
+                                       failed=lambda row: row["status"] != "ok"):
+                ran += 1
+                failed += row["status"] != "ok"
         status = "complete"
     finally:
-        if folder.exists():  # else the backend failed before anything was written, and stays so
+        if journal is not None:  # else the backend failed before anything was written, and stays so
             seconds = time.perf_counter() - began
-            n_ok, n_failed = _close(folder, spec, status, csv, {
+            n_ok, n_failed = _close(folder, spec, journal.finished, status, csv, {
                 "backend": label, "n_jobs": n_jobs, "runs_this_session": ran,
                 "seconds_this_session": round(seconds, 1),
                 "runs_per_minute_this_session": round(60 * ran / seconds, 2) if seconds > 0 else None,
@@ -507,9 +406,10 @@ def run_sweep(spec: SweepSpec, folder: Path, n_jobs: int = 1, scheduler: str | N
     return SweepResult(folder, len(tasks), n_ok, n_failed, ran, seconds, label)
 
 
-def _close(folder: Path, spec: SweepSpec, status: str, csv: bool, session: dict) -> tuple[int, int]:
-    """The table and the final manifest from the journal, after a sweep ended or was interrupted; (ok, failed)."""
-    rows = read_journal(folder)
+def _close(folder: Path, spec: SweepSpec, rows: dict[int, dict], status: str, csv: bool,
+           session: dict) -> tuple[int, int]:
+    """The table and the final manifest from the journal's rows, after a sweep ended or was interrupted;
+    (ok, failed)."""
     n_ok = sum(r["status"] == "ok" for r in rows.values())
     if rows:
         write_table(folder, spec, rows, csv)
