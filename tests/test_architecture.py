@@ -15,7 +15,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from passend.engine.population import Pupils, Setting
+from passend.engine.population import Pupils, Route, Setting
 from passend.engine.settings import RunSettings
 from passend.model import moves
 from passend.model.model import WorldModel
@@ -90,7 +90,7 @@ def test_a_write_to_where_a_pupil_is_outside_a_door_is_refused_and_a_door_makes_
     with pytest.raises(PermissionError, match="writing"):
         p.keep(np.ones(len(p), dtype=bool) & (np.arange(len(p)) != pupil[0]))
     before = len(world.rows.at_home(month.school_year))
-    moves.send_home(world, month, pupil, 1)
+    moves.send_home(world, month, pupil, Route.BREAKDOWN)
     assert p.setting[pupil[0]] == Setting.HOME and p.registered[pupil[0]] == Setting.BAO
     at_home = world.rows.at_home(month.school_year)
     assert pupil[0] in at_home and len(at_home) == before + 1
