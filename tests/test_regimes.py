@@ -18,15 +18,17 @@ def test_the_regimes_a_reform_may_name_are_the_rule_sets_on_file():
     assert set(PolicyTimeline.baseline()["regime"].allowed) == set(rule_sets()) >= {"pupil_bound", "passend", "cluster4_pupil_bound"}
 
 
-def test_in_the_old_system_every_indication_is_pupil_bound_and_under_passend_only_clusters_1_and_2():
+def test_in_the_old_system_every_indication_is_pupil_bound_and_under_passend_none():
     indication = np.array([0, 1, 2, 3, 4])
     assert list(rule_sets()["pupil_bound"].pupil_bound(indication)) == [False, True, True, True, True]
-    assert list(rule_sets()["passend"].pupil_bound(indication)) == [False, True, True, False, False]
+    # the rugzak is abolished under passend onderwijs: clusters 1/2 are supported by the national institutions
+    assert list(rule_sets()["passend"].pupil_bound(indication)) == [False] * 5
+    assert list(rule_sets()["passend"].supported_by_institutions(indication)) == [False, True, True, False, False]
     assert list(rule_sets()["passend"].judged_by_alliance(indication)) == [False, False, False, True, True]
 
 
 RULES = dict(description="d", reference="r", alliance_clusters=[3], alliances_in_charge=True,
-             sbo_admission="alliance_tlv", zorgplicht=True)
+             sbo_admission="alliance_tlv", pupil_bound_funding=False, zorgplicht=True)
 
 
 @pytest.mark.parametrize("change, message", [

@@ -26,9 +26,10 @@ The law's arithmetic the alliance faces (the budget base, equalisation, DUO's pr
 signalling value of reserves, a month's settlement) lives in :mod:`passend.engine.funding`; here are its decisions.
 
 How the money stays the same at every scale: every amount an alliance plans is a yearly rate per pupil it has (costs
-per pupil times pupils, national euros), and a surprise within the year goes to the reserves, not to the schools:
-only the planned deficit and a deficit beyond the reserves reach the schools' lump sums, so the sampling noise of a
-small run (an alliance of a 2% sample has a handful of (v)so pupils) no longer becomes a flow of money by itself.
+per pupil times pupils, national euros), and a surprise within the year goes to the reserves first: only the planned
+deficit and an overspending beyond the reserves reach the schools' lump sums (DUO settles it there, kst_31497_31), so
+the sampling noise of a small run (an alliance of a 2% sample has a handful of (v)so pupils) becomes a flow of money
+only where an alliance has no buffer left. Reserves never run below zero.
 
 The decisions of one alliance are methods of :class:`Alliance` (there are 152), written elementwise so that
 :meth:`~passend.agents.base.TableAgent.every_row` takes them for all alliances in one call; what concerns the pupils of
@@ -87,7 +88,8 @@ class AllianceTable(ColumnTable):
         Column("base_eur_per_pupil", "float64", np.nan, "own extra-support cost per pupil on the base count (2011)", "EUR/year"),
         Column("amount_eur_per_pupil", "float64", 0.0, "budget per pupil this school year (after equalisation)", "EUR/year"),
         Column("pupils", "float64", 0.0, "pupils on the last count (national)", "pupils"),
-        Column("shortfall", "float64", 0.0, "expected deductions over the share of income meant for them, minus 1 (budget pressure)", "fraction"),
+        Column("shortfall", "float64", 0.0, "expected deductions over the share of income meant for them, minus 1 (sets the referral charge)", "fraction"),
+        Column("budget_loss", "float64", 0.0, "own cost per pupil on the base count (2011) over the amount per pupil it plans on, minus 1", "fraction"),
         Column("reserves_eur", "float64", 0.0, "reserves", "EUR"),
         # The ondersteuningsplan of this school year (yearly rates, national EUR), set each August:
         Column("plan_income_eur", "float64", 0.0, "income (pupils x amount per pupil)", "EUR/year"),
@@ -104,6 +106,7 @@ class AllianceTable(ColumnTable):
         Column("referral_charge_eur", "float64", 0.0, "charged to a school for each TLV its alliance cannot cover", "EUR"),
         Column("months_booked", "float64", 0.0, "months booked since the plan was set", "months"),
         Column("ytd_costs_eur", "float64", 0.0, "deductions booked since the plan was set", "EUR"),
+        Column("plan_overspent_eur", "float64", 0.0, "overspending DUO settled with the schools' lump sums since the plan was set", "EUR"),
         Column("base_deduction_share", "float64", 0.0, "share of its base-count cost that (v)so and sbo deductions took", "fraction"),
         Column("arrangement_reach", "float64", 0.0, "how far below the national criterion it arranges support", "latent need"),
         Column("sbo_marginal_eur", "float64", 0.0, "what one more or one fewer sbo pupil costs it a year (above 2%)", "EUR"),
@@ -116,6 +119,7 @@ class AllianceTable(ColumnTable):
         Column("year_ambulant_eur", "float64", 0.0, "of which bought as ambulant support from (v)so providers", "EUR"),
         Column("year_to_schools_eur", "float64", 0.0, "passed to the schools by the alliance's key", "EUR"),
         Column("year_lump_sum_eur", "float64", 0.0, "deducted from the schools' lump sums", "EUR"),
+        Column("year_overspent_eur", "float64", 0.0, "of which overspending beyond the reserves (not planned)", "EUR"),
         Column("year_lwoo_pro_eur", "float64", 0.0, "paid to schools for lwoo/pro pupils (from 2016)", "EUR"),
         Column("year_expertise_eur", "float64", 0.0, "central expertise", "EUR"),
         Column("year_referral_charges_eur", "float64", 0.0, "charged to referring schools for TLVs", "EUR"),
@@ -127,7 +131,7 @@ class AllianceTable(ColumnTable):
 
 
 TALLIES = ("year_income_eur", "year_deductions_eur", "year_arrangements_eur", "year_to_schools_eur",
-           "year_lump_sum_eur", "year_lwoo_pro_eur", "year_expertise_eur", "year_referral_charges_eur",
+           "year_lump_sum_eur", "year_overspent_eur", "year_lwoo_pro_eur", "year_expertise_eur", "year_referral_charges_eur",
            "year_ambulant_eur", "tlv_low", "tlv_medium", "tlv_high", "tlv_sbo")
 """Alliance columns summed over the twelve months up to a count date; each alliance restarts them on 1 October,
 after the count has been taken."""
@@ -159,6 +163,7 @@ class Alliance(TableAgent):
     amount_eur_per_pupil = RowValue()
     pupils = RowValue()
     shortfall = RowValue()
+    budget_loss = RowValue()
     reserves_eur = RowValue()
     lwoo_budget_eur = RowValue()
     lwoo_strictness = RowValue()
@@ -184,6 +189,7 @@ class Alliance(TableAgent):
     referral_charge_eur = RowValue()
     months_booked = RowValue()
     ytd_costs_eur = RowValue()
+    plan_overspent_eur = RowValue()
 
     @property
     def name(self) -> str:
@@ -210,11 +216,11 @@ class Alliance(TableAgent):
         (by its key, per pupil), central expertise and a budget for arrangements (the pupil model). A budget that does
         not cover the deductions is a planned deficit: the schools' lump sums pay it.
 
-        The budget pressure compares the deductions with what the alliance means to spend on (v)so and sbo: the same
-        share of its income as on the base count (it plans to keep special education at the level it had, so an
-        alliance that loses income under equalisation must tighten and one that gains may ease). It weighs them against
-        the income it plans on (``planning_income_eur``: over the announced equalisation path; default this year's),
-        so that an alliance acts on a loss it knows is coming."""
+        The shortfall compares the deductions with what the alliance means to spend on (v)so and sbo: the same share of
+        its income as on the base count (it plans to keep special education at the level it had); the budget loss
+        compares its base-count cost per pupil with the amount it plans on. Both weigh the income it plans on
+        (``planning_income_eur``: over the announced equalisation path; default this year's), so that an alliance
+        acts on a loss it knows is coming."""
         self.plan_income_eur, self.plan_deductions_eur, self.plan_arrangements_eur = income_eur, deductions_eur, arrangements_eur
         disposable = income_eur - deductions_eur - self.plan_reserve_change_eur
         room = np.maximum(disposable, 0.0)
@@ -224,6 +230,9 @@ class Alliance(TableAgent):
         planning = income_eur if planning_income_eur is None else planning_income_eur
         referral_budget = planning * self.base_deduction_share
         self.shortfall = _relative_excess(deductions_eur, referral_budget)
+        base = self.base_eur_per_pupil  # NaN for an alliance without a base count: no loss to respond to
+        self.budget_loss = np.where(np.isfinite(base), _relative_excess(np.nan_to_num(base) * self.pupils, planning),
+                                    0.0)
 
     def plan_arrangements(self, b: Behaviour) -> None:
         """How far below the national criterion the alliance arranges support in regular schools: it reaches further
@@ -239,21 +248,24 @@ class Alliance(TableAgent):
 
     def set_tlv_policy(self, category_saving_eur: np.ndarray, medium_supplement_eur: float, b: Behaviour) -> None:
         """The TLV thresholds for the year. The general one (also for sbo) is the alliance's own gatekeeping plus its
-        response to the budget pressure (room in the budget eases admission by at most MAX_LOOSENING per unit of
-        response). Per TLV category, the alliance raises the bar by what a TLV costs it above the arrangement that
+        response to its budget loss (``tlv_budget_response`` per unit of ``budget_loss``: what it spent per pupil on
+        the base count over the amount it plans on, minus 1; an alliance that loses under equalisation or a cut
+        tightens, one that gains eases by at most MAX_LOOSENING per unit of response). The response reads the
+        money the law gives, not the alliance's own deductions, so that it cannot feed on itself: an alliance whose
+        caution lowered its deductions does not read that as room to admit more. Per TLV category, the alliance raises the bar by what a TLV costs it above the arrangement that
         would keep such a pupil in a regular school (``category_saving_eur``, EUR a year per category; a TLV cheaper
         than the arrangement lowers it). When its deductions will overrun what it means to spend on them, it charges
         the referring school the part of a TLV's supplement (category medium) that is not covered: the overrun over
-        the deductions.
+        the deductions (``shortfall``: its deductions now over the share of its income meant for them, minus 1).
 
         A new alliance does not yet know what its own pupils will cost it: it adds a margin of caution that halves,
         then thirds, as its record of its own deductions grows (``tlv_start_caution`` / (1 + years of record))."""
         self.start_caution = b.tlv_start_caution / (1.0 + self.years_of_record)
         self.years_of_record = self.years_of_record + 1.0
         self.strictness = (self.gatekeeping + self.start_caution
-                           + b.tlv_budget_response * np.maximum(self.shortfall, -MAX_LOOSENING))
+                           + b.tlv_budget_response * np.maximum(self.budget_loss, -MAX_LOOSENING))
         self.in_year_adjustment = 0.0
-        self.months_booked, self.ytd_costs_eur = 0.0, 0.0
+        self.months_booked, self.ytd_costs_eur, self.plan_overspent_eur = 0.0, 0.0, 0.0
         for category, saving in zip(TLV_CATEGORIES, category_saving_eur):
             setattr(self, f"tlv_substitution_{category}", b.tlv_substitution * saving / 1000.0)
         uncovered = np.maximum(self.shortfall, 0.0) / (1.0 + np.maximum(self.shortfall, 0.0))

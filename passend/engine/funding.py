@@ -19,7 +19,7 @@ arrangements                   :func:`arrangement_prices_eur`
 the 2% rules for sbo           :func:`wsns_sbo_shares`, :func:`sbo_referral_cost_eur`, :func:`wsns_sbo_over_direct`,
                                :func:`sbo_above_direct_share`
 what pupils cost an alliance   :func:`support_costs`, :func:`lwoo_pro_costs`
-budget base and equalisation   :func:`budget_base`, :func:`amount_per_pupil`
+budget base and equalisation   :func:`budget_base`, :func:`amount_per_pupil`, :func:`amount_before_budget_financing`
 reserves                       :func:`reserve_signal_eur` (the Inspectorate's signalling value)
 an alliance's month            :func:`settle_month`, :data:`SETTLEMENT_STREAMS`
 payments per payer             :func:`state_month_payments`, :func:`wsns_month_payments`,
@@ -172,6 +172,14 @@ def amount_per_pupil(base_eur_per_pupil: np.ndarray, national_eur_per_pupil: np.
     return np.where(cut > 0.0, cut, 0.0)  # max(0, cut), and 0 where cut is NaN (an alliance with no base)
 
 
+def amount_before_budget_financing(amount_eur_per_pupil: np.ndarray, base_eur_per_pupil: np.ndarray,
+                                   base_deduction_share: np.ndarray) -> np.ndarray:
+    """The amount per pupil of the school year before budget financing (2014/15): the alliance already judges the
+    TLVs, but the state still pays the (v)so and sbo places whole, so its budget lacks the part of its base that paid
+    for them (the base count's share of deductions), never below zero."""
+    return np.maximum(amount_eur_per_pupil - np.nan_to_num(base_eur_per_pupil * base_deduction_share), 0.0)
+
+
 def reserve_signal_eur(income_eur: np.ndarray, law: Mapping) -> np.ndarray:
     """The Inspectorate's signalling value of an alliance's reserves: a share of its income, at least a minimum;
     reserves above it are flagged."""
@@ -188,6 +196,7 @@ class AlliancePlan(Protocol):
     lwoo_budget_eur: np.ndarray
     referral_charge_eur: np.ndarray
     expertise_model: np.ndarray
+    reserves_eur: np.ndarray
 
 
 class Settlement(NamedTuple):
@@ -203,8 +212,9 @@ class Settlement(NamedTuple):
     to_schools: np.ndarray
     reserves_kept: np.ndarray
     reserves_drawn: np.ndarray
-    lump_sum: np.ndarray
+    lump_sum: np.ndarray  # planned deficit and overspending, deducted from the schools' lump sums
     referral_charges: np.ndarray
+    overspent: np.ndarray  # of ``lump_sum``: what the reserves could not cover, which DUO settles with the schools
 
 
 SETTLEMENT_STREAMS = {"alliance_budget": "income", "alliance_deductions": "deductions", "arrangements": "arrangements",
@@ -226,10 +236,11 @@ def settle_month(plan: AlliancePlan, costs: SupportCosts, tlvs_granted: np.ndarr
     central expertise. The alliance buys the expertise-model share of its arrangements as hours of ambulant support
     from the (v)so providers, where the expertise sits (the former REC services), and pays the rest to the regular
     school. A planned deficit is a planned lump-sum deduction. What the plan did not foresee goes to the reserves or
-    comes from them (``reserves_kept``, ``reserves_drawn``), and the reserves may run below zero: the alliance
-    carries the deficit and its next plan rebuilds them, so that the schools pay for it through the plan. An
-    unforeseen month does not reach the schools' lump sums at once, which would make them pay for every chance dip and
-    never gain from a chance surplus (in a small run, chance alone would then make a flow).
+    comes from them (``reserves_kept``, ``reserves_drawn``); what the reserves cannot cover, DUO settles "met de
+    reguliere lumpsum bekostiging van de scholen van het samenwerkingsverband" (kst_31497_31), so reserves never run
+    below zero and an overspending reaches the schools (``overspent``, part of ``lump_sum``). The reserves absorb
+    the chance surprises of a month first, so that the schools do not pay for every dip while an alliance has a
+    buffer.
     """
     income = plan.plan_income_eur / 12.0
     deductions, arrangements = costs.deductions / 12.0, costs.arrangements / 12.0
@@ -240,28 +251,35 @@ def settle_month(plan: AlliancePlan, costs: SupportCosts, tlvs_granted: np.ndarr
     planned_lump_sum = np.maximum(-plan.plan_to_schools_eur, 0.0) / 12.0
     balance = (income + lwoo_income + charges + planned_lump_sum
                - deductions - arrangements - lwoo_cost - to_schools - expertise)
-    kept, drawn = np.maximum(balance, 0.0), np.maximum(-balance, 0.0)
+    kept, short = np.maximum(balance, 0.0), np.maximum(-balance, 0.0)
+    drawn = np.minimum(short, np.maximum(plan.reserves_eur, 0.0))
+    overspent = short - drawn
     ambulant = arrangements * plan.expertise_model
     return Settlement(income, lwoo_income, deductions, arrangements - ambulant, ambulant, expertise, lwoo_cost,
-                      to_schools, kept, drawn, planned_lump_sum, charges)
+                      to_schools, kept, drawn, planned_lump_sum + overspent, charges, overspent)
 
 
 # --- payments per payer ----------------------------------------------------------------------------------------------
-def state_month_payments(rugzak_eur: tuple[float, float], n_rugzak: int, n_special: int, n_special_of_alliances: int,
-                         n_sbo_direct: float, n_wsns_pupils: float, n_lwoo_pro_national: int, law: Mapping,
-                         scale: float) -> dict[str, float]:
+def state_month_payments(rugzak_eur: tuple[float, float], n_rugzak: int, n_by_institutions: int, n_special: int,
+                         n_special_of_alliances: int, n_sbo_direct: float, n_wsns_pupils: float,
+                         n_lwoo_pro_national: int, law: Mapping, scale: float) -> dict[str, float]:
     """What the state pays this month per stream (national EUR), from the simulated numbers of pupils it funds:
-    rugzak pupils at this year's amounts (``rugzak_eur``: school part, ambulant support), (v)so places (for the
-    alliances' clusters only the basic part; DUO takes the supplement from the alliance), sbo up to the direct share,
+    rugzak pupils at this year's amounts (``rugzak_eur``: school part, ambulant support); once the rugzak is
+    abolished, the national cluster 1/2 institutions for the pupils they support in regular schools
+    (``n_by_institutions``) at the amounts last set, since the money stayed ("het geld blijft beschikbaar",
+    kst_31497_113); (v)so places (for the
+    alliances' clusters, from budget financing on, only the basic part; DUO takes the supplement from the alliance), sbo up to the direct share,
     the WSNS light-care budget, lwoo and pro while the state funds them directly, and the professionalisation
     budget."""
     month = (1.0 / scale) / 12.0
     place_eur = law["special_school_eur"]
-    special_eur = place_eur * (n_special - law["special_supplement_share"] * n_special_of_alliances)
+    deducted = n_special_of_alliances if law["budget_financing"] else 0  # before it, the state pays places whole
+    special_eur = place_eur * (n_special - law["special_supplement_share"] * deducted)
     school_eur, ambulant_eur = rugzak_eur
     return {
         "rugzak_school": n_rugzak * school_eur * month,
         "rugzak_ambulant": n_rugzak * ambulant_eur * month,
+        "national_institutions": n_by_institutions * (school_eur + ambulant_eur) * month,
         "special_schools": special_eur * month,
         "sbo_direct": n_sbo_direct * law["sbo_eur"] * month,
         "wsns": n_wsns_pupils * law["wsns_eur"] * month,

@@ -37,10 +37,11 @@ STREAMS: dict[str, tuple[str, str]] = {
     "alliance_to_schools": ("alliances", "regular_schools"),
     "reserves_kept": ("alliances", "alliance_reserves"),
     "reserves_drawn": ("alliance_reserves", "alliances"),
-    "lump_sum_deductions": ("school_lump_sums", "alliances"),  # an alliance's planned deficit
+    "lump_sum_deductions": ("school_lump_sums", "alliances"),  # planned deficit, and overspending beyond reserves
     "lwoo_pro_budget": ("state", "alliances"),  # from 2016: frozen on the alliance's 2012 lwoo/pro participation
     "lwoo_pro_by_alliances": ("alliances", "regular_schools"),
     "professionalisation": ("state", "regular_schools"),  # teachers' professionalisation budget
+    "national_institutions": ("state", "special_schools"),  # clusters 1/2 in regular schools once the rugzak is gone
     # Both systems:
     "transport": ("municipalities", "transport"),  # pupil transport to special schools
     "youth_care_provinces": ("provinces", "youth_care"),  # until 2015

@@ -19,7 +19,11 @@ alliances_in_charge      the alliances receive a budget, settle it every month, 
 sbo_admission            ``wsns_rule``: a primary school refers to sbo, and above 2% of the pupils the referring school
                          and its WSNS alliance pay; ``alliance_tlv``: the alliance grants a TLV for sbo, as strictly as
                          for (v)so, and DUO deducts sbo above 2% from its budget
-zorgplicht               the school where a child is registered must find it a fitting place (faster return from home)
+pupil_bound_funding      an indication outside the alliances' clusters brings a rugzak (pupil-bound funding: money to the
+                         regular school and ambulant support); without it (passend onderwijs: the rugzak is abolished)
+                         such a pupil gets ambulant support from the national cluster 1/2 institutions, paid by the state,
+                         and the school receives no money for the indication
+zorgplicht               the school where a child is registered must find it a fitting place, whatever the child's need
 =======================  ===============================================================================================
 """
 
@@ -33,7 +37,8 @@ from importlib import resources
 import numpy as np
 
 SBO_ADMISSIONS = ("wsns_rule", "alliance_tlv")
-FIELDS = ("description", "reference", "alliance_clusters", "alliances_in_charge", "sbo_admission", "zorgplicht")
+FIELDS = ("description", "reference", "alliance_clusters", "alliances_in_charge", "sbo_admission", "pupil_bound_funding",
+          "zorgplicht")
 
 
 @dataclass(frozen=True)
@@ -46,13 +51,17 @@ class RuleSet:
     alliance_clusters: tuple[int, ...]
     alliances_in_charge: bool
     sbo_admission: str
+    pupil_bound_funding: bool
     zorgplicht: bool
 
     def __post_init__(self):
         # lookup tables by cluster or indication (0-4): a gather, not a set search, for the many small calls
         by_alliance = np.isin(np.arange(5), self.alliance_clusters)
+        national = (np.arange(5) > 0) & ~by_alliance
         object.__setattr__(self, "_by_alliance", by_alliance)
-        object.__setattr__(self, "_pupil_bound", (np.arange(5) > 0) & ~by_alliance)
+        object.__setattr__(self, "_national", national)
+        object.__setattr__(self, "_pupil_bound", national & self.pupil_bound_funding)
+        object.__setattr__(self, "_by_institutions", national & (not self.pupil_bound_funding))
 
     @property
     def alliance_judges_sbo(self) -> bool:
@@ -64,8 +73,18 @@ class RuleSet:
 
     def pupil_bound(self, indication: np.ndarray) -> np.ndarray:
         """Indications that bring pupil-bound funding (a rugzak in a regular school): those outside the alliance's
-        clusters."""
+        clusters, while the rugzak exists."""
         return self._pupil_bound[indication]
+
+    def supported_by_institutions(self, indication: np.ndarray) -> np.ndarray:
+        """Indications outside the alliances' clusters once the rugzak is abolished: in a regular school the pupil
+        gets ambulant support from the national cluster 1/2 institutions, which the state pays."""
+        return self._by_institutions[indication]
+
+    def supported_nationally(self, indication: np.ndarray) -> np.ndarray:
+        """Indications whose support in a regular school comes from outside the alliance: a rugzak, or the national
+        institutions' ambulant support."""
+        return self._national[indication]
 
 
 def _parse(name: str, table: dict, filename: str) -> RuleSet:
@@ -77,7 +96,7 @@ def _parse(name: str, table: dict, filename: str) -> RuleSet:
     clusters = table["alliance_clusters"]
     if not isinstance(clusters, list) or not all(isinstance(c, int) and 1 <= c <= 4 for c in clusters):
         raise ValueError(f"{where}: alliance_clusters = {clusters!r}; allowed: a list of clusters 1-4")
-    for flag in ("alliances_in_charge", "zorgplicht"):
+    for flag in ("alliances_in_charge", "pupil_bound_funding", "zorgplicht"):
         if not isinstance(table[flag], bool):
             raise ValueError(f"{where}: {flag} = {table[flag]!r}; allowed: true or false")
     if table["sbo_admission"] not in SBO_ADMISSIONS:
@@ -86,7 +105,8 @@ def _parse(name: str, table: dict, filename: str) -> RuleSet:
         raise ValueError(f"{where}: alliances judge and pay clusters {clusters} or sbo, so alliances_in_charge must be "
                          "true (an alliance without a budget cannot pay)")
     return RuleSet(name, table["description"], table["reference"], tuple(sorted(clusters)),
-                   table["alliances_in_charge"], table["sbo_admission"], table["zorgplicht"])
+                   table["alliances_in_charge"], table["sbo_admission"], table["pupil_bound_funding"],
+                   table["zorgplicht"])
 
 
 @cache

@@ -277,12 +277,11 @@ def _onderwijsconsulenten(world: World, month: Month, idx: np.ndarray) -> None:
 
 
 def _duty_binds(world: World, month: Month, idx: np.ndarray) -> np.ndarray:
-    """Whether zorgplicht binds the school deciding on pupils ``idx``: under passend onderwijs, unless the child's need
-    is one a doctor's or psychologist's statement would cover. For such a child an exemption also ends the school's
-    duty, so a school that declines it advises the parents to ask for one and declining costs it nothing."""
-    if not month.rules.zorgplicht:
-        return np.zeros(len(idx), dtype=bool)
-    return world.pupils.need[idx] <= month.behaviour.exempt_threshold
+    """Whether zorgplicht binds the school deciding on pupils ``idx``: under passend onderwijs for every child,
+    whatever its need ("zorgplicht voor alle zorgleerlingen", kst_31497_31). Only an exemption ends it; a school
+    may advise the parents of a child whose need a doctor's or psychologist's statement would cover to ask for one
+    (:func:`_school_advises_exemption`), but until the municipality grants it the duty stands."""
+    return np.full(len(idx), month.rules.zorgplicht, dtype=bool)
 
 
 def _declined(world: World, month: Month, idx: np.ndarray) -> None:

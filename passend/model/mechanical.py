@@ -59,7 +59,8 @@ def plan_year(world: World, month: Month, books: Books) -> None:
     """August, after the run's institutions have planned: the state's amounts by these books' law, and, while that
     law puts the alliances in charge, their budgets on the run's count and decisions of the year."""
     under = month.under(books.policy)
-    books.state.set_amounts(under.law)
+    if under.rules.pupil_bound_funding:
+        books.state.set_amounts(under.law)
     if under.rules.alliances_in_charge:
         for column in DECISIONS_OF_THE_YEAR:
             setattr(books.alliances, column, getattr(world.alliances, column))

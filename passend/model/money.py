@@ -85,14 +85,17 @@ def alliance_costs_now(world: World, month: Month, books: Books, rows: np.ndarra
     costing = in_settings(setting, COSTING_SETTINGS) | (p.arrangement[rows] > 0)
     idx = rows[costing]
     prices = funding.arrangement_prices_eur(month.law)[p.arrangement[idx]]
-    return _support_costs(world, month, books, idx, setting[costing], month.rules.alliance_clusters, prices,
-                          include_sbo=month.rules.alliance_judges_sbo)
+    costs = _support_costs(world, month, books, idx, setting[costing], month.rules.alliance_clusters, prices,
+                           include_sbo=month.rules.alliance_judges_sbo)
+    if not month.law["budget_financing"]:  # 2014/15: the state still pays the places, DUO deducts nothing
+        costs = costs._replace(deductions=np.zeros_like(costs.deductions))
+    return costs
 
 
 # --- 1 October --------------------------------------------------------------------------------------------------------
 def take_money_count(world: World, month: Month, books: Books) -> None:
     """What the law counts on 1 October for the money: the budget base (2011) and the lwoo/pro base (2012) in their
-    years, and DUO's count for the state's amounts."""
+    years, and, while the rugzak exists, DUO's count for the state's amounts."""
     p, law = world.pupils, month.law
     if month.today.year == law["budget_base_year"]:
         _record_budget_base(world, month, books)
@@ -100,6 +103,8 @@ def take_money_count(world: World, month: Month, books: Books) -> None:
         books.alliances.lwoo_budget_eur = funding.lwoo_pro_costs(
             world.alliance_of(month.school_year), p.counted_setting(), law["lwoo_pro_eur"], len(books.alliances),
             month.scale)
+    if not month.rules.pupil_bound_funding:  # the rugzak is abolished: no amount to set from a count
+        return
     inv = 1.0 / month.scale
     rows = rows_money_follows(world)  # every pupil with an indication is among them
     indication = p.indication[rows]
@@ -165,6 +170,9 @@ def set_budgets(world: World, month: Month, books: Books) -> YearBudget:
     national = books.budgets.national_eur_per_pupil[a.sector]
     a.amount_eur_per_pupil = funding.amount_per_pupil(a.base_eur_per_pupil, national, [law["equalisation_progress"]],
                                                       cut_per_pupil)
+    if not law["budget_financing"]:
+        a.amount_eur_per_pupil = funding.amount_before_budget_financing(a.amount_eur_per_pupil, a.base_eur_per_pupil,
+                                                                        a.base_deduction_share)
     alliance = Alliance.every_row(a)
     if law["distribution_model"] != "own":
         alliance.follow_prescribed_model(law["distribution_model"])
@@ -193,9 +201,12 @@ def book_month(world: World, month: Month, books: Books) -> funding.SupportCosts
     holds_lwoo_pro = rules.alliances_in_charge and bool(law["lwoo_pro_in_alliances"])
     wsns_pupils, wsns_sbo = _wsns_pupils(world, month, rows, setting)
     direct, over = funding.wsns_sbo_over_direct(wsns_pupils, wsns_sbo, law["sbo_direct_share"])
+    if rules.alliance_judges_sbo and not law["budget_financing"]:
+        direct, over = direct + over, 0.0  # 2014/15: the state still pays every sbo place, DUO deducts nothing
     payments = funding.state_month_payments(
         books.state.rugzak_eur,
         n_rugzak=int(n_by[IS_REGULAR][:, rules.pupil_bound(indications)].sum()),
+        n_by_institutions=int(n_by[IS_REGULAR][:, rules.supported_by_institutions(indications)].sum()),
         n_special=int(special.sum()),
         n_special_of_alliances=int(special[:, rules.judged_by_alliance(indications)].sum()),
         n_sbo_direct=direct, n_wsns_pupils=wsns_pupils.sum(),
@@ -243,6 +254,8 @@ def _settle_alliances(world: World, month: Month, books: Books, rows: np.ndarray
     a.year_expertise_eur = a.year_expertise_eur + s.expertise
     a.year_to_schools_eur = a.year_to_schools_eur + s.to_schools
     a.year_lump_sum_eur = a.year_lump_sum_eur + s.lump_sum
+    a.year_overspent_eur = a.year_overspent_eur + s.overspent
+    a.plan_overspent_eur = a.plan_overspent_eur + s.overspent
     a.year_lwoo_pro_eur = a.year_lwoo_pro_eur + s.lwoo_pro
     a.year_referral_charges_eur = a.year_referral_charges_eur + s.referral_charges
     for stream, part in funding.SETTLEMENT_STREAMS.items():

@@ -80,8 +80,9 @@ def new_school_year(world: World, month: Month) -> None:
     _enter_secondary(world, month)
     moves.enter_school(world, new_cohort(month.school_year, month.scale, month.behaviour, world.areas,
                                          world.choose_school, world.municipalities, month.streams, world.next_uid))
-    with month.decision("state.set_amounts"):
-        world.state.set_amounts(month.law)
+    if month.rules.pupil_bound_funding:  # after the rugzak, the amounts stay where they were last set
+        with month.decision("state.set_amounts"):
+            world.state.set_amounts(month.law)
     with month.decision("school.learn_indication_practice"):
         _schools_learn(world, month)
     with month.decision("provider.plan_capacity"):
@@ -225,7 +226,8 @@ def count(world: World, month: Month) -> None:
     if month.today.month != 10:
         return
     p = world.pupils
-    _wsns_count(world, month)
+    if not month.rules.alliance_judges_sbo:  # the WSNS rule's count; under passend onderwijs no school pays by it
+        _wsns_count(world, month)
     n_areas = len(world.areas)
     pupils = total_by(p.area, n_areas)
     # how common a label is: an indication (or TLV), or under passend onderwijs an arrangement, its successor
@@ -297,7 +299,9 @@ def _applications(world: World, month: Month) -> np.ndarray:
                 & (month.step - p.last_assessed[idx] >= 12))
     idx = idx[eligible]
     by_alliance = month.rules.judged_by_alliance(p.cluster[idx])
-    reward = np.full(len(idx), world.state.rugzak_school_eur)
+    # an indication outside the alliances' clusters brings the school the rugzak's school part while the rugzak
+    # exists; the national institutions' ambulant support after it brings the school no money
+    reward = np.where(month.rules.pupil_bound(p.cluster[idx]), world.state.rugzak_school_eur, 0.0)
     if by_alliance.any():  # what the alliance's support would bring the school: the arrangement, less any charge
         asking = idx[by_alliance]
         alliance = world.alliance_of(month.school_year, asking)
@@ -409,9 +413,13 @@ def sbo_referral(world: World, month: Month) -> None:
               & (grade >= first) & (grade <= last)]
     with month.decision("school.refer_to_sbo"):
         severity = 0.5 * (p.need[idx] + p.learning_delay[idx])
-        cost = world.wsns.cost_to_school_eur[world.schools.wsns[p.school[idx]]]
-        alliance = world.alliance_of(month.school_year, idx) if month.rules.alliance_judges_sbo else None
-        strictness = None if alliance is None else world.alliances.strictness[alliance]
+        if month.rules.alliance_judges_sbo:  # the referring school pays the charge its alliance puts on a TLV
+            alliance = world.alliance_of(month.school_year, idx)
+            strictness = world.alliances.strictness[alliance]
+            cost = world.alliances.referral_charge_eur[alliance]
+        else:  # the WSNS rule: above 2%, the referring school pays part of the sbo place
+            alliance, strictness = None, None
+            cost = world.wsns.cost_to_school_eur[world.schools.wsns[p.school[idx]]]
         u = month.uniform("school.refer_sbo", p.uid[idx])
         referred = school.refer_to_sbo(severity, cost, world.areas.culture[p.area[idx]], strictness, b, u)
     referred[referred] = _transport_to_the_place(world, month, idx[referred])

@@ -16,9 +16,12 @@ from passend.model.world import World
 
 
 def alliance_money_per_pupil(world: World) -> np.ndarray:
-    """What each alliance passes to its schools a year per pupil (net of a planned lump-sum deduction)."""
+    """What each alliance passes to its schools a year per pupil, net of a planned lump-sum deduction and of the
+    overspending DUO has settled with the schools' lump sums since the plan (at its yearly rate so far): a school whose
+    lump sum is cut has less to carry needs with, so it feels the cut when it keeps, takes in or sends home a pupil."""
     a = world.alliances
-    return np.divide(a.plan_to_schools_eur, a.pupils, out=np.zeros(len(a)), where=a.pupils > 0)
+    overspent = np.divide(a.plan_overspent_eur * 12.0, a.months_booked, out=np.zeros(len(a)), where=a.months_booked > 0)
+    return np.divide(a.plan_to_schools_eur - overspent, a.pupils, out=np.zeros(len(a)), where=a.pupils > 0)
 
 
 def school_money_per_pupil(world: World, month: Month, idx: np.ndarray,
@@ -65,7 +68,8 @@ def arrange_on_admission(world: World, month: Month, idx: np.ndarray) -> None:
 def carried(world: World, month: Month, idx: np.ndarray, setting: np.ndarray, school_row: np.ndarray,
             arrangement: np.ndarray) -> np.ndarray:
     """The need a place in ``setting`` at school ``school_row`` carries for pupils ``idx`` with arrangement level
-    ``arrangement``: the school's support, the child's rugzak, and where the alliances are in charge the expertise and
+    ``arrangement``: the school's support, the child's rugzak (or, once it is abolished, the national cluster 1/2
+    institutions' ambulant support, which carries as much), and where the alliances are in charge the expertise and
     money their alliance passes to the school."""
     p, b = world.pupils, month.behaviour
     expertise = money = None
@@ -73,7 +77,7 @@ def carried(world: World, month: Month, idx: np.ndarray, setting: np.ndarray, sc
         alliance = world.alliance_of(month.school_year, idx)
         expertise = world.alliances.expertise_model[alliance]
         money = school_money_per_pupil(world, month, idx, alliance)
-    return school.support_carried(setting, world.schools.skill[school_row], month.rules.pupil_bound(p.indication[idx]),
+    return school.support_carried(setting, world.schools.skill[school_row], month.rules.supported_nationally(p.indication[idx]),
                                   alliances.arrangement_support(b)[arrangement], expertise, money, b)
 
 
