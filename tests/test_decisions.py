@@ -393,5 +393,119 @@ def test_a_municipality_with_stricter_transport_rules_refuses_more_and_only_thos
     mild = municipality.refuse_transport(np.full(n, 0.1), B, U).sum()
     strict = municipality.refuse_transport(np.full(n, 0.9), B, U).sum()
     assert mild < strict
-    assert municipality.needs_transport(U).mean() == pytest.approx(municipality.TRANSPORTED_SHARE, abs=0.002)
+    # about two thirds of the transported go to (v)so and a quarter to sbo (mlv): shares by the place's setting
+    to_special = municipality.needs_transport(np.zeros(n, bool), U).mean()
+    to_sbo = municipality.needs_transport(np.ones(n, bool), U).mean()
+    assert to_special == pytest.approx(municipality.TRANSPORTED_SHARE_SPECIAL, abs=0.002)
+    assert to_sbo == pytest.approx(municipality.TRANSPORTED_SHARE_SBO, abs=0.002) and to_sbo < to_special
 
+
+def test_a_municipality_reviews_its_transport_rules_once_when_youth_care_comes_with_less_money():
+    table = municipality.MunicipalityTable(len(U))
+    table.transport_strictness = np.full(len(U), 0.25, dtype=np.float32)
+    every = municipality.Municipality.every_row(table)
+    every.review_transport_rules(False, 0.9, U, B)  # youth care still the provinces': nothing to review
+    assert not table.transport_reviewed.any()
+    every.review_transport_rules(True, 0.9, U, B)
+    tightened = table.transport_strictness > 0.25
+    assert table.transport_reviewed.all()
+    assert tightened.mean() == pytest.approx(B.transport_tighten_chance, abs=0.002)  # over half (vgr9)
+    before = table.transport_strictness.copy()
+    every.review_transport_rules(True, 0.9, U, B)  # once only
+    assert (table.transport_strictness == before).all()
+    untouched = municipality.MunicipalityTable(len(U))
+    municipality.Municipality.every_row(untouched).review_transport_rules(True, 1.0, U, B)  # no cut, no review
+    assert not untouched.transport_reviewed.any()
+
+
+
+# --- the Inspectorate and what the others do with its judgements (issue 32) ------------------------------------------
+def test_the_inspectorate_puts_providers_below_its_standard_under_supervision_and_they_improve():
+    from passend.agents.inspectorate import Inspectorate
+
+    quality = np.array([-1.0, -0.2, 0.5])
+    supervised = Inspectorate.judge_providers(quality, np.zeros(3), -0.586)
+    assert supervised.tolist() == [True, False, False]
+    # a visit's error can put a provider near the standard on either side
+    assert Inspectorate.judge_providers(quality, np.array([0.0, -0.5, 0.0]), -0.586).tolist() == [True, True, False]
+    table = special_school.ProviderTable(3)
+    table.quality, table.under_supervision = quality.copy(), supervised
+    special_school.SpecialSchoolProvider.every_row(table).improve_under_supervision(0.05)
+    assert table.quality.tolist() == pytest.approx([-0.95, -0.2, 0.5])
+
+
+def test_parents_choose_a_provider_under_intensified_supervision_less_often():
+    n = len(U)
+    args = (np.zeros(n, bool), np.full(n, 0.5), np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool), np.zeros(n))
+    weak = parents.choose_special(*args, np.ones(n, bool), B, U).sum()
+    sound = parents.choose_special(*args, np.zeros(n, bool), B, U).sum()
+    assert weak < sound
+
+
+def test_an_instructed_alliance_spends_its_whole_excess_over_the_signalling_value_this_year():
+    # signalling value: max(3.5% of 10 M, 250,000) = 350,000; reserves 2 M
+    own = planned(reserves=2e6)
+    instructed = planned(reserves=2e6, reserves_instructed=True)
+    assert own.plan_reserve_change_eur == pytest.approx(-B.reserve_adjustment_rate * (2e6 - 350_000.0))
+    assert instructed.plan_reserve_change_eur == pytest.approx(350_000.0 - 2e6)
+    assert instructed.plan_to_schools_eur > own.plan_to_schools_eur
+    # an instruction never makes an alliance keep more than its own policy would
+    modest = planned(reserves=100_000.0, reserves_instructed=True)
+    assert modest.plan_reserve_change_eur == pytest.approx(B.reserve_adjustment_rate * (350_000.0 - 100_000.0))
+
+
+def test_the_inspectorate_signals_alliances_with_more_children_home_long_than_the_country():
+    from passend.agents.inspectorate import Inspectorate
+
+    signalled = Inspectorate.thuiszitter_signal(np.array([10.0, 2.0, 0.0]), np.array([1000.0, 1000.0, 1000.0]))
+    assert signalled.tolist() == [True, False, False]
+    assert Inspectorate.reserves_instruction(np.array([1.0, 3.0]), np.array([2.0, 2.0])).tolist() == [False, True]
+
+
+def test_a_signalled_alliance_arranges_doorzettingsmacht_once_the_pact_asks_and_keeps_it():
+    table = AllianceTable(len(U))
+    table.thuiszitters_signalled = np.ones(len(U), bool)
+    every = Alliance.every_row(table)
+    every.answer_thuiszitter_signal(False, U, B)  # before the pact: the signal alone does not do it
+    assert not table.doorzettingsmacht_arranged.any()
+    every.answer_thuiszitter_signal(True, U, B)
+    assert table.doorzettingsmacht_arranged.mean() == pytest.approx(B.doorzettingsmacht_adoption, abs=0.002)
+    table.thuiszitters_signalled[:] = False
+    arranged = table.doorzettingsmacht_arranged.copy()
+    every.answer_thuiszitter_signal(True, U, B)
+    assert (table.doorzettingsmacht_arranged == arranged).all()  # kept, not dropped
+    from passend.agents.alliance import place_stuck_cases
+    escalated = np.ones(3, bool)
+    assert place_stuck_cases(escalated, np.array([0.9, 0.9, 0.1]), np.array([0.5, 0.5, 0.5]),
+                             np.array([True, False, False])).tolist() == [True, False, True]
+
+
+def test_with_a_new_support_plan_an_alliance_moves_its_mix_towards_the_model_that_answers_its_last_period():
+    table = AllianceTable(3)
+    table.school_model[:], table.expertise_model[:], table.pupil_model[:] = 0.5, 0.25, 0.25
+    table.thuiszitters_signalled = np.array([True, False, False])
+    table.shortfall = np.array([0.2, 0.2, -0.1])
+    Alliance.every_row(table).revise_distribution_model(0.1)
+    mix = np.stack([table.school_model, table.expertise_model, table.pupil_model], axis=1)
+    assert mix.sum(axis=1) == pytest.approx(np.ones(3))
+    assert mix[0, 2] > 0.25 and mix[1, 1] > 0.25 and mix[2, 0] > 0.5  # pupil, expertise, school
+
+
+def test_the_closure_norm_is_a_schools_and_a_provider_closes_only_when_not_one_school_would_meet_it():
+    table = special_school.ProviderTable(3)
+    table.cluster[:] = 3
+    table.schools = np.array([4.0, 1.0, 4.0])
+    every = special_school.SpecialSchoolProvider.every_row(table)
+    norm = {"so": 25, "vso": 29, "sovso": 33}
+    # 80 so pupils in four schools: 20 a school (below 25), three can meet it; 20 in one: none; 400 in four: fine
+    so, vso = np.array([80.0, 20.0, 400.0]), np.zeros(3)
+    assert every.below_closure_norm(so, vso, norm).tolist() == [True, True, False]
+    last = every.close_schools(so, vso, norm)
+    assert last.tolist() == [False, True, False] and table.schools.tolist() == [3.0, 1.0, 4.0]
+
+
+def test_without_an_alliance_to_decide_parents_move_a_child_back_only_when_the_regular_place_carries_its_need():
+    n = len(U)
+    fits = parents.return_to_regular(np.full(n, -0.1), B, U)
+    assert fits.mean() == pytest.approx(B.return_to_regular_rate, abs=0.002)
+    assert not parents.return_to_regular(np.full(n, 0.1), B, U).any()

@@ -46,8 +46,9 @@ def test_when_referral_to_sbo_costs_schools_more_they_refer_less(baseline):
 
 
 def test_no_need_no_labels():
-    """A population without support needs or learning delays gets no new indication, sbo referral or lwoo/pro."""
-    run = simulate_rows(SETTINGS, behaviour=Behaviour().replace(need_sd=0.0))
+    """A population without support needs gets no new indication, sbo referral or lwoo/pro. (No terugplaatsing
+    either: a pupil placed back from sbo may be referred again, which is no new label.)"""
+    run = simulate_rows(SETTINGS, behaviour=Behaviour().replace(need_sd=0.0, return_to_regular_rate=0.0))
     assert sum(y["indications_granted"] for y in run.school_years) == 0
     assert sum(y["inflow_sbo"] for y in run.school_years) == 0
     assert count(run, 2009, "indications") < count(run, 2003, "indications")

@@ -79,11 +79,15 @@ class AllianceTable(ColumnTable):
         Column("gatekeeping", "float64", 0.0, "the alliance's own TLV threshold above the national criterion", "latent need"),
         Column("strictness", "float64", 0.0, "gatekeeping, caution while its record is short, and the response to the foreseen shortfall", "latent need"),
         Column("doorzettingsmacht_rank", "float64", 0.0, "has doorzettingsmacht while below the share in force", "0-1"),
+        Column("doorzettingsmacht_arranged", "bool", False, "arranged doorzettingsmacht itself, on the Inspectorate's signal on thuiszitters"),
+        Column("reserves_instructed", "bool", False, "the Inspectorate instructed it to spend its reserves down to the signalling value this year"),
+        Column("thuiszitters_signalled", "bool", False, "the Inspectorate signalled more children at home over three months than in the country"),
         Column("school_model", "float64", 1 / 3, "share of the budget passed to schools by a key (little regional policy)", "fraction"),
         Column("expertise_model", "float64", 1 / 3, "share spent on central expertise services", "fraction"),
         Column("pupil_model", "float64", 1 / 3, "share spent on arrangements that follow the pupil", "fraction"),
         Column("lwoo_opt_out_rank", "float64", 1.0, "sets its own lwoo criteria while below the opt-out share in force", "0-1"),
-        Column("lwoo_budget_eur", "float64", 0.0, "yearly lwoo/pro budget, frozen on the base count (secondary)", "EUR/year"),
+        Column("lwoo_budget_eur", "float64", 0.0, "yearly lwoo/pro budget: the base count's participation times this year's pupils (secondary)", "EUR/year"),
+        Column("lwoo_budget_eur_per_pupil", "float64", 0.0, "lwoo/pro cost per pupil on the base count (2012): its participation, frozen", "EUR/year"),
         Column("lwoo_strictness", "float64", 0.0, "added to the lwoo criterion by an alliance with its own criteria", "latent"),
         Column("base_eur_per_pupil", "float64", np.nan, "own extra-support cost per pupil on the base count (2011)", "EUR/year"),
         Column("amount_eur_per_pupil", "float64", 0.0, "budget per pupil this school year (after equalisation)", "EUR/year"),
@@ -165,6 +169,9 @@ class Alliance(TableAgent):
     shortfall = RowValue()
     budget_loss = RowValue()
     reserves_eur = RowValue()
+    doorzettingsmacht_arranged = RowValue()
+    reserves_instructed = RowValue()
+    thuiszitters_signalled = RowValue()
     lwoo_budget_eur = RowValue()
     lwoo_strictness = RowValue()
     school_model = RowValue()
@@ -200,9 +207,13 @@ class Alliance(TableAgent):
         Inspectorate's signalling value (a share of income, at least a minimum; reserves above it are flagged) and
         closes ``reserve_adjustment_rate`` of the gap in a year, spending an excess and rebuilding a shortfall (or a
         deficit it carried) alike. One linear rule both ways: a rule that spent an excess but rebuilt slowly would turn
-        chance surpluses and deficits into a flow to the schools."""
+        chance surpluses and deficits into a flow to the schools. An alliance the Inspectorate instructed spends at
+        least the whole excess over the signalling value this year."""
         signal = funding.reserve_signal_eur(income_eur, law)
-        self.plan_reserve_change_eur = b.reserve_adjustment_rate * (b.reserve_target * signal - self.reserves_eur)
+        own_policy = b.reserve_adjustment_rate * (b.reserve_target * signal - self.reserves_eur)
+        # instructed by the Inspectorate: the whole excess over the signalling value goes this year, at least
+        instructed = np.minimum(own_policy, signal - self.reserves_eur)
+        self.plan_reserve_change_eur = np.where(self.reserves_instructed, instructed, own_policy)
 
     def planning_amount(self, national_eur_per_pupil: float, progress_path: list[float], cut_eur_per_pupil: float) -> float:
         """The amount per pupil the alliance plans on: the mean over the coming years of what the announced
@@ -270,6 +281,24 @@ class Alliance(TableAgent):
             setattr(self, f"tlv_substitution_{category}", b.tlv_substitution * saving / 1000.0)
         uncovered = np.maximum(self.shortfall, 0.0) / (1.0 + np.maximum(self.shortfall, 0.0))
         self.referral_charge_eur = uncovered * medium_supplement_eur
+
+    def answer_thuiszitter_signal(self, pact: bool, u: float, b: Behaviour) -> None:
+        """On the Inspectorate's signal on thuiszitters, an alliance without doorzettingsmacht arranges it (someone
+        who can decide where a stuck child goes) with the yearly chance ``doorzettingsmacht_adoption``, once the
+        Thuiszitterspact asks it of every alliance (``pact``); arranged, it keeps it."""
+        adopts = pact & self.thuiszitters_signalled & (u < b.doorzettingsmacht_adoption)
+        self.doorzettingsmacht_arranged = self.doorzettingsmacht_arranged | adopts
+
+    def revise_distribution_model(self, step: float) -> None:
+        """With a new ondersteuningsplan (every ``support_plan_years``) the alliance revisits its mix of distribution
+        models, moving ``step`` of it towards the model that answers what its last plan period showed: more children
+        at home than the country (the Inspectorate's signal): the pupil model, whose arrangements follow the child;
+        deductions above what it budgets for special education: the expertise model, whose central services help
+        schools keep pupils; neither: the school model, which leaves the money to the schools. The mix stays a mix."""
+        target = np.where(self.thuiszitters_signalled, 2, np.where(self.shortfall > 0, 1, 0))
+        for k, model in enumerate(DISTRIBUTION_MODELS):
+            share = getattr(self, f"{model}_model")
+            setattr(self, f"{model}_model", (1.0 - step) * share + step * (target == k))
 
     def follow_prescribed_model(self, name: str) -> None:
         """Spend the whole budget by the distribution model the law prescribes (one of DISTRIBUTION_MODELS)."""
@@ -368,12 +397,14 @@ def offer_return_to_regular(unmet_in_regular: np.ndarray, saving_eur: np.ndarray
     return fits & (saving_eur > 0) & (u < b.return_to_regular_rate)
 
 
-def place_stuck_cases(escalated: np.ndarray, doorzettingsmacht_rank: np.ndarray, share: np.ndarray) -> np.ndarray:
+def place_stuck_cases(escalated: np.ndarray, doorzettingsmacht_rank: np.ndarray, share: np.ndarray,
+                      arranged: np.ndarray) -> np.ndarray:
     """Which cases the attendance officer escalates to the alliance (a child home over 3 months with no offer) the
-    alliance decides itself: where it has doorzettingsmacht (someone who can decide, ``doorzettingsmacht_rank`` below
-    the law's share for its sector), it names a school that must take the child, with an arrangement the alliance pays.
-    Elsewhere the case goes back to a school, which decides as on any registration."""
-    return escalated & (doorzettingsmacht_rank < share)
+    alliance decides itself: where it has doorzettingsmacht (someone who can decide: ``doorzettingsmacht_rank`` below
+    the law's share for its sector, the inventory of November 2015 or a reform, or ``arranged`` on the Inspectorate's
+    signal), it names a school that must take the child, with an arrangement the alliance pays. Elsewhere the case
+    goes back to a school, which decides as on any registration."""
+    return escalated & ((doorzettingsmacht_rank < share) | arranged)
 
 
 def with_own_lwoo_criteria(opt_out_rank: np.ndarray, opt_out_share: float) -> np.ndarray:

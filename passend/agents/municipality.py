@@ -22,9 +22,12 @@ from passend.engine.groups import total_by
 N_MUNICIPALITIES = 415
 """1 January 2012 (institutions.toml, CBS). Mergers are not modelled: one set of municipalities for the whole run."""
 
-TRANSPORTED_SHARE = 79_000 / (39_929 + 68_927)
-"""Share of the pupils of sbo and (v)so who are transported: 79,000 transported pupils in 2012/13
-(labelling_old_system.toml [transport], mlv) over the sbo + (v)so pupils of 1 October 2012 (pupil_counts_2011_2014.csv)."""
+TRANSPORTED_SHARE_SPECIAL = 0.66 * 79_000 / 68_927
+TRANSPORTED_SHARE_SBO = 0.25 * 79_000 / 39_929
+"""Shares of the pupils of (v)so and of sbo who are transported: of the 79,000 transported pupils of 2012/13
+(labelling_old_system.toml [transport], mlv) about two thirds go to (v)so and a quarter to sbo (mlv, as read for issue
+32; the rest, about a tenth, to regular schools, are not in the model), over the (v)so and the sbo pupils of
+1 October 2012 (pupil_counts_2011_2014.csv)."""
 
 
 class MunicipalityTable(ColumnTable):
@@ -35,6 +38,7 @@ class MunicipalityTable(ColumnTable):
         Column("exempt_propensity", "float32", 1.0, "readiness to grant 5a exemptions relative to the average"),
         Column("registration", "float32", 1.0, "share of the absences reported to it that its register records", "0-1"),
         Column("transport_strictness", "float32", 0.0, "how strict its pupil-transport rules are (distance, own contribution)", "0-1"),
+        Column("transport_reviewed", "bool", False, "reviewed its transport rules when youth care became its own with less money (2015)"),
         Column("youth_care_capacity", "float32", 1.0, "youth-care capacity relative to the average, once municipal (2015)"),
         Column("agreement_with_alliance", "bool", False, "pools youth care for children at home with the alliance's region (OOGO)"),
     )
@@ -48,6 +52,8 @@ class Municipality(TableAgent):
     exempt_propensity = RowValue()
     registration = RowValue()
     youth_care_capacity = RowValue()
+    transport_strictness = RowValue()
+    transport_reviewed = RowValue()
 
     def youth_care_funded(self, pupils_living_here: np.ndarray, municipal: bool, budget_factor: float) -> np.ndarray:
         """How much youth care the municipality funds for the year, in pupils served at the national average rate:
@@ -57,6 +63,16 @@ class Municipality(TableAgent):
         if not municipal:
             return pupils_living_here
         return pupils_living_here * np.asarray(self.youth_care_capacity, dtype=np.float64) * budget_factor
+
+    def review_transport_rules(self, decentralised: bool, budget_factor: float, u: float, b: Behaviour) -> None:
+        """Once, when youth care becomes the municipality's with less money than the provinces had (the Jeugdwet of
+        2015, ``budget_factor`` < 1), it reviews what it spends on care for children: with the chance
+        ``transport_tighten_chance`` it makes its pupil-transport rules stricter by ``transport_tighten_step`` (over
+        half of the municipalities applied stricter rules in 2015, vgr9 as read for issue 32)."""
+        review = decentralised & (budget_factor < 1.0) & ~self.transport_reviewed
+        tightens = review & (u < b.transport_tighten_chance)
+        self.transport_strictness = np.minimum(self.transport_strictness + b.transport_tighten_step * tightens, 1.0)
+        self.transport_reviewed = self.transport_reviewed | review
 
     def improve_registration(self, asked: bool, b: Behaviour) -> None:
         """Each August: once the Thuiszitterspact asks municipalities to register every child at home, the municipality
@@ -85,10 +101,10 @@ def follow_chances(staffing: np.ndarray, known_per_10000: float, long_share: flo
     return short, long
 
 
-def needs_transport(u: np.ndarray) -> np.ndarray:
-    """Of the children who take up a place at a special school (sbo, (v)so), those whose parents ask the municipality
-    for transport: the published share of transported sbo and (v)so pupils (``TRANSPORTED_SHARE``)."""
-    return u < TRANSPORTED_SHARE
+def needs_transport(sbo: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Of the children who take up a place at a special school, those whose parents ask the municipality for
+    transport: the published share of transported pupils of (v)so, or of sbo where ``sbo``."""
+    return u < np.where(sbo, TRANSPORTED_SHARE_SBO, TRANSPORTED_SHARE_SPECIAL)
 
 
 def refuse_transport(strictness: np.ndarray, b: Behaviour, u: np.ndarray) -> np.ndarray:

@@ -18,14 +18,15 @@ MAX_BREAKDOWN_CHANCE = 0.5
 
 
 def choose_special(prefers_special: np.ndarray, need_above_criterion: np.ndarray, secondary: np.ndarray,
-                   in_special: np.ndarray, hearing_language: np.ndarray, culture: np.ndarray, b: Behaviour,
-                   u: np.ndarray) -> np.ndarray:
+                   in_special: np.ndarray, hearing_language: np.ndarray, culture: np.ndarray,
+                   provider_supervised: np.ndarray, b: Behaviour, u: np.ndarray) -> np.ndarray:
     """With an indication, do the parents choose a special school (True) or support in a regular school?
 
     Heavier needs, a preference for special schools, secondary age (secondary schools keep fewer rugzak pupils)
     and the area's referral culture push towards special; a child already in special education mostly stays. At
     secondary age a child with a hearing or language indication (cluster 2) goes to a regular school far more often:
-    language disorders are treated in the primary years, and few vso cluster 2 places exist.
+    language disorders are treated in the primary years, and few vso cluster 2 places exist. Parents hear of the
+    Inspectorate's judgement: a provider under intensified supervision (``provider_supervised``) draws fewer.
     """
     logit = (
         b.special_intercept
@@ -34,9 +35,18 @@ def choose_special(prefers_special: np.ndarray, need_above_criterion: np.ndarray
         + b.special_secondary * secondary
         + b.special_continuity * in_special
         + b.special_secondary_cluster2 * (secondary & hearing_language)
+        + b.special_supervised_provider * provider_supervised
         + culture
     )
     return u < sigmoid(logit)
+
+
+def return_to_regular(unmet_in_regular: np.ndarray, b: Behaviour, u: np.ndarray) -> np.ndarray:
+    """Terugplaatsing without an alliance's offer (pupil-bound funding; clusters the alliances do not judge; sbo under
+    the WSNS rule): the parents (with the special school) move a child back to a regular school when the place there,
+    with the support the child brings, carries its need (``unmet_in_regular`` <= 0). Rare: a monthly chance
+    ``return_to_regular_rate`` that the question comes up (``u``: one uniform per pupil)."""
+    return (unmet_in_regular <= 0.0) & (u < b.return_to_regular_rate)
 
 
 def keep_at_home(unmet_need: np.ndarray, waiting: np.ndarray, b: Behaviour, u: np.ndarray) -> np.ndarray:

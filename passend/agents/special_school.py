@@ -37,6 +37,9 @@ class ProviderTable(ColumnTable):
         Column("waiting_so_sum", "float64", 0.0, "waiting so pupils summed over the months of this year", "pupil-months"),
         Column("waiting_vso_sum", "float64", 0.0, "waiting vso pupils summed over the months of this year", "pupil-months"),
         Column("merged_into", "int16", -1, "provider that took over its pupils and places when it closed (-1: open)", "index"),
+        Column("schools", "float64", 1.0, "(v)so schools it stands for; one closes when their average size falls below the closure norm", "schools"),
+        Column("quality", "float64", 0.0, "quality of its education, as the Inspectorate judges it (0: the average at the start)", "standard deviations"),
+        Column("under_supervision", "bool", False, "under the Inspectorate's intensified supervision this school year"),
     )
 
 
@@ -50,6 +53,14 @@ class SpecialSchoolProvider(TableAgent):
     waiting_vso_sum = RowValue()
 
     merged_into = RowValue()
+    quality = RowValue()
+    under_supervision = RowValue()
+    schools = RowValue()
+
+    def improve_under_supervision(self, gain: float) -> None:
+        """A provider under intensified supervision works on its quality (a plan of improvement the Inspectorate
+        follows): ``gain`` standard deviations a year; the others keep theirs."""
+        self.quality = self.quality + gain * self.under_supervision
 
     def plan_capacity(self, months: int, occupied_so: np.ndarray, occupied_vso: np.ndarray, growth: float,
                       shrink: float, slack: float) -> None:
@@ -70,12 +81,27 @@ class SpecialSchoolProvider(TableAgent):
         self.waiting_vso_sum = 0.0
 
     def below_closure_norm(self, pupils_so: np.ndarray, pupils_vso: np.ndarray, norm: Mapping) -> np.ndarray:
-        """Whether the school falls below the opheffingsnorm (national pupils): so+vso together when it offers both
-        levels, else the norm of the level it offers. sbo schools, and schools already closed, are not judged here."""
+        """Whether its schools fall below the opheffingsnorm (national pupils), judged on their average size, since the
+        norm is set per school (vgr9): so+vso together where they offer both levels, else the norm of the level they
+        offer. sbo schools, and providers already closed, are not judged here."""
+        pupils_so, pupils_vso = pupils_so / self.schools, pupils_vso / self.schools
         single = np.where(pupils_so > 0, norm["so"], norm["vso"])
         total = pupils_so + pupils_vso
         below = np.where((pupils_so > 0) & (pupils_vso > 0), total < norm["sovso"], total < single)
         return below & (self.cluster != SBO_CLUSTER) & (self.merged_into < 0)
+
+    def close_schools(self, pupils_so: np.ndarray, pupils_vso: np.ndarray, norm: Mapping) -> np.ndarray:
+        """A provider whose schools fall below the closure norm closes as many as it must for the rest to meet it
+        (their pupils and places go to its sister schools); returns where not even one school would meet it, so that
+        the provider itself closes and merges into the nearest provider of its cluster."""
+        below = self.below_closure_norm(pupils_so, pupils_vso, norm)
+        both = (pupils_so > 0) & (pupils_vso > 0)
+        applies = np.where(both, norm["sovso"], np.where(pupils_so > 0, norm["so"], norm["vso"]))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            allowed = np.floor((pupils_so + pupils_vso) / np.maximum(applies, 1e-12))
+        last = below & (allowed < 1)
+        self.schools = np.where(below & ~last, np.minimum(self.schools, np.maximum(allowed, 1.0)), self.schools)
+        return last
 
 
 def merge_target(providers: ProviderTable, closing: int) -> int:

@@ -19,7 +19,8 @@ arrangements                   :func:`arrangement_prices_eur`
 the 2% rules for sbo           :func:`wsns_sbo_shares`, :func:`sbo_referral_cost_eur`, :func:`wsns_sbo_over_direct`,
                                :func:`sbo_above_direct_share`
 what pupils cost an alliance   :func:`support_costs`, :func:`lwoo_pro_costs`
-budget base and equalisation   :func:`budget_base`, :func:`amount_per_pupil`, :func:`amount_before_budget_financing`
+budget base and equalisation   :func:`budget_base`, :func:`amount_per_pupil`, :func:`amount_before_budget_financing`,
+                               :func:`light_support_eur_per_pupil`
 reserves                       :func:`reserve_signal_eur` (the Inspectorate's signalling value)
 an alliance's month            :func:`settle_month`, :data:`SETTLEMENT_STREAMS`
 payments per payer             :func:`state_month_payments`, :func:`wsns_month_payments`,
@@ -66,7 +67,8 @@ def tlv_category(need_above_criterion: np.ndarray, category_need: Sequence[float
 
 
 def special_supplement_eur(need: np.ndarray, law: Mapping) -> np.ndarray:
-    """Yearly supplementary funding of a (v)so place by TLV category (the part DUO deducts from the alliance)."""
+    """Yearly supplementary funding of a (v)so place by TLV category, on top of its basic funding (the part DUO
+    deducts from the alliance)."""
     category = tlv_category(need - law["indication_criterion"], law["tlv_category_need"])
     factor = np.asarray(law["tlv_category_factor"], dtype=np.float64)[category]
     return law["special_school_eur"] * law["special_supplement_share"] * factor
@@ -172,6 +174,14 @@ def amount_per_pupil(base_eur_per_pupil: np.ndarray, national_eur_per_pupil: np.
     return np.where(cut > 0.0, cut, 0.0)  # max(0, cut), and 0 where cut is NaN (an alliance with no base)
 
 
+def light_support_eur_per_pupil(sector: np.ndarray, law: Mapping) -> np.ndarray:
+    """The light-support budget an alliance holds per pupil a year besides the heavy support: in primary the former
+    WSNS budget (``wsns_eur``), which passend onderwijs puts in the alliance's budget for extra support ("lichte en
+    zware ondersteuning", kst_31497_113); the alliance spends it by its plan. Secondary: none in the model (the
+    former regional care budget of the secondary alliances has no figure in the shared data)."""
+    return np.where(sector == 0, float(law["wsns_eur"]), 0.0)
+
+
 def amount_before_budget_financing(amount_eur_per_pupil: np.ndarray, base_eur_per_pupil: np.ndarray,
                                    base_deduction_share: np.ndarray) -> np.ndarray:
     """The amount per pupil of the school year before budget financing (2014/15): the alliance already judges the
@@ -274,7 +284,9 @@ def state_month_payments(rugzak_eur: tuple[float, float], n_rugzak: int, n_by_in
     month = (1.0 / scale) / 12.0
     place_eur = law["special_school_eur"]
     deducted = n_special_of_alliances if law["budget_financing"] else 0  # before it, the state pays places whole
-    special_eur = place_eur * (n_special - law["special_supplement_share"] * deducted)
+    # every place gets its basic funding and, unless DUO takes it from an alliance, its supplement
+    special_eur = place_eur * (n_special * (1.0 + law["special_supplement_share"])
+                               - law["special_supplement_share"] * deducted)
     school_eur, ambulant_eur = rugzak_eur
     return {
         "rugzak_school": n_rugzak * school_eur * month,
@@ -322,7 +334,7 @@ def yearly_amounts(rugzak: np.ndarray, special: np.ndarray, sbo: np.ndarray, lwo
     sbo place or lwoo/pro (masks over the pupils)."""
     cost = np.zeros(len(rugzak))
     cost[rugzak] = rugzak_eur[0] + rugzak_eur[1]
-    cost[special] = law["special_school_eur"]
+    cost[special] = law["special_school_eur"] * (1.0 + law["special_supplement_share"])  # basic and supplement
     cost[sbo] = law["sbo_eur"]
     cost[lwoo_pro] = law["lwoo_pro_eur"]
     return cost

@@ -23,7 +23,7 @@ STREAMS: dict[str, tuple[str, str]] = {
     "rugzak_ambulant": ("state", "special_schools"),  # ambulant support by the RECs of the (v)so schools
     "special_schools": ("state", "special_schools"),  # (v)so places; for the alliances' clusters only the basic part
     "sbo_direct": ("state", "special_schools"),  # sbo up to 2% of the primary pupils
-    "wsns": ("state", "alliances"),  # light-support budget per primary pupil
+    "wsns": ("state", "alliances"),  # light-support budget per primary pupil (from 2014 in the alliance_budget)
     "lwoo_pro": ("state", "regular_schools"),
     "sbo_referring_schools": ("school_lump_sums", "special_schools"),  # sbo above 2%, the referring school's part
     "sbo_wsns": ("alliances", "special_schools"),  # sbo above 2%, the WSNS alliance's part

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from passend.agents.alliance import AllianceTable, AreaTable, N_PRIMARY_ALLIANCES, N_SECONDARY_ALLIANCES, N_WSNS, WsnsTable
-from passend.agents.municipality import N_MUNICIPALITIES, TRANSPORTED_SHARE, MunicipalityTable
+from passend.agents.municipality import N_MUNICIPALITIES, MunicipalityTable, needs_transport
 from passend.agents.school import PRIMARY, SBO_REFERRAL_GRADES, SECONDARY, SchoolTable
 from passend.agents.special_school import CLUSTER_REGION_SIZE, SBO_CLUSTER, ProviderTable, choose_sbo_school
 from passend.engine import demography
@@ -29,6 +29,7 @@ N_PRIMARY_SCHOOLS = 6970  # institutions.toml [primary_schools] 2006 (CBS)
 MEAN_PRIMARY_SCHOOL = 219  # institutions.toml average_size_2010 (Zoontjens 2010)
 N_SECONDARY_SCHOOLS = 660  # institutions.toml [secondary_schools] 2009
 N_SBO_SCHOOLS = 304  # institutions.toml [sbo_schools] 2011 (NJI), the earliest count there
+N_SPECIAL_SCHOOLS = 327  # institutions.toml [special_schools] 2010 ((v)so schools, NJI / CBS), the earliest count there
 SCHOOL_SIZE_SIGMA = 0.55  # assumption: lognormal spread of school sizes (small village schools, large city schools)
 
 # Shares used to split published totals where the 2003 table has no split (pupil_counts_2011_2014.csv, 2011).
@@ -116,10 +117,13 @@ def build_country(behaviour: Behaviour, scale: float, streams: RandomStreams) ->
     grade = pupils.grade(START_YEAR)
     pupils.keep(grade < PRIMARY_GRADES + pupils.secondary_years)
     providers, provider_index = _build_providers(areas, scale, streams.generator("country.providers"))
+    # a stream of its own, so that the draws of everything else stay as they were
+    providers.quality = streams.generator("country.provider_quality").standard_normal(len(providers))
     _place_at_start(pupils, areas, providers, behaviour, scale, streams.generator("country.start_settings"))
     _set_provider_capacity(pupils, providers, provider_index, behaviour)
     in_special = np.isin(pupils.setting, [Setting.SBO, Setting.SO, Setting.VSO])
-    pupils.transported = in_special & (streams.generator("country.transport").random(len(pupils)) < TRANSPORTED_SHARE)
+    u = streams.generator("country.transport").random(len(pupils))
+    pupils.transported = in_special & needs_transport(pupils.setting == Setting.SBO, u)
     alliances = _build_alliances(behaviour, streams.generator("country.alliances"))
     sigma = behaviour.youth_care_spread
     youth_rng = streams.generator("country.youth_care")
@@ -370,3 +374,8 @@ def _set_provider_capacity(pupils: Pupils, providers: ProviderTable, provider_in
     vso_places = np.ceil(np.bincount(p.provider[special[~is_so]], minlength=n_prov) * slack + 1)
     providers.capacity_so = np.where(vso_providers, so_places, providers.capacity_so)
     providers.capacity_vso = np.where(vso_providers, vso_places, 0.0)
+    # the (v)so schools each provider stands for, by its share of the pupils (at least one): the closure norm is the
+    # law's for a school, not for a region's schools together
+    held = np.bincount(p.provider[special], minlength=n_prov).astype(np.float64)
+    schools = np.maximum(np.round(N_SPECIAL_SCHOOLS * held / max(held[vso_providers].sum(), 1.0)), 1.0)
+    providers.schools = np.where(vso_providers, schools, 1.0)

@@ -155,7 +155,8 @@ def _places_for_pupils_at_home(world: World, month: Month, idx: np.ndarray, foll
         alliance = world.alliance_of(month.school_year, idx)
         escalated = is_followed & (p.months_home[idx] > 3)
         share = np.asarray(law["doorzettingsmacht_share"])[world.alliances.sector[alliance]]
-        placed = alliances.place_stuck_cases(escalated, world.alliances.doorzettingsmacht_rank[alliance], share)
+        placed = alliances.place_stuck_cases(escalated, world.alliances.doorzettingsmacht_rank[alliance], share,
+                                             world.alliances.doorzettingsmacht_arranged[alliance])
         chosen = idx[placed]
         moves.place_from_home(world, month, chosen, p.regular_setting(month.school_year, chosen), "placed_by_alliance")
         grant_arrangements(world, month, chosen)

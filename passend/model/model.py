@@ -15,6 +15,7 @@ from typing import Callable
 import mesa
 
 from passend.agents.alliance import Alliance, WsnsAlliance
+from passend.agents.inspectorate import Inspectorate
 from passend.agents.municipality import Municipality
 from passend.agents.school import RegularSchool
 from passend.agents.special_school import SpecialSchoolProvider
@@ -86,6 +87,7 @@ class WorldModel(mesa.Model):
             Alliance(self, country.alliances, i)
         state = State(self, self.law["rugzak_school_eur"], self.law["rugzak_ambulant_eur"])
         IndicationCommittee(self)
+        Inspectorate(self)
         self.world = World.of(country, state)
         if mechanical is not None:
             self.world.other_books.append(books_under(mechanical, self.world, self.month))

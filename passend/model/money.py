@@ -8,8 +8,8 @@ the run calls them with its own books and the month's law, and the mechanical bo
 =========================  ==========  ==============================================================================
 step                       when        what
 =========================  ==========  ==============================================================================
-:func:`take_money_count`   1 October   the budget base (2011) and the lwoo/pro base (2012) in their years; DUO's count
-                                       of indications and rugzak pupils, which sets the next rugzak amounts
+:func:`take_money_count`   1 October   the budget base (2011) and the lwoo/pro participation (2012) in their years;
+                                       DUO's count of indications and rugzak pupils, which sets the next rugzak amounts
 :func:`new_book_year`      1 October   the alliances' tallies of the twelve months restart
 :func:`set_budgets`        August      each alliance's amount per pupil (equalisation, a cut), its income, and what its
                                        pupils cost it now
@@ -58,9 +58,11 @@ def pupils_by_setting_and_indication(world: World, rows: np.ndarray, setting: np
 
 
 def alliance_pupils(world: World, month: Month) -> np.ndarray:
-    """Pupils per alliance (national), exempted children not counted."""
-    in_school = world.pupils.setting != Setting.EXEMPT
-    return total_by(world.alliance_of(month.school_year)[in_school], len(world.alliances)) / month.scale
+    """Pupils per alliance (national) on a school's register: exempted children and children registered nowhere do
+    not count ("tellen ... niet mee in de bekostiging", valk_2019; the count is of registered pupils)."""
+    p = world.pupils
+    counted = (p.setting != Setting.EXEMPT) & ~p.unregistered
+    return total_by(world.alliance_of(month.school_year)[counted], len(world.alliances)) / month.scale
 
 
 # --- what the alliances' pupils cost them -----------------------------------------------------------------------------
@@ -99,10 +101,12 @@ def take_money_count(world: World, month: Month, books: Books) -> None:
     p, law = world.pupils, month.law
     if month.today.year == law["budget_base_year"]:
         _record_budget_base(world, month, books)
-    if month.today.year == law["lwoo_budget_base_year"]:
-        books.alliances.lwoo_budget_eur = funding.lwoo_pro_costs(
-            world.alliance_of(month.school_year), p.counted_setting(), law["lwoo_pro_eur"], len(books.alliances),
-            month.scale)
+    if month.today.year == law["lwoo_budget_base_year"]:  # the participation of that count, per pupil
+        costs = funding.lwoo_pro_costs(world.alliance_of(month.school_year), p.counted_setting(), law["lwoo_pro_eur"],
+                                       len(books.alliances), month.scale)
+        pupils = alliance_pupils(world, month)
+        books.alliances.lwoo_budget_eur_per_pupil = np.divide(costs, pupils, out=np.zeros(len(pupils)),
+                                                              where=pupils > 0)
     if not month.rules.pupil_bound_funding:  # the rugzak is abolished: no amount to set from a count
         return
     inv = 1.0 / month.scale
@@ -147,8 +151,8 @@ def new_book_year(books: Books) -> None:
 class YearBudget(NamedTuple):
     """What the law gives the alliances for a school year, and what their pupils cost them now (national EUR)."""
 
-    income: np.ndarray  # this year's amount per pupil x pupils
-    planning_income: np.ndarray  # the same over the announced equalisation path
+    income: np.ndarray  # this year's amount per pupil x pupils, with the light-support budget
+    planning_income: np.ndarray  # the heavy-support part over the announced equalisation path
     costs: funding.SupportCosts
 
 
@@ -163,6 +167,8 @@ def set_budgets(world: World, month: Month, books: Books) -> YearBudget:
     a.base_eur_per_pupil, books.budgets.national_eur_per_pupil, a.base_deduction_share = books.budgets.bases[
         tuple(law["budget_base_clusters"])]
     cut_per_pupil = law["alliance_budget_cut_eur"] / max(a.pupils.sum(), 1.0)
+    # lwoo/pro: the participation of the base count ("deelnamepercentage van 2012", vgr9) times today's pupils
+    a.lwoo_budget_eur = a.lwoo_budget_eur_per_pupil * a.pupils
     rows = rows_money_follows(world)
     costs = alliance_costs_now(world, month, books, rows, world.pupils.counted_setting(rows))
     path = [month.policy.at("equalisation_progress", month.today.replace(year=month.today.year + k))
@@ -177,7 +183,8 @@ def set_budgets(world: World, month: Month, books: Books) -> YearBudget:
     if law["distribution_model"] != "own":
         alliance.follow_prescribed_model(law["distribution_model"])
     planning_income = a.pupils * alliance.planning_amount(national, path, cut_per_pupil)
-    return YearBudget(a.pupils * a.amount_eur_per_pupil, planning_income, costs)
+    light = funding.light_support_eur_per_pupil(a.sector, law)
+    return YearBudget(a.pupils * (a.amount_eur_per_pupil + light), planning_income, costs)
 
 
 def plan_budgets(books: Books, budget: YearBudget) -> None:
@@ -209,7 +216,7 @@ def book_month(world: World, month: Month, books: Books) -> funding.SupportCosts
         n_by_institutions=int(n_by[IS_REGULAR][:, rules.supported_by_institutions(indications)].sum()),
         n_special=int(special.sum()),
         n_special_of_alliances=int(special[:, rules.judged_by_alliance(indications)].sum()),
-        n_sbo_direct=direct, n_wsns_pupils=wsns_pupils.sum(),
+        n_sbo_direct=direct, n_wsns_pupils=0.0 if rules.alliances_in_charge else wsns_pupils.sum(),
         n_lwoo_pro_national=0 if holds_lwoo_pro else n_lwoo_pro, law=law, scale=scale)
     if not rules.alliance_judges_sbo:  # under the WSNS rule; otherwise DUO deducts it from the alliance
         payments |= funding.wsns_month_payments(over, law, scale)

@@ -10,6 +10,10 @@ phase asks which regime it is. The phases about children at home (``attendance``
 =====================  ===========  ===================================================================================
 phase                  when         what happens
 =====================  ===========  ===================================================================================
+inspection             August       on the school year just ended: the Inspectorate judges the (v)so providers
+                                    (intensified supervision; they work on their quality) and visits the alliances in
+                                    charge (instruction on reserves, signal on thuiszitters, answered by arranging
+                                    doorzettingsmacht)
 new_school_year        August       leavers go; pupils enter secondary (vso or rugzak, lwoo/pro by the RVC); a new
                                     cohort enters primary; the state sets the rugzak amounts; schools learn indication
                                     practice (and teachers' skill from a professionalisation budget); providers plan
@@ -28,8 +32,9 @@ indications            every month  schools/parents apply; the committee or the 
                                     rugzak or (v)so; providers admit or put on the waiting list
 waiting_lists          every month  free (v)so places go to waiting pupils
 sbo_referral           every month  primary schools refer to sbo (WSNS rule, or a TLV from the alliance)
-moves_back             every month  alliances in charge place (v)so pupils back in a regular school with an arrangement
-                                    when it fits and costs them less (terugplaatsing)
+moves_back             every month  terugplaatsing: alliances in charge place (v)so pupils back in a regular school with
+                                    an arrangement when it fits and costs them less; elsewhere parents move a child
+                                    back when the regular place with its rugzak carries the need
 breakdowns             every month  places that cannot carry the need break down, or the school sends a costly pupil
                                     home: the child is at home
 months_at_home         every month  spells at home get a month longer
@@ -56,6 +61,7 @@ import numpy as np
 from passend.agents import municipality, parents, school, special_school, state
 from passend.agents import alliance as alliances
 from passend.agents.alliance import Alliance
+from passend.agents.inspectorate import Inspectorate
 from passend.agents.municipality import Municipality
 from passend.agents.special_school import SpecialSchoolProvider
 from passend.agents.state import IndicationCommittee
@@ -73,6 +79,36 @@ from passend.model.world import World
 
 
 # --- August ------------------------------------------------------------------------------------------------------
+def inspection(world: World, month: Month) -> None:
+    """Each August, on the school year just ended: the Inspectorate judges the (v)so providers (intensified
+    supervision for those below its standard, who work on their quality) and, while the alliances are in charge and
+    have had a year, visits every alliance: an instruction on reserves above the signalling value, a signal on
+    thuiszitters, which an alliance may answer by arranging doorzettingsmacht. (The run's first month judges the
+    providers too, so that the first count knows which are under supervision.)"""
+    if month.today.month != 8 and month.step > 0:
+        return
+    prov, law, b = world.providers, month.law, month.behaviour
+    ids = np.arange(len(prov))
+    with month.decision("inspectorate.judge_providers"):
+        seen = b.inspectorate_visit_error * month.normal("inspectorate.visit", ids)
+        prov.under_supervision = (Inspectorate.judge_providers(prov.quality, seen, law["inspectorate_quality_standard"])
+                                  & (prov.cluster != special_school.SBO_CLUSTER) & (prov.merged_into < 0))
+        SpecialSchoolProvider.every_row(prov).improve_under_supervision(b.supervised_quality_gain)
+    a = world.alliances
+    if not (month.rules.alliances_in_charge and (a.plan_income_eur > 0).any()):  # a year of theirs to visit
+        return
+    with month.decision("inspectorate.visit_alliances"):
+        p = world.pupils
+        long_home = np.flatnonzero(p.home_3m_known_this_year)  # flags of the school year just ended
+        home_long_known = total_by(world.alliance_of(month.school_year - 1, long_home), len(a)) / month.scale
+        a.reserves_instructed = Inspectorate.reserves_instruction(
+            a.reserves_eur, funding.reserve_signal_eur(a.plan_income_eur, law))
+        a.thuiszitters_signalled = Inspectorate.thuiszitter_signal(home_long_known, a.pupils)
+    with month.decision("alliance.answer_thuiszitter_signal"):
+        u = month.uniform("alliance.doorzettingsmacht", np.arange(len(a)))
+        Alliance.every_row(a).answer_thuiszitter_signal(bool(law["thuiszitterspact"]), u, b)
+
+
 def new_school_year(world: World, month: Month) -> None:
     if month.today.month != 8:
         return
@@ -90,6 +126,11 @@ def new_school_year(world: World, month: Month) -> None:
     with month.decision("municipality.improve_registration"):
         Municipality.every_row(world.municipalities).improve_registration(bool(month.law["thuiszitterspact"]),
                                                                           month.behaviour)
+    with month.decision("municipality.review_transport_rules"):
+        muni = world.municipalities
+        Municipality.every_row(muni).review_transport_rules(
+            bool(month.law["youth_care_municipal"]), float(month.law["youth_care_budget_factor"]),
+            month.uniform("municipality.transport_review", np.arange(len(muni))), month.behaviour)
     if month.rules.alliances_in_charge:
         with month.decision("alliance.plan_year"):
             _alliances_plan_year(world, month)
@@ -107,7 +148,8 @@ def new_school_year(world: World, month: Month) -> None:
 
 
 def _providers_plan(world: World, month: Month) -> None:
-    """Each (v)so provider grows with its waiting list and shrinks with its empty places; one below the closure norm
+    """Each (v)so provider grows with its waiting list and shrinks with its empty places; where its schools fall below
+    the closure norm those it cannot fill to it close into sister schools; a provider that cannot fill one
     closes and merges into the provider of its cluster in the nearest region, which takes over its pupils, the pupils
     waiting for it and its places (with none left, its pupils go back to a regular school with an arrangement)."""
     b, prov = month.behaviour, world.providers
@@ -119,7 +161,7 @@ def _providers_plan(world: World, month: Month) -> None:
                             b.capacity_slack)
     norm = dict(zip(("so", "vso", "sovso"), month.law["closure_norm"]))
     inv = 1.0 / month.scale
-    closing = providers.below_closure_norm(so * inv, vso * inv, norm)  # judged on the count before any merges
+    closing = providers.close_schools(so * inv, vso * inv, norm)  # judged on the count before any merges
     for provider in np.flatnonzero(closing):  # one after the other: each merges into a school still open
         moves.close_provider(world, month, int(provider), special_school.merge_target(prov, int(provider)))
 
@@ -182,7 +224,7 @@ def _schools_learn(world: World, month: Month) -> None:
     peers = school.peer_know_how(s.know_how, s.sector)
     reward_ratio = world.state.rugzak_school_eur / world.state.reference_rugzak_school_eur
     s.know_how = school.learn_indication_practice(s.know_how, peers, reward_ratio, month.behaviour.know_how_imitation)
-    budget = month.law["professionalisation_eur"]
+    budget = month.law["professionalisation_eur"] * month.law["professionalisation_skill_share"]
     if budget > 0:
         per_pupil = budget * month.scale / len(world.pupils)
         s.skill = school.professionalise(s.skill, per_pupil, month.behaviour.professionalisation_skill_gain)
@@ -190,11 +232,16 @@ def _schools_learn(world: World, month: Month) -> None:
 
 def _alliances_plan_year(world: World, month: Month) -> None:
     """Each August while the alliances are in charge: this year's amount per pupil
-    (:func:`~passend.model.money.set_budgets`), and each alliance's ondersteuningsplan: reserves, budget by its distribution model (or the one the law prescribes), TLV
-    policy, and the lwoo criteria of alliances with their own."""
+    (:func:`~passend.model.money.set_budgets`), and each alliance's ondersteuningsplan: its mix of distribution models
+    revisited with every new plan (or the model the law prescribes), reserves, budget, TLV policy, and the lwoo
+    criteria of alliances with their own."""
     a, law, b = world.alliances, month.law, month.behaviour
     a.pupils = alliance_pupils(world, month)
     _arrange_former_rugzak(world, month)
+    plans_made = int(a.years_of_record.max())  # every alliance set its first plan in the same August
+    if plans_made > 0 and plans_made % int(law["support_plan_years"]) == 0 and law["distribution_model"] == "own":
+        with month.decision("alliance.revise_distribution_model"):
+            Alliance.every_row(a).revise_distribution_model(b.mix_revision_step)
     budget = set_budgets(world, month, world.books)
     if month.rules.alliance_judges_sbo:  # DUO deducts sbo above 2%: only then does one more or one fewer cost it
         in_sbo = np.flatnonzero(world.pupils.counted_setting() == Setting.SBO)
@@ -358,9 +405,11 @@ def _count_tlvs(world: World, month: Month, alliance: np.ndarray, category: np.n
 def _parents_choose_special(world: World, month: Month, idx: np.ndarray) -> np.ndarray:
     p = world.pupils
     u = month.uniform("parents.choose_special", p.uid[idx])
+    provider = special_school.provider_serving(world.provider_index, p.indication[idx], p.area[idx])
     return parents.choose_special(p.prefers_special[idx], p.need[idx] - month.law["indication_criterion"],
                                   p.grade(month.school_year, idx) >= PRIMARY_GRADES, IS_SPECIAL[p.setting[idx]],
-                                  p.indication[idx] == 2, world.areas.culture[p.area[idx]], month.behaviour, u)
+                                  p.indication[idx] == 2, world.areas.culture[p.area[idx]],
+                                  world.providers.under_supervision[provider], month.behaviour, u)
 
 
 def _seek_special_places(world: World, month: Month, idx: np.ndarray,
@@ -383,7 +432,7 @@ def _seek_special_places(world: World, month: Month, idx: np.ndarray,
     u = month.uniform("provider.queue", p.uid[idx])
     admitted = special_school.admit_within_capacity(provider, secondary, p.waiting[idx], world.providers.capacity_so,
                                                     world.providers.capacity_vso, occupied_so, occupied_vso, u)
-    admitted[admitted] = _transport_to_the_place(world, month, idx[admitted])  # the rest keep their place in the queue
+    admitted[admitted] = _transport_to_the_place(world, month, idx[admitted], False)  # the rest keep their place in the queue
     new_setting = np.where(secondary[admitted], Setting.VSO, Setting.SO).astype(np.int8)
     moves.admit_special(world, month, idx[admitted], provider[admitted], new_setting)
     moves.put_on_waiting_list(world, idx[~admitted], provider[~admitted])
@@ -422,7 +471,7 @@ def sbo_referral(world: World, month: Month) -> None:
             cost = world.wsns.cost_to_school_eur[world.schools.wsns[p.school[idx]]]
         u = month.uniform("school.refer_sbo", p.uid[idx])
         referred = school.refer_to_sbo(severity, cost, world.areas.culture[p.area[idx]], strictness, b, u)
-    referred[referred] = _transport_to_the_place(world, month, idx[referred])
+    referred[referred] = _transport_to_the_place(world, month, idx[referred], True)
     moved = idx[referred]
     if alliance is not None:
         _count_tlvs(world, month, alliance[referred], None)
@@ -430,12 +479,13 @@ def sbo_referral(world: World, month: Month) -> None:
     moves.refer_to_sbo(world, moved, special_school.choose_sbo_school(world.providers, p.area[moved], u))
 
 
-def _transport_to_the_place(world: World, month: Month, idx: np.ndarray) -> np.ndarray:
-    """Pupils ``idx`` have been given a place at a special school (sbo, (v)so). Parents who need transport ask their
+def _transport_to_the_place(world: World, month: Month, idx: np.ndarray, to_sbo: bool) -> np.ndarray:
+    """Pupils ``idx`` have been given a place at a special school (an sbo school if ``to_sbo``, else (v)so). Parents who need transport ask their
     municipality, which refuses more often the stricter its rules; of those refused, some cannot bring the child and
     the place is not taken up this month. Returns the mask of those who take it up; marks who is transported."""
     p, b = world.pupils, month.behaviour
-    asks = municipality.needs_transport(month.uniform("municipality.transport", p.uid[idx]))
+    asks = municipality.needs_transport(np.full(len(idx), to_sbo),
+                                        month.uniform("municipality.transport", p.uid[idx]))
     strictness = np.clip(world.municipalities.transport_strictness[p.municipality[idx]]
                          + month.law["transport_strictness_added"], 0.0, 1.0)
     refused = asks & municipality.refuse_transport(strictness, b, month.uniform("municipality.transport_rules",
@@ -449,28 +499,34 @@ def _transport_to_the_place(world: World, month: Month, idx: np.ndarray) -> np.n
 
 
 def moves_back(world: World, month: Month) -> None:
-    """Terugplaatsing: while the alliances are in charge, a (v)so pupil of their clusters, or an sbo pupil once the
-    alliances grant sbo, whom an arrangement would carry in a regular school more cheaply than the place costs the
-    alliance, may move back to the regular school of the catchment with that arrangement. An sbo place carries the
-    learning delay as well as the support need; a regular school must carry both."""
-    if not month.rules.alliances_in_charge:
-        return
-    p, b, law = world.pupils, month.behaviour, month.law
-    in_sbo = p.setting == Setting.SBO
-    special = in_settings(p.setting, SPECIAL)
-    idx = np.flatnonzero(special | in_sbo if month.rules.alliance_judges_sbo else special)
-    idx = idx[in_sbo[idx] | month.rules.judged_by_alliance(p.indication[idx])]
+    """Terugplaatsing, under both systems: a (v)so or sbo pupil may move back to the regular school of the catchment.
+    Where the alliance pays the place (a (v)so pupil of its clusters, or an sbo pupil once it grants sbo) it decides:
+    it offers the move with an arrangement when the arrangement carries the need and costs it less than the place.
+    Otherwise the parents decide, when the regular place with the support the child brings (a rugzak, the national
+    institutions' support) carries the need. An sbo place carries the learning delay as well as the support need; a
+    regular school must carry both. Rare either way (the Onderwijsraad, 2017: "komt zelden voor")."""
+    p, b, law, rules = world.pupils, month.behaviour, month.law, month.rules
+    idx = np.flatnonzero(in_settings(p.setting, SPECIAL) | (p.setting == Setting.SBO))
+    u = month.uniform("alliance.return_to_regular", p.uid[idx])
+    idx, u = idx[u < b.return_to_regular_rate], u[u < b.return_to_regular_rate]  # the few whose case comes up
+    sbo = p.setting[idx] == Setting.SBO
+    carried_need = np.where(sbo, np.maximum(p.need[idx], p.learning_delay[idx]), p.need[idx])
+    unmet = carried_need - basic_support(world, month, idx)
+    by_alliance = np.where(sbo, rules.alliance_judges_sbo, rules.judged_by_alliance(p.indication[idx]))
+    back = np.zeros(len(idx), dtype=bool)
+    level = np.zeros(len(idx), dtype=np.int8)
     with month.decision("alliance.offer_return_to_regular"):
-        u = month.uniform("alliance.return_to_regular", p.uid[idx])
-        idx, u = idx[u < b.return_to_regular_rate], u[u < b.return_to_regular_rate]  # the few whose case comes up
-        sbo = in_sbo[idx]
-        carried_need = np.where(sbo, np.maximum(p.need[idx], p.learning_delay[idx]), p.need[idx])
-        unmet = carried_need - basic_support(world, month, idx)
-        level = alliances.arrangement_level(unmet, b)
-        place_cost = np.where(sbo, world.alliances.sbo_marginal_eur[world.alliance_of(month.school_year, idx)],
-                              funding.special_supplement_eur(p.need[idx], law))
-        saving = place_cost - funding.arrangement_prices_eur(law)[level]
-        back = alliances.offer_return_to_regular(unmet, saving, b, u)
+        offered = np.flatnonzero(by_alliance)
+        level[offered] = alliances.arrangement_level(unmet[offered], b)
+        place_cost = np.where(sbo[offered],
+                              world.alliances.sbo_marginal_eur[world.alliance_of(month.school_year, idx[offered])],
+                              funding.special_supplement_eur(p.need[idx[offered]], law))
+        saving = place_cost - funding.arrangement_prices_eur(law)[level[offered]]
+        back[offered] = alliances.offer_return_to_regular(unmet[offered], saving, b, u[offered])
+    with month.decision("parents.return_to_regular"):
+        own = np.flatnonzero(~by_alliance)
+        brought = b.support_rugzak * (~sbo[own] & rules.supported_nationally(p.indication[idx[own]]))
+        back[own] = parents.return_to_regular(unmet[own] - brought, b, u[own])
     moves.return_to_regular(world, month, idx[back], level[back])
 
 
@@ -496,6 +552,7 @@ def close_school_year(world: World, month: Month) -> None:
 
 
 PHASES: tuple[Callable[[World, Month], None], ...] = (
+    inspection,
     new_school_year,
     count,
     attendance,

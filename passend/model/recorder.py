@@ -31,7 +31,9 @@ COUNT_COLUMNS = [
     "so_cl1", "so_cl2", "so_cl34", "vso_cl1", "vso_cl2", "vso_cl34", "rugzak", "indications",
     "rugzak_primary", "rugzak_secondary", "home", "exempt", "waiting_special", "pupils_total", "arrangements",
     "unregistered",
-] + [f"arrangements_{level}_{sector}" for level in ARRANGEMENT_LEVELS for sector in ("primary", "secondary")]
+] + [f"arrangements_{level}_{sector}" for level in ARRANGEMENT_LEVELS for sector in ("primary", "secondary")] + [
+    "special_at_supervised_providers",
+]
 
 HOME_IN = tuple(ROUTES_INTO_HOME.values())
 HOME_OUT = tuple(ROUTES_OUT_OF_HOME)
@@ -144,6 +146,9 @@ def record_count(world: World, month: Month) -> None:
         at_level = arrangement & (arranged == level)
         row[f"arrangements_{name}_primary"] = np.count_nonzero(at_level & primary) * inv
         row[f"arrangements_{name}_secondary"] = np.count_nonzero(at_level & ~primary) * inv
+    # (v)so pupils whose provider is under the Inspectorate's intensified supervision this school year
+    supervised = world.providers.under_supervision[np.maximum(p.provider[rows[special]], 0)]
+    row["special_at_supervised_providers"] = np.count_nonzero(supervised & (p.provider[rows[special]] >= 0)) * inv
     world.record.counts.append({k: (v if k == "date" else int(round(float(v)))) for k, v in row.items()})
     _record_alliances(world, month, rows, setting, rugzak)
 
@@ -171,12 +176,15 @@ def _record_alliances(world: World, month: Month, rows: np.ndarray, setting: np.
     home = total_by(alliance[long_home], n) * inv
     national = world.budgets.national_eur_per_pupil[a.sector]
     flagged = a.reserves_eur > funding.reserve_signal_eur(a.year_income_eur, month.law)
+    share_in_law = np.asarray(month.law["doorzettingsmacht_share"])[a.sector]
+    doorzettingsmacht = (a.doorzettingsmacht_rank < share_in_law) | a.doorzettingsmacht_arranged
     for i in range(n):
         world.record.alliances.append({
             "date": month.today.isoformat(), "alliance": alliance_name(i), "sector": SECTORS[a.sector[i]],
             "pupils": int(round(pupils[i] * inv)), "sbo_share": sbo[i], "so_share": so[i], "vso_share": vso[i],
             "rugzak_share": rz[i], "indication_share": ind[i], "spending_eur_per_year": spend[i],
-            "thuiszitters": home[i], **_alliance_money(a, i, national[i], bool(flagged[i])),
+            "thuiszitters": home[i], "doorzettingsmacht": bool(doorzettingsmacht[i]),
+            **_alliance_money(a, i, national[i], bool(flagged[i])),
         })
 
 
@@ -204,7 +212,8 @@ def _alliance_money(a: AllianceTable, row: int, national: float, flagged: bool) 
         "start_caution": a.start_caution[row],
         "lump_sum_deductions_eur": a.year_lump_sum_eur[row], "overspent_eur": a.year_overspent_eur[row],
         "reserves_eur": a.reserves_eur[row],
-        "reserves_flagged": flagged,
+        "reserves_flagged": flagged, "reserves_instructed": bool(a.reserves_instructed[row]),
+        "thuiszitters_signalled": bool(a.thuiszitters_signalled[row]),
         "school_model": a.school_model[row], "expertise_model": a.expertise_model[row], "pupil_model": a.pupil_model[row],
         "tlv_low": a.tlv_low[row], "tlv_medium": a.tlv_medium[row], "tlv_high": a.tlv_high[row], "tlv_sbo": a.tlv_sbo[row],
     }
