@@ -271,8 +271,9 @@ def discover(sweep_folder: str | Path, where: str, out: str | Path | None = None
     """Scenario discovery on a sweep (``passend discover``): PRIM's box of the parameter ranges where ``where`` holds,
     with CART as a check, written to ``out`` (default: ``results/discover-<sweep folder>-<time>``). Returns the
     :class:`passend.experiments.discover.Discovery`: ``trajectory``, ``box``, ``cart`` (DataFrames) and ``summary``."""
-    from passend.experiments.discover import discover as find, write_discovery
+    from passend.experiments.discover import check_question, discover as find, write_discovery
 
+    check_question(sweep_folder, where, min_coverage, mass_min)  # the question first: a bad one creates nothing
     folder = Path(sweep_folder)
     target = new_results_folder(Path(out) if out is not None else None, f"discover-{folder.name}")
     found = find(folder, where, min_coverage, mass_min)

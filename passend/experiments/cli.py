@@ -225,8 +225,10 @@ def build_parser() -> argparse.ArgumentParser:
                                            "(PRIM, with CART as a check)")
     disc.add_argument("sweep_folder", type=Path, metavar="SWEEP_FOLDER", help="the folder a sweep wrote")
     disc.add_argument("--where", required=True, metavar="EXPRESSION",
-                      help="the outcome of interest, true or false per run, over the sweep table's columns "
-                           "(e.g. \"home_2020 > 6000\"; pandas eval syntax)")
+                      help="the outcome of interest, true or false per run, over the sweep table's numeric columns "
+                           "(e.g. \"home_2020 > 6000 and policy.rugzak_school_eur < 9000\"). A small language, "
+                           "never run as code: column names, numbers, + - * / // %% **, < <= > >= == !=, and/or/not "
+                           "(& | ~), parentheses; at most 1000 characters. Anything else ends with exit code 2")
     disc.add_argument("--min-coverage", type=_fraction(0.0, 0.999), default=0.5,
                       help="the chosen box is the densest with at least this coverage (default: %(default)s)")
     disc.add_argument("--mass-min", type=_fraction(0.0, 0.5), default=0.05,

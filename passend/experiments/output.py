@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import dataclasses
+import functools
 import hashlib
 import json
 import platform
@@ -103,6 +104,7 @@ def write_run(folder: Path, output: RunOutput, scenario: str, policy: PolicyTime
 def build_manifest(output: RunOutput, scenario: str, policy: PolicyTimeline, behaviour: Behaviour) -> dict:
     return {
         "passend_version": __version__,
+        "commit": source_revision(),
         "scenario": scenario,
         "settings": output.settings.to_dict(),
         "seed": output.settings.seed,
@@ -130,9 +132,30 @@ def rule_sets_named(policy: PolicyTimeline) -> dict[str, dict]:
 
 
 def package_versions() -> dict[str, str]:
-    """Python and the versions of the packages results depend on."""
+    """Python, the versions of the packages results depend on, and the source's commit (:func:`source_revision`)."""
     packages = ("mesa", "numpy", "scipy", "matplotlib", "joblib", "SALib", "pyarrow", "dask", "distributed")
-    return {"python": platform.python_version(), **{pkg: _version(pkg) for pkg in packages}}
+    return {"python": platform.python_version(), **{pkg: _version(pkg) for pkg in packages},
+            "passend_commit": source_revision()}
+
+
+@functools.cache
+def source_revision() -> str:
+    """The commit of the code that made a result: ``git rev-parse HEAD`` of the checkout passend runs from, with
+    ``-dirty`` when its tracked files have changes; else (an installed package, or no git on this machine) the
+    package's version as ``passend <version>``; never an error. Asked once per process."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]  # the checkout's root when passend runs from a source tree
+    if (root / ".git").exists():
+        try:
+            git = dict(cwd=root, capture_output=True, text=True, timeout=10)
+            head = subprocess.run(["git", "rev-parse", "HEAD"], **git)
+            if head.returncode == 0 and head.stdout.strip():
+                dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], **git)
+                return head.stdout.strip() + ("-dirty" if dirty.returncode == 0 and dirty.stdout.strip() else "")
+        except (OSError, subprocess.SubprocessError):  # no git, or it hung: the version says what it can
+            pass
+    return f"passend {__version__} (no git checkout)"
 
 
 def data_file_hashes() -> dict[str, str]:
