@@ -215,7 +215,27 @@ def load(path: Path | None = None) -> tuple[pd.DataFrame, dict]:
     if missing:
         raise ConfigError("ensemble", str(folder / missing[0]), "an ensemble made by passend calibrate --ensemble, "
                           f"with its {ENSEMBLE_CSV} and {ENSEMBLE_JSON} (none is shipped in this version)")
-    return pd.read_csv(folder / ENSEMBLE_CSV), json.loads((folder / ENSEMBLE_JSON).read_text())
+    import io
+
+    from passend.experiments.scenarios import read_input_bytes
+
+    allowed = f"an ensemble made by passend calibrate --ensemble ({ENSEMBLE_CSV}: a weight and calibrated " \
+              f"parameters per row; {ENSEMBLE_JSON}: its description)"
+    try:  # a user's folder: regular files of a sane size, read as data and checked
+        members = pd.read_csv(io.BytesIO(read_input_bytes(folder / ENSEMBLE_CSV, "ensemble", allowed, 50_000_000)))
+        description = json.loads(read_input_bytes(folder / ENSEMBLE_JSON, "ensemble", allowed))
+        weights = members["weight"].to_numpy(dtype=float)
+        unknown = [c for c in members.columns if c != "weight" and c not in SPECS]
+    except (ValueError, TypeError, KeyError, RecursionError, pd.errors.ParserError) as error:
+        if isinstance(error, ConfigError):
+            raise
+        raise ConfigError("ensemble", str(folder), f"{allowed} ({type(error).__name__}: {error})".replace("\n", " ")) \
+            from None
+    if unknown or not isinstance(description, dict) or not len(weights) or not np.isfinite(weights).all() \
+            or (weights < 0).any() or weights.sum() <= 0:
+        raise ConfigError("ensemble", str(folder), f"{allowed}; weights finite, >= 0 and not all 0"
+                          + (f" (unknown parameter {unknown[0]!r})" if unknown else ""))
+    return members, description
 
 
 def draw(ensemble: pd.DataFrame, n: int, seed: int) -> list[dict[str, float]]:

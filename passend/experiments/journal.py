@@ -226,8 +226,9 @@ class Journal:
                               f"{IDENTITY} (this one has none)")
         try:
             kept = json.loads(path.read_bytes())
-        except (ValueError, UnicodeDecodeError) as error:
-            raise ConfigError("--resume", str(path), f"the identity of the interrupted work as JSON ({_one_line(error)})")
+        except (ValueError, UnicodeDecodeError, RecursionError) as error:
+            raise ConfigError("--resume", str(path), f"the identity of the interrupted work as JSON ({_one_line(error)})"
+                              ) from None
         differs = _first_difference(kept, _as_json(identity))
         if differs is not None:
             raise ConfigError("--resume", str(records.parent), f"the same {what} as the interrupted command (its "

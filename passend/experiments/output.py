@@ -13,6 +13,7 @@ import dataclasses
 import functools
 import hashlib
 import json
+import os
 import platform
 import shutil
 import tempfile
@@ -219,11 +220,39 @@ def new_results_folder(out: Path | None, default_name: str, field: str = "--out"
     """The results folder to create (``out``, else :func:`default_folder`): it must not exist yet, and its parent must
     be one this user can create and write in (tried now, so that a bad ``out`` fails before the work, not after it).
     Errors name ``field``."""
+    if out is not None and not isinstance(out, (str, os.PathLike)):
+        raise ConfigError(field, out, "the path of a folder to create (text or a pathlib.Path)")
     folder = Path(out) if out is not None else default_folder(default_name)
-    if folder.exists():
-        raise ConfigError(field, str(folder), "a folder that does not exist yet (results are never overwritten)")
+    check_new_path(folder, field, "folder")
     _check_writable(folder, field)
     return folder
+
+
+LONGEST_SUFFIX = ".partial"
+"""The longest ending a command adds to its results folder's name while it works (``.partial``; ``.runs``)."""
+
+
+def check_new_path(path: Path, field: str, what: str = "folder") -> None:
+    """A name to create that is free and can be created: nothing there yet (a link that points nowhere counts: a
+    rename onto it fails after the work), and short enough for the file system with the ``.partial`` a command adds
+    while it writes. ConfigError naming ``field`` otherwise."""
+    if os.path.lexists(path):
+        if path.is_symlink() and not path.exists():
+            raise ConfigError(field, str(path), f"a {what} that does not exist yet (this is a link to "
+                              f"{os.readlink(path)}, which does not exist; remove the link or choose another name)")
+        raise ConfigError(field, str(path), f"a {what} that does not exist yet (results are never overwritten)")
+    parent = path.absolute().parent
+    try:
+        limit = os.pathconf(parent if parent.exists() else "/", "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255
+    longest = limit - len(LONGEST_SUFFIX)
+    if len(os.fsencode(path.name)) > longest:
+        raise ConfigError(field, str(path), f"a {what} name of at most {longest} bytes (the file system allows "
+                          f"{limit}, and {LONGEST_SUFFIX!r} is added while the results are written; this one has "
+                          f"{len(os.fsencode(path.name))})")
+    if len(os.fsencode(str(path.absolute()))) > 4000:
+        raise ConfigError(field, str(path)[:60] + "...", f"a path of at most 4000 bytes")
 
 
 def _check_writable(folder: Path, field: str) -> None:
@@ -231,11 +260,30 @@ def _check_writable(folder: Path, field: str) -> None:
     parent = folder.absolute().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=parent, prefix=f".{folder.name}.", suffix=".probe"):
+        with tempfile.NamedTemporaryFile(dir=parent, prefix=".passend-", suffix=".probe"):  # short: any name fits
             pass
     except OSError as error:
-        raise ConfigError(field, str(folder), f"a folder that can be created and written (writing in {parent} "
+        raise ConfigError(field, str(folder), f"a path whose folder can be created and written (writing in {parent} "
                           f"failed: {error.strerror or error})") from None
+
+
+def write_file_whole(path: Path, data: bytes, overwrite: bool = True) -> None:
+    """Write a file whole or not at all: into a temporary file beside it, synced, then renamed over it (or, with
+    ``overwrite=False``, linked to its name, which fails if the name was taken meanwhile). A full disk leaves the old
+    file (or none), never half of one."""
+    part = path.with_name(f".{path.name[:200]}.{os.getpid()}.part")
+    try:
+        with open(part, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        if overwrite:
+            os.replace(part, path)
+        else:
+            os.link(part, path)  # FileExistsError if something took the name since the check
+    finally:
+        if part.exists():
+            part.unlink()
 
 
 @contextmanager

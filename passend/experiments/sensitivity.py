@@ -30,7 +30,8 @@ from passend.experiments.intervals import INTERVAL, mean_interval
 from passend.experiments.outcomes import parse_outcome
 from passend.experiments.scenarios import check_keys, read_toml
 from passend.experiments.journal import read_records
-from passend.experiments.sweep import JOURNAL, TABLE, SweepResult, SweepSpec, read_parameters, read_spec, run_sweep
+from passend.experiments.sweep import (JOURNAL, MAX_DESIGN, TABLE, SweepResult, SweepSpec, check_distinct_outcomes,
+                                      read_parameters, read_spec, run_sweep)
 from passend.engine.errors import ConfigError
 
 RESPONSE_KEYS = {"parameter": str, "values": list, "from": (dt.date, str), "outcomes": list, "replicates": int}
@@ -62,9 +63,13 @@ def read_sensitivity_spec(path: Path) -> SensitivitySpec:
             raise ConfigError(f"{prefix}values", entry["values"], "at least two values", where)
         outcomes = tuple(parse_outcome(t, screening.settings, f"{prefix}outcomes[{j}]", where)
                          for j, t in enumerate(entry["outcomes"]))
+        if not outcomes:
+            raise ConfigError(f"{prefix}outcomes", entry["outcomes"], "at least one outcome", where)
+        check_distinct_outcomes(list(outcomes), f"{prefix}outcomes", where)
         replicates = entry.get("replicates", max(screening.replicates, 2))
-        if replicates < 2:
-            raise ConfigError(f"{prefix}replicates", replicates, "a whole number >= 2 (intervals need two seeds)", where)
+        if not 2 <= replicates <= MAX_DESIGN:
+            raise ConfigError(f"{prefix}replicates", replicates, f"a whole number from 2 (intervals need two seeds) "
+                              f"to {MAX_DESIGN:,}", where)
         responses.append(dataclasses.replace(screening, design="factorial", parameters=(parameter,),
                                              outcomes=outcomes, replicates=replicates))
     return SensitivitySpec(screening, tuple(responses))
