@@ -106,8 +106,8 @@ def test_the_dashboards_server_dies_with_the_command_however_it_is_stopped(how):
         dashboard.wait(timeout=30)
         gone_after = wait_for(lambda: not alive(server), 20)
         assert not alive(server), f"the server outlived a {how.name} of passend dashboard by {gone_after:.0f} s"
-    finally:
-        for pid in alive(descendants(dashboard.pid)) | {dashboard.pid}:
+    finally:  # whatever the test found, it leaves nothing behind (an orphaned server is no descendant any more)
+        for pid in alive(descendants(dashboard.pid)) | alive(locals().get("server", set())) | {dashboard.pid}:
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:

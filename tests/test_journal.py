@@ -203,3 +203,21 @@ def test_a_sweep_journal_line_42_or_not_utf8_ends_with_exit_2_naming_the_file(tm
             main(["sweep", str(spec), "--jobs", "1", "--out", str(out), "--resume", "--quiet"])
         err = capsys.readouterr().err
         assert exit_.value.code == 2 and "line 2 of runs.jsonl" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("planted", ["fifo", "dev_zero"])
+def test_a_journal_that_is_a_fifo_or_a_link_to_dev_zero_is_refused_not_read(tmp_path, planted):
+    import os
+
+    for name in (ROWS.file_name, "journal.json"):
+        folder = tmp_path / f"{planted}-{name}"
+        records = folder / ROWS.file_name
+        Journal.start(records, {"work": 1}, ROWS, [{"run_id": 0}])
+        (folder / name).unlink()
+        if planted == "fifo":
+            os.mkfifo(folder / name)  # reading it would wait for a writer forever
+        else:
+            (folder / name).symlink_to("/dev/zero")  # reading it would fill the memory
+        with pytest.raises(ConfigError, match="regular file") as error:
+            Journal.resume(records, {"work": 1}, ROWS, [{"run_id": 0}], "work")
+        assert error.value.field == "--resume"

@@ -100,10 +100,11 @@ MAX_BASE_CHAIN = 32
 """The longest chain of base scenarios followed."""
 
 
-def read_input_bytes(path, field: str = "file", what: str = "a TOML file", limit: int = MAX_INPUT_BYTES) -> bytes:
+def read_input_bytes(path, field: str = "file", what: str = "a TOML file", limit: int | None = MAX_INPUT_BYTES) -> bytes:
     """The bytes of a user's input file, checked before they are read: a regular file (not a folder, a FIFO that would
-    wait forever, or a device such as /dev/zero behind a link), at most ``limit`` bytes. Every problem is a ConfigError
-    naming ``field`` and the path. Files inside the package (a registry's Traversable) are read as they are."""
+    wait forever, or a device such as /dev/zero behind a link), at most ``limit`` bytes (None: no limit, for a file
+    passend wrote itself, such as a journal). Every problem is a ConfigError naming ``field`` and the path. Files
+    inside the package (a registry's Traversable) are read as they are."""
     if not isinstance(path, (str, os.PathLike)):
         return path.read_bytes()  # the package's own registry: not a user's file
     try:
@@ -118,7 +119,7 @@ def read_input_bytes(path, field: str = "file", what: str = "a TOML file", limit
         kind = "a FIFO" if stat.S_ISFIFO(info.st_mode) else "a device" if stat.S_ISCHR(info.st_mode) or \
             stat.S_ISBLK(info.st_mode) else "a socket" if stat.S_ISSOCK(info.st_mode) else "not a regular file"
         raise ConfigError(field, str(path), f"{what} that is a regular file (this one is {kind})")
-    if info.st_size > limit:
+    if limit is not None and info.st_size > limit:
         raise ConfigError(field, str(path), f"{what} of at most {limit:,} bytes (this one has {info.st_size:,})")
     try:  # O_NONBLOCK: a file swapped for a FIFO since the check above cannot make the open wait
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
@@ -127,8 +128,8 @@ def read_input_bytes(path, field: str = "file", what: str = "a TOML file", limit
     with os.fdopen(fd, "rb") as file:
         if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
             raise ConfigError(field, str(path), f"{what} that is a regular file")
-        data = file.read(limit + 1)
-    if len(data) > limit:
+        data = file.read(-1 if limit is None else limit + 1)
+    if limit is not None and len(data) > limit:
         raise ConfigError(field, str(path), f"{what} of at most {limit:,} bytes")
     return data
 
