@@ -152,7 +152,8 @@ def test_a_whole_number_parameter_refuses_a_fraction_everywhere(name, value, tmp
             "a whole number")
     with pytest.raises(ConfigError, match="a whole number"):
         passend.PassendModel(scale=0.002, end="2004-07-31", **{name: value})
-    assert passend.PassendModel(scale=0.002, end="2003-11-30", **{name: float(int(value))}).behaviour[name] == int(value)
+    whole = passend.PassendModel(scale=0.002, end="2003-11-30", **{name: float(int(value))})
+    assert whole.behaviour[name] == int(value)
     nothing_but(tmp_path, "scenario.toml", "spec.toml")
 
 

@@ -59,10 +59,11 @@ def wait_for(condition, seconds: float) -> float:
     return time.monotonic() - began
 
 
-def test_a_sigkill_of_compare_jobs_2_leaves_no_process_after_30_seconds(tmp_path):
+@pytest.mark.parametrize("backend", [[], ["--scheduler", "local"]], ids=["loky", "dask-local"])
+def test_a_sigkill_of_compare_jobs_2_leaves_no_process_after_30_seconds(tmp_path, backend):
     out = tmp_path / "cmp"
-    command = [PASSEND, "compare", "default", "cut_2012_300m", "--seeds", "4", "--scale", "0.02", "--jobs", "2",
-               "--out", str(out)]
+    command = [PASSEND, "compare", "default", "cut_2012_300m", "--seeds", "10", "--scale", "0.01", "--end",
+               "2013-07-31", "--jobs", "2", *backend, "--out", str(out)]
     main_process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                     start_new_session=True)  # its own session: the kill reaches it alone
     try:
@@ -75,7 +76,8 @@ def test_a_sigkill_of_compare_jobs_2_leaves_no_process_after_30_seconds(tmp_path
         main_process.wait()
         gone_after = wait_for(lambda: not alive(workers), 30)
         left = alive(workers)
-        print(f"\nSIGKILL of passend compare --jobs 2 (pid {main_process.pid}) {waited:.1f} s after its start, with "
+        print(f"\nSIGKILL of passend compare --jobs 2 {' '.join(backend)} (pid {main_process.pid}) {waited:.1f} s "
+              f"after its start, with "
               f"{len(workers)} processes below it {sorted(workers)}; none left after {gone_after:.1f} s"
               if not left else f"\n{len(left)} processes left 30 s after the SIGKILL: {sorted(left)}")
         assert not left

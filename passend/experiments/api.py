@@ -38,8 +38,8 @@ import pandas as pd
 from passend.engine.errors import ConfigError
 from passend.experiments.one_run import PassendModel, Run, ScenarioLike, parse_dates, setup, simulate  # noqa: F401
 from passend.experiments.output import new_results_folder
-from passend.experiments.runner import (DISK_FULL_ERRORS, DiskFull, Interrupted, check_parallel, check_run_count, check_work_size,
-                                       kept_runs_folder)
+from passend.experiments.runner import (DISK_FULL_ERRORS, DiskFull, Interrupted, check_parallel, check_run_count,
+                                       check_work_size, kept_runs_folder)
 from passend.experiments.scenarios import Scenario, get_scenario
 from passend.model.recorder import RunOutput
 
@@ -459,8 +459,9 @@ def calibrate(seeds: int = 4, scale: float = 0.05, max_evaluations: int = 250, j
     if group is not None and group not in CALIBRATION_GROUPS:
         raise ConfigError("--group", group, "one of: " + ", ".join(CALIBRATION_GROUPS))
     # the last evaluation is run again at the fitted values: max_evaluations + 1 evaluations of seeds runs each
-    check_work_size((max_evaluations + 1) * seeds, RunSettings(scale=scale, end=dt.date(CALIBRATION_LAST_YEAR + 1, 7, 31)),
-                    jobs, yes, "--max-evaluations")
+    calibration_end = dt.date(CALIBRATION_LAST_YEAR + 1, 7, 31)
+    check_work_size((max_evaluations + 1) * seeds, RunSettings(scale=scale, end=calibration_end), jobs, yes,
+                    "--max-evaluations")
     folder = new_results_folder(out, "calibration")
     with Executor(jobs, scheduler) as executor:
         fitted, fit, cal = search(seeds, scale, max_evaluations, executor, step, _lines_on_stderr(progress), group)

@@ -104,19 +104,21 @@ def of_interest(table: pd.DataFrame, where: str) -> np.ndarray:
 
 
 # --- the language of --where ----------------------------------------------------------------------------------------
-# Why a hand-written parser, not pandas' eval/query or Python's own parser with a whitelist: an expression typed or
-# pasted by a user (or planted in a shared sweep folder's notes) is data, never code. pandas' eval with the python engine
-# reaches any object through '@' and attributes; Python's parser would make `policy.rugzak_school_eur` (a column of a
-# sweep that varies a law value) an attribute access, the very thing to refuse. Here the only things an expression can
-# name are the table's numeric columns, and the only operations are those below; nothing is compiled or evaluated by
-# Python, so there is nothing to escape into. Length and nesting are bounded, so no input can exhaust the stack.
+# Why a hand-written parser, not pandas' eval/query or Python's own parser with a whitelist of node types: an
+# expression typed or pasted by a user (or planted in a shared sweep folder's notes) is data, never code. pandas' eval
+# with the python engine reaches any object through '@' and attributes; Python's parser would make
+# `policy.rugzak_school_eur` (a column of a sweep that varies a law value) an attribute access, the very thing to
+# refuse, and its recursion on deep input is not ours to bound. Here the only things an expression can name are the
+# table's numeric columns, and the only operations are those below; nothing is compiled or evaluated by Python, so
+# there is nothing to escape into. Length and nesting are bounded, so no input can exhaust the stack.
 WHERE_MAX_CHARACTERS = 1000
 """The longest --where accepted (a question about a sweep fits in a line or two)."""
 WHERE_MAX_DEPTH = 30
 """The deepest nesting of parentheses and operators accepted."""
-WHERE_GRAMMAR = ("column names (as in the sweep table, e.g. so_2016 or policy.rugzak_school_eur; `backticks` around a "
-                 "name are allowed), numbers (1, 2.5, 1e6), arithmetic (+ - * / // % **), comparisons (< <= > >= == !=), "
-                 "and/or/not (also & | ~) and parentheses; nothing else (no calls, attributes, subscripts, strings or @)")
+WHERE_GRAMMAR = ("column names (as in the sweep table, e.g. so_2016 or policy.rugzak_school_eur; `backticks` around "
+                 "a name are allowed), numbers (1, 2.5, 1e6), arithmetic (+ - * / // % **), comparisons (< <= > >= == "
+                 "!=), and/or/not (also & | ~) and parentheses; nothing else (no calls, attributes, subscripts, "
+                 "strings or @)")
 
 _TOKEN = re.compile(r"""\s*(?:
     (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)

@@ -231,8 +231,8 @@ class Journal:
             kept = json.loads(read_input_bytes(path, "--resume", f"the {IDENTITY} an interrupted command wrote",
                                                MAX_IDENTITY_BYTES))
         except (ValueError, UnicodeDecodeError, RecursionError) as error:
-            raise ConfigError("--resume", str(path), f"the identity of the interrupted work as JSON ({_one_line(error)})"
-                              ) from None
+            raise ConfigError("--resume", str(path), "the identity of the interrupted work as JSON "
+                              f"({_one_line(error)})") from None
         differs = _first_difference(kept, _as_json(identity))
         if differs is not None:
             raise ConfigError("--resume", str(records.parent), f"the same {what} as the interrupted command (its "

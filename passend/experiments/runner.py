@@ -257,7 +257,8 @@ def check_run_count(n_runs: int, what: str) -> None:
     """Refuse work of more than :data:`MAX_RUNS` runs, from its count alone: called before anything of the work (a
     list of its seeds or settings) is allocated, so that a hundred million seeds are refused at once."""
     if n_runs > MAX_RUNS:
-        raise ConfigError(what, f"{n_runs:,} runs", f"at most {MAX_RUNS:,} runs (their journal and table would not fit)")
+        raise ConfigError(what, f"{n_runs:,} runs", f"at most {MAX_RUNS:,} runs (their journal and table would not "
+                          "fit)")
 
 
 def check_work_size(n_runs: int, settings: RunSettings, jobs: int, yes: bool, what: str) -> None:

@@ -93,14 +93,15 @@ def _registry_folder(kind: str):
 
 
 MAX_INPUT_BYTES = 1_000_000
-"""The largest input file read (a scenario, reform or spec is a few kilobytes; a megabyte is far more than any needs)."""
+"""The largest input file read (a scenario, reform or spec is a few kilobytes; a megabyte is more than any needs)."""
 MAX_TOML_DEPTH = 16
 """The deepest nesting of tables and lists accepted in an input file (the formats need five at most)."""
 MAX_BASE_CHAIN = 32
 """The longest chain of base scenarios followed."""
 
 
-def read_input_bytes(path, field: str = "file", what: str = "a TOML file", limit: int | None = MAX_INPUT_BYTES) -> bytes:
+def read_input_bytes(path, field: str = "file", what: str = "a TOML file",
+                     limit: int | None = MAX_INPUT_BYTES) -> bytes:
     """The bytes of a user's input file, checked before they are read: a regular file (not a folder, a FIFO that would
     wait forever, or a device such as /dev/zero behind a link), at most ``limit`` bytes (None: no limit, for a file
     passend wrote itself, such as a journal). Every problem is a ConfigError naming ``field`` and the path. Files
