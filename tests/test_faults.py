@@ -63,7 +63,7 @@ def wait_for(condition, seconds: float) -> float:
 def test_a_sigkill_of_compare_jobs_2_leaves_no_process_after_30_seconds(tmp_path, backend):
     out = tmp_path / "cmp"
     command = [PASSEND, "compare", "default", "cut_2012_300m", "--seeds", "10", "--scale", "0.01", "--end",
-               "2013-07-31", "--jobs", "2", *backend, "--out", str(out)]
+               "2012-10-31", "--jobs", "2", *backend, "--out", str(out)]
     main_process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                     start_new_session=True)  # its own session: the kill reaches it alone
     try:
@@ -228,3 +228,22 @@ def test_an_interrupted_sweep_with_csv_never_leaves_a_stale_runs_csv(tmp_path, m
     monkeypatch.undo()
     assert main(["sweep", str(spec), "--jobs", "1", "--out", str(out), "--resume", "--quiet"]) == 0  # no --csv
     assert len(pd.read_csv(out / "runs.csv")) == len(pd.read_parquet(out / "runs.parquet")) == 3
+
+
+def test_what_a_killed_writer_left_under_the_partial_name_or_a_dangling_runs_link_stops_nothing(tmp_path, capsys):
+    (tmp_path / "run.partial").symlink_to(tmp_path / "gone")  # a link, which must be removed and never followed
+    assert main(["run", "--scale", "0.002", "--end", "2004-07-31", "--quiet", "--no-figures", "--out",
+                 str(tmp_path / "run")]) == 0
+    assert (tmp_path / "run" / "counts.csv").exists() and not os.path.lexists(tmp_path / "run.partial")
+    (tmp_path / "cmp.runs").symlink_to(tmp_path / "nowhere")
+    with pytest.raises(SystemExit) as exit_:
+        main(["compare", "default", "cut_2012_300m", "--seeds", "2", "--scale", "0.002", "--end", "2012-10-31",
+              "--jobs", "1", "--out", str(tmp_path / "cmp")])
+    assert exit_.value.code == 2 and "cmp.runs does not exist yet" in capsys.readouterr().err
+
+
+def test_the_exit_codes_are_in_the_help(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    help_text = capsys.readouterr().out
+    assert "74   the disk (or a quota) is full" in help_text and "130  interrupted" in help_text

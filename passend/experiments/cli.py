@@ -40,6 +40,15 @@ DISK_FULL = 74  # sysexits.h's EX_IOERR: an input/output error (here a full disk
 INTERRUPTED = 130  # the shell's code for a process ended by Ctrl-C (128 + SIGINT)
 
 
+EXIT_CODES = """exit codes:
+  0    done
+  1    some runs failed (sweep, sensitivity), or the regression baseline moved (baseline)
+  2    invalid options, values or input files: one message naming the field and what is allowed; nothing written
+  74   the disk (or a quota) is full: one line; nothing half-written is left; a command of many runs keeps its
+       finished runs and prints the command that continues it (--out FOLDER --resume)
+  130  interrupted (Ctrl-C): one line saying what was kept and, for a command of many runs, how to continue"""
+
+
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -124,7 +133,8 @@ def _add_yes_option(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="passend", description="Simulate extra support in Dutch education.")
+    parser = argparse.ArgumentParser(prog="passend", description="Simulate extra support in Dutch education.",
+                                     epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"passend {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 

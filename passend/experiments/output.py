@@ -79,8 +79,7 @@ def write_run(folder: Path, output: RunOutput, scenario: str, policy: PolicyTime
     """Write the results of ``output`` to ``folder`` (which must not exist yet); ``parquet``: each table as Parquet
     too (see :func:`write_parquet`)."""
     partial = folder.with_name(folder.name + ".partial")
-    if partial.exists():
-        shutil.rmtree(partial)
+    _clear_stale(partial)
     partial.mkdir(parents=True)
     try:
         for table in RUN_TABLES:
@@ -267,6 +266,15 @@ def _check_writable(folder: Path, field: str) -> None:
                           f"failed: {error.strerror or error})") from None
 
 
+def _clear_stale(partial: Path) -> None:
+    """Remove what a killed writer left under a ``.partial`` name: a folder, a file or a link (a link is removed, never
+    followed)."""
+    if partial.is_symlink() or partial.is_file():
+        partial.unlink()
+    elif partial.exists():
+        shutil.rmtree(partial)
+
+
 def write_file_whole(path: Path, data: bytes, overwrite: bool = True) -> None:
     """Write a file whole or not at all: into a temporary file beside it, synced, then renamed over it (or, with
     ``overwrite=False``, linked to its name, which fails if the name was taken meanwhile). A full disk leaves the old
@@ -291,7 +299,7 @@ def written_whole(folder: Path) -> Iterator[Path]:
     """Write a results folder whole or not at all: files go into ``<folder>.partial`` (yielded), renamed to ``folder``
     at the end; if the writing fails or is interrupted, the partial folder goes (and a command's kept runs stay)."""
     partial = folder.with_name(folder.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)  # left by a writer killed outright: never part of a result
+    _clear_stale(partial)  # left by a writer killed outright: never part of a result
     partial.mkdir(parents=True)
     try:
         yield partial

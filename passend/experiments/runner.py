@@ -93,14 +93,13 @@ class DiskFull(Exception):
         self.error, self.folder = error, folder
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int) -> None:
     """In each local worker process, as it starts: a thread that ends the worker when the process that started it
     is gone. Why: a SIGKILL of ``passend compare --jobs 2`` left its loky workers alive (deadlocked, about 250 MB
     each, for minutes) with nobody to read their results. A worker's parent changes only when the parent dies (the
-    orphan is adopted by init or a subreaper), so a changed ``os.getppid()`` means it is time to go."""
+    orphan is adopted by init or a subreaper), so an ``os.getppid()`` other than ``parent`` (the pid of the command,
+    passed in rather than read here, so that a parent killed before this ran is noticed too) means it is time to go."""
     import threading
-
-    parent = os.getppid()
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -178,7 +177,8 @@ class Executor:
         else:
             from joblib import Parallel, delayed
 
-            local = {} if self.scheduler is not None else {"initializer": _die_with_parent}  # loky's workers
+            local = {} if self.scheduler is not None else {"initializer": _die_with_parent,  # loky's workers
+                                                           "initargs": (os.getpid(),)}
             jobs = -1 if self.scheduler is not None else self.jobs  # -1: all of the cluster's workers
             results = Parallel(n_jobs=jobs, return_as="generator_unordered", **local)(
                 delayed(_numbered)(function, i, args) for i, args in tasks.items())
@@ -297,7 +297,7 @@ def open_kept_runs(folder: Path, resume: bool, identity: dict, expected: Sequenc
     records = kept_runs_folder(folder) / kind.file_name
     if resume:
         return Journal.resume(records, identity, kind, expected, what)
-    if records.parent.exists():
+    if os.path.lexists(records.parent):  # a dangling link there too: it would fail the first write
         raise ConfigError("--out", str(folder), f"a folder whose runs folder {records.parent} does not exist yet (or "
                           "add --resume to continue the command that left it)")
     return Journal.start(records, identity, kind, expected)
