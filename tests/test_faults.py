@@ -178,6 +178,9 @@ def test_a_full_disk_during_the_runs_keeps_the_finished_ones_and_a_resume_runs_t
     assert len(pd.read_parquet(out / "runs.parquet")) == 2
     assert main(continue_with(line)) == 0
     assert len(pd.read_parquet(out / "runs.parquet")) == len(pd.read_csv(out / "runs.csv")) == 4
+    import json
+
+    assert json.loads((out / "manifest.json").read_text())["commit"]  # the code that made the table
 
 
 def test_a_full_disk_in_a_single_run_ends_in_one_line_with_nothing_written(tmp_path, monkeypatch, capsys):

@@ -76,6 +76,12 @@ class EnsembleSettings:
             raise ConfigError("--sampler", self.sampler, "single, multicore or a Dask scheduler's address (tcp://host:8786)")
 
 
+def _commit() -> str:
+    from passend.experiments.output import source_revision  # the commit of the code that made the ensemble
+
+    return source_revision()
+
+
 def prior_box(width: float) -> dict[str, tuple[float, float]]:
     """Per calibrated parameter, the (low, high) of its uniform prior: ``width`` of its range around the default,
     shifted inside its bounds."""
@@ -170,8 +176,9 @@ def summarise(history, settings: EnsembleSettings, seconds: float) -> tuple[pd.D
     fit = pd.DataFrame(fit_rows)
     box = prior_box(settings.prior_width)
     meta = {
-        "passend_version": __version__, "made": dt.date.today().isoformat(), "method": "ABC-SMC (pyabc.ABCSMC), "
-        "AdaptivePNormDistance (p=2) on simulated/published per target", "targets_through": CALIBRATION_LAST_YEAR,
+        "passend_version": __version__, "commit": _commit(), "made": dt.date.today().isoformat(),
+        "method": "ABC-SMC (pyabc.ABCSMC), AdaptivePNormDistance (p=2) on simulated/published per target",
+        "targets_through": CALIBRATION_LAST_YEAR,
         "targets": len(fit), "parameters": names, "prior": {n: {"uniform": box[n], "default": SPECS[n].default}
                                                              for n in names},
         "population": settings.population, "generations_run": int(history.n_populations),

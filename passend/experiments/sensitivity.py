@@ -146,7 +146,7 @@ def analyse_response(spec: SweepSpec, folder: Path) -> tuple[list[dict], list[di
 
 def write_analysis(spec: SensitivitySpec, folder: Path) -> list[Path]:
     from passend.experiments.figures import response_figure, sensitivity_figure
-    from passend.experiments.output import write_csv
+    from passend.experiments.output import source_revision, write_csv
 
     written = []
     indices = analyse_screening(spec.screening, folder / "screening")
@@ -163,7 +163,8 @@ def write_analysis(spec: SensitivitySpec, folder: Path) -> list[Path]:
         written += [folder / "response_curves.csv", folder / "response_slopes.csv",
                     response_figure(curves, folder / "response_curves.png")]
     (folder / "manifest.json").write_text(json.dumps({
-        "kind": "sensitivity", "spec_file": spec.screening.path, "screening": "screening/manifest.json",
+        "kind": "sensitivity", "commit": source_revision(), "spec_file": spec.screening.path,
+        "screening": "screening/manifest.json",
         "responses": [f"response_{i}/manifest.json" for i in range(1, len(spec.responses) + 1)],
         "indices": "95% bootstrap intervals (SALib), on the mean over replicates per point",
         "response_slopes": f"{INTERVAL:.0%} t interval over seeds of the per-seed least-squares slope",

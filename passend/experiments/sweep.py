@@ -373,11 +373,12 @@ def write_dictionary(folder: Path, spec: SweepSpec) -> None:
 
 
 def write_manifest(folder: Path, spec: SweepSpec, status: str, extra: dict) -> None:
-    from passend.experiments.output import data_file_hashes, package_versions
+    from passend.experiments.output import data_file_hashes, package_versions, source_revision
 
     manifest = {
         "kind": "sweep", "status": status, "spec_file": spec.path, "spec_hash": spec.hash(),
-        "description": spec.description, "passend_version": __version__, "spec": spec.canonical(),
+        "description": spec.description, "passend_version": __version__, "commit": source_revision(),
+        "spec": spec.canonical(),
         "scenario": spec.scenario.to_dict(), "seeds": spec.seeds(),
         "runs_planned": len(spec.points()) * spec.replicates, "points": len(spec.points()),
         "table": TABLE, "journal": JOURNAL, "journal_identity": IDENTITY, "data_dictionary": DICTIONARY,
