@@ -225,5 +225,7 @@ def test_a_bad_scheduler_leaves_no_runs_folder_and_the_same_command_then_works(t
     refused([*args, "--scheduler", "not-an-address"], capsys, "--scheduler")
     refused(["validate", "--seeds", "2", "--scale", "0.002", "--scheduler", "nowhere", "--out", str(tmp_path / "v")],
             capsys, "--scheduler")
-    assert not list(tmp_path.iterdir())
+    sweep = spec(tmp_path, "[settings]\nscale = 0.002\nend = 2004-07-31\n[parameters.tlv_gatekeeping]\nvalues = [0.1]\n")
+    refused(["sweep", str(sweep), "--scheduler", "tcp://", "--out", str(tmp_path / "s")], capsys, "--scheduler")
+    nothing_but(tmp_path, "spec.toml")
     assert main([*args, "--jobs", "1"]) == 0 and (out / "report.md").exists()

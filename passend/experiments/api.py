@@ -529,6 +529,9 @@ def calibrate_ensemble(population: int = 100, generations: int = 6, scale: float
         history = ensemble.run_abc(settings, Path(tmp) / "abc.db", report=report)
         members, meta, fit = ensemble.summarise(history, settings, time.perf_counter() - began)
         meta["command"] = command or f"passend.calibrate_ensemble({settings})"
-        written = ensemble.write_ensemble(folder, members, meta, fit, history)
+        from passend.experiments.output import written_whole
+
+        with written_whole(folder) as partial:  # whole or not at all
+            written = [folder / p.name for p in ensemble.write_ensemble(partial, members, meta, fit, history)]
     installed = ensemble.install(folder) if install else None
     return EnsembleResult(members, meta, fit, folder, written, installed)

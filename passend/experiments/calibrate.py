@@ -155,7 +155,9 @@ def install_defaults(fitted: dict[str, float]) -> Path:
         text, n = pattern.subn(lambda m: f"{m.group(1)}{value:.4g}", text)
         if n != 1:
             raise RuntimeError(f"could not find [{name}] value in {path}")
-    path.write_text(text)
+    from passend.experiments.output import write_file_whole
+
+    write_file_whole(path, text.encode())  # a full disk must never leave the package's defaults half-written
     return path
 
 

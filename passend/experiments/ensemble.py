@@ -196,7 +196,7 @@ def write_ensemble(folder: Path, ensemble: pd.DataFrame, meta: dict, fit: pd.Dat
     """The ensemble (``ensemble.csv``, ``ensemble.json``), the fit per target and the diagnostic figures."""
     from passend.experiments.figures import ensemble_figures
 
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)  # the caller's .partial folder (written whole) may exist already
     ensemble.to_csv(folder / ENSEMBLE_CSV, index=False)
     (folder / ENSEMBLE_JSON).write_text(json.dumps(meta, indent=2))
     fit.to_csv(folder / "ensemble_fit.csv", index=False)
@@ -210,8 +210,10 @@ def write_ensemble(folder: Path, ensemble: pd.DataFrame, meta: dict, fit: pd.Dat
 def install(folder: Path) -> Path:
     """Copy the ensemble of ``folder`` into the package (``passend/engine/data/``), where :func:`load` reads it."""
     target = Path(str(resources.files("passend.engine") / "data"))
-    for name in (ENSEMBLE_CSV, ENSEMBLE_JSON):
-        (target / name).write_bytes((folder / name).read_bytes())
+    from passend.experiments.output import write_file_whole
+
+    for name in (ENSEMBLE_CSV, ENSEMBLE_JSON):  # whole or not at all: a full disk never leaves half an ensemble
+        write_file_whole(target / name, (folder / name).read_bytes())
     return target / ENSEMBLE_CSV
 
 

@@ -366,10 +366,11 @@ def write_dictionary(folder: Path, spec: SweepSpec) -> None:
         ("error", "text", "exception type and message of a failed run", "sweep"),
         ("traceback", "text", "traceback of a failed run", "sweep"),
     ]
-    with open(folder / DICTIONARY, "w", newline="") as f:
+    with open(folder / (DICTIONARY + ".tmp"), "w", newline="") as f:  # whole or not at all, as the table
         writer = csv_module.writer(f)
         writer.writerow(["column", "unit", "definition", "source"])
         writer.writerows(rows)
+    os.replace(folder / (DICTIONARY + ".tmp"), folder / DICTIONARY)
 
 
 def write_manifest(folder: Path, spec: SweepSpec, status: str, extra: dict) -> None:
