@@ -250,3 +250,16 @@ def test_the_exit_codes_are_in_the_help(capsys):
         main(["--help"])
     help_text = capsys.readouterr().out
     assert "74   the disk (or a quota) is full" in help_text and "130  interrupted" in help_text
+
+
+def test_from_python_a_full_disk_is_an_oserror_that_names_the_folder_to_resume(tmp_path, monkeypatch):
+    from passend.experiments import api, output
+    from passend.experiments.runner import DiskFull
+
+    full_disk_on(monkeypatch, output, "write_csv", lambda path, rows: path.name == "targets.csv")
+    with pytest.raises(OSError) as error:  # except OSError still catches it
+        api.validate(seeds=1, scale=0.002, end="2004-10-31", out=tmp_path / "val")
+    assert isinstance(error.value, DiskFull) and error.value.errno == errno.ENOSPC
+    assert error.value.folder == tmp_path / "val" and sorted(p.name for p in tmp_path.iterdir()) == ["val.runs"]
+    monkeypatch.undo()
+    assert api.validate(seeds=1, scale=0.002, end="2004-10-31", out=tmp_path / "val", resume=True).folder.exists()

@@ -78,9 +78,10 @@ DISK_FULL_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 once there is room."""
 
 
-class DiskFull(Exception):
+class DiskFull(OSError):
     """The disk filled while a command of many runs worked: its finished runs are kept, nothing half-written is left,
-    and the same command with ``--out FOLDER --resume`` continues once there is room.
+    and the same command with ``--out FOLDER --resume`` continues once there is room. An OSError with the errno,
+    message and file of the error it stands for, so ``except OSError`` still catches it.
 
     Attributes:
         error: the OSError (ENOSPC, EDQUOT or EFBIG) with the file it was writing.
@@ -88,9 +89,11 @@ class DiskFull(Exception):
     """
 
     def __init__(self, error: OSError, folder: Path | None = None):
-        where = f" writing {error.filename}" if error.filename else ""
-        super().__init__(f"{error.strerror or error}{where}")
+        super().__init__(error.errno, error.strerror or str(error), error.filename)
         self.error, self.folder = error, folder
+
+    def __str__(self) -> str:
+        return f"{self.strerror}{f' writing {self.filename}' if self.filename else ''}"
 
 
 def _die_with_parent(parent: int) -> None:
