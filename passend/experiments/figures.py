@@ -16,6 +16,7 @@ import matplotlib.ticker
 from matplotlib.figure import Figure
 import numpy as np
 
+from passend.experiments.dictionary import label
 from passend.experiments.targets import CALIBRATION_LAST_YEAR, _published_file, labelling
 from passend.engine.ledger import FINAL_RECEIVERS, INTERMEDIARIES, PAYERS
 
@@ -27,6 +28,13 @@ def _subplots(*grid, figsize, **options):
     that writes a results folder keeps showing its own plots), and nothing has to be closed."""
     fig = Figure(figsize=figsize)
     return fig, fig.subplots(*grid, **options)
+
+
+def _wrapped(text: str, width: int) -> str:
+    """A title broken into lines of at most ``width`` characters, so that it stays over its own panel."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))
 
 
 def read_csv(path: Path) -> list[dict]:
@@ -375,7 +383,7 @@ def comparison_figures(by_year: list[dict], alliances: list[dict], folder: Path)
             x = [r["year"] for r in series]
             line, = ax.plot(x, [r["effect_mean"] * factor for r in series], marker="o", ms=3,
                             ls="--" if k >= 10 else "-",  # the colour cycle repeats after ten
-                            label=m.removeprefix("pay_").removesuffix("_eur"))
+                            label=label(m))
             ax.fill_between(x, [r["effect_low"] * factor for r in series], [r["effect_high"] * factor for r in series],
                             color=line.get_color(), alpha=0.15, lw=0)
         ax.axhline(0, color="#888888", lw=0.8)
@@ -428,14 +436,14 @@ def sensitivity_figure(indices: list[dict], path: Path) -> Path:
             ax.barh(y, [vals[n]["value"] for n in names], height, xerr=[vals[n]["conf_95"] for n in names],
                     label=index, alpha=0.8, error_kw={"lw": 0.8})
         ax.set_yticks(np.arange(len(names)) + height * (len(shown) - 1) / 2, names, fontsize=7)
-        ax.set_title(outcome, fontsize=9)
+        ax.set_title(_wrapped(label(outcome), 40), fontsize=9)
         ax.grid(axis="x", alpha=0.3)
         ax.legend(fontsize=7, frameon=False)
     for ax in list(axes.flat)[len(outcomes):]:
         ax.axis("off")
     method = "Morris mu* (mean absolute elementary effect)" if "mu_star" in shown else "Sobol first-order and total"
     fig.suptitle(f"Sensitivity: {method}, with 95% bootstrap intervals", fontsize=10)
-    fig.tight_layout()
+    fig.set_layout_engine("constrained")  # keeps the suptitle and long titles inside the figure
     fig.savefig(path, dpi=110)
     return path
 
@@ -445,7 +453,7 @@ def response_figure(curves: list[dict], path: Path) -> Path:
     keys = list(dict.fromkeys((r["parameter"], r["outcome"]) for r in curves))
     cols = min(3, len(keys))
     rows_n = math.ceil(len(keys) / cols)
-    fig, axes = _subplots(rows_n, cols, figsize=(4.6 * cols, 0.6 + 3.0 * rows_n), squeeze=False)
+    fig, axes = _subplots(rows_n, cols, figsize=(max(4.6 * cols, 7.5), 0.9 + 3.2 * rows_n), squeeze=False)
     for ax, (parameter, outcome) in zip(axes.flat, keys):
         rows = [r for r in curves if r["parameter"] == parameter and r["outcome"] == outcome]
         x = [r["value"] for r in rows]
@@ -453,12 +461,12 @@ def response_figure(curves: list[dict], path: Path) -> Path:
         ax.fill_between(x, [r["change_low"] for r in rows], [r["change_high"] for r in rows], color=SIM_COLOUR, alpha=0.2, lw=0)
         ax.axhline(0, color="#888888", lw=0.8)
         ax.set_xlabel(parameter, fontsize=8)
-        ax.set_title(f"{outcome}: change against {x[0]:g}", fontsize=9)
+        ax.set_title(_wrapped(f"{label(outcome)}: change against {x[0]:g}", 38 if cols > 1 else 70), fontsize=9)
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(keys):]:
         ax.axis("off")
     fig.suptitle("Incentive response curves: paired runs on the same seeds (band: 90% interval)", fontsize=10)
-    fig.tight_layout()
+    fig.set_layout_engine("constrained")  # tight_layout left the suptitle clipped on one narrow panel (issue 35)
     fig.savefig(path, dpi=110)
     return path
 
@@ -521,13 +529,16 @@ def who_gains_figure(summary: list[dict], path: Path) -> Path:
         y = np.arange(len(groups))
         ax.barh(y, -worse, color=OUT_COLOUR, height=0.7, label="worse off")
         ax.barh(y, better, color="#2e8b57", height=0.7, label="better off")
-        reach = max(worse.max(), better.max(), 0.1) * 1.35
-        ax.set_xlim(-reach, reach)
+        reach = max(worse.max(), better.max(), 0.1) * 1.1
+        # the unchanged share is written right of the longest bar, in room of its own, so no bar covers it
+        ax.set_xlim(-reach, reach * 1.9)
         for k, g in enumerate(groups):
-            ax.text(reach * 0.98, k, f"no change {100 * rows[g]['no_change']:.1f}%", ha="right", va="center",
+            ax.text(reach * 1.05, k, f"no change {100 * rows[g]['no_change']:.1f}%", ha="left", va="center",
                     fontsize=7, color="#666666")
         ax.axvline(0, color="#888888", lw=0.8)
         ax.set_title(f"{title}: share of the group's pupils (%)", fontsize=10)
+        ax.set_xticks([t for t in matplotlib.ticker.MaxNLocator(6).tick_values(-reach, reach) if abs(t) <= reach])
+        ax.set_xlim(-reach, reach * 1.9)
         ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{abs(v):g}"))
         ax.grid(axis="x", alpha=0.3)
         ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(0.0, -0.35 / len(groups) * 4), ncol=2)
@@ -567,9 +578,7 @@ def decomposition_figure(by_year: list[dict], path: Path) -> Path:
                                        np.array([r["effect_high"] for r in total]) / 1e6 - mean],
                     fmt="o", ms=4, color=PUB_COLOUR, lw=1, label="total, 90% interval")
         ax.axhline(0, color="#888888", lw=0.8)
-        title = "consolidated public spending" if measure == "public_spending_net_eur" else \
-            measure.removeprefix("pay_").removesuffix("_eur").replace("_", " ")
-        ax.set_title(title, fontsize=10)
+        ax.set_title(label(measure), fontsize=10)
         ax.set_ylabel("M EUR per school year")
         ax.grid(axis="y", alpha=0.3)
     for ax in axes.flat[len(shown):]:

@@ -48,3 +48,21 @@ def effect_interval(by_set: list[np.ndarray]) -> dict[str, float]:
     return {"mean": mean, "low": mean - half, "high": mean + half, "seed_low": mean - seed_half,
             "seed_high": mean + seed_half, "parameter_variance": parameter_var, "seed_variance": seed_var,
             "parameter_share": parameter_var / total if total > 0 else 0.0}
+
+
+MIN_PAIRS = 5
+"""Fewest seed pairs (or seeds) for which a report shows an interval. With fewer the t quantile is large and the
+spread between so few values says little (two pairs that happen to agree give an interval of zero width, as if the
+effect were certain), so reports print the mean with "no interval" and this number instead (issue 35)."""
+
+
+def interval_shown(n: int) -> bool:
+    """Whether an interval over ``n`` seed pairs is meaningful enough to print."""
+    return n >= MIN_PAIRS
+
+
+def too_few_note(n: int, what: str = "seed pairs") -> str:
+    """The sentence a report prints when its intervals are not shown."""
+    return (f"**Too few {what} for intervals**: {n} {what}; a {INTERVAL:.0%} interval from fewer than {MIN_PAIRS} is "
+            f"not meaningful, so the tables show the mean with \"no interval ({n})\". Run with --seeds {MIN_PAIRS} or "
+            "more for intervals (the CSV files keep the computed bounds).")
