@@ -222,7 +222,7 @@ def spending_figure(years: list[dict], path: Path) -> Path:
     fig, (left, right) = _subplots(1, 2, figsize=(14, 6.2))
     receivers = [r for r in FINAL_RECEIVERS if any(float(row[f"receive_{r}_eur"]) for row in full)]
     left.stackplot(x, [[float(row[f"receive_{r}_eur"]) / 1e9 for row in full] for r in receivers],
-                   labels=[r.replace("_", " ") for r in receivers], alpha=0.85)
+                   labels=[label(f"receive_{r}_eur").removeprefix("received by ") for r in receivers], alpha=0.85)
     left.plot(x, [float(r["public_spending_net_eur"]) / 1e9 for r in full], "k-", lw=1.5,
               label="consolidated public spending (above the stack: kept by the alliances)")
     left.set_title("Where the money ends up (each euro once)")
@@ -230,7 +230,8 @@ def spending_figure(years: list[dict], path: Path) -> Path:
         y = [float(row[f"pay_{payer}_eur"]) / 1e9 for row in full]
         if any(y):
             right.plot(x, y, lw=2, ls=":" if payer in INTERMEDIARIES else "-",
-                       label=payer.replace("_", " ") + (" (passes on transfers)" if payer in INTERMEDIARIES else ""))
+                       label=label(f"pay_{payer}_eur").removeprefix("paid by ")
+                       + (" (passes on transfers)" if payer in INTERMEDIARIES else ""))
     right.set_title("Who pays (dotted: alliances and reserves pass on what they received)")
     for ax in (left, right):
         ax.set_ylabel("EUR bn per school year")
