@@ -18,8 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from passend.experiments.dictionary import COUNT_COLUMNS, label
-from passend.experiments.intervals import (INTERVAL, MIN_PAIRS, effect_interval, interval_shown, mean_interval,
-                                           too_few_note)
+from passend.experiments.intervals import INTERVAL, MIN_PAIRS, effect_columns, interval_shown, mean_interval, too_few_note
 from passend.experiments.output import written_whole
 from passend.experiments.runner import Executor, open_kept_runs, run_all
 from passend.model.recorder import RunOutput
@@ -152,16 +151,7 @@ def effects_by_year(c: Comparison) -> list[dict]:
 def _effect(c: Comparison, d: np.ndarray, base_mean: float) -> dict:
     """The effect columns of a measure: mean and interval over seed pairs; with parameter sets, the interval over sets
     and seeds, the seed-only interval beside it and the share of the variance that comes from the parameters."""
-    if c.parameter_sets is None:
-        mean, lo, hi = mean_interval(d)
-        return {"effect_mean": mean, "effect_low": lo, "effect_high": hi,
-                "effect_relative": mean / base_mean if base_mean else math.nan,
-                "interval_meaningful": interval_shown(len(d))}
-    e = effect_interval(c.by_set(d))
-    return {"effect_mean": e["mean"], "effect_low": e["low"], "effect_high": e["high"],
-            "effect_relative": e["mean"] / base_mean if base_mean else math.nan, "seed_only_low": e["seed_low"],
-            "seed_only_high": e["seed_high"], "parameter_variance_share": e["parameter_share"],
-            "interval_meaningful": interval_shown(len(d))}
+    return effect_columns(d, base_mean, None if c.parameter_sets is None else c.by_set(d))
 
 
 def effects_cumulated(c: Comparison) -> list[dict]:
@@ -297,7 +287,7 @@ def write_report(c: Comparison, folder: Path) -> Path:
             write_csv(partial / "decomposition_by_year.csv", parts[0])
             write_csv(partial / "decomposition_cumulated.csv", parts[1])
             figures.append(decomposition_figure(parts[0], partial / "decomposition.png").name)
-        costs = costing(c)
+        costs = costing(c, lambda d, base_mean: _effect(c, d, base_mean))
         write_csv(partial / "costing.csv", costs)
         (partial / "report.md").write_text(_markdown(c, by_year, cumulated, alliances, figures, gains, parts, costs))
         (partial / "manifest.json").write_text(json.dumps({

@@ -34,16 +34,16 @@ import tomllib
 from collections import defaultdict
 from functools import lru_cache
 from importlib import resources
-from typing import TYPE_CHECKING
+from typing import Any, Callable
 
 import numpy as np
 
 from passend.engine.errors import ConfigError
-from passend.experiments.intervals import interval_shown
+from passend.experiments.intervals import effect_columns, interval_shown
 from passend.model.recorder import by_payer_and_receiver
 
-if TYPE_CHECKING:
-    from passend.experiments.compare import Comparison
+Comparison = Any
+"""A :class:`passend.experiments.compare.Comparison` (not imported: compare imports this module)."""
 
 MODEL_PRICE_YEAR = 2011
 """The year whose prices the model's (unindexed) amounts are read in."""
@@ -159,14 +159,14 @@ def _school_years(rows: list[dict], measure: str) -> dict[int, float]:
     return {int(r["school_year"][:4]): float(r[measure]) for r in rows}
 
 
-def costing(c: Comparison) -> list[dict]:
+def costing(c: Comparison, effect: Callable[[np.ndarray, float], dict] | None = None) -> list[dict]:
     """Tidy rows of the costing table (``costing.csv``): per measure (:data:`MEASURES`), basis (``budget_year``,
     ``school_year``, ``structural``, ``sum``, ``present_value``), year, part (``announced``, ``mechanical``,
     ``behavioural``, ``total``) and prices (``model`` = the model's unindexed euros, ``constant_<PRICE_YEAR>``,
     ``nominal``): the effect's mean over pairs with its interval. Mechanical and behavioural parts only with
-    --decompose."""
-    from passend.experiments.compare import _effect
-
+    --decompose. ``effect``: how the report summarises an effect over the pairs (compare passes its own, which knows
+    parameter sets); by default the mean and interval over the pairs."""
+    _effect = effect or (lambda d, base_mean: effect_columns(d, base_mean))
     rows: list[dict] = []
     first = c.first_year
     constant = f"constant_{PRICE_YEAR}"
@@ -204,9 +204,9 @@ def costing(c: Comparison) -> list[dict]:
 
         def add(basis: str, year, part: str, values: np.ndarray, base_mean: float, prices: str, index: float,
                 months_in: int | None = None, note: str = "") -> None:
-            effect = _effect(c, values * index, base_mean * index)
+            summary = _effect(values * index, base_mean * index)
             rows.append({"measure": measure, "basis": basis, "year": year, "months": months_in, "part": part,
-                         "prices": prices, "price_index": index, **effect, "pairs": len(values), "note": note})
+                         "prices": prices, "price_index": index, **summary, "pairs": len(values), "note": note})
 
         for part, table in parts_by.items():
             for j, y in enumerate(budget_years):

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 import numpy as np
 
 from passend.experiments.dictionary import label
+from passend.experiments.intervals import MIN_PAIRS, interval_shown
 from passend.experiments.targets import CALIBRATION_LAST_YEAR, _published_file, labelling
 from passend.engine.ledger import FINAL_RECEIVERS, INTERMEDIARIES, PAYERS
 
@@ -373,27 +374,35 @@ EFFECT_PANELS = (
 def comparison_figures(by_year: list[dict], alliances: list[dict], folder: Path) -> list[str]:
     """effects.png (each measure's effect per year with its interval) and alliance_effects.png; returns file names."""
     fig, axes = _subplots(2, 2, figsize=(13, 8.5), sharex=True)
+    banded = all(interval_shown(int(r.get("pairs", MIN_PAIRS))) for r in by_year)
     for ax, (group, title, factor) in zip(axes.flat, EFFECT_PANELS):
         rows = [r for r in by_year if r["group"] == group]
         measures = list(dict.fromkeys(r["measure"] for r in rows))
         # only measures the reform moves: an effect whose interval excludes zero in some year
         moved = [m for m in measures if any(r["effect_low"] > 0 or r["effect_high"] < 0
                                             for r in rows if r["measure"] == m)] or measures[:4]
+        if not banded:  # no trustworthy interval: the measures whose mean moves
+            moved = [m for m in measures if any(abs(r["effect_mean"]) > 0 for r in rows if r["measure"] == m)][:8] \
+                or measures[:4]
         for k, m in enumerate(moved):
             series = [r for r in rows if r["measure"] == m]
             x = [r["year"] for r in series]
             line, = ax.plot(x, [r["effect_mean"] * factor for r in series], marker="o", ms=3,
                             ls="--" if k >= 10 else "-",  # the colour cycle repeats after ten
                             label=label(m))
-            ax.fill_between(x, [r["effect_low"] * factor for r in series], [r["effect_high"] * factor for r in series],
-                            color=line.get_color(), alpha=0.15, lw=0)
+            if banded:  # an interval from fewer pairs than MIN_PAIRS would look surer than it is
+                ax.fill_between(x, [r["effect_low"] * factor for r in series],
+                                [r["effect_high"] * factor for r in series], color=line.get_color(), alpha=0.15, lw=0)
         ax.axhline(0, color="#888888", lw=0.8)
         ax.set_title(title, fontsize=10)
         ax.legend(fontsize=7, ncol=2, frameon=False)
         ax.grid(alpha=0.3)
     for ax in axes[1]:
         ax.set_xlabel("year (count year, or the year the school year starts)")
-    fig.suptitle("Effect of the alternative against the base: mean over seed pairs, band = 90% interval", fontsize=11)
+    pairs = int(by_year[0].get("pairs", 0)) if by_year else 0
+    fig.suptitle("Effect of the alternative against the base: mean over seed pairs, band = 90% interval" if banded else
+                 f"Effect of the alternative against the base: mean over {pairs} seed pairs (no interval from fewer "
+                 f"than {MIN_PAIRS})", fontsize=11)
     fig.tight_layout()
     fig.savefig(folder / "effects.png", dpi=110)
 
@@ -575,9 +584,13 @@ def decomposition_figure(by_year: list[dict], path: Path) -> Path:
             below, above = below + np.minimum(v, 0), above + np.maximum(v, 0)
         total = [cell[measure, y, "total"] for y in years]
         mean = np.array([r["effect_mean"] for r in total]) / 1e6
-        ax.errorbar(years, mean, yerr=[mean - np.array([r["effect_low"] for r in total]) / 1e6,
-                                       np.array([r["effect_high"] for r in total]) / 1e6 - mean],
-                    fmt="o", ms=4, color=PUB_COLOUR, lw=1, label="total, 90% interval")
+        if all(interval_shown(int(r.get("pairs", MIN_PAIRS))) for r in total):
+            ax.errorbar(years, mean, yerr=[mean - np.array([r["effect_low"] for r in total]) / 1e6,
+                                           np.array([r["effect_high"] for r in total]) / 1e6 - mean],
+                        fmt="o", ms=4, color=PUB_COLOUR, lw=1, label="total, 90% interval")
+        else:
+            ax.plot(years, mean, "o", ms=4, color=PUB_COLOUR, label=f"total (no interval from fewer than {MIN_PAIRS} "
+                    "seed pairs)")
         ax.axhline(0, color="#888888", lw=0.8)
         ax.set_title(label(measure), fontsize=10)
         ax.set_ylabel("M EUR per school year")

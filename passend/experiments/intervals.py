@@ -66,3 +66,21 @@ def too_few_note(n: int, what: str = "seed pairs") -> str:
     return (f"**Too few {what} for intervals**: {n} {what}; a {INTERVAL:.0%} interval from fewer than {MIN_PAIRS} is "
             f"not meaningful, so the tables show the mean with \"no interval ({n})\". Run with --seeds {MIN_PAIRS} or "
             "more for intervals (the CSV files keep the computed bounds).")
+
+
+def effect_columns(d, base_mean: float, by_set: list[np.ndarray] | None = None) -> dict:
+    """The columns a report's table gives an effect (``d``: one value per seed pair): mean and interval over the
+    pairs; with ``by_set`` (the same values grouped by parameter set) the interval over sets and seeds, the seed-only
+    interval beside it and the share of the variance that comes from the parameters; and whether the interval means
+    anything (:data:`MIN_PAIRS`)."""
+    d = np.asarray(d, dtype=float)
+    if by_set is None:
+        mean, lo, hi = mean_interval(d)
+        return {"effect_mean": mean, "effect_low": lo, "effect_high": hi,
+                "effect_relative": mean / base_mean if base_mean else math.nan,
+                "interval_meaningful": interval_shown(len(d))}
+    e = effect_interval(by_set)
+    return {"effect_mean": e["mean"], "effect_low": e["low"], "effect_high": e["high"],
+            "effect_relative": e["mean"] / base_mean if base_mean else math.nan, "seed_only_low": e["seed_low"],
+            "seed_only_high": e["seed_high"], "parameter_variance_share": e["parameter_share"],
+            "interval_meaningful": interval_shown(len(d))}
