@@ -207,8 +207,9 @@ def _assert_fits(page, width: int, height: int, where: str) -> None:
         assert side["y"] >= main["y"] + main["height"] - 0.5, f"{where}: the side column is not below the charts"
 
 
-def _step_to_2016(page) -> None:
-    for year in range(2004, 2017):
+def _step_to(page, last: int) -> None:
+    """Step both runs a school year at a time to August ``last``."""
+    for year in range(2004, last + 1):
         page.get_by_role("button", name="Step a school year").click()
         page.get_by_role("heading", name=f"August {year}").wait_for(timeout=60_000)
     page.locator(".passend-chart img").first.wait_for(timeout=60_000)
@@ -221,7 +222,9 @@ def test_the_page_fits_a_classroom_projector_on_every_chart_and_with_a_lesson_op
         page = offline.page
         page.goto(dashboard_url)
         page.get_by_role("button", name="Step a school year").wait_for(timeout=60_000)
-        _step_to_2016(page)
+        # to 2016 (the alliances hold budgets, so every chart has its data) on the projectors; a narrow screen checks
+        # the layout only, after the first counts
+        _step_to(page, 2016 if width > 900 else 2005)
         for chart in ("Pupils", "Money", "Children at home", "Alliances"):
             before = page.locator(".passend-chart img").first.get_attribute("src")
             page.get_by_role("button", name=chart).first.click()
@@ -235,7 +238,7 @@ def test_the_page_fits_a_classroom_projector_on_every_chart_and_with_a_lesson_op
         page.get_by_role("option", name="What a budget cut does, and who pays").click()
         page.get_by_role("button", name="Open the lesson").click()
         page.get_by_text("The state saves EUR 300 M a year. Who pays it").wait_for(timeout=30_000)
-        _step_to_2016(page)
+        _step_to(page, 2005)  # the lesson starts the runs again; its charts show from the first count
         page.screenshot(path=str(SHOTS / f"dashboard_{width}x{height}_lesson.png"))
         _assert_fits(page, width, height, f"{width}x{height}, a lesson open")
     finally:
