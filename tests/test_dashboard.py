@@ -195,3 +195,11 @@ def test_no_line_is_fitted_when_every_alliance_has_the_same_x():
     assert "-100 EUR a year in every alliance" in primary.get_title()
     assert not any("fitted" in t.get_text() for t in primary.get_legend().get_texts())  # x has no variance
     charts.plt.close(fig)
+
+
+def test_chart_only_hides_the_left_column_and_shows_it_again(page):
+    click(page, "Step a school year")  # the button sits beside the chart tabs
+    click(page, "Chart only")
+    assert app.wide.value and "Show the controls" in [b.children[0] for b in page.find(v.Btn).widgets if b.children]
+    click(page, "Show the controls")
+    assert not app.wide.value

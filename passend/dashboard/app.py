@@ -59,6 +59,7 @@ chart = solara.reactive("pupils")
 lesson_name: solara.Reactive[str | None] = solara.reactive(None)
 explained = solara.reactive(False)
 stop_at: solara.Reactive[dt.date | None] = solara.reactive(None)  # a lesson's date, where play pauses
+wide = solara.reactive(False)  # the left column hidden: the chart takes the whole window (a projector of 1024 x 768)
 _lock = threading.Lock()
 
 # Solara's "This website runs on Solara" banner sits over the page's bottom right corner, where the numbers are
@@ -78,7 +79,7 @@ CSS = """
 .passend-small p { margin: 2px 0; font-size: 0.9rem; }
 .passend-tabs .v-btn-toggle { flex-wrap: wrap; max-width: 100%; }
 .passend-chart img { display: block; width: 100%; max-width: 1100px; height: auto;
-                     max-height: calc(100vh - 215px); object-fit: contain; object-position: left top; }
+                     max-height: calc(100vh - 225px); object-fit: contain; object-position: left top; }
 .passend-md table { border-collapse: collapse; margin: 4px 0; }
 .passend-md strong { font-weight: 700; }
 .passend-md th, .passend-md td { padding: 2px 10px; border-bottom: 1px solid #e5e5e5; }
@@ -86,6 +87,8 @@ CSS = """
 .passend-side .v-expansion-panel-content__wrap { padding: 0 8px 8px; }
 .passend-side .v-card__title { word-break: normal; font-size: 1.15rem; line-height: 1.4; }
 @media (min-width: 1500px) { .passend-page { grid-template-columns: 380px minmax(0, 1fr); } }
+.passend-page.passend-wide { grid-template-columns: minmax(0, 1fr); }
+.passend-wide .passend-side { display: none; }
 @media (max-width: 900px) {
   .passend-page { grid-template-columns: minmax(0, 1fr); height: auto; overflow: visible; }
   .passend-main { order: -1; overflow: visible; }
@@ -340,10 +343,12 @@ def Charts():
         return
     with _lock:
         outputs = paired.outputs()
-    with solara.Div(classes=["passend-tabs"]):
+    with solara.Div(classes=["passend-tabs", "passend-controls"]):
         with solara.ToggleButtonsSingle(value=chart):
             for name in CHARTS:
                 solara.Button(CHART_TITLES[name], value=name)
+        solara.Button("Show the controls" if wide.value else "Chart only", text=True,
+                      on_click=lambda: wide.set(not wide.value))
     image = charts.png(CHART_FUNCTIONS[chart.value](*outputs))
     with solara.Div(classes=["passend-chart"]):
         solara.Image(image)
@@ -376,7 +381,7 @@ def Numbers(outputs):
 def Page():
     solara.Title("passend: a reform and its baseline")
     solara.Style(CSS)
-    with solara.Div(classes=["passend-page"]):
+    with solara.Div(classes=["passend-page", *(["passend-wide"] if wide.value else [])]):
         with solara.Div(classes=["passend-side"]):
             Md("**passend**: a reform and its baseline, side by side")
             LessonPage()
