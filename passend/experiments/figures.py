@@ -16,7 +16,7 @@ import matplotlib.ticker
 from matplotlib.figure import Figure
 import numpy as np
 
-from passend.experiments.dictionary import label
+from passend.experiments.dictionary import label as series_label
 from passend.experiments.intervals import MIN_PAIRS, interval_shown
 from passend.experiments.targets import CALIBRATION_LAST_YEAR, _published_file, labelling
 from passend.engine.ledger import FINAL_RECEIVERS, INTERMEDIARIES, PAYERS
@@ -223,7 +223,7 @@ def spending_figure(years: list[dict], path: Path) -> Path:
     fig, (left, right) = _subplots(1, 2, figsize=(14, 6.2))
     receivers = [r for r in FINAL_RECEIVERS if any(float(row[f"receive_{r}_eur"]) for row in full)]
     left.stackplot(x, [[float(row[f"receive_{r}_eur"]) / 1e9 for row in full] for r in receivers],
-                   labels=[label(f"receive_{r}_eur").removeprefix("received by ") for r in receivers], alpha=0.85)
+                   labels=[series_label(f"receive_{r}_eur").removeprefix("received by ") for r in receivers], alpha=0.85)
     left.plot(x, [float(r["public_spending_net_eur"]) / 1e9 for r in full], "k-", lw=1.5,
               label="consolidated public spending (above the stack: kept by the alliances)")
     left.set_title("Where the money ends up (each euro once)")
@@ -231,7 +231,7 @@ def spending_figure(years: list[dict], path: Path) -> Path:
         y = [float(row[f"pay_{payer}_eur"]) / 1e9 for row in full]
         if any(y):
             right.plot(x, y, lw=2, ls=":" if payer in INTERMEDIARIES else "-",
-                       label=label(f"pay_{payer}_eur").removeprefix("paid by ")
+                       label=series_label(f"pay_{payer}_eur").removeprefix("paid by ")
                        + (" (passes on transfers)" if payer in INTERMEDIARIES else ""))
     right.set_title("Who pays (dotted: alliances and reserves pass on what they received)")
     for ax in (left, right):
@@ -389,7 +389,7 @@ def comparison_figures(by_year: list[dict], alliances: list[dict], folder: Path)
             x = [r["year"] for r in series]
             line, = ax.plot(x, [r["effect_mean"] * factor for r in series], marker="o", ms=3,
                             ls="--" if k >= 10 else "-",  # the colour cycle repeats after ten
-                            label=label(m))
+                            label=series_label(m))
             if banded:  # an interval from fewer pairs than MIN_PAIRS would look surer than it is
                 ax.fill_between(x, [r["effect_low"] * factor for r in series],
                                 [r["effect_high"] * factor for r in series], color=line.get_color(), alpha=0.15, lw=0)
@@ -446,7 +446,7 @@ def sensitivity_figure(indices: list[dict], path: Path) -> Path:
             ax.barh(y, [vals[n]["value"] for n in names], height, xerr=[vals[n]["conf_95"] for n in names],
                     label=index, alpha=0.8, error_kw={"lw": 0.8})
         ax.set_yticks(np.arange(len(names)) + height * (len(shown) - 1) / 2, names, fontsize=7)
-        ax.set_title(_wrapped(label(outcome), 40), fontsize=9)
+        ax.set_title(_wrapped(series_label(outcome), 40), fontsize=9)
         ax.grid(axis="x", alpha=0.3)
         ax.legend(fontsize=7, frameon=False)
     for ax in list(axes.flat)[len(outcomes):]:
@@ -471,7 +471,7 @@ def response_figure(curves: list[dict], path: Path) -> Path:
         ax.fill_between(x, [r["change_low"] for r in rows], [r["change_high"] for r in rows], color=SIM_COLOUR, alpha=0.2, lw=0)
         ax.axhline(0, color="#888888", lw=0.8)
         ax.set_xlabel(parameter, fontsize=8)
-        ax.set_title(_wrapped(f"{label(outcome)}: change against {x[0]:g}", 38 if cols > 1 else 70), fontsize=9)
+        ax.set_title(_wrapped(f"{series_label(outcome)}: change against {x[0]:g}", 38 if cols > 1 else 70), fontsize=9)
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(keys):]:
         ax.axis("off")
@@ -592,7 +592,7 @@ def decomposition_figure(by_year: list[dict], path: Path) -> Path:
             ax.plot(years, mean, "o", ms=4, color=PUB_COLOUR, label=f"total (no interval from fewer than {MIN_PAIRS} "
                     "seed pairs)")
         ax.axhline(0, color="#888888", lw=0.8)
-        ax.set_title(label(measure), fontsize=10)
+        ax.set_title(series_label(measure), fontsize=10)
         ax.set_ylabel("M EUR per school year")
         ax.grid(axis="y", alpha=0.3)
     for ax in axes.flat[len(shown):]:
