@@ -58,3 +58,56 @@ def test_the_costing_table_is_in_the_report_and_beside_it_as_csv(report):
     effects = list(csv.DictReader(open(folder / "effects_by_year.csv")))
     assert {"effect_low", "effect_high", "interval_meaningful"} <= set(effects[0])
     assert {r["interval_meaningful"] for r in effects} == {"False"}
+
+
+def _renderer(fig):
+    """The figure drawn as it was saved, to measure where its texts and bars fall."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return canvas.get_renderer()
+
+
+def test_response_curves_keep_their_titles_inside_the_figure(tmp_path, monkeypatch):
+    """One panel used to clip the suptitle (issue 35): every title and the suptitle lie inside the saved figure."""
+    from matplotlib.figure import Figure
+
+    from passend.experiments import figures
+
+    made = []
+    monkeypatch.setattr(figures, "_subplots", lambda *grid, figsize, **options: made.append(Figure(figsize=figsize))
+                        or (made[-1], made[-1].subplots(*grid, **options)))
+    curves = [{"parameter": "policy.rugzak_school_eur", "outcome": "indications_2010", "value": v,
+               "change_vs_first": v / 1000, "change_low": v / 1200, "change_high": v / 800} for v in (6000, 8000)]
+    figures.response_figure(curves, tmp_path / "response_curves.png")
+    fig = made[-1]
+    renderer = _renderer(fig)
+    box = fig.bbox
+    texts = [fig._suptitle] + [ax.title for ax in fig.axes]
+    for text in texts:
+        extent = text.get_window_extent(renderer)
+        assert box.x0 <= extent.x0 and extent.x1 <= box.x1 and extent.y1 <= box.y1, text.get_text()
+    assert texts[1].get_text().startswith("with an indication or TLV, 2010")  # the label, not indications_2010
+
+
+def test_who_gains_writes_each_unchanged_share_where_no_bar_reaches(tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    from passend.experiments import figures
+
+    made = []
+    monkeypatch.setattr(figures, "_subplots", lambda *grid, figsize, **options: made.append(Figure(figsize=figsize))
+                        or (made[-1], made[-1].subplots(*grid, **options)))
+    summary = [{"dimension": "all", "group": g, "outcome": o, "better": b, "no_change": 1 - b - w, "worse": w}
+               for g, b, w in (("all pupils", 0.004, 0.002), ("need 5 (highest)", 0.009, 0.001))
+               for o in ("months_at_home", "fitting_place")]
+    figures.who_gains_figure(summary, tmp_path / "who_gains.png")
+    fig = made[-1]
+    renderer = _renderer(fig)
+    for ax in fig.axes:
+        bars = [p.get_window_extent(renderer) for p in ax.patches]
+        notes = [t.get_window_extent(renderer) for t in ax.texts if t.get_text().startswith("no change")]
+        assert notes and bars
+        assert all(not note.overlaps(bar) for note in notes for bar in bars)
+        assert all(note.x1 <= ax.get_window_extent(renderer).x1 for note in notes)  # inside its panel
