@@ -177,7 +177,8 @@ _STREAM_WORDS = {"rugzak_school": "rugzak, school part", "rugzak_ambulant": "rug
                  "lwoo_pro_by_alliances": "lwoo and pro via alliances", "professionalisation": "professionalisation",
                  "transport": "pupil transport", "youth_care_provinces": "youth care (provinces)",
                  "youth_care_municipalities": "youth care (municipalities)",
-                 "attendance_officers": "attendance officers", "onderwijsconsulenten": "onderwijsconsulenten"}
+                 "attendance_officers": "attendance officers", "onderwijsconsulenten": "onderwijsconsulenten",
+                 "national_institutions": "national institutions (clusters 1-2)"}
 _ROUTE_WORDS = {"breakdown": "a place broke down", "suspension": "suspended", "outside_cause": "an outside cause",
                 "exemption_ended": "an exemption ended", "back_to_own_school": "back to own school",
                 "admitted_elsewhere": "admitted elsewhere", "placed_at_partner_school": "placed at a partner school",
