@@ -2,7 +2,7 @@
 
     passend run          simulate one scenario and write a results folder
     passend validate     several seeds against the published targets (mean, range), with figures
-    passend calibrate    fit the calibrated behaviour parameters to 2003-2016
+    passend calibrate    fit the calibrated behaviour parameters to 2003-2018
     passend benchmark    wall time, pupil-months per second and peak memory per scale; --sweep: runs per minute
     passend scenarios    list the registered scenarios
     passend reforms      list the registered reforms
@@ -158,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--resume", action="store_true",
                      help="continue an interrupted validation in --out: its finished runs are read back, not run again")
 
-    cal = sub.add_parser("calibrate", help="fit the calibrated behaviour parameters to 2003-2016")
+    cal = sub.add_parser("calibrate", help="fit the calibrated behaviour parameters to 2003-2018")
     cal.add_argument("--seeds", type=_whole(1), default=4, help="seeds per evaluation (default: %(default)s)")
     cal.add_argument("--scale", type=_scale, help="scale of the runs (default: 0.05; with --ensemble 0.02)")
     cal.add_argument("--max-evaluations", type=_whole(1), default=250,
@@ -176,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "--ensemble: the ensemble into passend/engine/data/)")
     cal.add_argument("--ensemble", action="store_true",
                      help="instead: an accepted ensemble of the calibrated parameters by ABC-SMC (pyabc) against the "
-                          "targets through 2016, for compare --uncertainty parameters")
+                          "calibration targets, for compare --uncertainty parameters")
     cal.add_argument("--population", type=_whole(10), default=100, help="--ensemble: parameter sets per generation "
                                                                          "(default: %(default)s)")
     cal.add_argument("--generations", type=_whole(1), default=6, help="--ensemble: at most this many generations "

@@ -19,7 +19,7 @@ import numpy as np
 
 from passend.experiments.dictionary import COUNT_COLUMNS, label
 from passend.experiments.intervals import INTERVAL, MIN_PAIRS, effect_columns, interval_shown, mean_interval, too_few_note
-from passend.experiments.output import written_whole
+from passend.experiments.output import source_revision, written_whole
 from passend.experiments.runner import Executor, open_kept_runs, run_all
 from passend.model.recorder import RunOutput
 from passend.experiments.scenarios import Scenario
@@ -295,7 +295,8 @@ def write_report(c: Comparison, folder: Path) -> Path:
             "alternative": c.alternative.to_dict(), "seeds": [s.seed for s in c.settings],
             "settings": c.settings[0].to_dict() | {"seed": None}, "first_school_year": c.first_year,
             "interval": f"{INTERVAL:.0%} t interval of the mean effect over seed pairs", "backend": c.backend,
-            "seconds": round(c.seconds, 1), "data_files": data_file_hashes(), "environment": package_versions(),
+            "seconds": round(c.seconds, 1), "commit": source_revision(), "data_files": data_file_hashes(),
+            "environment": package_versions(),
             "uncertainty": "seeds" if c.parameter_sets is None else "parameters", "parameter_sets": c.parameter_sets,
             "ensemble": c.ensemble, "decompose": c.decomposed,
             "costing": {"prices_of_the_model": MODEL_PRICE_YEAR, "constant_prices": PRICE_YEAR,
