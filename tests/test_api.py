@@ -3,6 +3,7 @@
 
 import datetime as dt
 import filecmp
+import json
 import math
 
 import mesa
@@ -211,3 +212,5 @@ def test_validate_and_calibrate_return_their_tables_and_write_their_folders(tmp_
     fitted = api.calibrate(seeds=1, scale=0.002, max_evaluations=2, group="attendance", out=tmp_path / "cal")
     assert set(fitted.fitted) == set(fitted.start) and len(fitted.history) == 3  # two evaluations and the best again
     assert fitted.installed is None and (tmp_path / "cal" / "fitted.toml").exists()
+    assert json.loads((tmp_path / "cal" / "manifest.json").read_text())["commit"]  # the code that made it
+    assert not (tmp_path / "cal.partial").exists()

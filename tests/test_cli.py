@@ -80,3 +80,27 @@ def test_a_start_after_2003_leaves_the_earlier_years_out(tmp_path):
     with open(out / "counts.csv") as f:
         dates = [r["date"] for r in csv.DictReader(f)]
     assert dates == ["2005-10-01"]
+
+
+def test_every_manifest_names_the_commit_and_git_missing_is_no_error(tmp_path, monkeypatch):
+    import subprocess
+
+    from passend.experiments import output
+
+    out = tmp_path / "run"
+    assert main(["run", "--scale", "0.002", "--end", "2004-07-31", "--out", str(out), "--quiet", "--no-figures"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                          cwd=output.Path(output.__file__).parent).stdout.strip()
+    assert manifest["commit"].removesuffix("-dirty") == head and len(head) == 40
+    assert manifest["environment"]["passend_commit"] == manifest["commit"]  # where compare's manifest carries it
+
+    def no_git(*args, **kwargs):
+        raise FileNotFoundError(2, "No such file or directory", "git")
+
+    output.source_revision.cache_clear()
+    monkeypatch.setattr(subprocess, "run", no_git)
+    try:
+        assert output.source_revision().startswith("passend ") and "no git checkout" in output.source_revision()
+    finally:
+        output.source_revision.cache_clear()

@@ -9,7 +9,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+import datetime as dt
+
 import ipyvuetify as v
+import numpy as np
 import pytest
 import solara
 
@@ -35,8 +38,9 @@ def page():
 
 
 def shown(rc) -> str:
-    """The text of the page's Markdown blocks."""
-    return " ".join(t.template for t in rc.find(v.VuetifyTemplate).widgets if isinstance(t.template, str))
+    """The text of the page's text blocks (Markdown rendered to HTML by the page, and any template)."""
+    html = [w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets]
+    return " ".join(html + [t.template for t in rc.find(v.VuetifyTemplate).widgets if isinstance(t.template, str)])
 
 
 def click(rc, label: str) -> None:
@@ -132,3 +136,70 @@ def test_a_lesson_sets_both_runs_its_levers_and_its_chart_and_explains_on_reques
     assert app.runs.value.today.isoformat() == "2003-10-01"
     click(page, "Apply (starts both runs again)")  # the setup's runs: no lesson, no levers
     assert app.lesson_name.value is None and app.runs.value.levers == {}
+
+
+def test_a_choice_the_law_holds_in_between_reads_as_a_person_would_say_it(page):
+    from passend.experiments.levers import LEVERS
+
+    words = app._law_in_words(LEVERS["doorzettingsmacht_everywhere"], [0.2857, 0.48])
+    assert words == "as the law has it, 29% of the primary and 48% of the secondary alliances have it"
+    while app.runs.value.today < dt.date(2015, 12, 1):  # doorzettingsmacht in part of the alliances from Nov 2015
+        app.runs.value.step_month()
+    click(page, "Step a month")
+    text = shown(page)
+    assert "of the secondary alliances have it" in text and "now: the law's [" not in text and "0.2857" not in text
+
+
+def test_the_page_loads_nothing_from_a_cdn_and_draws_no_markdown_with_scripts(page):
+    """solara.Markdown's front end loads mermaid from a CDN for every block; the page renders its text itself."""
+    assert page.find(v.VuetifyTemplate, template=lambda t: "mermaid" in str(t)).widgets == []
+
+
+def test_the_alliances_chart_for_a_uniform_cut_plots_each_alliance_at_its_2011_cost_and_fits_no_line():
+    from passend.dashboard import charts
+    from passend.experiments.classroom import PairedRuns
+
+    runs = PairedRuns(seed=2, scale=SCALE)
+    while runs.today < dt.date(2014, 9, 1):
+        runs.step_month()
+    runs.pull("alliance_budget_cut", 300e6)  # the same amount off every alliance's budget per pupil
+    while runs.today < dt.date(2016, 11, 1):
+        runs.step_month()
+    budget, change, cost_2011 = charts._paired_alliance_points(*runs.outputs(), "po", ("sbo_share", "so_share"))
+    assert np.ptp(budget) < charts.UNIFORM_EUR and budget.mean() < -50  # uniform: one x for every alliance
+    fig = charts.alliances_figure(*runs.outputs())
+    for ax in fig.axes:
+        assert ax.get_xlabel() == "the alliance's 2011 cost per pupil (EUR a year)"
+        assert "in every alliance" in ax.get_title()
+        fitted = [t.get_text() for t in ax.get_legend().get_texts() if "fitted" in t.get_text()]
+        assert all("of 2011 cost" in t for t in fitted)  # a slope, if any, against what the axis shows
+        xs = ax.collections[0].get_offsets()[:, 0]
+        assert np.ptp(xs) > 100  # the alliances spread over their 2011 costs
+    charts.plt.close(fig)
+
+
+def test_no_line_is_fitted_when_every_alliance_has_the_same_x():
+    from passend.dashboard import charts
+    from passend.engine.settings import RunSettings
+    from passend.model.recorder import RunOutput
+
+    def run(amount: float, so_share_2015: list[float]) -> RunOutput:
+        rows = [{"date": date, "alliance": f"PO{i}", "sector": "po", "sbo_share": 0.02, "so_share": share,
+                 "amount_eur_per_pupil": amount, "base_eur_per_pupil": 300.0}
+                for date, shares in (("2014-10-01", [0.01] * 4), ("2015-10-01", so_share_2015))
+                for i, share in enumerate(shares)]
+        return RunOutput(RunSettings(seed=1, scale=SCALE), [], [], [], rows, 0.0, 0)
+
+    fig = charts.alliances_figure(run(500.0, [0.01] * 4), run(400.0, [0.011, 0.012, 0.009, 0.01]))
+    primary = fig.axes[0]
+    assert "-100 EUR a year in every alliance" in primary.get_title()
+    assert not any("fitted" in t.get_text() for t in primary.get_legend().get_texts())  # x has no variance
+    charts.plt.close(fig)
+
+
+def test_chart_only_hides_the_left_column_and_shows_it_again(page):
+    click(page, "Step a school year")  # the button sits beside the chart tabs
+    click(page, "Chart only")
+    assert app.wide.value and "Show the controls" in [b.children[0] for b in page.find(v.Btn).widgets if b.children]
+    click(page, "Show the controls")
+    assert not app.wide.value

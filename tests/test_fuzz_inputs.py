@@ -140,3 +140,36 @@ def test_wrong_values_under_the_right_names_end_with_exit_0_or_2(scenario, refor
     for name in ("scenario", "with_reform"):
         out = folder / f"out_{name}"
         cli_ends_cleanly(["run", "--scenario", str(folder / f"{name}.toml"), *SHORT, "--out", str(out)], out, capsys)
+
+
+def _sweep_table():
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    return pd.DataFrame({"run_id": np.arange(30), "a": rng.uniform(0, 1, 30), "policy.b": rng.uniform(-5, 5, 30),
+                         "so_2016": rng.uniform(1e4, 2e4, 30), "status": "ok", "error": "", "traceback": ""})
+
+
+WHERE_TABLE = _sweep_table()
+WHERE_WORDS = ["a", "policy.b", "so_2016", "`so_2016`", "and", "or", "not", "(", ")", "+", "-", "*", "/", "//", "%",
+               "**", "<", "<=", ">", ">=", "==", "!=", "&", "|", "~", "1", "2.5", "1e4", ".5", "@", "[", "]", ".",
+               "__class__", "'x'", "lambda", ":", ",", "import", "os", "__import__", "eval", "=", ";", "\\", "{", "}"]
+
+
+@settings(FUZZ, max_examples=300)
+@given(words=st.lists(st.sampled_from(WHERE_WORDS), max_size=25), noise=st.text(max_size=20))
+def test_any_where_expression_gives_true_false_per_run_or_a_config_error_naming_where(words, noise):
+    """Sequences of the language's words and of Python's, and random text: the answer is a true/false per run or a
+    ConfigError for --where; never another exception, and never anything run."""
+    import numpy as np
+
+    from passend.experiments.discover import where_holds
+
+    for where in (" ".join(words), noise, " ".join(words) + noise):
+        try:
+            value = where_holds(WHERE_TABLE, where)
+        except ConfigError as error:
+            assert error.field == "--where"
+        else:
+            assert value.dtype == np.bool_ and value.shape == (len(WHERE_TABLE),)

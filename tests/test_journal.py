@@ -91,6 +91,9 @@ BAD_RECORDS = {
     "a run id that is not a number": (b'{"run_id": "0"}\n', (ROWS, RUN_OUTPUTS)),
     "a run the work does not have": (b'{"run_id": 7}\n', (ROWS, RUN_OUTPUTS)),
     "deeply nested": (b"[" * 100_000 + b"\n", (ROWS, RUN_OUTPUTS)),
+    "a number, not a record": (b"42\n", (ROWS, RUN_OUTPUTS)),
+    "bytes that are not UTF-8": (b'{"run_id": 0, "status": "\xff\xfe"}\n', (ROWS, RUN_OUTPUTS)),
+    "a null": (b"null\n", (ROWS, RUN_OUTPUTS)),
     "a row where a run's output belongs": (b'{"run_id": 0, "status": "ok"}\n', (RUN_OUTPUTS,)),
     "an array that is code": (b'{"run_id": 0, "pupils": {"uid": {"dtype": "object", "length": 1, "base64": ""}}}\n',
                               (RUN_OUTPUTS,)),
@@ -177,3 +180,44 @@ def test_a_planted_pickle_is_never_unpickled_and_the_resume_runs_only_the_rest(i
     assert main(["compare", "default", "cut_2012_300m", *SMALL, "--jobs", "1", "--out", str(out), "--resume"]) == 0
     assert not marker.exists() and len(calls) == 3 and (out / "report.md").exists()
     assert not out.with_name("cmp.runs").exists()
+
+
+@pytest.mark.parametrize("identity", [b"42", b"\xff\xfe not UTF-8", b"[" * 100_000])
+def test_an_identity_that_is_not_the_works_is_refused_in_one_line(tmp_path, identity):
+    records = tmp_path / ROWS.file_name
+    Journal.start(records, {"work": 1}, ROWS, [{"run_id": 0}])
+    (tmp_path / "journal.json").write_bytes(identity)
+    with pytest.raises(ConfigError) as error:
+        Journal.resume(records, {"work": 1}, ROWS, [{"run_id": 0}], "work")
+    assert error.value.field == "--resume" and "\n" not in str(error.value)
+
+
+def test_a_sweep_journal_line_42_or_not_utf8_ends_with_exit_2_naming_the_file(tmp_path, capsys):
+    spec = tmp_path / "spec.toml"
+    spec.write_text('[settings]\nscale = 0.002\nend = 2004-07-31\n[parameters.tlv_gatekeeping]\nvalues = [0.1, 0.2]\n')
+    out = tmp_path / "sweep"
+    assert main(["sweep", str(spec), "--jobs", "1", "--out", str(out), "--quiet"]) == 0
+    for line in (b"42\n", b"\xff\xfe\n"):
+        (out / "runs.jsonl").write_bytes((out / "runs.jsonl").read_bytes().split(b"\n")[0] + b"\n" + line)
+        with pytest.raises(SystemExit) as exit_:
+            main(["sweep", str(spec), "--jobs", "1", "--out", str(out), "--resume", "--quiet"])
+        err = capsys.readouterr().err
+        assert exit_.value.code == 2 and "line 2 of runs.jsonl" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("planted", ["fifo", "dev_zero"])
+def test_a_journal_that_is_a_fifo_or_a_link_to_dev_zero_is_refused_not_read(tmp_path, planted):
+    import os
+
+    for name in (ROWS.file_name, "journal.json"):
+        folder = tmp_path / f"{planted}-{name}"
+        records = folder / ROWS.file_name
+        Journal.start(records, {"work": 1}, ROWS, [{"run_id": 0}])
+        (folder / name).unlink()
+        if planted == "fifo":
+            os.mkfifo(folder / name)  # reading it would wait for a writer forever
+        else:
+            (folder / name).symlink_to("/dev/zero")  # reading it would fill the memory
+        with pytest.raises(ConfigError, match="regular file") as error:
+            Journal.resume(records, {"work": 1}, ROWS, [{"run_id": 0}], "work")
+        assert error.value.field == "--resume"

@@ -27,10 +27,16 @@ class ParameterSpec:
     calibrate: bool
     group: str = "counts"
 
+    @property
+    def whole(self) -> bool:
+        """Whole numbers only (years, ages): the default and both bounds are written as whole numbers in
+        behaviour.toml. A fraction there would crash a run mid-way or be cut silently, so it is refused."""
+        return all(isinstance(v, int) and not isinstance(v, bool) for v in (self.default, *self.bounds))
+
     def check(self, value: Any, where: str | None = None) -> Any:
         field = f"behaviour.{self.name}"
         lo, hi = self.bounds
-        allowed = f"a number in [{lo}, {hi}] ({self.unit})"
+        allowed = f"a {'whole number' if self.whole else 'number'} in [{lo}, {hi}] ({self.unit})"
         if isinstance(self.default, list):
             allowed = f"a list of {len(self.default)} numbers in [{lo}, {hi}] ({self.unit})"
             if not isinstance(value, (list, tuple)) or len(value) != len(self.default):
@@ -40,7 +46,7 @@ class ParameterSpec:
                 raise ConfigError(field, value, allowed, where)
             return items
         number = self._number(field, value, allowed, where)
-        if not lo <= number <= hi:
+        if not lo <= number <= hi or self.whole and not number.is_integer():
             raise ConfigError(field, value, allowed, where)
         return int(number) if isinstance(self.default, int) and float(number).is_integer() else number
 

@@ -38,7 +38,8 @@ import pandas as pd
 from passend.engine.errors import ConfigError
 from passend.experiments.one_run import PassendModel, Run, ScenarioLike, parse_dates, setup, simulate  # noqa: F401
 from passend.experiments.output import new_results_folder
-from passend.experiments.runner import Interrupted, check_work_size, kept_runs_folder
+from passend.experiments.runner import (DISK_FULL_ERRORS, DiskFull, Interrupted, check_parallel, check_run_count,
+                                       check_work_size, kept_runs_folder)
 from passend.experiments.scenarios import Scenario, get_scenario
 from passend.model.recorder import RunOutput
 
@@ -51,13 +52,20 @@ def _check_whole(**values: tuple[Any, int]) -> None:
             raise ConfigError(name, value, f"a whole number >= {low}")
 
 
+def _check_flags(**values: Any) -> None:
+    """Each ``name=value`` True or False (ConfigError naming it otherwise: ``progress="x"`` is not a yes or no)."""
+    for name, value in values.items():
+        if not isinstance(value, bool):
+            raise ConfigError(name, value, "True or False")
+
+
 def _results_folder(out: str | Path | None, resume: bool, name: str) -> Path:
     """The folder a command writes once its runs are done (``out``, default ``results/<name>-<time>``): it must not
     exist yet. Resuming names it: the runs kept for it are in ``<out>.runs``."""
     if resume and out is None:
         raise ConfigError("--resume", True, "together with --out FOLDER (out=...), the results folder of the command "
                           "to continue")
-    return new_results_folder(Path(out) if out is not None else None, name)
+    return new_results_folder(out, name)
 
 
 def _lines_on_stderr(progress: bool):
@@ -72,11 +80,16 @@ def _lines_on_stderr(progress: bool):
 
 @contextmanager
 def _resumable_in(folder: Path) -> Iterator[None]:
-    """Ctrl-C during the runs: the Interrupted that comes up names ``folder``, to resume in."""
+    """Ctrl-C during the runs, or a full disk during the runs or the writing of the results: the Interrupted or
+    DiskFull that comes up names ``folder``, to resume in (the finished runs stay kept)."""
     try:
         yield
     except Interrupted as stop:
         stop.folder = folder
+        raise
+    except OSError as error:
+        if error.errno in DISK_FULL_ERRORS:
+            raise DiskFull(error, folder) from error
         raise
 
 
@@ -129,7 +142,7 @@ class ComparisonResult:
         from passend.experiments.compare import write_report
 
         name = f"compare-{Path(self.comparison.alternative.name.split('+')[-1]).stem}"
-        return write_report(self.comparison, new_results_folder(Path(folder) if folder else None, name, "folder"))
+        return write_report(self.comparison, new_results_folder(folder or None, name, "folder"))
 
 
 def compare(base: ScenarioLike, reform: str | Path | Scenario, seeds: int = 10, scale: float | None = None,
@@ -152,9 +165,13 @@ def compare(base: ScenarioLike, reform: str | Path | Scenario, seeds: int = 10, 
     from passend.experiments.scenarios import alternative
     from passend.engine.streams import RandomStreams
 
-    _check_whole(seeds=(seeds, 2), root_seed=(root_seed, 0), jobs=(jobs, 1))
-    if not isinstance(decompose, bool):
-        raise ConfigError("decompose", decompose, "True or False")
+    _check_whole(seeds=(seeds, 2), root_seed=(root_seed, 0), jobs=(jobs, 1), parameter_sets=(parameter_sets, 1))
+    check_parallel(jobs, scheduler)
+    _check_flags(progress=progress, resume=resume, decompose=decompose, yes=yes)
+    if uncertainty not in UNCERTAINTIES:
+        raise ConfigError("uncertainty", uncertainty, "one of: " + ", ".join(UNCERTAINTIES))
+    # the size first, from the counts alone: 100 million seeds are refused before a list of them is made
+    check_run_count(2 * seeds * (parameter_sets if uncertainty == "parameters" else 1), "--seeds")
     base_scenario = base if isinstance(base, Scenario) else get_scenario(str(base), "base")
     alt = reform if isinstance(reform, Scenario) else alternative(base_scenario, str(reform), "reform")
     dates = parse_dates(start, end)
@@ -170,9 +187,9 @@ def compare(base: ScenarioLike, reform: str | Path | Scenario, seeds: int = 10, 
     with _resumable_in(folder):
         comparison = run_pairs(base_scenario, alt, settings, jobs, scheduler, progress, folder, resume, sets,
                                description, decompose)
-    if folder is None:
-        return ComparisonResult(comparison)
-    write_report(comparison, folder)
+        if folder is None:
+            return ComparisonResult(comparison)
+        write_report(comparison, folder)  # a report that fails (a full disk) leaves the kept runs: --resume writes it
     shutil.rmtree(kept_runs_folder(folder))
     return ComparisonResult(comparison, folder)
 
@@ -188,11 +205,16 @@ def _parameter_sets(uncertainty: str, n: int, folder: str | Path | None, seed: i
         raise ConfigError("uncertainty", uncertainty, "one of: " + ", ".join(UNCERTAINTIES))
     if uncertainty == "seeds":
         return None, None
+    if folder is not None and not isinstance(folder, (str, Path)):
+        raise ConfigError("ensemble", folder, "the path of an ensemble's folder, or None for the one shipped")
     members, description = ensemble.load(Path(folder) if folder else None)
     return ensemble.draw(members, n, seed), description
 
 
 def _spec_path(spec: str | Path) -> Path:
+    if not isinstance(spec, (str, Path)):
+        raise ConfigError("spec", spec, "the path of a spec file (TOML; docs/experiments.md shows the format); a "
+                          "dict is not read as a spec: write it to a .toml file")
     path = Path(spec)
     if not path.exists():  # anything else that is not a TOML file is refused reading it, saying what it is
         raise ConfigError("spec", str(spec), "the path of a spec file (TOML; docs/experiments.md shows the format)")
@@ -206,8 +228,10 @@ def _spec_folder(out: str | Path | None, resume: bool, name: str) -> Path:
         if out is None:
             raise ConfigError("--resume", True, "together with --out FOLDER (out=...), the folder of the sweep to "
                               "continue")
+        if not isinstance(out, (str, Path)):
+            raise ConfigError("--out", out, "the path of the sweep's folder")
         return Path(out)
-    return new_results_folder(Path(out) if out is not None else None, name)
+    return new_results_folder(out, name)
 
 
 def sweep(spec: str | Path, out: str | Path | None = None, jobs: int = 1, scheduler: str | None = None,
@@ -219,6 +243,8 @@ def sweep(spec: str | Path, out: str | Path | None = None, jobs: int = 1, schedu
     from passend.experiments.sweep import TABLE, read_spec, run_sweep
 
     _check_whole(jobs=(jobs, 1))
+    check_parallel(jobs, scheduler)
+    _check_flags(resume=resume, csv=csv, progress=progress, yes=yes)
     path = _spec_path(spec)
     parsed = read_spec(path)
     n = parsed.n_runs()
@@ -229,7 +255,7 @@ def sweep(spec: str | Path, out: str | Path | None = None, jobs: int = 1, schedu
               f"replicates = {n} runs at scale {parsed.settings.scale}", file=sys.stderr)
     with _resumable_in(folder):
         result = run_sweep(parsed, folder, jobs, scheduler, resume, csv, progress)
-    table = pd.read_parquet(folder / TABLE)
+        table = pd.read_parquet(folder / TABLE)
     table.attrs.update(folder=str(folder), ran_now=result.ran_now, seconds=result.seconds, backend=result.backend)
     return table
 
@@ -248,6 +274,8 @@ def sensitivity(spec: str | Path, out: str | Path | None = None, jobs: int = 1, 
     from passend.experiments.sensitivity import read_sensitivity_spec, run_sensitivity, write_analysis
 
     _check_whole(jobs=(jobs, 1))
+    check_parallel(jobs, scheduler)
+    _check_flags(resume=resume, csv=csv, progress=progress, yes=yes)
     path = _spec_path(spec)
     parsed = read_sensitivity_spec(path)
     check_work_size(sum(s.n_runs() for s in (parsed.screening, *parsed.responses)), parsed.screening.settings, jobs,
@@ -260,7 +288,8 @@ def sensitivity(spec: str | Path, out: str | Path | None = None, jobs: int = 1, 
     if failed:
         raise RunsFailed(f"{failed} runs failed; the analysis needs every run (see runs.parquet in {folder}, then "
                          "resume)")
-    written = write_analysis(parsed, folder)
+    with _resumable_in(folder):  # a full disk here: --resume reads every run back and writes the analysis again
+        written = write_analysis(parsed, folder)
     indices = pd.read_csv(folder / "sensitivity.csv")
     indices.attrs.update(folder=str(folder), written=[str(p) for p in written])
     return indices
@@ -271,10 +300,13 @@ def discover(sweep_folder: str | Path, where: str, out: str | Path | None = None
     """Scenario discovery on a sweep (``passend discover``): PRIM's box of the parameter ranges where ``where`` holds,
     with CART as a check, written to ``out`` (default: ``results/discover-<sweep folder>-<time>``). Returns the
     :class:`passend.experiments.discover.Discovery`: ``trajectory``, ``box``, ``cart`` (DataFrames) and ``summary``."""
-    from passend.experiments.discover import discover as find, write_discovery
+    from passend.experiments.discover import check_question, discover as find, write_discovery
 
+    if not isinstance(sweep_folder, (str, Path)):
+        raise ConfigError("SWEEP_FOLDER", sweep_folder, "the path of a sweep's folder")
+    check_question(sweep_folder, where, min_coverage, mass_min)  # the question first: a bad one creates nothing
     folder = Path(sweep_folder)
-    target = new_results_folder(Path(out) if out is not None else None, f"discover-{folder.name}")
+    target = new_results_folder(out, f"discover-{folder.name}")
     found = find(folder, where, min_coverage, mass_min)
     write_discovery(found, target)
     return found
@@ -318,6 +350,9 @@ def validate(scenario: ScenarioLike = "default", seeds: int = 5, scale: float | 
     from passend.experiments.runner import Executor, open_kept_runs, simulate_many
 
     _check_whole(seeds=(seeds, 1), root_seed=(root_seed, 0), jobs=(jobs, 1))
+    check_parallel(jobs, scheduler)
+    _check_flags(resume=resume, progress=progress, yes=yes)
+    check_run_count(seeds, "--seeds")  # before a list of the seeds is made
     chosen = scenario if isinstance(scenario, Scenario) else get_scenario(str(scenario), "--scenario")
     dates = parse_dates(start, end)
     settings = [chosen.run_settings(seed=s, scale=scale, **dates) for s in RandomStreams.replicate_seeds(root_seed, seeds)]
@@ -328,14 +363,16 @@ def validate(scenario: ScenarioLike = "default", seeds: int = 5, scale: float | 
                 "behaviour": behaviour.to_dict(), "policy": policy.to_dict()}
     expected = [{"run_id": i, "settings": s.to_dict()} for i, s in enumerate(settings)]
     began = time.perf_counter()
-    with Executor(jobs, scheduler) as executor, _resumable_in(folder):  # a scheduler out of reach stops us here
-        journal = open_kept_runs(folder, resume, identity, expected, "scenario, seeds and period")
-        if progress:
-            print(f"passend validate: {seeds} seeds at scale {settings[0].scale}, {executor.label}", file=sys.stderr)
-        runs = simulate_many(settings, behaviour, policy, chosen.name, progress="validate" if progress else None,
-                             executor=executor, journal=journal)
-    seconds = time.perf_counter() - began
-    fit, unseen, bands = _write_validation(folder, runs)
+    with _resumable_in(folder):
+        with Executor(jobs, scheduler) as executor:  # a scheduler out of reach stops us here
+            journal = open_kept_runs(folder, resume, identity, expected, "scenario, seeds and period")
+            if progress:
+                print(f"passend validate: {seeds} seeds at scale {settings[0].scale}, {executor.label}",
+                      file=sys.stderr)
+            runs = simulate_many(settings, behaviour, policy, chosen.name, progress="validate" if progress else None,
+                                 executor=executor, journal=journal)
+        seconds = time.perf_counter() - began
+        fit, unseen, bands = _write_validation(folder, runs)
     shutil.rmtree(kept_runs_folder(folder))
     return Validation(pd.DataFrame(fit), pd.DataFrame(unseen), pd.DataFrame(bands), folder, seconds, executor.label)
 
@@ -388,27 +425,44 @@ class CalibrationResult:
     installed: Path | None
 
 
+MAX_EVALUATIONS = 100_000
+"""The most evaluations a calibration may ask for (a Nelder-Mead search over the calibrated parameters settles in
+hundreds to a few thousand)."""
+
+
 def calibrate(seeds: int = 4, scale: float = 0.05, max_evaluations: int = 250, jobs: int = 1,
               scheduler: str | None = None, step: float = 0.08, group: str | None = None,
-              out: str | Path | None = None, install: bool = False, progress: bool = False) -> CalibrationResult:
+              out: str | Path | None = None, install: bool = False, progress: bool = False,
+              yes: bool = True) -> CalibrationResult:
     """Fit the calibrated behaviour parameters (or those of ``group``: ``counts`` or ``attendance``) to the published
     series through 2016 by a bounded Nelder-Mead search, as ``passend calibrate`` does, writing ``out`` (default:
     ``results/calibration-<time>``). Each evaluation runs ``seeds`` seeds at ``scale`` on ``jobs`` processes or a
     Dask ``scheduler``; ``step`` is the starting simplex's size as a fraction of each parameter's range.
     ``install``: write the fitted values into the package's behaviour.toml as the new defaults. ``progress``: a line
-    per evaluation on standard error."""
+    per evaluation on standard error. ``yes``: start a search estimated above 8 hours (the command line asks
+    ``--yes``); at most :data:`MAX_EVALUATIONS` evaluations."""
     from passend.engine.behaviour import CALIBRATION_GROUPS
     from passend.engine.settings import RunSettings
     from passend.experiments.calibrate import calibrate as search, install_defaults, write_calibration
     from passend.experiments.runner import Executor
+    from passend.experiments.targets import CALIBRATION_LAST_YEAR
 
     _check_whole(seeds=(seeds, 1), max_evaluations=(max_evaluations, 1), jobs=(jobs, 1))
+    check_parallel(jobs, scheduler)
+    _check_flags(install=install, progress=progress, yes=yes)
+    if max_evaluations > MAX_EVALUATIONS:
+        raise ConfigError("--max-evaluations", max_evaluations, f"a whole number from 1 to {MAX_EVALUATIONS:,}")
+    check_run_count((max_evaluations + 1) * seeds, "--max-evaluations x --seeds")
     RunSettings(scale=scale)  # checks the scale
     if isinstance(step, bool) or not isinstance(step, (int, float)) or not 0 < step <= 1:
         raise ConfigError("--step", step, "a number above 0 and at most 1")
     if group is not None and group not in CALIBRATION_GROUPS:
         raise ConfigError("--group", group, "one of: " + ", ".join(CALIBRATION_GROUPS))
-    folder = new_results_folder(Path(out) if out is not None else None, "calibration")
+    # the last evaluation is run again at the fitted values: max_evaluations + 1 evaluations of seeds runs each
+    calibration_end = dt.date(CALIBRATION_LAST_YEAR + 1, 7, 31)
+    check_work_size((max_evaluations + 1) * seeds, RunSettings(scale=scale, end=calibration_end), jobs, yes,
+                    "--max-evaluations")
+    folder = new_results_folder(out, "calibration")
     with Executor(jobs, scheduler) as executor:
         fitted, fit, cal = search(seeds, scale, max_evaluations, executor, step, _lines_on_stderr(progress), group)
     write_calibration(folder, fitted, fit, cal)
@@ -452,10 +506,21 @@ def calibrate_ensemble(population: int = 100, generations: int = 6, scale: float
     from passend.engine.settings import RunSettings
     from passend.experiments import ensemble
 
+    for name, value, low in (("--population", population, 10), ("--generations", generations, 1),
+                             ("--jobs", jobs, 1), ("--seed", seed, 0)):  # named as the command line names them
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ConfigError(name, value, f"a whole number >= {low}")
+    _check_flags(install=install, progress=progress)
+    for name, value in (("prior_width", prior_width), ("quantile", quantile), ("scale", scale)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(name, value, "a number")
+    if not isinstance(sampler, str):
+        raise ConfigError("--sampler", sampler, "single, multicore or a Dask scheduler's address (tcp://host:8786)")
+    check_run_count(population * generations, "--population x --generations")
     settings = ensemble.EnsembleSettings(population, generations, scale, prior_width, sampler, jobs, seed, quantile)
     settings.check()
     RunSettings(scale=scale)  # checks the scale
-    folder = new_results_folder(Path(out) if out is not None else None, "ensemble")
+    folder = new_results_folder(out, "ensemble")
     report = _lines_on_stderr(progress)
     report(f"passend calibrate --ensemble: ABC-SMC, {population} sets a generation, at most {generations} "
            f"generations, runs at scale {scale} to {ensemble.CALIBRATION_LAST_YEAR + 1}-07, sampler {sampler}")
@@ -464,6 +529,9 @@ def calibrate_ensemble(population: int = 100, generations: int = 6, scale: float
         history = ensemble.run_abc(settings, Path(tmp) / "abc.db", report=report)
         members, meta, fit = ensemble.summarise(history, settings, time.perf_counter() - began)
         meta["command"] = command or f"passend.calibrate_ensemble({settings})"
-        written = ensemble.write_ensemble(folder, members, meta, fit, history)
+        from passend.experiments.output import written_whole
+
+        with written_whole(folder) as partial:  # whole or not at all
+            written = [folder / p.name for p in ensemble.write_ensemble(partial, members, meta, fit, history)]
     installed = ensemble.install(folder) if install else None
     return EnsembleResult(members, meta, fit, folder, written, installed)

@@ -31,6 +31,37 @@ print(json.dumps(dict(import_s=imported - began, build_s=built - imported, run_s
 """
 
 
+MAX_SWEEP_RUNS = 10_000
+"""The most runs ``--sweep`` times (each is a run at --sweep-scale, three times over)."""
+
+
+def check_benchmark(scales: list[float], end: dt.date, seed: int, runs: int) -> None:
+    """The settings of every run the benchmark would make, checked before the first (an --end before any month, a
+    scale out of range), and the size of a --sweep benchmark."""
+    from passend.engine.errors import ConfigError
+    from passend.engine.settings import RunSettings
+
+    for scale in scales:
+        try:
+            RunSettings(seed=seed, scale=scale, end=end)
+        except ConfigError as error:
+            raise ConfigError(f"--{error.field}", error.value, error.allowed) from None
+    if isinstance(runs, bool) or not isinstance(runs, int) or not 2 <= runs <= MAX_SWEEP_RUNS:
+        raise ConfigError("--runs", runs, f"a whole number from 2 to {MAX_SWEEP_RUNS:,}")
+
+
+def check_profile_out(out: Path) -> None:
+    """Where a profile goes: a new file (never overwritten) whose folder can be created and written, checked before
+    the profiling."""
+    from passend.engine.errors import ConfigError
+    from passend.experiments.output import _check_writable, check_new_path
+
+    check_new_path(Path(out), "--profile-out", "file")
+    _check_writable(Path(out), "--profile-out")
+    if not str(out).endswith((".html", ".htm")):
+        raise ConfigError("--profile-out", str(out), "a file name ending in .html (the report is a web page)")
+
+
 def benchmark(scale: float, end: dt.date, seed: int = 1) -> dict:
     """Run one scale in a child process and print its figures."""
     code = _CHILD.format(seed=seed, scale=scale, end=end.isoformat())
@@ -136,12 +167,15 @@ def profile(scale: float, end: dt.date, seed: int, out: Path) -> Path:
     from passend.engine.settings import RunSettings
     from passend.experiments.one_run import PassendModel
 
+    check_profile_out(out)
     profiler = Profiler(interval=0.002)
     with profiler:
         model = PassendModel.from_parts(RunSettings(seed=seed, scale=scale, end=end))
         model.run()
+    from passend.experiments.output import write_file_whole
+
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(profiler.output_html())
+    write_file_whole(out, profiler.output_html().encode(), overwrite=False)
     print(profiler.output_text(unicode=True, color=False, show_all=False, time="percent_of_total",
                                processor_options={"filter_threshold": 0.02}), flush=True)
     print(f"the interactive report: {out}", flush=True)

@@ -122,7 +122,15 @@ def _simplex(x0: np.ndarray, step: float = 0.08) -> np.ndarray:
 
 
 def write_calibration(folder: Path, fitted: dict[str, float], fit: list[dict], cal: Calibration) -> None:
-    folder.mkdir(parents=True, exist_ok=False)
+    """fitted.toml, fit.csv, history.csv and manifest.json in ``folder`` (which must not exist yet), written whole or
+    not at all (a full disk leaves no half of a calibration)."""
+    from passend.experiments.output import source_revision, written_whole
+
+    with written_whole(folder) as partial:
+        _write_calibration(partial, fitted, fit, cal, source_revision())
+
+
+def _write_calibration(folder: Path, fitted: dict[str, float], fit: list[dict], cal: Calibration, commit: str) -> None:
     with open(folder / "fitted.toml", "w") as f:
         f.write(f"# passend {__version__} calibration: seeds {cal.seeds}, scale {cal.scale}\n")
         for name, value in fitted.items():
@@ -130,7 +138,8 @@ def write_calibration(folder: Path, fitted: dict[str, float], fit: list[dict], c
     _write_csv(folder / "fit.csv", fit)
     _write_csv(folder / "history.csv", cal.history)
     manifest = {
-        "passend_version": __version__, "seeds": cal.seeds, "scale": cal.scale, "evaluations": len(cal.history),
+        "passend_version": __version__, "commit": commit, "seeds": cal.seeds, "scale": cal.scale,
+        "evaluations": len(cal.history),
         "parameters": {n: {"start": cal.start[n], "fitted": fitted[n], "bounds": SPECS[n].bounds} for n in cal.names},
         "targets_last_year": CALIBRATION_LAST_YEAR, "group": cal.group or "all",
     }
@@ -146,7 +155,9 @@ def install_defaults(fitted: dict[str, float]) -> Path:
         text, n = pattern.subn(lambda m: f"{m.group(1)}{value:.4g}", text)
         if n != 1:
             raise RuntimeError(f"could not find [{name}] value in {path}")
-    path.write_text(text)
+    from passend.experiments.output import write_file_whole
+
+    write_file_whole(path, text.encode())  # a full disk must never leave the package's defaults half-written
     return path
 
 

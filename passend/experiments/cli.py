@@ -2,7 +2,7 @@
 
     passend run          simulate one scenario and write a results folder
     passend validate     several seeds against the published targets (mean, range), with figures
-    passend calibrate    fit the calibrated behaviour parameters to 2003-2016
+    passend calibrate    fit the calibrated behaviour parameters to 2003-2018
     passend benchmark    wall time, pupil-months per second and peak memory per scale; --sweep: runs per minute
     passend scenarios    list the registered scenarios
     passend reforms      list the registered reforms
@@ -13,7 +13,10 @@
     passend discover     scenario discovery on a sweep: the parameter ranges where an outcome holds (PRIM, CART)
     passend dashboard    a reform and its baseline side by side in the browser, with levers and lessons (docs/teaching.md)
 
-Invalid options or values: exit code 2 and a message naming the option and what is allowed; nothing is written.
+Exit codes: 0 done; 1 some runs failed (sweep, sensitivity) or the baseline moved; 2 invalid options or values (a
+message naming the option and what is allowed; nothing is written); 74 the disk (or a quota) is full (one line; nothing
+half-written is left, and a command of many runs keeps its finished runs and prints the command that continues);
+130 interrupted by Ctrl-C (one line saying what was kept and how to continue).
 """
 
 from __future__ import annotations
@@ -29,11 +32,21 @@ from passend.engine import __version__
 from passend.engine.behaviour import CALIBRATION_GROUPS
 from passend.engine.errors import ConfigError
 from passend.experiments.output import default_folder, new_results_folder
-from passend.experiments.runner import LONG_WORK_HOURS, Interrupted
+from passend.experiments.runner import DISK_FULL_ERRORS, LONG_WORK_HOURS, DiskFull, Interrupted
 from passend.engine.settings import FIRST_START, LAST_END, MAX_SCALE, MIN_SCALE
 
 USAGE_ERROR = 2
+DISK_FULL = 74  # sysexits.h's EX_IOERR: an input/output error (here a full disk or quota)
 INTERRUPTED = 130  # the shell's code for a process ended by Ctrl-C (128 + SIGINT)
+
+
+EXIT_CODES = """exit codes:
+  0    done
+  1    some runs failed (sweep, sensitivity), or the regression baseline moved (baseline)
+  2    invalid options, values or input files: one message naming the field and what is allowed; nothing written
+  74   the disk (or a quota) is full: one line; nothing half-written is left; a command of many runs keeps its
+       finished runs and prints the command that continues it (--out FOLDER --resume)
+  130  interrupted (Ctrl-C): one line saying what was kept and, for a command of many runs, how to continue"""
 
 
 def _date(text: str) -> dt.date:
@@ -120,7 +133,8 @@ def _add_yes_option(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="passend", description="Simulate extra support in Dutch education.")
+    parser = argparse.ArgumentParser(prog="passend", description="Simulate extra support in Dutch education.",
+                                     epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"passend {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -144,13 +158,15 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--resume", action="store_true",
                      help="continue an interrupted validation in --out: its finished runs are read back, not run again")
 
-    cal = sub.add_parser("calibrate", help="fit the calibrated behaviour parameters to 2003-2016")
+    cal = sub.add_parser("calibrate", help="fit the calibrated behaviour parameters to 2003-2018")
     cal.add_argument("--seeds", type=_whole(1), default=4, help="seeds per evaluation (default: %(default)s)")
     cal.add_argument("--scale", type=_scale, help="scale of the runs (default: 0.05; with --ensemble 0.02)")
-    cal.add_argument("--max-evaluations", type=_whole(1), default=250, help="(default: %(default)s)")
+    cal.add_argument("--max-evaluations", type=_whole(1), default=250,
+                     help="at most this many evaluations of --seeds runs each, up to 100,000 (default: %(default)s)")
     _add_parallel_options(cal)
     cal.add_argument("--step", type=_fraction(0.0, 1.0), default=0.08,
                      help="starting simplex size as a fraction of each parameter's range; smaller to refine (default: %(default)s)")
+    _add_yes_option(cal)
     cal.add_argument("--group", choices=CALIBRATION_GROUPS,
                      help="fit only this group's parameters on its targets: counts (pupil counts, intake, labelling) "
                           "or attendance (the Leerplichttelling); default: all on all")
@@ -160,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "--ensemble: the ensemble into passend/engine/data/)")
     cal.add_argument("--ensemble", action="store_true",
                      help="instead: an accepted ensemble of the calibrated parameters by ABC-SMC (pyabc) against the "
-                          "targets through 2016, for compare --uncertainty parameters")
+                          "calibration targets, for compare --uncertainty parameters")
     cal.add_argument("--population", type=_whole(10), default=100, help="--ensemble: parameter sets per generation "
                                                                          "(default: %(default)s)")
     cal.add_argument("--generations", type=_whole(1), default=6, help="--ensemble: at most this many generations "
@@ -182,13 +198,15 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--seed", type=_whole(0), default=1)
     bench.add_argument("--sweep", action="store_true",
                        help="instead: runs per minute of a small sweep with 1 and 2 processes, and the speed-up")
-    bench.add_argument("--runs", type=_whole(2), default=12, help="runs in the --sweep benchmark (default: %(default)s)")
+    bench.add_argument("--runs", type=_whole(2), default=12,
+                       help="runs in the --sweep benchmark, at most 10,000 (default: %(default)s)")
     bench.add_argument("--sweep-scale", type=_scale, default=0.05, help="scale of the --sweep runs (default: %(default)s)")
     bench.add_argument("--profile", action="store_true",
                        help="instead: profile one run at the first of --scales (pyinstrument): the call tree on screen "
                             "and an interactive HTML report")
     bench.add_argument("--profile-out", type=Path, default=None,
-                       help="where the --profile report goes (default: results/profile-scale<X>.html)")
+                       help="where the --profile report goes, a file that does not exist yet in a folder that can be "
+                            "written (default: results/profile-scale<X>-<time>.html)")
 
     cmp = sub.add_parser("compare", help="a reform against a base on paired seeds: a report with tables and figures")
     cmp.add_argument("base", help="the base: a registered scenario or reform, or a scenario file")
@@ -225,8 +243,10 @@ def build_parser() -> argparse.ArgumentParser:
                                            "(PRIM, with CART as a check)")
     disc.add_argument("sweep_folder", type=Path, metavar="SWEEP_FOLDER", help="the folder a sweep wrote")
     disc.add_argument("--where", required=True, metavar="EXPRESSION",
-                      help="the outcome of interest, true or false per run, over the sweep table's columns "
-                           "(e.g. \"home_2020 > 6000\"; pandas eval syntax)")
+                      help="the outcome of interest, true or false per run, over the sweep table's numeric columns "
+                           "(e.g. \"home_2020 > 6000 and policy.rugzak_school_eur < 9000\"). A small language, "
+                           "never run as code: column names, numbers, + - * / // %% **, < <= > >= == !=, and/or/not "
+                           "(& | ~), parentheses; at most 1000 characters. Anything else ends with exit code 2")
     disc.add_argument("--min-coverage", type=_fraction(0.0, 0.999), default=0.5,
                       help="the chosen box is the densest with at least this coverage (default: %(default)s)")
     disc.add_argument("--mass-min", type=_fraction(0.0, 0.5), default=0.05,
@@ -263,28 +283,52 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as err:
         sub.error(str(err))  # exits with code 2
     except Interrupted as stop:  # a command of many runs: its finished runs are kept
-        print(f"\npassend {args.command}: interrupted; {stop}. Continue with: {_resume_command(argv, stop.folder)}",
-              file=sys.stderr)
+        print(f"\npassend {args.command}: interrupted; {stop}. Continue with: "
+              f"{resume_command(sub, args, stop.folder)}", file=sys.stderr)
         return INTERRUPTED
     except KeyboardInterrupt:
         print(f"\npassend {args.command}: interrupted; nothing was written (results are written only when the work "
               "is done)", file=sys.stderr)
         return INTERRUPTED
+    except DiskFull as full:  # a command of many runs: its finished runs are kept, nothing half-written is left
+        print(f"\npassend {args.command}: the disk is full ({full}); the finished runs are kept and nothing "
+              f"half-written is left. Make room, then continue with: {resume_command(sub, args, full.folder)}",
+              file=sys.stderr)
+        return DISK_FULL
+    except OSError as error:
+        if error.errno not in DISK_FULL_ERRORS:
+            raise
+        where = f" writing {error.filename}" if error.filename else ""
+        print(f"\npassend {args.command}: the disk is full ({error.strerror}{where}); nothing half-written is left. "
+              "Make room, then run the command again", file=sys.stderr)
+        return DISK_FULL
     return USAGE_ERROR
 
 
-def _resume_command(argv: list[str], folder: Path) -> str:
-    """The command line that continues an interrupted one: the same, with ``--out FOLDER --resume``."""
-    words, skip = [], False
-    for word in argv:
-        if skip or word == "--resume":
-            skip = False
+def resume_command(sub: argparse.ArgumentParser, args: argparse.Namespace, folder: Path | None) -> str:
+    """The command line that continues an interrupted one: every argument and option as parsed (so none is lost,
+    however it was typed: abbreviated, ``--opt=value``, in any order), with ``--out FOLDER --resume``."""
+    words = ["passend", args.command]
+    for action in sub._actions:
+        if isinstance(action, argparse._HelpAction) or action.dest in ("out", "resume", "command"):
             continue
-        if word == "--out":
-            skip = True
-        elif not word.startswith("--out="):
-            words.append(word)
-    return shlex.join(["passend", *words, "--out", str(folder), "--resume"])
+        value = getattr(args, action.dest, None)
+        if not action.option_strings:  # a positional argument (BASE, REFORM, SPEC)
+            words.append(str(value))
+        elif isinstance(action, argparse._StoreTrueAction):
+            if value:
+                words.append(action.option_strings[-1])
+        elif value is not None and value != action.default:
+            values = value if isinstance(value, list) else [value]
+            words += [action.option_strings[-1], *(_as_typed(v) for v in values)]
+    if folder is not None:
+        words += ["--out", str(folder)]
+    return shlex.join([*words, "--resume"])
+
+
+def _as_typed(value) -> str:
+    """An option's value as it would be typed (dates as YYYY-MM-DD)."""
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
 def _progress_printer(quiet: bool):
@@ -349,7 +393,7 @@ def cmd_calibrate(args) -> int:
                               "parameter sets (give a Dask scheduler's address as --sampler)")
         return _calibrate_ensemble(args)
     result = api.calibrate(args.seeds, args.scale or 0.05, args.max_evaluations, args.jobs, args.scheduler, args.step,
-                           args.group, args.out, args.install, progress=True)
+                           args.group, args.out, args.install, progress=True, yes=args.yes)
     for name, value in result.fitted.items():
         print(f"{name:24s} {result.start[name]:>10.4g} -> {value:.4g}")
     print(f"{int(result.fit['within'].sum())}/{len(result.fit)} targets within tolerance; written to {result.folder}")
@@ -376,11 +420,14 @@ def _calibrate_ensemble(args) -> int:
 
 
 def cmd_benchmark(args) -> int:
-    from passend.experiments.benchmark import benchmark, profile, sweep_benchmark
+    from passend.experiments.benchmark import benchmark, check_benchmark, check_profile_out, profile, sweep_benchmark
 
+    check_benchmark(args.scales + [args.sweep_scale], args.end, args.seed, args.runs)
     if args.profile:
         scale = args.scales[0]
-        profile(scale, args.end, args.seed, args.profile_out or Path("results") / f"profile-scale{scale:g}.html")
+        out = args.profile_out or Path(f"{default_folder(f'profile-scale{scale:g}')}.html")
+        check_profile_out(out)  # before the profiling, not after it
+        profile(scale, args.end, args.seed, out)
         return 0
     if args.sweep:
         sweep_benchmark(args.runs, args.sweep_scale, args.end)
@@ -482,7 +529,10 @@ def cmd_baseline(args) -> int:
 
 
 def cmd_dashboard(args) -> int:
-    """Serve the dashboard with Solara's server (a child process, so the model layers never import the page)."""
+    """Serve the dashboard with Solara's server (a child process, so the model layers never import the page). The
+    server ends with this command however it ends: Ctrl-C, SIGINT or SIGTERM sent to this process alone (``kill PID``)
+    stop it, and on Linux the kernel ends it with SIGTERM if this process is killed outright (SIGKILL)."""
+    import signal
     import subprocess
 
     if args.host not in ("127.0.0.1", "localhost", "::1"):
@@ -491,14 +541,49 @@ def cmd_dashboard(args) -> int:
     print(f"passend dashboard: http://{args.host}:{args.port}/ (Ctrl-C stops it)", flush=True)
     command = [sys.executable, "-m", "solara", "run", "passend.dashboard.app", "--host", args.host,
                "--port", str(args.port), "--production", "--no-open"]
-    server = subprocess.Popen(command)
+
+    def stop(signum, frame):  # SIGTERM or SIGHUP to this process: stop the server as Ctrl-C does
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    server = subprocess.Popen(command, preexec_fn=_dies_with_parent(signal.SIGTERM))
     try:
         return server.wait()
     except KeyboardInterrupt:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
         print("passend dashboard: stopped")
         return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _dies_with_parent(signum: int):
+    """A ``preexec_fn`` that asks Linux to send ``signum`` to the child when this process dies, even by SIGKILL
+    (prctl PR_SET_PDEATHSIG; the process's main thread starts the child, so the signal comes when the process goes).
+    Elsewhere, or if libc cannot be reached, None: SIGINT and SIGTERM still stop the child through the handlers."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+    import os
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up here: the child may only call it
+    except (OSError, AttributeError):
+        return None
+    parent, PR_SET_PDEATHSIG = os.getpid(), 1
+
+    def in_the_child() -> None:
+        prctl(PR_SET_PDEATHSIG, signum)
+        if os.getppid() != parent:  # the parent died before the request was made: go now
+            os._exit(1)
+
+    return in_the_child
 
 
 COMMANDS = {

@@ -17,13 +17,16 @@ from pathlib import Path
 
 import numpy as np
 
-from passend.experiments.dictionary import COUNT_COLUMNS
-from passend.experiments.intervals import INTERVAL, effect_interval, mean_interval
-from passend.experiments.output import written_whole
+from passend.experiments.dictionary import COUNT_COLUMNS, label
+from passend.experiments.intervals import INTERVAL, MIN_PAIRS, effect_columns, interval_shown, mean_interval, too_few_note
+from passend.experiments.output import source_revision, written_whole
 from passend.experiments.runner import Executor, open_kept_runs, run_all
 from passend.model.recorder import RunOutput
 from passend.experiments.scenarios import Scenario
 from passend.experiments.who_gains import markdown as who_gains_markdown
+from passend.experiments.costing import (DISCOUNT_RATE, INDEX_SOURCE, MODEL_PRICE_YEAR, PRICE_YEAR, PROJECTED_RATE,
+                                         STRUCTURAL_YEARS, announced_for, costing, last_sourced_year)
+from passend.experiments.costing import markdown as costing_markdown
 from passend.experiments.who_gains import who_gains
 from passend.engine import __version__
 from passend.engine.calendar import school_year_of
@@ -148,14 +151,7 @@ def effects_by_year(c: Comparison) -> list[dict]:
 def _effect(c: Comparison, d: np.ndarray, base_mean: float) -> dict:
     """The effect columns of a measure: mean and interval over seed pairs; with parameter sets, the interval over sets
     and seeds, the seed-only interval beside it and the share of the variance that comes from the parameters."""
-    if c.parameter_sets is None:
-        mean, lo, hi = mean_interval(d)
-        return {"effect_mean": mean, "effect_low": lo, "effect_high": hi,
-                "effect_relative": mean / base_mean if base_mean else math.nan}
-    e = effect_interval(c.by_set(d))
-    return {"effect_mean": e["mean"], "effect_low": e["low"], "effect_high": e["high"],
-            "effect_relative": e["mean"] / base_mean if base_mean else math.nan, "seed_only_low": e["seed_low"],
-            "seed_only_high": e["seed_high"], "parameter_variance_share": e["parameter_share"]}
+    return effect_columns(d, base_mean, None if c.parameter_sets is None else c.by_set(d))
 
 
 def effects_cumulated(c: Comparison) -> list[dict]:
@@ -258,9 +254,16 @@ def _fmt(measure: str, v: float) -> str:
 
 
 def _label(measure: str) -> str:
-    if measure == "public_spending_net_eur":
-        return "consolidated public spending"
-    return measure.removeprefix("pay_").removesuffix("_eur").replace("_", " ") if measure.startswith("pay_") else measure
+    """What the report calls a measure (passend.experiments.dictionary.LABELS), never its column name."""
+    return label(measure)
+
+
+def _bracket(measure: str, low: float, high: float, pairs: int) -> str:
+    """An effect's interval as the report prints it: [low, high], or no interval with too few pairs to mean anything
+    (``MIN_PAIRS``)."""
+    if not interval_shown(pairs) or math.isnan(low):
+        return f"no interval ({pairs})"
+    return f"[{_fmt(measure, low)}, {_fmt(measure, high)}]"
 
 
 def write_report(c: Comparison, folder: Path) -> Path:
@@ -284,15 +287,24 @@ def write_report(c: Comparison, folder: Path) -> Path:
             write_csv(partial / "decomposition_by_year.csv", parts[0])
             write_csv(partial / "decomposition_cumulated.csv", parts[1])
             figures.append(decomposition_figure(parts[0], partial / "decomposition.png").name)
-        (partial / "report.md").write_text(_markdown(c, by_year, cumulated, alliances, figures, gains, parts))
+        costs = costing(c, lambda d, base_mean: _effect(c, d, base_mean))
+        write_csv(partial / "costing.csv", costs)
+        (partial / "report.md").write_text(_markdown(c, by_year, cumulated, alliances, figures, gains, parts, costs))
         (partial / "manifest.json").write_text(json.dumps({
             "kind": "compare", "passend_version": __version__, "base": c.base.to_dict(),
             "alternative": c.alternative.to_dict(), "seeds": [s.seed for s in c.settings],
             "settings": c.settings[0].to_dict() | {"seed": None}, "first_school_year": c.first_year,
             "interval": f"{INTERVAL:.0%} t interval of the mean effect over seed pairs", "backend": c.backend,
-            "seconds": round(c.seconds, 1), "data_files": data_file_hashes(), "environment": package_versions(),
+            "seconds": round(c.seconds, 1), "commit": source_revision(), "data_files": data_file_hashes(),
+            "environment": package_versions(),
             "uncertainty": "seeds" if c.parameter_sets is None else "parameters", "parameter_sets": c.parameter_sets,
             "ensemble": c.ensemble, "decompose": c.decomposed,
+            "costing": {"prices_of_the_model": MODEL_PRICE_YEAR, "constant_prices": PRICE_YEAR,
+                        "price_index": INDEX_SOURCE, "projected_after": last_sourced_year(),
+                        "projected_rate": PROJECTED_RATE, "discount_rate": DISCOUNT_RATE,
+                        "discounted_to": c.first_year, "structural_years": STRUCTURAL_YEARS,
+                        "announced": announced_for(c)},
+            "min_pairs_for_intervals": MIN_PAIRS,
         }, indent=2, default=str))
     return folder / "report.md"
 
@@ -321,8 +333,8 @@ def _parameters_against_seeds(c: Comparison, cumulated: list[dict]) -> list[str]
         if r["group"] == "pupils":
             continue
         m = r["measure"]
-        lines.append(f"| {_label(m)} | {_fmt(m, r['effect_mean'])} | [{_fmt(m, r['effect_low'])}, "
-                     f"{_fmt(m, r['effect_high'])}] | [{_fmt(m, r['seed_only_low'])}, {_fmt(m, r['seed_only_high'])}] | "
+        lines.append(f"| {_label(m)} | {_fmt(m, r['effect_mean'])} | {_bracket(m, r['effect_low'], r['effect_high'], len(c.pairs))} | "
+                     f"{_bracket(m, r['seed_only_low'], r['seed_only_high'], len(c.settings))} | "
                      f"{r['parameter_variance_share']:.0%} |")
     return lines
 
@@ -335,7 +347,7 @@ def _decomposition_section(c: Comparison, parts: tuple[list[dict], list[dict]] |
     by_year, cumulated = parts
 
     def cell(r: dict) -> str:
-        return f"{_money(r['effect_mean'])} [{_money(r['effect_low'])}, {_money(r['effect_high'])}]"
+        return f"{_money(r['effect_mean'])} {_bracket(r['measure'], r['effect_low'], r['effect_high'], len(c.pairs))}"
 
     first, last = cumulated[0]["first_year"], cumulated[0]["last_year"]
     lines = ["## Mechanical and behavioural effects", "",
@@ -365,7 +377,8 @@ def _decomposition_section(c: Comparison, parts: tuple[list[dict], list[dict]] |
 
 
 def _markdown(c: Comparison, by_year: list[dict], cumulated: list[dict], alliances: list[dict], figures: list[str],
-              gains: list[dict], parts: tuple[list[dict], list[dict]] | None = None) -> str:
+              gains: list[dict], parts: tuple[list[dict], list[dict]] | None = None,
+              costs: list[dict] | None = None) -> str:
     s = c.settings[0]
     n = len(c.pairs)
     first, last = c.first_year, max(r["year"] for r in by_year)
@@ -389,8 +402,11 @@ def _markdown(c: Comparison, by_year: list[dict], cumulated: list[dict], allianc
         f"- The policies first differ in school year {first}/{first + 1}; effects are shown from then on.",
         f"- Effect = alternative minus base, per seed pair (common random numbers); the table gives the mean over the "
         f"{n} pairs and, in brackets, a {INTERVAL:.0%} interval for that mean (t distribution). Money in millions of "
-        f"euro a year (nominal); pupils as national numbers.",
+        f"euro a year in the model's prices: it keeps every amount at its value in the law files (not indexed), read "
+        f"as prices of {MODEL_PRICE_YEAR}; *Costing* below gives constant {PRICE_YEAR} and nominal prices. Pupils as "
+        f"national numbers.",
         *_uncertainty_note(c),
+        *([f"- {too_few_note(n)}"] if not interval_shown(n) else []),
         "",
         f"## Headline: {first}/{first + 1} to {last}/{last + 1} together",
         "",
@@ -402,13 +418,14 @@ def _markdown(c: Comparison, by_year: list[dict], cumulated: list[dict], allianc
             continue
         unit = " (M EUR)" if r["measure"].endswith("_eur") else ""
         lines.append(f"| {_label(r['measure'])}{unit} | {_fmt(r['measure'], r['base_total']).lstrip('+')} | "
-                     f"{_fmt(r['measure'], r['effect_mean'])} | [{_fmt(r['measure'], r['effect_low'])}, "
-                     f"{_fmt(r['measure'], r['effect_high'])}] | {r['effect_relative']:+.1%} |")
+                     f"{_fmt(r['measure'], r['effect_mean'])} | "
+                     f"{_bracket(r['measure'], r['effect_low'], r['effect_high'], n)} | {r['effect_relative']:+.1%} |")
     lines += _parameters_against_seeds(c, cumulated)
     lines += ["", "Spending by payer is what each payer pays out in total (a payer's payments to another payer, such as "
               "the state's budget to the alliances, count for both). Pupil counts summed over years are pupil-years; "
               "see the per-year tables.", ""]
     lines += _decomposition_section(c, parts)
+    lines += costing_markdown(c, costs) if costs else []
     titles = {"spending": "Spending per payer (M EUR per school year)", "pupils": "Pupils per setting (1 October count)",
               "thuiszitters": "Thuiszitters and absence (per school year)", "inflow": "Inflow (per school year)"}
     for group, measures in GROUPS.items():
@@ -420,8 +437,8 @@ def _markdown(c: Comparison, by_year: list[dict], cumulated: list[dict], allianc
             values = []
             for m in measures:
                 r = cell.get((m, year))
-                values.append("" if r is None else f"{_fmt(m, r['effect_mean'])} [{_fmt(m, r['effect_low'])}, "
-                                                    f"{_fmt(m, r['effect_high'])}]")
+                values.append("" if r is None else f"{_fmt(m, r['effect_mean'])} "
+                                                    f"{_bracket(m, r['effect_low'], r['effect_high'], r['pairs'])}")
             lines.append(f"| {year} | " + " | ".join(values) + " |")
         lines.append("")
     effects = np.array([r["special_share_pp_effect"] for r in alliances])
@@ -457,7 +474,7 @@ def _markdown(c: Comparison, by_year: list[dict], cumulated: list[dict], allianc
          "- Intervals cover the parameter sets drawn from the ensemble and the seeds; the ensemble covers the "
          "calibrated parameters, not the assumed new-system ones at their defaults.")
         + " At small scales an alliance holds few pupils and its effect is noisy.",
-        "- Files: effects_by_year.csv, effects_cumulated.csv, alliance_effects.csv, who_gains.csv, "
+        "- Files: effects_by_year.csv, effects_cumulated.csv, alliance_effects.csv, costing.csv, who_gains.csv, "
         "who_gains_bands.csv, runs_by_seed.csv (every school year of every run), "
         + ("decomposition_by_year.csv, decomposition_cumulated.csv, " if parts else "")
         + "manifest.json (scenarios, seeds, versions).",

@@ -6,6 +6,8 @@ are described from here. A test checks that every column a run writes has an ent
 
 from __future__ import annotations
 
+import re
+
 from passend.engine.ledger import PAYERS, RECEIVERS, STREAMS
 
 PUPILS = "pupils (national)"
@@ -125,3 +127,86 @@ for _payer in PAYERS:
     SCHOOL_YEAR_COLUMNS[f"pay_{_payer}_eur"] = (EUR, f"all that {_payer.replace('_', ' ')} pay in the school year")
 for _receiver in RECEIVERS:
     SCHOOL_YEAR_COLUMNS[f"receive_{_receiver}_eur"] = (EUR, f"all that {_receiver.replace('_', ' ')} receive")
+
+
+# --- human labels -------------------------------------------------------------------------------------------------
+# What a reader sees in reports, figures and the dashboard in place of a column's name: short, in words, with the Dutch
+# term where people use it. Every column of COUNT_COLUMNS and SCHOOL_YEAR_COLUMNS has one (tests/test_labels.py).
+LABELS: dict[str, str] = {
+    "bao": "regular primary (bao)", "sbo": "special primary (sbo)", "so": "special, primary age (so)",
+    "vso": "special, secondary age (vso)", "lwoo": "learning support (lwoo)", "pro": "practical education (pro)",
+    "vo_other": "other regular secondary", "so_cl1": "so, cluster 1 (visual)", "so_cl2": "so, cluster 2 (hearing)",
+    "so_cl34": "so, clusters 3-4", "vso_cl1": "vso, cluster 1 (visual)", "vso_cl2": "vso, cluster 2 (hearing)",
+    "vso_cl34": "vso, clusters 3-4", "rugzak": "with a rugzak", "indications": "with an indication or TLV",
+    "rugzak_primary": "with a rugzak, primary", "rugzak_secondary": "with a rugzak, secondary",
+    "arrangements": "with an arrangement", "home": "at home (1 October)",
+    "unregistered": "at home, registered at no school", "exempt": "exempt (5a, 1 October)",
+    "waiting_special": "waiting for a (v)so place", "pupils_total": "all children of school age",
+    "months_simulated": "months simulated", "inflow_sbo": "referrals to sbo", "inflow_so": "admissions to so",
+    "inflow_so_from_bao": "admissions to so from bao", "inflow_vso": "admissions to vso",
+    "indication_applications": "applications for an indication", "indications_granted": "indications granted",
+    "new_home_spells": "spells at home begun", "returned_home_spells": "spells at home ended by a return",
+    "zorgplicht_dodged": "registrations dodged (zorgplicht)", "transport_refused": "transport refused",
+    "places_lost_to_transport": "places lost for want of transport", "deregistrations": "taken off the register",
+    "consultant_cases": "cases of onderwijsconsulenten", "exemptions_granted": "exemptions granted (5a)",
+    "exemptions_from_school": "exemptions from a school", "sent_on": "sent on without a place",
+    "youth_care_starts": "youth care started", "youth_care_waiting_months": "months waiting for youth care",
+    "moves_back_to_regular": "back to a regular school", "moves_back_from_sbo": "back to regular from sbo",
+    "moved_by_closure": "moved by a school's closure",
+    "long_relative_absence": "home over 4 weeks, registered", "home_over_3_months": "home over 3 months, registered",
+    "exempt_5a": "exempt (5a) in the year", "absolute_absence": "registered at no school",
+    "true_long_relative_absence": "home over 4 weeks, true", "true_home_over_3_months": "home over 3 months, true",
+    "true_absolute_absence": "at no school, true", "spend_state_total_eur": "all the state pays",
+    "transport_eur": "pupil transport", "public_spending_net_eur": "consolidated public spending",
+}
+_PAYER_WORDS = {"state": "the state", "school_lump_sums": "schools' lump sums", "alliances": "alliances",
+                "alliance_reserves": "alliances' reserves", "municipalities": "municipalities", "provinces": "provinces"}
+_RECEIVER_WORDS = {"regular_schools": "regular schools", "special_schools": "special schools", "alliances": "alliances",
+                   "expertise_services": "expertise services", "alliance_reserves": "alliances' reserves",
+                   "transport": "pupil transport", "youth_care": "youth care",
+                   "attendance_officers": "attendance officers", "onderwijsconsulenten": "onderwijsconsulenten"}
+_STREAM_WORDS = {"rugzak_school": "rugzak, school part", "rugzak_ambulant": "rugzak, ambulant support",
+                 "special_schools": "(v)so places", "sbo_direct": "sbo, direct funding", "wsns": "WSNS care budget",
+                 "lwoo_pro": "lwoo and pro", "sbo_referring_schools": "sbo, paid by referring schools",
+                 "sbo_wsns": "sbo, paid by WSNS alliances", "alliance_budget": "alliances' budget",
+                 "alliance_deductions": "DUO's deductions for (v)so", "arrangements": "arrangements",
+                 "ambulant_support": "ambulant support bought", "central_expertise": "central expertise",
+                 "referral_charges": "referral charges", "alliance_to_schools": "alliances to schools",
+                 "reserves_kept": "put into reserves", "reserves_drawn": "drawn from reserves",
+                 "lump_sum_deductions": "deductions from lump sums", "lwoo_pro_budget": "lwoo and pro budget",
+                 "lwoo_pro_by_alliances": "lwoo and pro via alliances", "professionalisation": "professionalisation",
+                 "transport": "pupil transport", "youth_care_provinces": "youth care (provinces)",
+                 "youth_care_municipalities": "youth care (municipalities)",
+                 "attendance_officers": "attendance officers", "onderwijsconsulenten": "onderwijsconsulenten",
+                 "national_institutions": "national institutions (clusters 1-2)"}
+_ROUTE_WORDS = {"breakdown": "a place broke down", "suspension": "suspended", "outside_cause": "an outside cause",
+                "exemption_ended": "an exemption ended", "back_to_own_school": "back to own school",
+                "admitted_elsewhere": "admitted elsewhere", "placed_at_partner_school": "placed at a partner school",
+                "placed_by_alliance": "placed by the alliance", "placed_by_consultant": "placed via a consultant",
+                "special_place": "a (v)so place", "exemption": "exempted"}
+for _payer in PAYERS:
+    LABELS[f"pay_{_payer}_eur"] = f"paid by {_PAYER_WORDS.get(_payer, _payer.replace('_', ' '))}"
+for _receiver in RECEIVERS:
+    LABELS[f"receive_{_receiver}_eur"] = f"received by {_RECEIVER_WORDS.get(_receiver, _receiver.replace('_', ' '))}"
+for _stream in STREAMS:
+    LABELS[f"spend_{_stream}_eur"] = _STREAM_WORDS.get(_stream, _stream.replace("_", " "))
+for _way, _routes in (("in", _ROUTES_IN), ("out", _ROUTES_OUT)):
+    for _route in _routes:
+        _words = f"home {'begun' if _way == 'in' else 'ended'}: {_ROUTE_WORDS.get(_route, _route.replace('_', ' '))}"
+        LABELS[f"home_{_way}_{_route}"] = _words
+        LABELS[f"home_{_way}_{_route}_registered"] = f"{_words}, known"
+for _level in ("light", "medium", "intensive"):
+    for _sector in ("primary", "secondary"):
+        LABELS[f"arrangements_{_level}_{_sector}"] = f"{_level} arrangement, {_sector}"
+LABELS |= {"exemptions_granted": "exemptions granted (5a)", "pupils": "pupils"}
+
+
+def label(column: str) -> str:
+    """What a reader sees for ``column``: its label, or for an outcome of a sweep (``so_2016``, ``so@2016-2018``) the
+    label of its column with the years; any other name with its underscores as spaces."""
+    if column in LABELS:
+        return LABELS[column]
+    outcome = re.fullmatch(r"(.+?)[_@](\d{4})(?:[-_](\d{4}))?", column)
+    if outcome and outcome[1] in LABELS:
+        return f"{LABELS[outcome[1]]}, {outcome[2]}" + (f"-{outcome[3]}" if outcome[3] else "")
+    return column.replace("_", " ")

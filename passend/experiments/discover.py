@@ -13,6 +13,7 @@ trust.
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,15 +54,35 @@ class Discovery:
         return summary(self)
 
 
+SWEEP_FOLDER_ALLOWED = ("the folder of a sweep (passend sweep or passend sensitivity's screening/), with the "
+                        "runs.parquet and manifest.json it wrote")
+
+
 def read_sweep(folder: Path) -> tuple[pd.DataFrame, list[str], int]:
-    """The finished runs of a sweep folder, the names of its varied parameters and the number of failed runs."""
+    """The finished runs of a sweep folder, the names of its varied parameters and the number of failed runs. A
+    folder whose files are not what a sweep writes is a ConfigError naming SWEEP_FOLDER."""
+    import pyarrow
+
+    from passend.experiments.scenarios import read_input_bytes
+
+    if not isinstance(folder, (str, Path)):
+        raise ConfigError("SWEEP_FOLDER", folder, SWEEP_FOLDER_ALLOWED)
+    folder = Path(folder)
     table_path, manifest_path = folder / "runs.parquet", folder / "manifest.json"
     if not table_path.is_file() or not manifest_path.is_file():
-        raise ConfigError("SWEEP_FOLDER", str(folder), "the folder of a sweep (passend sweep or passend sensitivity's "
-                          "screening/), with runs.parquet and manifest.json")
-    parameters = [p["name"] for p in json.loads(manifest_path.read_text())["spec"]["parameters"]]
-    table = pd.read_parquet(table_path)
-    ok = table[table["status"] == "ok"].reset_index(drop=True)
+        raise ConfigError("SWEEP_FOLDER", str(folder), SWEEP_FOLDER_ALLOWED)
+    try:
+        manifest = json.loads(read_input_bytes(manifest_path, "SWEEP_FOLDER", "a sweep's manifest.json"))
+        parameters = [str(p["name"]) for p in manifest["spec"]["parameters"]]
+        table = pd.read_parquet(table_path)
+        ok = table[table["status"] == "ok"].reset_index(drop=True)
+        missing = [p for p in parameters if p not in ok.columns]
+    except (ValueError, TypeError, KeyError, IndexError, RecursionError, OSError, pyarrow.ArrowException) as error:
+        raise ConfigError("SWEEP_FOLDER", str(folder), f"{SWEEP_FOLDER_ALLOWED} ({type(error).__name__}: "
+                          f"{str(error)[:200]})".replace("\n", " ")) from None
+    if missing:
+        raise ConfigError("SWEEP_FOLDER", str(folder), f"{SWEEP_FOLDER_ALLOWED} (its table has no column "
+                          f"{missing[0]!r}, a parameter its manifest names)")
     if len(ok) < MIN_RUNS:
         raise ConfigError("SWEEP_FOLDER", str(folder), f"a sweep with at least {MIN_RUNS} finished runs (this one has "
                           f"{len(ok)})")
@@ -72,39 +93,252 @@ def read_sweep(folder: Path) -> tuple[pd.DataFrame, list[str], int]:
 
 
 def of_interest(table: pd.DataFrame, where: str) -> np.ndarray:
-    """The runs for which ``where`` (an expression over the table's columns, pandas ``eval`` syntax) is true."""
-    columns = ", ".join(c for c in table.columns if c not in ("error", "traceback"))
-    allowed = f"a true/false expression over the sweep table's columns, e.g. \"home_2020 > 6000\" ({columns})"
-    try:
-        value = table.eval(where, engine="python")
-    except Exception as error:  # pandas raises many kinds: a name, the syntax, a type
-        raise ConfigError("--where", where, f"{allowed}; pandas said: {error}") from None
-    if not isinstance(value, pd.Series) or value.dtype != bool:
-        raise ConfigError("--where", where, allowed)
+    """The runs for which ``where`` (an expression over the table's columns in the language of ``--where``:
+    :data:`WHERE_GRAMMAR`) is true; it must be true in some and false in others."""
+    value = where_holds(table, where)
     hits = int(value.sum())
     if hits in (0, len(value)):
         raise ConfigError("--where", where, f"an expression true in some runs and false in others (it is "
                           f"{'false' if hits == 0 else 'true'} in all {len(value)} finished runs)")
-    return value.to_numpy()
+    return value
+
+
+# --- the language of --where ----------------------------------------------------------------------------------------
+# Why a hand-written parser, not pandas' eval/query or Python's own parser with a whitelist of node types: an
+# expression typed or pasted by a user (or planted in a shared sweep folder's notes) is data, never code. pandas' eval
+# with the python engine reaches any object through '@' and attributes; Python's parser would make
+# `policy.rugzak_school_eur` (a column of a sweep that varies a law value) an attribute access, the very thing to
+# refuse, and its recursion on deep input is not ours to bound. Here the only things an expression can name are the
+# table's numeric columns, and the only operations are those below; nothing is compiled or evaluated by Python, so
+# there is nothing to escape into. Length and nesting are bounded, so no input can exhaust the stack.
+WHERE_MAX_CHARACTERS = 1000
+"""The longest --where accepted (a question about a sweep fits in a line or two)."""
+WHERE_MAX_DEPTH = 30
+"""The deepest nesting of parentheses and operators accepted."""
+WHERE_GRAMMAR = ("column names (as in the sweep table, e.g. so_2016 or policy.rugzak_school_eur; `backticks` around "
+                 "a name are allowed), numbers (1, 2.5, 1e6), arithmetic (+ - * / // % **), comparisons (< <= > >= == "
+                 "!=), and/or/not (also & | ~) and parentheses; nothing else (no calls, attributes, subscripts, "
+                 "strings or @)")
+
+_TOKEN = re.compile(r"""\s*(?:
+    (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
+  | `(?P<quoted>[^`]{1,200})`
+  | (?P<op>\*\*|//|<=|>=|==|!=|[-+*/%<>()&|~])
+)""", re.VERBOSE)
+_WORDS = {"and": "and", "or": "or", "not": "not", "&": "and", "|": "or", "~": "not"}
+_COMPARE = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal, "==": np.equal,
+            "!=": np.not_equal}
+_ARITHMETIC = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.true_divide, "//": np.floor_divide,
+               "%": np.mod, "**": np.power}
+
+
+class _Where:
+    """A recursive-descent parser that evaluates as it parses, on the table's columns as float arrays.
+
+    Grammar (loosest first)::
+
+        or     := and (("or" | "|") and)*
+        and    := not (("and" | "&") not)*
+        not    := ("not" | "~") not | compare
+        compare:= sum (("<" | "<=" | ">" | ">=" | "==" | "!=") sum)*     a < b < c means a < b and b < c
+        sum    := term (("+" | "-") term)*
+        term   := unary (("*" | "/" | "//" | "%") unary)*
+        unary  := ("+" | "-") unary | power
+        power  := atom ("**" unary)?
+        atom   := number | column | "(" or ")"
+    """
+
+    def __init__(self, text: str, columns: dict[str, np.ndarray]):
+        self.text, self.columns, self.depth, self.i = text, columns, 0, 0
+        self.tokens = self._tokenize(text)
+
+    def refuse(self, why: str):
+        return ConfigError("--where", self.text, f"{why}. Allowed: {WHERE_GRAMMAR}")
+
+    def _tokenize(self, text: str) -> list[tuple[str, str]]:
+        tokens, at = [], 0
+        while text[at:].strip():
+            match = _TOKEN.match(text, at)
+            if match is None:
+                start = len(text[at:]) - len(text[at:].lstrip()) + at
+                raise self.refuse(f"{text[start]!r} at character {start + 1} is not part of the language")
+            kind = match.lastgroup
+            value = match.group(kind)
+            if kind == "quoted":
+                kind = "name"
+            elif kind == "name" and value in ("and", "or", "not"):
+                kind = "op"
+            tokens.append((kind, value))
+            at = match.end()
+        return tokens
+
+    def parse(self) -> np.ndarray:
+        if not self.tokens:
+            raise self.refuse("an empty expression")
+        value = self._or()
+        if self.i < len(self.tokens):
+            raise self.refuse(f"{self.tokens[self.i][1]!r} where the expression should end")
+        return value
+
+    # -- helpers
+    def _peek(self) -> str | None:
+        return self.tokens[self.i][1] if self.i < len(self.tokens) and self.tokens[self.i][0] == "op" else None
+
+    def _nested(self, parse):
+        self.depth += 1
+        if self.depth > WHERE_MAX_DEPTH:
+            raise self.refuse(f"nesting deeper than {WHERE_MAX_DEPTH} levels")
+        try:
+            return parse()
+        finally:
+            self.depth -= 1
+
+    def _boolean(self, value, word: str) -> np.ndarray:
+        if value.dtype != bool:
+            raise self.refuse(f"'{word}' between numbers (it joins true/false parts, such as comparisons)")
+        return value
+
+    def _number(self, value, word: str) -> np.ndarray:
+        if value.dtype == bool:
+            raise self.refuse(f"'{word}' on a true/false part (compare numbers, then join the parts with and/or)")
+        return value
+
+    # -- the grammar
+    def _or(self):
+        value = self._and()
+        while _WORDS.get(self._peek()) == "or":
+            word = self.tokens[self.i][1]
+            self.i += 1
+            value = self._boolean(value, word) | self._boolean(self._and(), word)
+        return value
+
+    def _and(self):
+        value = self._not()
+        while _WORDS.get(self._peek()) == "and":
+            word = self.tokens[self.i][1]
+            self.i += 1
+            value = self._boolean(value, word) & self._boolean(self._not(), word)
+        return value
+
+    def _not(self):
+        if _WORDS.get(self._peek()) == "not":
+            word = self.tokens[self.i][1]
+            self.i += 1
+            return ~self._boolean(self._nested(self._not), word)
+        return self._compare()
+
+    def _compare(self):
+        left = self._sum()
+        result = None
+        while self._peek() in _COMPARE:
+            op = self.tokens[self.i][1]
+            self.i += 1
+            right = self._sum()
+            holds = _COMPARE[op](self._number(left, op), self._number(right, op))
+            result = holds if result is None else result & holds
+            left = right
+        return left if result is None else result
+
+    def _sum(self):
+        value = self._term()
+        while self._peek() in ("+", "-"):
+            op = self.tokens[self.i][1]
+            self.i += 1
+            value = _ARITHMETIC[op](self._number(value, op), self._number(self._term(), op))
+        return value
+
+    def _term(self):
+        value = self._unary()
+        while self._peek() in ("*", "/", "//", "%"):
+            op = self.tokens[self.i][1]
+            self.i += 1
+            value = _ARITHMETIC[op](self._number(value, op), self._number(self._unary(), op))
+        return value
+
+    def _unary(self):
+        if self._peek() in ("+", "-"):
+            op = self.tokens[self.i][1]
+            self.i += 1
+            operand = self._number(self._nested(self._unary), op)
+            return -operand if op == "-" else operand
+        return self._power()
+
+    def _power(self):
+        value = self._atom()
+        if self._peek() == "**":
+            self.i += 1
+            value = np.power(self._number(value, "**"), self._number(self._nested(self._unary), "**"))
+        return value
+
+    def _atom(self):
+        if self.i >= len(self.tokens):
+            raise self.refuse("an expression that does not stop halfway")
+        kind, value = self.tokens[self.i]
+        self.i += 1
+        if kind == "number":
+            return np.float64(value) * np.ones(self._rows())
+        if kind == "name":
+            if value not in self.columns:
+                raise ConfigError("--where", self.text, f"names of the sweep table's numeric columns ({value!r} is not "
+                                  f"one; they are: {', '.join(self.columns)}). Allowed: {WHERE_GRAMMAR}")
+            return self.columns[value]
+        if value == "(":
+            inner = self._nested(self._or)
+            if self._peek() != ")":
+                raise self.refuse("a '(' without its ')'")
+            self.i += 1
+            return inner
+        raise self.refuse(f"{value!r} where a number, a column or '(' should be")
+
+    def _rows(self) -> int:
+        return len(next(iter(self.columns.values()))) if self.columns else 0
+
+
+def where_holds(table: pd.DataFrame, where: object) -> np.ndarray:
+    """Per row of ``table``, whether ``where`` holds: an expression in the small language of ``--where``
+    (:data:`WHERE_GRAMMAR`) over the table's numeric columns. Anything else is a ConfigError naming ``--where`` and what
+    is allowed; nothing in the expression is ever run as code."""
+    if not isinstance(where, str):
+        raise ConfigError("--where", where, f"an expression as text: {WHERE_GRAMMAR}")
+    if len(where) > WHERE_MAX_CHARACTERS:
+        raise ConfigError("--where", where[:60] + "...", f"an expression of at most {WHERE_MAX_CHARACTERS} "
+                          f"characters (this one has {len(where)}): {WHERE_GRAMMAR}")
+    columns = {str(name): table[name].to_numpy(dtype="float64") for name in table.columns
+               if pd.api.types.is_numeric_dtype(table[name]) and not pd.api.types.is_bool_dtype(table[name])}
+    with np.errstate(all="ignore"):  # x / 0 is inf and 0 / 0 NaN, as in pandas; a comparison with NaN is false
+        value = _Where(where, columns).parse()
+    if value.dtype != bool:
+        raise ConfigError("--where", where, f"an expression that is true or false per run, such as a comparison "
+                          f"(\"home_2020 > 6000\"); this one is a number. Allowed: {WHERE_GRAMMAR}")
+    return value
+
+
+def check_question(folder: Path, where: str, min_coverage: float = 0.5, mass_min: float = 0.05,
+                   peel_alpha: float = 0.05) -> tuple[pd.DataFrame, list[str], int, np.ndarray]:
+    """Every check of a discovery before its work: the options, the sweep folder and the expression. Returns the
+    finished runs, the varied parameters, the number of failed runs and where the expression holds."""
+    for name, value in (("--min-coverage", min_coverage), ("--mass-min", mass_min), ("--peel-alpha", peel_alpha)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 < value < 1.0:
+            raise ConfigError(name, value, "a number between 0 and 1")
+    table, parameters, failed = read_sweep(folder)
+    return table, parameters, failed, of_interest(table, where)
 
 
 def discover(folder: Path, where: str, min_coverage: float = 0.5, mass_min: float = 0.05,
              peel_alpha: float = 0.05) -> Discovery:
     """PRIM on the sweep in ``folder`` for the runs where ``where`` holds, and CART as a check."""
+    table, parameters, failed, y = check_question(folder, where, min_coverage, mass_min, peel_alpha)
     with warnings.catch_warnings():  # the workbench warns of optional parts we do not use and of pandas' deprecations
         warnings.filterwarnings("ignore", message="ipyparallel not installed")
         warnings.filterwarnings("ignore", module="ema_workbench")
-        return _discover(folder, where, min_coverage, mass_min, peel_alpha)
+        return _discover(Path(folder), where, table, parameters, failed, y, min_coverage, mass_min, peel_alpha)
 
 
-def _discover(folder: Path, where: str, min_coverage: float, mass_min: float, peel_alpha: float) -> Discovery:
+def _discover(folder: Path, where: str, table: pd.DataFrame, parameters: list[str], failed: int, y: np.ndarray,
+              min_coverage: float, mass_min: float, peel_alpha: float) -> Discovery:
     from ema_workbench.analysis import cart, prim  # imported here: a few seconds, for this command only
 
-    for name, value in (("--min-coverage", min_coverage), ("--mass-min", mass_min), ("--peel-alpha", peel_alpha)):
-        if not 0.0 < value < 1.0:
-            raise ConfigError(name, value, "a number between 0 and 1")
-    table, parameters, failed = read_sweep(folder)
-    y = of_interest(table, where)
     x = table[parameters].astype("float64")  # PRIM peels real-valued columns; whole-number ones too, as reals
 
     box = prim.Prim(x, y, mass_min=mass_min, peel_alpha=peel_alpha).find_box()
@@ -141,20 +375,20 @@ def _leaves_of_interest_first(leaves: pd.DataFrame) -> pd.DataFrame:
 def write_discovery(d: Discovery, out: Path) -> Path:
     """The tables, a figure and ``summary.md`` in ``out`` (which must not exist yet); returns the summary's path."""
     from passend.experiments.figures import discovery_figure
+    from passend.experiments.output import source_revision, written_whole
 
-    partial = out.with_name(out.name + ".partial")
-    partial.mkdir(parents=True)
-    d.trajectory.to_csv(partial / "peeling_trajectory.csv", index=False)
-    d.box.to_csv(partial / "box.csv", index=False)
-    d.cart.to_csv(partial / "cart_leaves.csv", index=False)
-    discovery_figure(d.trajectory, d.chosen, d.box, d.where, partial / "discovery.png")
-    (partial / "summary.md").write_text(summary(d))
-    (partial / "manifest.json").write_text(json.dumps({
-        "kind": "discover", "sweep": str(d.folder), "where": d.where, "parameters": d.parameters, "runs": d.runs,
-        "failed_runs_left_out": d.failed, "of_interest": d.of_interest, "min_coverage": d.min_coverage,
-        "chosen_box": d.chosen, "method": "PRIM (ema_workbench.analysis.prim), CART as a check",
-    }, indent=2))
-    partial.rename(out)
+    with written_whole(out) as partial:  # whole or not at all; a stale .partial left by a kill goes first
+        d.trajectory.to_csv(partial / "peeling_trajectory.csv", index=False)
+        d.box.to_csv(partial / "box.csv", index=False)
+        d.cart.to_csv(partial / "cart_leaves.csv", index=False)
+        discovery_figure(d.trajectory, d.chosen, d.box, d.where, partial / "discovery.png")
+        (partial / "summary.md").write_text(summary(d))
+        (partial / "manifest.json").write_text(json.dumps({
+            "kind": "discover", "sweep": str(d.folder), "where": d.where, "parameters": d.parameters, "runs": d.runs,
+            "failed_runs_left_out": d.failed, "of_interest": d.of_interest, "min_coverage": d.min_coverage,
+            "chosen_box": d.chosen, "method": "PRIM (ema_workbench.analysis.prim), CART as a check",
+            "commit": source_revision(),
+        }, indent=2))
     return out / "summary.md"
 
 

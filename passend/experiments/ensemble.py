@@ -76,6 +76,12 @@ class EnsembleSettings:
             raise ConfigError("--sampler", self.sampler, "single, multicore or a Dask scheduler's address (tcp://host:8786)")
 
 
+def _commit() -> str:
+    from passend.experiments.output import source_revision  # the commit of the code that made the ensemble
+
+    return source_revision()
+
+
 def prior_box(width: float) -> dict[str, tuple[float, float]]:
     """Per calibrated parameter, the (low, high) of its uniform prior: ``width`` of its range around the default,
     shifted inside its bounds."""
@@ -170,8 +176,9 @@ def summarise(history, settings: EnsembleSettings, seconds: float) -> tuple[pd.D
     fit = pd.DataFrame(fit_rows)
     box = prior_box(settings.prior_width)
     meta = {
-        "passend_version": __version__, "made": dt.date.today().isoformat(), "method": "ABC-SMC (pyabc.ABCSMC), "
-        "AdaptivePNormDistance (p=2) on simulated/published per target", "targets_through": CALIBRATION_LAST_YEAR,
+        "passend_version": __version__, "commit": _commit(), "made": dt.date.today().isoformat(),
+        "method": "ABC-SMC (pyabc.ABCSMC), AdaptivePNormDistance (p=2) on simulated/published per target",
+        "targets_through": CALIBRATION_LAST_YEAR,
         "targets": len(fit), "parameters": names, "prior": {n: {"uniform": box[n], "default": SPECS[n].default}
                                                              for n in names},
         "population": settings.population, "generations_run": int(history.n_populations),
@@ -189,7 +196,7 @@ def write_ensemble(folder: Path, ensemble: pd.DataFrame, meta: dict, fit: pd.Dat
     """The ensemble (``ensemble.csv``, ``ensemble.json``), the fit per target and the diagnostic figures."""
     from passend.experiments.figures import ensemble_figures
 
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)  # the caller's .partial folder (written whole) may exist already
     ensemble.to_csv(folder / ENSEMBLE_CSV, index=False)
     (folder / ENSEMBLE_JSON).write_text(json.dumps(meta, indent=2))
     fit.to_csv(folder / "ensemble_fit.csv", index=False)
@@ -203,8 +210,10 @@ def write_ensemble(folder: Path, ensemble: pd.DataFrame, meta: dict, fit: pd.Dat
 def install(folder: Path) -> Path:
     """Copy the ensemble of ``folder`` into the package (``passend/engine/data/``), where :func:`load` reads it."""
     target = Path(str(resources.files("passend.engine") / "data"))
-    for name in (ENSEMBLE_CSV, ENSEMBLE_JSON):
-        (target / name).write_bytes((folder / name).read_bytes())
+    from passend.experiments.output import write_file_whole
+
+    for name in (ENSEMBLE_CSV, ENSEMBLE_JSON):  # whole or not at all: a full disk never leaves half an ensemble
+        write_file_whole(target / name, (folder / name).read_bytes())
     return target / ENSEMBLE_CSV
 
 
@@ -215,7 +224,27 @@ def load(path: Path | None = None) -> tuple[pd.DataFrame, dict]:
     if missing:
         raise ConfigError("ensemble", str(folder / missing[0]), "an ensemble made by passend calibrate --ensemble, "
                           f"with its {ENSEMBLE_CSV} and {ENSEMBLE_JSON} (none is shipped in this version)")
-    return pd.read_csv(folder / ENSEMBLE_CSV), json.loads((folder / ENSEMBLE_JSON).read_text())
+    import io
+
+    from passend.experiments.scenarios import read_input_bytes
+
+    allowed = f"an ensemble made by passend calibrate --ensemble ({ENSEMBLE_CSV}: a weight and calibrated " \
+              f"parameters per row; {ENSEMBLE_JSON}: its description)"
+    try:  # a user's folder: regular files of a sane size, read as data and checked
+        members = pd.read_csv(io.BytesIO(read_input_bytes(folder / ENSEMBLE_CSV, "ensemble", allowed, 50_000_000)))
+        description = json.loads(read_input_bytes(folder / ENSEMBLE_JSON, "ensemble", allowed))
+        weights = members["weight"].to_numpy(dtype=float)
+        unknown = [c for c in members.columns if c != "weight" and c not in SPECS]
+    except (ValueError, TypeError, KeyError, RecursionError, pd.errors.ParserError) as error:
+        if isinstance(error, ConfigError):
+            raise
+        raise ConfigError("ensemble", str(folder), f"{allowed} ({type(error).__name__}: {error})".replace("\n", " ")) \
+            from None
+    if unknown or not isinstance(description, dict) or not len(weights) or not np.isfinite(weights).all() \
+            or (weights < 0).any() or weights.sum() <= 0:
+        raise ConfigError("ensemble", str(folder), f"{allowed}; weights finite, >= 0 and not all 0"
+                          + (f" (unknown parameter {unknown[0]!r})" if unknown else ""))
+    return members, description
 
 
 def draw(ensemble: pd.DataFrame, n: int, seed: int) -> list[dict[str, float]]:

@@ -16,6 +16,8 @@ import matplotlib.ticker
 from matplotlib.figure import Figure
 import numpy as np
 
+from passend.experiments.dictionary import label as series_label
+from passend.experiments.intervals import MIN_PAIRS, interval_shown
 from passend.experiments.targets import CALIBRATION_LAST_YEAR, _published_file, labelling
 from passend.engine.ledger import FINAL_RECEIVERS, INTERMEDIARIES, PAYERS
 
@@ -27,6 +29,13 @@ def _subplots(*grid, figsize, **options):
     that writes a results folder keeps showing its own plots), and nothing has to be closed."""
     fig = Figure(figsize=figsize)
     return fig, fig.subplots(*grid, **options)
+
+
+def _wrapped(text: str, width: int) -> str:
+    """A title broken into lines of at most ``width`` characters, so that it stays over its own panel."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))
 
 
 def read_csv(path: Path) -> list[dict]:
@@ -214,7 +223,7 @@ def spending_figure(years: list[dict], path: Path) -> Path:
     fig, (left, right) = _subplots(1, 2, figsize=(14, 6.2))
     receivers = [r for r in FINAL_RECEIVERS if any(float(row[f"receive_{r}_eur"]) for row in full)]
     left.stackplot(x, [[float(row[f"receive_{r}_eur"]) / 1e9 for row in full] for r in receivers],
-                   labels=[r.replace("_", " ") for r in receivers], alpha=0.85)
+                   labels=[series_label(f"receive_{r}_eur").removeprefix("received by ") for r in receivers], alpha=0.85)
     left.plot(x, [float(r["public_spending_net_eur"]) / 1e9 for r in full], "k-", lw=1.5,
               label="consolidated public spending (above the stack: kept by the alliances)")
     left.set_title("Where the money ends up (each euro once)")
@@ -222,7 +231,8 @@ def spending_figure(years: list[dict], path: Path) -> Path:
         y = [float(row[f"pay_{payer}_eur"]) / 1e9 for row in full]
         if any(y):
             right.plot(x, y, lw=2, ls=":" if payer in INTERMEDIARIES else "-",
-                       label=payer.replace("_", " ") + (" (passes on transfers)" if payer in INTERMEDIARIES else ""))
+                       label=series_label(f"pay_{payer}_eur").removeprefix("paid by ")
+                       + (" (passes on transfers)" if payer in INTERMEDIARIES else ""))
     right.set_title("Who pays (dotted: alliances and reserves pass on what they received)")
     for ax in (left, right):
         ax.set_ylabel("EUR bn per school year")
@@ -364,27 +374,35 @@ EFFECT_PANELS = (
 def comparison_figures(by_year: list[dict], alliances: list[dict], folder: Path) -> list[str]:
     """effects.png (each measure's effect per year with its interval) and alliance_effects.png; returns file names."""
     fig, axes = _subplots(2, 2, figsize=(13, 8.5), sharex=True)
+    banded = all(interval_shown(int(r.get("pairs", MIN_PAIRS))) for r in by_year)
     for ax, (group, title, factor) in zip(axes.flat, EFFECT_PANELS):
         rows = [r for r in by_year if r["group"] == group]
         measures = list(dict.fromkeys(r["measure"] for r in rows))
         # only measures the reform moves: an effect whose interval excludes zero in some year
         moved = [m for m in measures if any(r["effect_low"] > 0 or r["effect_high"] < 0
                                             for r in rows if r["measure"] == m)] or measures[:4]
+        if not banded:  # no trustworthy interval: the measures whose mean moves
+            moved = [m for m in measures if any(abs(r["effect_mean"]) > 0 for r in rows if r["measure"] == m)][:8] \
+                or measures[:4]
         for k, m in enumerate(moved):
             series = [r for r in rows if r["measure"] == m]
             x = [r["year"] for r in series]
             line, = ax.plot(x, [r["effect_mean"] * factor for r in series], marker="o", ms=3,
                             ls="--" if k >= 10 else "-",  # the colour cycle repeats after ten
-                            label=m.removeprefix("pay_").removesuffix("_eur"))
-            ax.fill_between(x, [r["effect_low"] * factor for r in series], [r["effect_high"] * factor for r in series],
-                            color=line.get_color(), alpha=0.15, lw=0)
+                            label=series_label(m))
+            if banded:  # an interval from fewer pairs than MIN_PAIRS would look surer than it is
+                ax.fill_between(x, [r["effect_low"] * factor for r in series],
+                                [r["effect_high"] * factor for r in series], color=line.get_color(), alpha=0.15, lw=0)
         ax.axhline(0, color="#888888", lw=0.8)
         ax.set_title(title, fontsize=10)
         ax.legend(fontsize=7, ncol=2, frameon=False)
         ax.grid(alpha=0.3)
     for ax in axes[1]:
         ax.set_xlabel("year (count year, or the year the school year starts)")
-    fig.suptitle("Effect of the alternative against the base: mean over seed pairs, band = 90% interval", fontsize=11)
+    pairs = int(by_year[0].get("pairs", 0)) if by_year else 0
+    fig.suptitle("Effect of the alternative against the base: mean over seed pairs, band = 90% interval" if banded else
+                 f"Effect of the alternative against the base: mean over {pairs} seed pairs (no interval from fewer "
+                 f"than {MIN_PAIRS})", fontsize=11)
     fig.tight_layout()
     fig.savefig(folder / "effects.png", dpi=110)
 
@@ -428,14 +446,14 @@ def sensitivity_figure(indices: list[dict], path: Path) -> Path:
             ax.barh(y, [vals[n]["value"] for n in names], height, xerr=[vals[n]["conf_95"] for n in names],
                     label=index, alpha=0.8, error_kw={"lw": 0.8})
         ax.set_yticks(np.arange(len(names)) + height * (len(shown) - 1) / 2, names, fontsize=7)
-        ax.set_title(outcome, fontsize=9)
+        ax.set_title(_wrapped(series_label(outcome), 40), fontsize=9)
         ax.grid(axis="x", alpha=0.3)
         ax.legend(fontsize=7, frameon=False)
     for ax in list(axes.flat)[len(outcomes):]:
         ax.axis("off")
     method = "Morris mu* (mean absolute elementary effect)" if "mu_star" in shown else "Sobol first-order and total"
     fig.suptitle(f"Sensitivity: {method}, with 95% bootstrap intervals", fontsize=10)
-    fig.tight_layout()
+    fig.set_layout_engine("constrained")  # keeps the suptitle and long titles inside the figure
     fig.savefig(path, dpi=110)
     return path
 
@@ -445,7 +463,7 @@ def response_figure(curves: list[dict], path: Path) -> Path:
     keys = list(dict.fromkeys((r["parameter"], r["outcome"]) for r in curves))
     cols = min(3, len(keys))
     rows_n = math.ceil(len(keys) / cols)
-    fig, axes = _subplots(rows_n, cols, figsize=(4.6 * cols, 0.6 + 3.0 * rows_n), squeeze=False)
+    fig, axes = _subplots(rows_n, cols, figsize=(max(4.6 * cols, 7.5), 0.9 + 3.2 * rows_n), squeeze=False)
     for ax, (parameter, outcome) in zip(axes.flat, keys):
         rows = [r for r in curves if r["parameter"] == parameter and r["outcome"] == outcome]
         x = [r["value"] for r in rows]
@@ -453,12 +471,12 @@ def response_figure(curves: list[dict], path: Path) -> Path:
         ax.fill_between(x, [r["change_low"] for r in rows], [r["change_high"] for r in rows], color=SIM_COLOUR, alpha=0.2, lw=0)
         ax.axhline(0, color="#888888", lw=0.8)
         ax.set_xlabel(parameter, fontsize=8)
-        ax.set_title(f"{outcome}: change against {x[0]:g}", fontsize=9)
+        ax.set_title(_wrapped(f"{series_label(outcome)}: change against {x[0]:g}", 38 if cols > 1 else 70), fontsize=9)
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(keys):]:
         ax.axis("off")
     fig.suptitle("Incentive response curves: paired runs on the same seeds (band: 90% interval)", fontsize=10)
-    fig.tight_layout()
+    fig.set_layout_engine("constrained")  # tight_layout left the suptitle clipped on one narrow panel (issue 35)
     fig.savefig(path, dpi=110)
     return path
 
@@ -521,13 +539,16 @@ def who_gains_figure(summary: list[dict], path: Path) -> Path:
         y = np.arange(len(groups))
         ax.barh(y, -worse, color=OUT_COLOUR, height=0.7, label="worse off")
         ax.barh(y, better, color="#2e8b57", height=0.7, label="better off")
-        reach = max(worse.max(), better.max(), 0.1) * 1.35
-        ax.set_xlim(-reach, reach)
+        reach = max(worse.max(), better.max(), 0.1) * 1.1
+        # the unchanged share is written right of the longest bar, in room of its own, so no bar covers it
+        ax.set_xlim(-reach, reach * 1.9)
         for k, g in enumerate(groups):
-            ax.text(reach * 0.98, k, f"no change {100 * rows[g]['no_change']:.1f}%", ha="right", va="center",
+            ax.text(reach * 1.05, k, f"no change {100 * rows[g]['no_change']:.1f}%", ha="left", va="center",
                     fontsize=7, color="#666666")
         ax.axvline(0, color="#888888", lw=0.8)
         ax.set_title(f"{title}: share of the group's pupils (%)", fontsize=10)
+        ax.set_xticks([t for t in matplotlib.ticker.MaxNLocator(6).tick_values(-reach, reach) if abs(t) <= reach])
+        ax.set_xlim(-reach, reach * 1.9)
         ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{abs(v):g}"))
         ax.grid(axis="x", alpha=0.3)
         ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(0.0, -0.35 / len(groups) * 4), ncol=2)
@@ -563,13 +584,15 @@ def decomposition_figure(by_year: list[dict], path: Path) -> Path:
             below, above = below + np.minimum(v, 0), above + np.maximum(v, 0)
         total = [cell[measure, y, "total"] for y in years]
         mean = np.array([r["effect_mean"] for r in total]) / 1e6
-        ax.errorbar(years, mean, yerr=[mean - np.array([r["effect_low"] for r in total]) / 1e6,
-                                       np.array([r["effect_high"] for r in total]) / 1e6 - mean],
-                    fmt="o", ms=4, color=PUB_COLOUR, lw=1, label="total, 90% interval")
+        if all(interval_shown(int(r.get("pairs", MIN_PAIRS))) for r in total):
+            ax.errorbar(years, mean, yerr=[mean - np.array([r["effect_low"] for r in total]) / 1e6,
+                                           np.array([r["effect_high"] for r in total]) / 1e6 - mean],
+                        fmt="o", ms=4, color=PUB_COLOUR, lw=1, label="total, 90% interval")
+        else:
+            ax.plot(years, mean, "o", ms=4, color=PUB_COLOUR, label=f"total (no interval from fewer than {MIN_PAIRS} "
+                    "seed pairs)")
         ax.axhline(0, color="#888888", lw=0.8)
-        title = "consolidated public spending" if measure == "public_spending_net_eur" else \
-            measure.removeprefix("pay_").removesuffix("_eur").replace("_", " ")
-        ax.set_title(title, fontsize=10)
+        ax.set_title(series_label(measure), fontsize=10)
         ax.set_ylabel("M EUR per school year")
         ax.grid(axis="y", alpha=0.3)
     for ax in axes.flat[len(shown):]:

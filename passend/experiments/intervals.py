@@ -48,3 +48,39 @@ def effect_interval(by_set: list[np.ndarray]) -> dict[str, float]:
     return {"mean": mean, "low": mean - half, "high": mean + half, "seed_low": mean - seed_half,
             "seed_high": mean + seed_half, "parameter_variance": parameter_var, "seed_variance": seed_var,
             "parameter_share": parameter_var / total if total > 0 else 0.0}
+
+
+MIN_PAIRS = 5
+"""Fewest seed pairs (or seeds) for which a report shows an interval. With fewer the t quantile is large and the
+spread between so few values says little (two pairs that happen to agree give an interval of zero width, as if the
+effect were certain), so reports print the mean with "no interval" and this number instead (issue 35)."""
+
+
+def interval_shown(n: int) -> bool:
+    """Whether an interval over ``n`` seed pairs is meaningful enough to print."""
+    return n >= MIN_PAIRS
+
+
+def too_few_note(n: int, what: str = "seed pairs") -> str:
+    """The sentence a report prints when its intervals are not shown."""
+    return (f"**Too few {what} for intervals**: {n} {what}; a {INTERVAL:.0%} interval from fewer than {MIN_PAIRS} is "
+            f"not meaningful, so the tables show the mean with \"no interval ({n})\". Run with --seeds {MIN_PAIRS} or "
+            "more for intervals (the CSV files keep the computed bounds).")
+
+
+def effect_columns(d, base_mean: float, by_set: list[np.ndarray] | None = None) -> dict:
+    """The columns a report's table gives an effect (``d``: one value per seed pair): mean and interval over the
+    pairs; with ``by_set`` (the same values grouped by parameter set) the interval over sets and seeds, the seed-only
+    interval beside it and the share of the variance that comes from the parameters; and whether the interval means
+    anything (:data:`MIN_PAIRS`)."""
+    d = np.asarray(d, dtype=float)
+    if by_set is None:
+        mean, lo, hi = mean_interval(d)
+        return {"effect_mean": mean, "effect_low": lo, "effect_high": hi,
+                "effect_relative": mean / base_mean if base_mean else math.nan,
+                "interval_meaningful": interval_shown(len(d))}
+    e = effect_interval(by_set)
+    return {"effect_mean": e["mean"], "effect_low": e["low"], "effect_high": e["high"],
+            "effect_relative": e["mean"] / base_mean if base_mean else math.nan, "seed_only_low": e["seed_low"],
+            "seed_only_high": e["seed_high"], "parameter_variance_share": e["parameter_share"],
+            "interval_meaningful": interval_shown(len(d))}

@@ -47,10 +47,13 @@ import numpy as np
 
 from passend.engine.errors import ConfigError
 from passend.engine.settings import RunSettings
+from passend.experiments.scenarios import read_input_bytes
 from passend.model.recorder import RunOutput
 
 IDENTITY = "journal.json"
 """The file beside the records that holds the identity of the work."""
+MAX_IDENTITY_BYTES = 100_000_000
+"""The largest identity read (a sweep of a million points has one of some tens of megabytes)."""
 
 
 # --- kinds of record ------------------------------------------------------------------------------------------------
@@ -221,13 +224,15 @@ class Journal:
         there is none, when its identity is not ``identity`` (``what`` says in words what must be the same), or when
         a whole record in it is not a run of this work."""
         path = records.parent / IDENTITY
-        if not path.is_file():
+        if not os.path.lexists(path):
             raise ConfigError("--resume", str(records.parent), "the folder of an interrupted command, with its "
                               f"{IDENTITY} (this one has none)")
-        try:
-            kept = json.loads(path.read_bytes())
-        except (ValueError, UnicodeDecodeError) as error:
-            raise ConfigError("--resume", str(path), f"the identity of the interrupted work as JSON ({_one_line(error)})")
+        try:  # a regular file (a FIFO or a link to /dev/zero planted in a shared folder is refused, not read)
+            kept = json.loads(read_input_bytes(path, "--resume", f"the {IDENTITY} an interrupted command wrote",
+                                               MAX_IDENTITY_BYTES))
+        except (ValueError, UnicodeDecodeError, RecursionError) as error:
+            raise ConfigError("--resume", str(path), "the identity of the interrupted work as JSON "
+                              f"({_one_line(error)})") from None
         differs = _first_difference(kept, _as_json(identity))
         if differs is not None:
             raise ConfigError("--resume", str(records.parent), f"the same {what} as the interrupted command (its "
@@ -240,7 +245,9 @@ class Journal:
 
     def _read(self) -> tuple[dict[int, Any], int]:
         """(the finished runs, the length of the file up to the end of its last whole record)."""
-        data = self.records.read_bytes() if self.records.exists() else b""
+        exists = os.path.lexists(self.records)
+        data = read_input_bytes(self.records, "--resume", "the journal an interrupted command wrote", None) if exists \
+            else b""
         frames = _members(data) if self.kind.compressed else _lines(data)
         finished, whole, read = {}, 0, 0
         try:

@@ -177,6 +177,14 @@ class PassendModel(WorldModel):
         return self._pupil_months
 
     def step(self) -> None:
+        """Simulate one month and collect. Past ``end`` there is no month to simulate (the law, the data and the
+        recorder stop there): ``running`` is False and a step raises a ConfigError naming ``end``."""
+        if self.step_index >= self.n_steps:
+            self.running = False
+            self.steps = self.step_index  # Mesa counted this step before calling us: the months simulated stay
+            raise ConfigError("end", self.settings.end.isoformat(), f"steps up to the run's end: this model has "
+                              f"simulated all its {self.n_steps} months (running is False); build a new model with a "
+                              "later end (at most 2025-07-31) to simulate further")
         self._pupil_months += len(self.world.pupils)
         super().step()
         if self.datacollector is not None:
@@ -222,7 +230,7 @@ class Run:
     def save(self, folder: str | Path | None = None, figures: bool = True, parquet: bool = False) -> Path:
         """Write the results folder of ``passend run`` (default: ``results/<scenario>-<time>``; it must not exist
         yet); ``parquet``: each table as Parquet too. Returns the folder."""
-        path = new_results_folder(Path(folder) if folder is not None else None, self.setup.name, "folder")
+        path = new_results_folder(folder, self.setup.name, "folder")
         return write_run(path, self.output, self.setup.name, self.setup.policy, self.setup.behaviour,
                          figures=figures, scenario_definition=self.setup.scenario, parquet=parquet)
 
@@ -233,6 +241,8 @@ def simulate(scenario: ScenarioLike = "default", seed: int | None = 1, scale: fl
              progress: Callable[[int, int], None] | None = None, **changes: Any) -> Run:
     """One run, as ``passend run`` makes it (the arguments are :class:`PassendModel`'s); ``progress(done, total)``
     is called after each month."""
+    if progress is not None and not callable(progress):
+        raise ConfigError("progress", progress, "None or a function progress(done, total) called after each month")
     run = setup(scenario, seed, scale, start, end, **changes)
     return Run(simulate_rows(run.settings, run.behaviour, run.policy, run.name, progress), run)
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import dataclasses
+import functools
 import hashlib
 import json
+import os
 import platform
 import shutil
 import tempfile
@@ -77,8 +79,7 @@ def write_run(folder: Path, output: RunOutput, scenario: str, policy: PolicyTime
     """Write the results of ``output`` to ``folder`` (which must not exist yet); ``parquet``: each table as Parquet
     too (see :func:`write_parquet`)."""
     partial = folder.with_name(folder.name + ".partial")
-    if partial.exists():
-        shutil.rmtree(partial)
+    _clear_stale(partial)
     partial.mkdir(parents=True)
     try:
         for table in RUN_TABLES:
@@ -103,6 +104,7 @@ def write_run(folder: Path, output: RunOutput, scenario: str, policy: PolicyTime
 def build_manifest(output: RunOutput, scenario: str, policy: PolicyTimeline, behaviour: Behaviour) -> dict:
     return {
         "passend_version": __version__,
+        "commit": source_revision(),
         "scenario": scenario,
         "settings": output.settings.to_dict(),
         "seed": output.settings.seed,
@@ -130,9 +132,30 @@ def rule_sets_named(policy: PolicyTimeline) -> dict[str, dict]:
 
 
 def package_versions() -> dict[str, str]:
-    """Python and the versions of the packages results depend on."""
+    """Python, the versions of the packages results depend on, and the source's commit (:func:`source_revision`)."""
     packages = ("mesa", "numpy", "scipy", "matplotlib", "joblib", "SALib", "pyarrow", "dask", "distributed")
-    return {"python": platform.python_version(), **{pkg: _version(pkg) for pkg in packages}}
+    return {"python": platform.python_version(), **{pkg: _version(pkg) for pkg in packages},
+            "passend_commit": source_revision()}
+
+
+@functools.cache
+def source_revision() -> str:
+    """The commit of the code that made a result: ``git rev-parse HEAD`` of the checkout passend runs from, with
+    ``-dirty`` when its tracked files have changes; else (an installed package, or no git on this machine) the
+    package's version as ``passend <version>``; never an error. Asked once per process."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]  # the checkout's root when passend runs from a source tree
+    if (root / ".git").exists():
+        try:
+            git = dict(cwd=root, capture_output=True, text=True, timeout=10)
+            head = subprocess.run(["git", "rev-parse", "HEAD"], **git)
+            if head.returncode == 0 and head.stdout.strip():
+                dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], **git)
+                return head.stdout.strip() + ("-dirty" if dirty.returncode == 0 and dirty.stdout.strip() else "")
+        except (OSError, subprocess.SubprocessError):  # no git, or it hung: the version says what it can
+            pass
+    return f"passend {__version__} (no git checkout)"
 
 
 def data_file_hashes() -> dict[str, str]:
@@ -196,11 +219,39 @@ def new_results_folder(out: Path | None, default_name: str, field: str = "--out"
     """The results folder to create (``out``, else :func:`default_folder`): it must not exist yet, and its parent must
     be one this user can create and write in (tried now, so that a bad ``out`` fails before the work, not after it).
     Errors name ``field``."""
+    if out is not None and not isinstance(out, (str, os.PathLike)):
+        raise ConfigError(field, out, "the path of a folder to create (text or a pathlib.Path)")
     folder = Path(out) if out is not None else default_folder(default_name)
-    if folder.exists():
-        raise ConfigError(field, str(folder), "a folder that does not exist yet (results are never overwritten)")
+    check_new_path(folder, field, "folder")
     _check_writable(folder, field)
     return folder
+
+
+LONGEST_SUFFIX = ".partial"
+"""The longest ending a command adds to its results folder's name while it works (``.partial``; ``.runs``)."""
+
+
+def check_new_path(path: Path, field: str, what: str = "folder") -> None:
+    """A name to create that is free and can be created: nothing there yet (a link that points nowhere counts: a
+    rename onto it fails after the work), and short enough for the file system with the ``.partial`` a command adds
+    while it writes. ConfigError naming ``field`` otherwise."""
+    if os.path.lexists(path):
+        if path.is_symlink() and not path.exists():
+            raise ConfigError(field, str(path), f"a {what} that does not exist yet (this is a link to "
+                              f"{os.readlink(path)}, which does not exist; remove the link or choose another name)")
+        raise ConfigError(field, str(path), f"a {what} that does not exist yet (results are never overwritten)")
+    parent = path.absolute().parent
+    try:
+        limit = os.pathconf(parent if parent.exists() else "/", "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255
+    longest = limit - len(LONGEST_SUFFIX)
+    if len(os.fsencode(path.name)) > longest:
+        raise ConfigError(field, str(path), f"a {what} name of at most {longest} bytes (the file system allows "
+                          f"{limit}, and {LONGEST_SUFFIX!r} is added while the results are written; this one has "
+                          f"{len(os.fsencode(path.name))})")
+    if len(os.fsencode(str(path.absolute()))) > 4000:
+        raise ConfigError(field, str(path)[:60] + "...", f"a path of at most 4000 bytes")
 
 
 def _check_writable(folder: Path, field: str) -> None:
@@ -208,11 +259,39 @@ def _check_writable(folder: Path, field: str) -> None:
     parent = folder.absolute().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=parent, prefix=f".{folder.name}.", suffix=".probe"):
+        with tempfile.NamedTemporaryFile(dir=parent, prefix=".passend-", suffix=".probe"):  # short: any name fits
             pass
     except OSError as error:
-        raise ConfigError(field, str(folder), f"a folder that can be created and written (writing in {parent} "
+        raise ConfigError(field, str(folder), f"a path whose folder can be created and written (writing in {parent} "
                           f"failed: {error.strerror or error})") from None
+
+
+def _clear_stale(partial: Path) -> None:
+    """Remove what a killed writer left under a ``.partial`` name: a folder, a file or a link (a link is removed, never
+    followed)."""
+    if partial.is_symlink() or partial.is_file():
+        partial.unlink()
+    elif partial.exists():
+        shutil.rmtree(partial)
+
+
+def write_file_whole(path: Path, data: bytes, overwrite: bool = True) -> None:
+    """Write a file whole or not at all: into a temporary file beside it, synced, then renamed over it (or, with
+    ``overwrite=False``, linked to its name, which fails if the name was taken meanwhile). A full disk leaves the old
+    file (or none), never half of one."""
+    part = path.with_name(f".{path.name[:200]}.{os.getpid()}.part")
+    try:
+        with open(part, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        if overwrite:
+            os.replace(part, path)
+        else:
+            os.link(part, path)  # FileExistsError if something took the name since the check
+    finally:
+        if part.exists():
+            part.unlink()
 
 
 @contextmanager
@@ -220,7 +299,7 @@ def written_whole(folder: Path) -> Iterator[Path]:
     """Write a results folder whole or not at all: files go into ``<folder>.partial`` (yielded), renamed to ``folder``
     at the end; if the writing fails or is interrupted, the partial folder goes (and a command's kept runs stay)."""
     partial = folder.with_name(folder.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)  # left by a writer killed outright: never part of a result
+    _clear_stale(partial)  # left by a writer killed outright: never part of a result
     partial.mkdir(parents=True)
     try:
         yield partial

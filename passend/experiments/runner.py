@@ -14,7 +14,9 @@ sets through its own samplers (``passend.experiments.ensemble``).
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import logging
+import os
 import sys
 import time
 from contextlib import ExitStack
@@ -47,6 +49,15 @@ def local_cluster(n_workers: int):
                             silence_logs=logging.ERROR)
 
 
+def check_parallel(jobs: object, scheduler: object) -> None:
+    """Where runs may go, checked before anything is written: ``jobs`` a whole number >= 1, ``scheduler`` None, a
+    Dask scheduler's address or ``"local"`` (reaching it is tried when the executor starts)."""
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ConfigError("--jobs", jobs, "a whole number >= 1 (jobs=...)")
+    if scheduler is not None and (not isinstance(scheduler, str) or not scheduler.strip()):
+        raise ConfigError("--scheduler", scheduler, "the address of a dask scheduler (tcp://host:8786) or 'local'")
+
+
 class Interrupted(KeyboardInterrupt):
     """Ctrl-C while runs were under way: what was kept, so that the command can say how to continue.
 
@@ -62,6 +73,49 @@ class Interrupted(KeyboardInterrupt):
         self.kept, self.total, self.journal, self.folder = kept, total, journal, folder
 
 
+DISK_FULL_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+"""The errors of a disk (or a quota, or a file size limit) that is full: the command ends in one line and can continue
+once there is room."""
+
+
+class DiskFull(OSError):
+    """The disk filled while a command of many runs worked: its finished runs are kept, nothing half-written is left,
+    and the same command with ``--out FOLDER --resume`` continues once there is room. An OSError with the errno,
+    message and file of the error it stands for, so ``except OSError`` still catches it.
+
+    Attributes:
+        error: the OSError (ENOSPC, EDQUOT or EFBIG) with the file it was writing.
+        folder: the results folder to name when resuming.
+    """
+
+    def __init__(self, error: OSError, folder: Path | None = None):
+        super().__init__(error.errno, error.strerror or str(error), error.filename)
+        self.error, self.folder = error, folder
+
+    def __str__(self) -> str:
+        return f"{self.strerror}{f' writing {self.filename}' if self.filename else ''}"
+
+
+def _die_with_parent(parent: int) -> None:
+    """In each local worker process, as it starts: a thread that ends the worker when the process that started it
+    is gone. Why: a SIGKILL of ``passend compare --jobs 2`` left its loky workers alive (deadlocked, about 250 MB
+    each, for minutes) with nobody to read their results. A worker's parent changes only when the parent dies (the
+    orphan is adopted by init or a subreaper), so an ``os.getppid()`` other than ``parent`` (the pid of the command,
+    passed in rather than read here, so that a parent killed before this ran is noticed too) means it is time to go."""
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)  # no cleanup to wait for: nobody is left to receive this worker's results
+
+    threading.Thread(target=watch, name="passend-parent-watch", daemon=True).start()
+
+
+PARENT_CHECK_SECONDS = 1.0
+"""How often a worker checks that the process that started it is still there."""
+
+
 class Executor:
     """Where runs go: this process, joblib's local processes or a Dask cluster. Use it as a context manager (it
     starts or reaches the cluster on entry and lets it go on exit), then :meth:`run` as often as needed (a
@@ -74,10 +128,7 @@ class Executor:
     """
 
     def __init__(self, jobs: int = 1, scheduler: str | None = None):
-        if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-            raise ConfigError("--jobs", jobs, "a whole number >= 1")
-        if scheduler is not None and not isinstance(scheduler, str):
-            raise ConfigError("--scheduler", scheduler, "the address of a dask scheduler (tcp://host:8786) or 'local'")
+        check_parallel(jobs, scheduler)
         self.jobs, self.scheduler = jobs, scheduler
         self.label = f"joblib, {jobs} local process{'es' if jobs > 1 else ''}"
         self._resources = ExitStack()
@@ -129,8 +180,10 @@ class Executor:
         else:
             from joblib import Parallel, delayed
 
+            local = {} if self.scheduler is not None else {"initializer": _die_with_parent,  # loky's workers
+                                                           "initargs": (os.getpid(),)}
             jobs = -1 if self.scheduler is not None else self.jobs  # -1: all of the cluster's workers
-            results = Parallel(n_jobs=jobs, return_as="generator_unordered")(
+            results = Parallel(n_jobs=jobs, return_as="generator_unordered", **local)(
                 delayed(_numbered)(function, i, args) for i, args in tasks.items())
         try:
             yield from _recorded(results, journal, _progress_bar(progress, done, done + len(tasks)), failed)
@@ -203,11 +256,18 @@ PROBE_END = dt.date(2003, 12, 31)
 """The short run that is timed: the first three months."""
 
 
+def check_run_count(n_runs: int, what: str) -> None:
+    """Refuse work of more than :data:`MAX_RUNS` runs, from its count alone: called before anything of the work (a
+    list of its seeds or settings) is allocated, so that a hundred million seeds are refused at once."""
+    if n_runs > MAX_RUNS:
+        raise ConfigError(what, f"{n_runs:,} runs", f"at most {MAX_RUNS:,} runs (their journal and table would not "
+                          "fit)")
+
+
 def check_work_size(n_runs: int, settings: RunSettings, jobs: int, yes: bool, what: str) -> None:
     """Refuse work that cannot fit, and ask --yes for work estimated to run for hours: a short run (three months at the
     work's scale) is timed and scaled to the period and the number of runs."""
-    if n_runs > MAX_RUNS:
-        raise ConfigError(what, f"{n_runs:,} runs", f"at most {MAX_RUNS:,} runs (their journal and table would not fit)")
+    check_run_count(n_runs, what)
     if n_runs <= MEASURE_ABOVE_RUNS:
         return
     from passend.engine.calendar import steps_until
@@ -240,7 +300,7 @@ def open_kept_runs(folder: Path, resume: bool, identity: dict, expected: Sequenc
     records = kept_runs_folder(folder) / kind.file_name
     if resume:
         return Journal.resume(records, identity, kind, expected, what)
-    if records.parent.exists():
+    if os.path.lexists(records.parent):  # a dangling link there too: it would fail the first write
         raise ConfigError("--out", str(folder), f"a folder whose runs folder {records.parent} does not exist yet (or "
                           "add --resume to continue the command that left it)")
     return Journal.start(records, identity, kind, expected)

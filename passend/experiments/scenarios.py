@@ -9,6 +9,8 @@ settings (``registry/scenarios/<name>.toml``, or any file a user passes). The fi
 from __future__ import annotations
 
 import datetime as dt
+import os
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -90,17 +92,66 @@ def _registry_folder(kind: str):
     return resources.files("passend.experiments") / "registry" / kind
 
 
-def read_toml(path, where: str) -> dict:
-    """A TOML file as a table: read as UTF-8 (a byte-order mark is allowed), never empty; every problem a ConfigError
-    that names the file."""
+MAX_INPUT_BYTES = 1_000_000
+"""The largest input file read (a scenario, reform or spec is a few kilobytes; a megabyte is more than any needs)."""
+MAX_TOML_DEPTH = 16
+"""The deepest nesting of tables and lists accepted in an input file (the formats need five at most)."""
+MAX_BASE_CHAIN = 32
+"""The longest chain of base scenarios followed."""
+
+
+def read_input_bytes(path, field: str = "file", what: str = "a TOML file",
+                     limit: int | None = MAX_INPUT_BYTES) -> bytes:
+    """The bytes of a user's input file, checked before they are read: a regular file (not a folder, a FIFO that would
+    wait forever, or a device such as /dev/zero behind a link), at most ``limit`` bytes (None: no limit, for a file
+    passend wrote itself, such as a journal). Every problem is a ConfigError naming ``field`` and the path. Files
+    inside the package (a registry's Traversable) are read as they are."""
+    if not isinstance(path, (str, os.PathLike)):
+        return path.read_bytes()  # the package's own registry: not a user's file
     try:
-        raw = path.read_bytes()
+        info = os.stat(path)  # follows links: a link to /dev/zero is a device
     except FileNotFoundError:
-        raise ConfigError("file", str(path), "an existing TOML file") from None
-    except IsADirectoryError:
-        raise ConfigError("file", str(path), "a TOML file, not a folder") from None
+        raise ConfigError(field, str(path), f"an existing file: {what}") from None
     except OSError as err:
-        raise ConfigError("file", str(path), f"a TOML file this user can read ({err.strerror or err})") from None
+        raise ConfigError(field, str(path), f"{what} this user can read ({err.strerror or err})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ConfigError(field, str(path), f"{what}, not a folder") from None
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a FIFO" if stat.S_ISFIFO(info.st_mode) else "a device" if stat.S_ISCHR(info.st_mode) or \
+            stat.S_ISBLK(info.st_mode) else "a socket" if stat.S_ISSOCK(info.st_mode) else "not a regular file"
+        raise ConfigError(field, str(path), f"{what} that is a regular file (this one is {kind})")
+    if limit is not None and info.st_size > limit:
+        raise ConfigError(field, str(path), f"{what} of at most {limit:,} bytes (this one has {info.st_size:,})")
+    try:  # O_NONBLOCK: a file swapped for a FIFO since the check above cannot make the open wait
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as err:
+        raise ConfigError(field, str(path), f"{what} this user can read ({err.strerror or err})") from None
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            raise ConfigError(field, str(path), f"{what} that is a regular file")
+        data = file.read(-1 if limit is None else limit + 1)
+    if limit is not None and len(data) > limit:
+        raise ConfigError(field, str(path), f"{what} of at most {limit:,} bytes")
+    return data
+
+
+def _depth(data) -> int:
+    """How deeply tables and lists nest in parsed TOML (without recursion, so any depth can be measured)."""
+    deepest, todo = 0, [(data, 1)]
+    while todo:
+        value, depth = todo.pop()
+        deepest = max(deepest, depth)
+        if isinstance(value, dict):
+            todo += [(v, depth + 1) for v in value.values()]
+        elif isinstance(value, list):
+            todo += [(v, depth + 1) for v in value]
+    return deepest
+
+
+def read_toml(path, where: str) -> dict:
+    """A TOML file as a table: a regular file of at most a megabyte, read as UTF-8 (a byte-order mark is allowed),
+    nested at most :data:`MAX_TOML_DEPTH` deep, never empty; every problem a ConfigError that names the file."""
+    raw = read_input_bytes(path)
     try:
         text = raw.decode("utf-8-sig")  # a byte-order mark, as some Windows editors write, is not part of the text
     except UnicodeDecodeError as err:
@@ -109,6 +160,12 @@ def read_toml(path, where: str) -> dict:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError("TOML syntax", str(err), "a valid TOML file (https://toml.io)", where) from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables by recursion
+        raise ConfigError("file", str(path), f"a TOML file whose tables and lists nest at most {MAX_TOML_DEPTH} deep",
+                          where) from None
+    if _depth(data) > MAX_TOML_DEPTH:
+        raise ConfigError("file", str(path), f"a TOML file whose tables and lists nest at most {MAX_TOML_DEPTH} deep",
+                          where)
     if not data:
         raise ConfigError("file", str(path), "a TOML file with at least one key (this one is empty)", where)
     return data
@@ -159,13 +216,18 @@ def read_reform(path, name: str | None = None) -> Reform:
 def read_scenario(path, name: str | None = None, _seen: tuple[str, ...] = ()) -> Scenario:
     """A scenario file with its base chain, checked whole."""
     where = str(path)
-    if where in _seen:
-        raise ConfigError("base", where, "a chain of base scenarios without a loop", _seen[-1])
+    # the file itself, however it was named (sub/../a.toml, a link), so that a base naming itself is found
+    key = os.path.realpath(path) if isinstance(path, (str, os.PathLike)) else where
+    if key in _seen:
+        raise ConfigError("base", where, "a chain of base scenarios without a loop (this file is its own base, "
+                          "directly or through others)", str(_seen[-1]) if _seen else None)
+    if len(_seen) >= MAX_BASE_CHAIN:
+        raise ConfigError("base", where, f"a chain of at most {MAX_BASE_CHAIN} base scenarios", where)
     data = read_toml(path, where)
     check_keys(data, SCENARIO_KEYS, "", where)
     base = Scenario("baseline", "")
     if "base" in data:
-        base = resolve_scenario(data["base"], Path(where).parent, where, _seen + (where,))
+        base = resolve_scenario(data["base"], Path(where).parent, where, _seen + (key,))
     reforms = []
     for i, entry in enumerate(data.get("reforms", [])):
         if not isinstance(entry, str):

@@ -30,7 +30,8 @@ from passend.experiments.intervals import INTERVAL, mean_interval
 from passend.experiments.outcomes import parse_outcome
 from passend.experiments.scenarios import check_keys, read_toml
 from passend.experiments.journal import read_records
-from passend.experiments.sweep import JOURNAL, TABLE, SweepResult, SweepSpec, read_parameters, read_spec, run_sweep
+from passend.experiments.sweep import (JOURNAL, MAX_DESIGN, TABLE, SweepResult, SweepSpec, check_distinct_outcomes,
+                                      read_parameters, read_spec, run_sweep)
 from passend.engine.errors import ConfigError
 
 RESPONSE_KEYS = {"parameter": str, "values": list, "from": (dt.date, str), "outcomes": list, "replicates": int}
@@ -62,9 +63,13 @@ def read_sensitivity_spec(path: Path) -> SensitivitySpec:
             raise ConfigError(f"{prefix}values", entry["values"], "at least two values", where)
         outcomes = tuple(parse_outcome(t, screening.settings, f"{prefix}outcomes[{j}]", where)
                          for j, t in enumerate(entry["outcomes"]))
+        if not outcomes:
+            raise ConfigError(f"{prefix}outcomes", entry["outcomes"], "at least one outcome", where)
+        check_distinct_outcomes(list(outcomes), f"{prefix}outcomes", where)
         replicates = entry.get("replicates", max(screening.replicates, 2))
-        if replicates < 2:
-            raise ConfigError(f"{prefix}replicates", replicates, "a whole number >= 2 (intervals need two seeds)", where)
+        if not 2 <= replicates <= MAX_DESIGN:
+            raise ConfigError(f"{prefix}replicates", replicates, f"a whole number from 2 (intervals need two seeds) "
+                              f"to {MAX_DESIGN:,}", where)
         responses.append(dataclasses.replace(screening, design="factorial", parameters=(parameter,),
                                              outcomes=outcomes, replicates=replicates))
     return SensitivitySpec(screening, tuple(responses))
@@ -140,25 +145,45 @@ def analyse_response(spec: SweepSpec, folder: Path) -> tuple[list[dict], list[di
 
 
 def write_analysis(spec: SensitivitySpec, folder: Path) -> list[Path]:
+    """The indices, response curves, their figures and the manifest in ``folder`` (beside the sweeps' subfolders):
+    each file whole or not at all. They are written in a staging folder first and then moved into place, so a full
+    disk leaves the earlier files (or none), never half of one; a resume writes them again."""
+    import os
+    import shutil
+
+    staging = folder / ".analysis.partial"
+    shutil.rmtree(staging, ignore_errors=True)  # left by a writer that was killed
+    staging.mkdir()
+    try:
+        names = [path.name for path in _write_analysis(spec, folder, staging)]
+        for name in os.listdir(staging):
+            os.replace(staging / name, folder / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [folder / name for name in names]
+
+
+def _write_analysis(spec: SensitivitySpec, folder: Path, out: Path) -> list[Path]:
     from passend.experiments.figures import response_figure, sensitivity_figure
-    from passend.experiments.output import write_csv
+    from passend.experiments.output import source_revision, write_csv
 
     written = []
     indices = analyse_screening(spec.screening, folder / "screening")
-    write_csv(folder / "sensitivity.csv", indices)
-    written += [folder / "sensitivity.csv", sensitivity_figure(indices, folder / "sensitivity.png")]
+    write_csv(out / "sensitivity.csv", indices)
+    written += [out / "sensitivity.csv", sensitivity_figure(indices, out / "sensitivity.png")]
     curves, slopes = [], []
     for i, response in enumerate(spec.responses, 1):
         c, s = analyse_response(response, folder / f"response_{i}")
         curves += c
         slopes += s
     if curves:
-        write_csv(folder / "response_curves.csv", curves)
-        write_csv(folder / "response_slopes.csv", slopes)
-        written += [folder / "response_curves.csv", folder / "response_slopes.csv",
-                    response_figure(curves, folder / "response_curves.png")]
-    (folder / "manifest.json").write_text(json.dumps({
-        "kind": "sensitivity", "spec_file": spec.screening.path, "screening": "screening/manifest.json",
+        write_csv(out / "response_curves.csv", curves)
+        write_csv(out / "response_slopes.csv", slopes)
+        written += [out / "response_curves.csv", out / "response_slopes.csv",
+                    response_figure(curves, out / "response_curves.png")]
+    (out / "manifest.json").write_text(json.dumps({
+        "kind": "sensitivity", "commit": source_revision(), "spec_file": spec.screening.path,
+        "screening": "screening/manifest.json",
         "responses": [f"response_{i}/manifest.json" for i in range(1, len(spec.responses) + 1)],
         "indices": "95% bootstrap intervals (SALib), on the mean over replicates per point",
         "response_slopes": f"{INTERVAL:.0%} t interval over seeds of the per-seed least-squares slope",

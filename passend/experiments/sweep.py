@@ -64,6 +64,9 @@ SWEEP_KEYS = {"description": str, "scenario": str, "design": str, "samples": int
 PARAMETER_KEYS = {"values": list, "range": list, "from": (dt.date, str)}
 RUN_COLUMNS = ("run_id", "point", "replicate", "seed")
 JOURNAL, TABLE, CSV, DICTIONARY, MANIFEST = "runs.jsonl", "runs.parquet", "runs.csv", "data_dictionary.csv", "manifest.json"
+MAX_DESIGN = 10_000_000
+"""The largest ``samples`` or ``replicates`` read: the runs they make are at most runner.MAX_RUNS anyway, and a number
+this large is refused before SALib is asked to draw it."""
 
 
 @dataclass(frozen=True)
@@ -139,11 +142,17 @@ class SweepSpec:
     def seeds(self) -> list[int]:
         return RandomStreams.replicate_seeds(self.root_seed, self.replicates)
 
+    def n_points(self) -> int:
+        """The design points, counted without drawing them (a Latin hypercube of 4e9 samples is counted, not built):
+        SALib's Sobol sample without second-order indices has samples x (parameters + 2) points, Morris's
+        trajectories x (parameters + 1)."""
+        d = len(self.parameters)
+        return {"factorial": math.prod(len(p.values) for p in self.parameters), "latin_hypercube": self.samples,
+                "sobol": self.samples * (d + 2), "morris": self.samples * (d + 1)}[self.design]
+
     def n_runs(self) -> int:
         """The runs the spec asks for (design points x replicates), counted without building the task list."""
-        if self.design == "factorial":
-            return math.prod(len(p.values) for p in self.parameters) * self.replicates
-        return len(self.sample_matrix()) * self.replicates
+        return self.n_points() * self.replicates
 
     def tasks(self) -> list[RunTask]:
         seeds = self.seeds()
@@ -189,6 +198,12 @@ def read_spec(path: Path, designs: tuple[str, ...] = DESIGNS, extra_keys: dict |
             raise ConfigError(f"sweep.{key}", value, "a whole number >= " + ("0" if key == "root_seed" else "1"), where)
     if design == "sobol" and counts["samples"] & (counts["samples"] - 1):
         raise ConfigError("sweep.samples", counts["samples"], "a power of 2 for the sobol design (8, 16, 32, ...)", where)
+    if counts["levels"] < 2:  # SALib's Morris grid steps by levels / (2 (levels - 1)): one level has no step
+        raise ConfigError("sweep.levels", counts["levels"], "a whole number >= 2 (Morris's grid levels; an even "
+                          "number such as 4 gives symmetric steps)", where)
+    for key in ("samples", "replicates"):  # counted before anything is drawn; the work's size is checked later
+        if counts[key] > MAX_DESIGN:
+            raise ConfigError(f"sweep.{key}", counts[key], f"a whole number of at most {MAX_DESIGN:,}", where)
     settings_table = read_settings(data.get("settings", {}), where)
     if "seed" in settings_table:
         raise ConfigError("settings.seed", settings_table["seed"], "no seed here: seeds come from sweep.root_seed", where)
@@ -204,8 +219,20 @@ def read_spec(path: Path, designs: tuple[str, ...] = DESIGNS, extra_keys: dict |
         outcomes = [parse_outcome(t, settings, f"sweep.outcomes[{i}]", where) for i, t in enumerate(outcome_texts)]
         if not outcomes:
             raise ConfigError("sweep.outcomes", outcome_texts, "at least one outcome", where)
+        check_distinct_outcomes(outcomes, "sweep.outcomes", where)
     return SweepSpec(where, sweep.get("description", ""), scenario, design, tuple(parameters), counts["samples"],
                      counts["replicates"], counts["root_seed"], counts["levels"], settings, tuple(outcomes))
+
+
+def check_distinct_outcomes(outcomes: list[Outcome], field: str, where: str | None) -> None:
+    """Each outcome its own column: ``so@2016`` and ``so@2016-2016`` are both ``so_2016``, and a table with one column
+    name twice is one that pandas and pyarrow cannot read."""
+    seen: dict[str, int] = {}
+    for i, outcome in enumerate(outcomes):
+        if outcome.name in seen:
+            raise ConfigError(f"{field}[{i}]", outcome.text, f"an outcome not already asked for ({field}"
+                              f"[{seen[outcome.name]}] is the same column, {outcome.name})", where)
+        seen[outcome.name] = i
 
 
 def read_parameters(table: dict, design: str, scenario: Scenario, where: str) -> list[Parameter]:
@@ -246,17 +273,23 @@ def read_parameters(table: dict, design: str, scenario: Scenario, where: str) ->
             kind = SPECS[name].default
         if isinstance(kind, (bool, str, list)):
             raise ConfigError(f"parameters.{name}", kind, "a parameter whose value is one number", where)
+        # whole numbers only: a behaviour parameter whose value and bounds are whole (years, ages), a law value that
+        # is a whole number (a count); sampled designs round such a parameter's draws
+        whole = SPECS[name].whole if name in SPECS else isinstance(kind, int)
         values, bounds = (), None
         if design == "factorial":
             if "values" not in entry or not entry["values"]:
                 raise ConfigError(f"{prefix}values", entry.get("values"), "a non-empty list of values (factorial design)", where)
+            for i, v in enumerate(entry["values"]):
+                if whole and isinstance(v, float) and not v.is_integer():  # a value 2.5 would run as 2
+                    raise ConfigError(f"{prefix}values[{i}]", v, "a whole number (this parameter takes no fractions)",
+                                      where)
             values = tuple(check(v) for v in entry["values"])
         else:
             rng = entry.get("range")
             if not isinstance(rng, list) or len(rng) != 2 or not all(isinstance(v, (int, float)) for v in rng) or not rng[0] < rng[1]:
                 raise ConfigError(f"{prefix}range", rng, f"[low, high] with low < high ({design} design)", where)
             bounds = (float(check(rng[0])), float(check(rng[1])))
-        whole = isinstance(kind, int)
         parameters.append(Parameter(name, values, bounds, start, whole))
     return parameters
 
@@ -333,18 +366,20 @@ def write_dictionary(folder: Path, spec: SweepSpec) -> None:
         ("error", "text", "exception type and message of a failed run", "sweep"),
         ("traceback", "text", "traceback of a failed run", "sweep"),
     ]
-    with open(folder / DICTIONARY, "w", newline="") as f:
+    with open(folder / (DICTIONARY + ".tmp"), "w", newline="") as f:  # whole or not at all, as the table
         writer = csv_module.writer(f)
         writer.writerow(["column", "unit", "definition", "source"])
         writer.writerows(rows)
+    os.replace(folder / (DICTIONARY + ".tmp"), folder / DICTIONARY)
 
 
 def write_manifest(folder: Path, spec: SweepSpec, status: str, extra: dict) -> None:
-    from passend.experiments.output import data_file_hashes, package_versions
+    from passend.experiments.output import data_file_hashes, package_versions, source_revision
 
     manifest = {
         "kind": "sweep", "status": status, "spec_file": spec.path, "spec_hash": spec.hash(),
-        "description": spec.description, "passend_version": __version__, "spec": spec.canonical(),
+        "description": spec.description, "passend_version": __version__, "commit": source_revision(),
+        "spec": spec.canonical(),
         "scenario": spec.scenario.to_dict(), "seeds": spec.seeds(),
         "runs_planned": len(spec.points()) * spec.replicates, "points": len(spec.points()),
         "table": TABLE, "journal": JOURNAL, "journal_identity": IDENTITY, "data_dictionary": DICTIONARY,
@@ -411,8 +446,8 @@ def _close(folder: Path, spec: SweepSpec, rows: dict[int, dict], status: str, cs
     """The table and the final manifest from the journal's rows, after a sweep ended or was interrupted;
     (ok, failed)."""
     n_ok = sum(r["status"] == "ok" for r in rows.values())
-    if rows:
-        write_table(folder, spec, rows, csv)
+    if rows:  # a runs.csv from an earlier session is kept up to date too, never left stale beside runs.parquet
+        write_table(folder, spec, rows, csv or (folder / CSV).exists())
     if status == "complete" and n_ok < len(spec.tasks()):
         status = "complete with failures"
     write_manifest(folder, spec, status, {**session, "runs_ok": n_ok, "runs_failed": len(rows) - n_ok})

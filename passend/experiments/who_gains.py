@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from passend.agents.alliance import alliance_name
-from passend.experiments.intervals import mean_interval
+from passend.experiments.intervals import interval_shown, mean_interval
 from passend.model.recorder import RunOutput
 from passend.engine.population import Setting
 
@@ -126,8 +126,8 @@ def markdown(summary: list[dict]) -> list[str]:
         for r in summary:
             if r["outcome"] != outcome:
                 continue
-            interval = "" if math.isnan(r["mean_change_low"]) else \
-                f" [{r['mean_change_low']:+.3f}, {r['mean_change_high']:+.3f}]"
+            interval = f" no interval ({r['pairs']})" if math.isnan(r["mean_change_low"]) or not \
+                interval_shown(r["pairs"]) else f" [{r['mean_change_low']:+.3f}, {r['mean_change_high']:+.3f}]"
             lines.append(f"| {r['group']} | {r['pupils']:,.0f} | {r['better']:.1%} | {r['no_change']:.1%} | "
                          f"{r['worse']:.1%} | {r['mean_change']:+.3f}{interval} |")
         lines.append("")
