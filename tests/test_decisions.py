@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from passend.agents import consultants, municipality, parents, school, special_school
-from passend.agents.alliance import (MAX_LOOSENING, Alliance, AllianceTable, arrangement_level,
+from passend.agents.alliance import (Alliance, AllianceTable, arrangement_level,
                                      category_savings_eur, grant_tlv, offer_return_to_regular, tlv_thresholds)
 from passend.agents.state import IndicationCommittee
 from passend.engine.behaviour import Behaviour

@@ -105,3 +105,32 @@ def test_special_school_places_are_paid_whole_by_the_state_in_the_year_before_bu
 
     pupils = {c["date"][:4]: c["so"] + c["vso"] for c in default.counts}
     assert paid(2015) / paid(2014) < 0.8 * pupils["2015"] / pupils["2014"]
+
+
+def test_the_light_support_money_goes_into_the_primary_alliances_budget_from_august_2014(default):
+    # kst_31497_113: the alliances' budget holds light and heavy support; the separate WSNS stream ends
+    from passend.engine.funding import light_support_eur_per_pupil
+
+    assert light_support_eur_per_pupil(np.array([0, 1]), {"wsns_eur": 158.0}).tolist() == [158.0, 0.0]
+    before = [m for m in default.months if "2013-08-01" <= m["date"] < "2014-08-01"]
+    after = [m for m in default.months if m["date"] >= "2014-08-01"]
+    assert all(m["spend_wsns_eur"] > 0 for m in before) and all(m["spend_wsns_eur"] == 0 for m in after)
+
+
+def test_children_registered_nowhere_and_exempted_children_do_not_count_in_an_alliances_pupils():
+    # valk_2019: thuiszitters "tellen ... niet mee in de bekostiging"; the count is of registered pupils
+    from passend.model.money import alliance_pupils
+
+    pupils = SimpleNamespace(setting=np.array([Setting.BAO, Setting.HOME, Setting.HOME, Setting.EXEMPT]),
+                             unregistered=np.array([False, False, True, False]))
+    world = SimpleNamespace(pupils=pupils, alliances=[0, 1], alliance_of=lambda year: np.array([0, 0, 0, 1]))
+    month = SimpleNamespace(school_year=2016, scale=1.0)
+    assert alliance_pupils(world, month).tolist() == [2.0, 0.0]  # the registered child at home counts
+
+
+def test_the_lwoo_pro_budget_follows_the_pupils_of_the_year_at_the_participation_of_2012(default):
+    # vgr9: "deelnamepercentage van 2012" (a share), not a sum of euros frozen in 2012
+    budget = {m["date"]: m["spend_lwoo_pro_budget_eur"] for m in default.months}
+    assert budget["2015-12-01"] == 0.0 and budget["2016-01-01"] > 0.0
+    spring, autumn = budget["2016-07-01"], budget["2016-08-01"]
+    assert spring != autumn and abs(autumn / spring - 1.0) < 0.05  # this year's pupils, at the same share

@@ -135,8 +135,8 @@ class AllianceTable(ColumnTable):
 
 
 TALLIES = ("year_income_eur", "year_deductions_eur", "year_arrangements_eur", "year_to_schools_eur",
-           "year_lump_sum_eur", "year_overspent_eur", "year_lwoo_pro_eur", "year_expertise_eur", "year_referral_charges_eur",
-           "year_ambulant_eur", "tlv_low", "tlv_medium", "tlv_high", "tlv_sbo")
+           "year_lump_sum_eur", "year_overspent_eur", "year_lwoo_pro_eur", "year_expertise_eur",
+           "year_referral_charges_eur", "year_ambulant_eur", "tlv_low", "tlv_medium", "tlv_high", "tlv_sbo")
 """Alliance columns summed over the twelve months up to a count date; each alliance restarts them on 1 October,
 after the count has been taken."""
 
@@ -263,9 +263,9 @@ class Alliance(TableAgent):
         the base count over the amount it plans on, minus 1; an alliance that loses under equalisation or a cut
         tightens, one that gains eases by at most MAX_LOOSENING per unit of response). The response reads the
         money the law gives, not the alliance's own deductions, so that it cannot feed on itself: an alliance whose
-        caution lowered its deductions does not read that as room to admit more. Per TLV category, the alliance raises the bar by what a TLV costs it above the arrangement that
-        would keep such a pupil in a regular school (``category_saving_eur``, EUR a year per category; a TLV cheaper
-        than the arrangement lowers it). When its deductions will overrun what it means to spend on them, it charges
+        caution lowered its deductions does not read that as room to admit more. Per TLV category, the alliance
+        raises the bar by what a TLV costs it above the arrangement that would keep such a pupil in a regular school
+        (``category_saving_eur``, EUR a year per category; a TLV cheaper than the arrangement lowers it). When its deductions will overrun what it means to spend on them, it charges
         the referring school the part of a TLV's supplement (category medium) that is not covered: the overrun over
         the deductions (``shortfall``: its deductions now over the share of its income meant for them, minus 1).
 

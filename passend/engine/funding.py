@@ -278,8 +278,8 @@ def state_month_payments(rugzak_eur: tuple[float, float], n_rugzak: int, n_by_in
     abolished, the national cluster 1/2 institutions for the pupils they support in regular schools
     (``n_by_institutions``) at the amounts last set, since the money stayed ("het geld blijft beschikbaar",
     kst_31497_113); (v)so places (for the
-    alliances' clusters, from budget financing on, only the basic part; DUO takes the supplement from the alliance), sbo up to the direct share,
-    the WSNS light-care budget, lwoo and pro while the state funds them directly, and the professionalisation
+    alliances' clusters, from budget financing on, only the basic part; DUO takes the supplement from the alliance),
+    sbo up to the direct share, the WSNS light-care budget, lwoo and pro while the state funds them directly, and the professionalisation
     budget."""
     month = (1.0 / scale) / 12.0
     place_eur = law["special_school_eur"]

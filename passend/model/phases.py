@@ -432,7 +432,8 @@ def _seek_special_places(world: World, month: Month, idx: np.ndarray,
     u = month.uniform("provider.queue", p.uid[idx])
     admitted = special_school.admit_within_capacity(provider, secondary, p.waiting[idx], world.providers.capacity_so,
                                                     world.providers.capacity_vso, occupied_so, occupied_vso, u)
-    admitted[admitted] = _transport_to_the_place(world, month, idx[admitted], False)  # the rest keep their place in the queue
+    # the rest keep their place in the queue
+    admitted[admitted] = _transport_to_the_place(world, month, idx[admitted], False)
     new_setting = np.where(secondary[admitted], Setting.VSO, Setting.SO).astype(np.int8)
     moves.admit_special(world, month, idx[admitted], provider[admitted], new_setting)
     moves.put_on_waiting_list(world, idx[~admitted], provider[~admitted])
@@ -480,9 +481,9 @@ def sbo_referral(world: World, month: Month) -> None:
 
 
 def _transport_to_the_place(world: World, month: Month, idx: np.ndarray, to_sbo: bool) -> np.ndarray:
-    """Pupils ``idx`` have been given a place at a special school (an sbo school if ``to_sbo``, else (v)so). Parents who need transport ask their
-    municipality, which refuses more often the stricter its rules; of those refused, some cannot bring the child and
-    the place is not taken up this month. Returns the mask of those who take it up; marks who is transported."""
+    """Pupils ``idx`` have been given a place at a special school (an sbo school if ``to_sbo``, else (v)so). Parents
+    who need transport ask their municipality, which refuses more often the stricter its rules; of those refused, some
+    cannot bring the child and the place is not taken up this month. Returns the mask of those who take it up; marks who is transported."""
     p, b = world.pupils, month.behaviour
     asks = municipality.needs_transport(np.full(len(idx), to_sbo),
                                         month.uniform("municipality.transport", p.uid[idx]))

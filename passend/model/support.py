@@ -77,7 +77,8 @@ def carried(world: World, month: Month, idx: np.ndarray, setting: np.ndarray, sc
         alliance = world.alliance_of(month.school_year, idx)
         expertise = world.alliances.expertise_model[alliance]
         money = school_money_per_pupil(world, month, idx, alliance)
-    return school.support_carried(setting, world.schools.skill[school_row], month.rules.supported_nationally(p.indication[idx]),
+    national = month.rules.supported_nationally(p.indication[idx])  # a rugzak, or the national institutions' support
+    return school.support_carried(setting, world.schools.skill[school_row], national,
                                   alliances.arrangement_support(b)[arrangement], expertise, money, b)
 
 
