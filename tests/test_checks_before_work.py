@@ -13,18 +13,7 @@ from passend.engine.errors import ConfigError
 from passend.experiments import api
 from passend.experiments.cli import main
 
-QUICK = ["--scale", "0.002", "--end", "2004-07-31", "--quiet", "--no-figures"]
-
-
-def refused(argv, capsys, *expected) -> str:
-    with pytest.raises(SystemExit) as exit_:
-        main(argv)
-    assert exit_.value.code == 2
-    message = capsys.readouterr().err
-    for text in expected:
-        assert text in message, (text, message)
-    assert "Traceback" not in message
-    return message
+from test_input_checks import QUICK, refused  # one helper for every bad-input test
 
 
 def nothing_but(folder, *names):

@@ -173,13 +173,17 @@ def test_an_arrangement_is_the_lightest_level_that_covers_the_unmet_need():
     assert list(level) == [0, 0, 1, 1, 2, 2, 3, 3, 3]
 
 
-def test_terugplaatsing_needs_a_fitting_arrangement_that_saves_the_alliance_money():
+def test_terugplaatsing_needs_a_fitting_arrangement_that_saves_the_alliance_money_or_a_weak_place():
     n = len(U)
     fits, saves = np.full(n, 0.5), np.full(n, 1000.0)
+    sound, weak = np.zeros(n, bool), np.ones(n, bool)
     rate = B.replace(return_to_regular_rate=0.1)
-    assert offer_return_to_regular(fits, saves, rate, U).sum() == pytest.approx(n * 0.1, abs=2)
-    assert not offer_return_to_regular(np.full(n, 3.0), saves, rate, U).any()  # no arrangement carries it
-    assert not offer_return_to_regular(fits, np.full(n, -1.0), rate, U).any()  # the arrangement is dearer
+    assert offer_return_to_regular(fits, saves, sound, rate, U).sum() == pytest.approx(n * 0.1, abs=2)
+    assert not offer_return_to_regular(np.full(n, 3.0), saves, weak, rate, U).any()  # no arrangement carries it
+    assert not offer_return_to_regular(fits, np.full(n, -1.0), sound, rate, U).any()  # the arrangement is dearer
+    # at a provider under intensified supervision the alliance offers a better place even where it costs more
+    dearer_but_weak = offer_return_to_regular(fits, np.full(n, -1.0), weak, rate, U).sum()
+    assert dearer_but_weak == pytest.approx(n * 0.1, abs=2)
 
 
 def test_only_sbo_above_the_directly_funded_share_costs_the_alliance():

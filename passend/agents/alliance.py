@@ -387,14 +387,15 @@ def grant_tlv(judged_need: np.ndarray, criterion: float, strictness: np.ndarray)
     return judged_need > criterion + strictness
 
 
-def offer_return_to_regular(unmet_in_regular: np.ndarray, saving_eur: np.ndarray, b: Behaviour,
-                            u: np.ndarray) -> np.ndarray:
+def offer_return_to_regular(unmet_in_regular: np.ndarray, saving_eur: np.ndarray, weak_place: np.ndarray,
+                            b: Behaviour, u: np.ndarray) -> np.ndarray:
     """Terugplaatsing: whether the alliance offers each (v)so or sbo pupil a place back in a regular school this month,
-    with an arrangement: only when the intensive arrangement carries the need a regular school leaves unmet and the
-    arrangement costs the alliance less than the place (the TLV's supplement, or sbo above 2%: ``saving_eur`` > 0).
-    Rare: a monthly chance ``return_to_regular_rate``."""
+    with an arrangement: only when the intensive arrangement carries the need a regular school leaves unmet, and either
+    the arrangement costs the alliance less than the place (the TLV's supplement, or sbo above 2%: ``saving_eur`` > 0)
+    or the place is at a provider under the Inspectorate's intensified supervision (``weak_place``: the alliance must
+    see to a fitting place, and pays for a better one). Rare: a monthly chance ``return_to_regular_rate``."""
     fits = unmet_in_regular <= arrangement_support(b)[-1]
-    return fits & (saving_eur > 0) & (u < b.return_to_regular_rate)
+    return fits & ((saving_eur > 0) | weak_place) & (u < b.return_to_regular_rate)
 
 
 def place_stuck_cases(escalated: np.ndarray, doorzettingsmacht_rank: np.ndarray, share: np.ndarray,

@@ -4,9 +4,10 @@ samenwerkingsverbandniveau" (kst_31497_31).
 Schools. Each August the Inspectorate judges every (v)so provider's quality, with the error a visit has, against its
 standard (the toezichtkader, ``inspectorate_quality_standard``); one judged below it is under intensified supervision
 for the year (almost 30% of vso schools in 2010, kst_31497_31). What follows is the others' decisions: a provider under
-supervision works on its quality (:meth:`passend.agents.special_school.SpecialSchoolProvider.improve_under_supervision`)
-and parents weigh the judgement when they choose between a (v)so place and support in a regular school
-(:func:`passend.agents.parents.choose_special`).
+supervision works on its quality (:meth:`passend.agents.special_school.SpecialSchoolProvider.improve_under_supervision`),
+parents weigh the judgement when they choose between a (v)so place and support in a regular school
+(:func:`passend.agents.parents.choose_special`), and an alliance offers a pupil at such a provider a place back in a
+regular school with an arrangement even where that costs it more (:func:`passend.agents.alliance.offer_return_to_regular`).
 
 Alliances. While the alliances are in charge the Inspectorate visits every one of them each year, on its last school
 year (all 152 had had a first visit by November 2015, vgr9). Two findings have consequences:

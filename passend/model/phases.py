@@ -502,7 +502,8 @@ def _transport_to_the_place(world: World, month: Month, idx: np.ndarray, to_sbo:
 def moves_back(world: World, month: Month) -> None:
     """Terugplaatsing, under both systems: a (v)so or sbo pupil may move back to the regular school of the catchment.
     Where the alliance pays the place (a (v)so pupil of its clusters, or an sbo pupil once it grants sbo) it decides:
-    it offers the move with an arrangement when the arrangement carries the need and costs it less than the place.
+    it offers the move with an arrangement when the arrangement carries the need and costs it less than the place, or
+    the place is at a provider under the Inspectorate's intensified supervision.
     Otherwise the parents decide, when the regular place with the support the child brings (a rugzak, the national
     institutions' support) carries the need. An sbo place carries the learning delay as well as the support need; a
     regular school must carry both. Rare either way (the Onderwijsraad, 2017: "komt zelden voor")."""
@@ -523,7 +524,9 @@ def moves_back(world: World, month: Month) -> None:
                               world.alliances.sbo_marginal_eur[world.alliance_of(month.school_year, idx[offered])],
                               funding.special_supplement_eur(p.need[idx[offered]], law))
         saving = place_cost - funding.arrangement_prices_eur(law)[level[offered]]
-        back[offered] = alliances.offer_return_to_regular(unmet[offered], saving, b, u[offered])
+        provider = p.provider[idx[offered]]
+        weak = world.providers.under_supervision[np.maximum(provider, 0)] & (provider >= 0)
+        back[offered] = alliances.offer_return_to_regular(unmet[offered], saving, weak, b, u[offered])
     with month.decision("parents.return_to_regular"):
         own = np.flatnonzero(~by_alliance)
         brought = b.support_rugzak * (~sbo[own] & rules.supported_nationally(p.indication[idx[own]]))
