@@ -82,11 +82,16 @@ def test_a_sigkill_of_compare_jobs_2_leaves_no_process_after_30_seconds(tmp_path
               if not left else f"\n{len(left)} processes left 30 s after the SIGKILL: {sorted(left)}")
         assert not left
     finally:  # whatever the test found, it leaves nothing behind (the workers may have been adopted by now)
-        for pid in alive(descendants(main_process.pid)) | alive(locals().get("workers", set())) | {main_process.pid}:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        kill_all(alive(descendants(main_process.pid)) | alive(locals().get("workers", set())) | {main_process.pid})
+
+
+def kill_all(pids) -> None:
+    """SIGKILL every process of ``pids`` still there: a test leaves nothing behind, whatever it found."""
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def free_port() -> int:
@@ -109,11 +114,7 @@ def test_the_dashboards_server_dies_with_the_command_however_it_is_stopped(how):
         gone_after = wait_for(lambda: not alive(server), 20)
         assert not alive(server), f"the server outlived a {how.name} of passend dashboard by {gone_after:.0f} s"
     finally:  # whatever the test found, it leaves nothing behind (an orphaned server is no descendant any more)
-        for pid in alive(descendants(dashboard.pid)) | alive(locals().get("server", set())) | {dashboard.pid}:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        kill_all(alive(descendants(dashboard.pid)) | alive(locals().get("server", set())) | {dashboard.pid})
 
 
 # --- a full disk -----------------------------------------------------------------------------------------------------
