@@ -101,11 +101,13 @@ def test_the_shipped_ensemble_is_complete_inside_the_bounds_and_fitted_inside_th
     assert described["targets_through"] <= CALIBRATION_LAST_YEAR and described["size"] == len(members) >= 50
     assert members["weight"].sum() == pytest.approx(1.0)
     assert described["effective_sample_size"] == pytest.approx(1 / (members["weight"] ** 2).sum(), rel=1e-3)
-    for name in calibrated_names():
+    fitted = [c for c in members.columns if c != "weight"]
+    assert set(fitted) <= set(calibrated_names())  # parameters calibrated after it was made keep their defaults
+    for name in fitted:
         low, high = SPECS[name].bounds
         assert members[name].between(low, high).all(), name
     drawn = ensemble.draw(members, 4, seed=1)
-    assert len(drawn) == 4 and set(drawn[0]) == set(calibrated_names())
+    assert len(drawn) == 4 and set(drawn[0]) == set(fitted)
 
 
 def test_passend_compare_with_parameter_uncertainty_and_decompose_reports_both_intervals_and_parts(tmp_path):
@@ -118,6 +120,9 @@ def test_passend_compare_with_parameter_uncertainty_and_decompose_reports_both_i
                  "--out", str(out)]) == 0
     text = (out / "report.md").read_text()
     assert "How sure: parameters against seeds" in text and "parameter sets drawn from the ensemble" in text
+    members, _ = ensemble.load()
+    for name in set(calibrated_names()) - set(members.columns):  # said where the report says what the sets cover
+        assert f"`{name}`" in text, name
     cumulated = pd.read_csv(out / "effects_cumulated.csv")
     assert {"seed_only_low", "seed_only_high", "parameter_variance_share"} <= set(cumulated.columns)
     assert cumulated["parameter_variance_share"].between(0, 1).all()

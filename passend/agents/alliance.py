@@ -100,6 +100,7 @@ class AllianceTable(ColumnTable):
         Column("plan_deductions_eur", "float64", 0.0, "expected DUO deductions: (v)so supplements and sbo above 2% now", "EUR/year"),
         Column("plan_arrangements_eur", "float64", 0.0, "expected cost of the arrangements in its regular schools", "EUR/year"),
         Column("plan_reserve_change_eur", "float64", 0.0, "planned addition to (negative: draw from) the reserves", "EUR/year"),
+        Column("reserve_precaution_eur", "float64", 0.0, "reserves it keeps above the signalling value against the coming fall of its income under equalisation (its risk analysis)", "EUR"),
         Column("plan_to_schools_eur", "float64", 0.0, "passed to the schools by its key (negative: a planned lump-sum deduction)", "EUR/year"),
         Column("plan_expertise_eur", "float64", 0.0, "central expertise and bovenschoolse voorzieningen", "EUR/year"),
         Column("plan_arrangement_budget_eur", "float64", 0.0, "budget for arrangements that follow the pupil (pupil model)", "EUR/year"),
@@ -171,6 +172,7 @@ class Alliance(TableAgent):
     reserves_eur = RowValue()
     doorzettingsmacht_arranged = RowValue()
     reserves_instructed = RowValue()
+    reserve_precaution_eur = RowValue()
     thuiszitters_signalled = RowValue()
     lwoo_budget_eur = RowValue()
     lwoo_strictness = RowValue()
@@ -202,17 +204,24 @@ class Alliance(TableAgent):
     def name(self) -> str:
         return alliance_name(self.idx)
 
-    def plan_reserves(self, income_eur: float, law: Mapping, b: Behaviour) -> None:
+    def plan_reserves(self, income_eur: float, law: Mapping, b: Behaviour, coming_fall_eur: np.ndarray | float = 0.0) -> None:
         """The reserve policy of the year (EUR/year, negative = draw): the alliance aims at ``reserve_target`` times the
-        Inspectorate's signalling value (a share of income, at least a minimum; reserves above it are flagged) and
+        Inspectorate's signalling value (a share of income, at least a minimum; reserves above it are flagged), plus a
+        precaution against the fall of its income that the announced equalisation path will bring
+        (``reserve_precaution`` years of ``coming_fall_eur``, the yearly fall by the path's end: an alliance that
+        loses under verevening puts money aside in the first years to soften it, and spends it as the fall comes), and
         closes ``reserve_adjustment_rate`` of the gap in a year, spending an excess and rebuilding a shortfall (or a
         deficit it carried) alike. One linear rule both ways: a rule that spent an excess but rebuilt slowly would turn
         chance surpluses and deficits into a flow to the schools. An alliance the Inspectorate instructed spends at
-        least the whole excess over the signalling value this year."""
+        least the whole excess over the signalling value and its precaution (which its risk analysis justifies) this
+        year."""
         signal = funding.reserve_signal_eur(income_eur, law)
-        own_policy = b.reserve_adjustment_rate * (b.reserve_target * signal - self.reserves_eur)
-        # instructed by the Inspectorate: the whole excess over the signalling value goes this year, at least
-        instructed = np.minimum(own_policy, signal - self.reserves_eur)
+        self.reserve_precaution_eur = b.reserve_precaution * np.asarray(coming_fall_eur, dtype=np.float64)
+        accepted = signal + self.reserve_precaution_eur
+        own_policy = b.reserve_adjustment_rate * (b.reserve_target * signal + self.reserve_precaution_eur
+                                                  - self.reserves_eur)
+        # instructed by the Inspectorate: the whole excess over what it accepts goes this year, at least
+        instructed = np.minimum(own_policy, accepted - self.reserves_eur)
         self.plan_reserve_change_eur = np.where(self.reserves_instructed, instructed, own_policy)
 
     def planning_amount(self, national_eur_per_pupil: float, progress_path: list[float], cut_eur_per_pupil: float) -> float:

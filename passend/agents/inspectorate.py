@@ -40,9 +40,11 @@ class Inspectorate(mesa.Agent):
         return quality + visit_error < standard
 
     @staticmethod
-    def reserves_instruction(reserves_eur: np.ndarray, signal_eur: np.ndarray) -> np.ndarray:
-        """Alliances instructed to spend their reserves down to the signalling value within the year."""
-        return reserves_eur > signal_eur
+    def reserves_instruction(reserves_eur: np.ndarray, accepted_eur: np.ndarray) -> np.ndarray:
+        """Alliances instructed to spend their reserves down to what it accepts within the year: the signalling value,
+        plus what an alliance's risk analysis justifies (its precaution against the fall of its income under
+        equalisation)."""
+        return reserves_eur > accepted_eur
 
     @staticmethod
     def thuiszitter_signal(home_long_known: np.ndarray, pupils: np.ndarray) -> np.ndarray:

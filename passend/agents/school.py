@@ -16,6 +16,7 @@ concern; each takes the rows, money and law it reads as named arguments and retu
 from __future__ import annotations
 
 import numpy as np
+from scipy.stats import binom
 
 from passend.agents.base import RowValue, TableAgent
 from passend.agents.rules import monthly_probability, sigmoid
@@ -32,6 +33,15 @@ SBO_SEVERITY_CENTRE = 1.5
 """Severity (mean of need and learning delay) at which the yearly referral log-odds are the intercept."""
 FROM_SBO_LWOO_LOGIT = 2.0
 """Log-odds added to asking for lwoo/pro for a pupil who comes from sbo (the file is already there)."""
+PUPILS_PER_TEACHER_POST = (15.4, 16.3)
+"""Pupils per teacher fte, [primary, secondary]: 1,414,261 bao pupils (1 October 2017, pupil_counts_2017_2018.csv) over
+91.7k primary teacher fte (DUO, onderwijsincijfers.nl 'Personeelssterkte' 2017: 121.2k staff fte x 75.7% teachers);
+about a million vo pupils over 60.9k secondary teacher fte (84.3k x 72.3%; the vo count is an assumption of the order
+the 2017 count gives). A school's posts follow its pupils, so that a run at a smaller scale (fewer, larger schools)
+finds the same share of posts unfilled."""
+SUPPORT_POSTS_PER_TEACHER_POST = 0.07
+"""Support staff (intern begeleider, remedial teacher, zorgcoördinator) per teacher post: about one in a primary school
+of 14 teacher fte (assumption: every primary school has an intern begeleider; the same ratio in secondary)."""
 
 
 class SchoolTable(ColumnTable):
@@ -42,6 +52,7 @@ class SchoolTable(ColumnTable):
         Column("size_weight", "float32", 1.0, "relative size, for where pupils register"),
         Column("skill", "float32", 0.5, "teachers' skill at noticing and meeting needs", "0-1"),
         Column("know_how", "float32", 0.3, "practice with indication files", "0-1"),
+        Column("support_time_lost", "float32", 0.0, "share of its support staff's time that covers classes it could not staff this school year", "0-1"),
     )
 
 
@@ -52,6 +63,30 @@ class RegularSchool(TableAgent):
     area = RowValue()
     skill = RowValue()
     know_how = RowValue()
+    support_time_lost = RowValue()
+
+
+def cover_unstaffed_classes(pupils: np.ndarray, sector: np.ndarray, unfilled_share: np.ndarray,
+                            u: np.ndarray) -> np.ndarray:
+    """Each August: how much of its support staff's time each school gives to classes it could not staff.
+
+    A school finds as many of its teacher posts unfilled as chance gives at the year's share of unfilled posts (an
+    outside condition, ``conditions/outside.toml``), and keeps every class taught by putting its support staff in front
+    of it (sending a class home is the last resort the Inspectorate allows only briefly): the time they then cannot
+    give to pupils with support needs.
+
+    Args:
+        pupils: each school's pupils now.
+        sector: each school's sector (PRIMARY, SECONDARY).
+        unfilled_share: the share of teacher posts unfilled, [primary, secondary].
+        u: one uniform per school.
+
+    Returns:
+        The share of each school's support time lost (0-1).
+    """
+    posts = np.maximum(np.round(pupils / np.asarray(PUPILS_PER_TEACHER_POST)[sector]), 1.0)
+    unfilled = binom.ppf(u, posts, np.asarray(unfilled_share, dtype=np.float64)[sector])
+    return np.minimum(1.0, unfilled / (SUPPORT_POSTS_PER_TEACHER_POST * posts)).astype(np.float32)
 
 
 def notice_needs(skill: np.ndarray, detect_rate: float, u: np.ndarray) -> np.ndarray:
@@ -78,16 +113,18 @@ def support_reward_eur(arrangement_price_eur: np.ndarray, pupil_model_share: np.
 
 
 def ask_for_indication(need_above_criterion: np.ndarray, know_how: np.ndarray, reward_eur: np.ndarray,
-                       push: np.ndarray, awareness: np.ndarray, b: Behaviour, u: np.ndarray) -> np.ndarray:
+                       push: np.ndarray, awareness: np.ndarray, b: Behaviour, u: np.ndarray,
+                       support_time_lost: np.ndarray | float = 0.0) -> np.ndarray:
     """Whether the school and parents of each eligible pupil apply for an indication (or TLV) this month.
 
     The yearly log-odds add the need above the criterion, the school's practice, the money an indication brings the
     school (per EUR 1,000), the parents' push, and how common indications have become in the area relative to 2003
-    (``awareness``: parents hear of them).
+    (``awareness``: parents hear of them). A school whose support staff cover unstaffed classes weighs a need as
+    heavier by the support it can no longer give (``shortage_support_loss`` times the share of support time lost).
     """
     logit = (
         b.apply_intercept
-        + b.apply_need * need_above_criterion
+        + b.apply_need * (need_above_criterion + b.shortage_support_loss * support_time_lost)
         + b.apply_know_how * know_how
         + b.apply_reward * (reward_eur / 1000.0)
         + b.apply_push * push
@@ -97,10 +134,13 @@ def ask_for_indication(need_above_criterion: np.ndarray, know_how: np.ndarray, r
 
 
 def refer_to_sbo(severity: np.ndarray, cost_to_school_eur: np.ndarray, culture: np.ndarray,
-                 alliance_strictness: np.ndarray | None, b: Behaviour, u: np.ndarray) -> np.ndarray:
+                 alliance_strictness: np.ndarray | None, b: Behaviour, u: np.ndarray,
+                 support_time_lost: np.ndarray | float = 0.0) -> np.ndarray:
     """Whether a primary school refers each candidate to sbo this month: more for heavier light-care needs and in
     areas with a referral culture, less when referral costs the school (the WSNS rule above 2%) and, when the
-    alliance grants the TLV for sbo, the stricter the alliance (None: no alliance judges)."""
+    alliance grants the TLV for sbo, the stricter the alliance (None: no alliance judges). Like an application, a
+    need weighs heavier by the support time the school has lost to unstaffed classes."""
+    severity = severity + b.shortage_support_loss * support_time_lost
     logit = b.sbo_intercept + b.sbo_need * (severity - SBO_SEVERITY_CENTRE) - b.sbo_cost * (cost_to_school_eur / 1000.0) + culture
     if alliance_strictness is not None:
         logit -= b.sbo_need * alliance_strictness
@@ -154,17 +194,21 @@ def learn_indication_practice(know_how: np.ndarray, peer_level: np.ndarray, rewa
     return np.minimum(dtype(1.0), know_how + dtype(min(1.0, rate * reward_ratio)) * gap)
 
 
-def professionalise(skill: np.ndarray, budget_eur_per_pupil: float, gain_per_100_eur: float) -> np.ndarray:
+def professionalise(skill: np.ndarray, budget_eur_per_pupil: float, gain_per_100_eur: float,
+                    support_time_lost: np.ndarray | float = 0.0) -> np.ndarray:
     """Teachers' skill after a year's professionalisation budget: every school's share per pupil is the same, so skill
-    rises by the same fraction of what is left to learn."""
-    gain = min(1.0, gain_per_100_eur * (budget_eur_per_pupil / 100.0))
+    rises by the same fraction of what is left to learn, less where the school could not staff its classes (its
+    teachers cannot be freed for training while support staff cover classes: the share of support time lost)."""
+    gain = min(1.0, gain_per_100_eur * (budget_eur_per_pupil / 100.0)) * (1.0 - np.asarray(support_time_lost))
     return (skill + gain * (1.0 - skill)).astype(skill.dtype)
 
 
-def basic_support(skill: np.ndarray, money_per_pupil_eur: np.ndarray | None, b: Behaviour) -> np.ndarray:
+def basic_support(skill: np.ndarray, money_per_pupil_eur: np.ndarray | None, b: Behaviour,
+                  support_time_lost: np.ndarray | float = 0.0) -> np.ndarray:
     """The need a regular school carries in basic support: more with skilled teachers, and more with the money its
-    alliance passes to it a year per pupil (net of lump-sum deductions; None where no alliance passes any)."""
-    support = b.support_regular + b.support_skill * (skill - 0.5)
+    alliance passes to it a year per pupil (net of lump-sum deductions; None where no alliance passes any); less by
+    ``shortage_support_loss`` at all of its support time given to classes it could not staff."""
+    support = b.support_regular + b.support_skill * (skill - 0.5) - b.shortage_support_loss * support_time_lost
     if money_per_pupil_eur is not None:
         support = support + b.school_money_support * (money_per_pupil_eur / 100.0)
     return support
@@ -172,7 +216,7 @@ def basic_support(skill: np.ndarray, money_per_pupil_eur: np.ndarray | None, b: 
 
 def support_carried(setting: np.ndarray, skill: np.ndarray, rugzak: np.ndarray, arranged: np.ndarray,
                     expertise_share: np.ndarray | None, money_per_pupil_eur: np.ndarray | None,
-                    b: Behaviour) -> np.ndarray:
+                    b: Behaviour, support_time_lost: np.ndarray | float = 0.0) -> np.ndarray:
     """How much need each pupil's place can carry (latent need scale): a regular school's basic support, more with a
     rugzak (pupil-bound funding) or with the alliance's arrangement, more where the alliance's central
     expertise reaches the classroom (``expertise_share``: its expertise-model share; None where no alliance spends a
@@ -186,9 +230,10 @@ def support_carried(setting: np.ndarray, skill: np.ndarray, rugzak: np.ndarray, 
         expertise_share: the expertise-model share of the pupil's alliance, or None.
         money_per_pupil_eur: what the pupil's alliance passes to its schools per pupil a year, or None.
         b: behaviour parameters.
+        support_time_lost: the share of the support time of the pupil's regular school that covers unstaffed classes.
     """
     regular = IS_REGULAR[setting]
-    support = basic_support(skill, money_per_pupil_eur, b)
+    support = basic_support(skill, money_per_pupil_eur, b, support_time_lost)
     support = support + b.support_rugzak * (rugzak & regular)
     support = support + arranged * regular
     if expertise_share is not None:

@@ -12,6 +12,7 @@ from functools import lru_cache
 from importlib import resources
 
 import numpy as np
+from scipy.stats import norm
 
 from passend.engine.population import PRIMARY_GRADES
 
@@ -73,3 +74,12 @@ def secondary_year_shares() -> np.ndarray:
 def entering_cohort_size(cohort: int, scale: float) -> float:
     """Expected number of simulated pupils entering primary school in ``cohort`` at ``scale``."""
     return cohort_births(cohort) * migration_uplift() * scale
+
+
+def complex_needs_shift(index: float, base_share: float, need_sd: float) -> float:
+    """How far every child's need lies above its level of 2015 when the number of children with complex problems is
+    ``index`` (2015 = 100) of what it was: the shift of the normal scale of need that puts ``base_share`` x index / 100
+    of the children above the need that ``base_share`` of them exceeded in 2015 (the youth-care level; an outside
+    condition, ``conditions/outside.toml``). A shift keeps the spread of needs as it is and moves all of it."""
+    share = min(base_share * index / 100.0, 0.999)
+    return float(need_sd * (norm.isf(base_share) - norm.isf(share)))

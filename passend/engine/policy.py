@@ -1,8 +1,8 @@
-"""The policy timeline: legislation as dated, cited values.
+"""The policy timeline: legislation, and the conditions outside the system, as dated, cited values.
 
-Each parameter lives in a TOML file under ``engine/legislation/`` (see the README there). A value takes effect on
-its date and holds until the next one. Reforms change a copy of the timeline (:meth:`PolicyTimeline.with_values`),
-so the baseline is never modified in place.
+Each parameter lives in a TOML file under ``engine/legislation/`` or ``engine/conditions/`` (see the READMEs
+there). A value takes effect on its date and holds until the next one. Reforms change a copy of the timeline
+(:meth:`PolicyTimeline.with_values`), so the baseline is never modified in place.
 """
 
 from __future__ import annotations
@@ -105,8 +105,14 @@ class Law(Mapping):
 _MISSING = object()
 
 
+TIMELINE_FOLDERS = ("legislation", "conditions")
+"""The folders of ``passend.engine`` whose dated parameters make the timeline: the law, and the conditions outside the
+system that no actor sets (the teacher labour market, children's complex problems; ``conditions/README.md``). One
+timeline, so that a reform or scenario overlays a condition as it overlays a rule."""
+
+
 class PolicyTimeline:
-    """All legislation parameters, keyed by name."""
+    """All legislation parameters and outside conditions, keyed by name."""
 
     def __init__(self, parameters: dict[str, DatedParameter]):
         self._parameters = dict(parameters)
@@ -115,14 +121,15 @@ class PolicyTimeline:
     def baseline(cls) -> "PolicyTimeline":
         """The law as it was, read from the package's ``legislation`` folder."""
         parameters: dict[str, DatedParameter] = {}
-        folder = resources.files("passend.engine") / "legislation"
-        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-            if not entry.name.endswith(".toml"):
-                continue
-            for name, table in tomllib.loads(entry.read_text()).items():
-                if name in parameters:
-                    raise ValueError(f"legislation parameter {name!r} is defined twice ({entry.name})")
-                parameters[name] = _parse_parameter(name, table, entry.name)
+        for kind in TIMELINE_FOLDERS:
+            folder = resources.files("passend.engine") / kind
+            for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+                if not entry.name.endswith(".toml"):
+                    continue
+                for name, table in tomllib.loads(entry.read_text()).items():
+                    if name in parameters:
+                        raise ValueError(f"timeline parameter {name!r} is defined twice ({kind}/{entry.name})")
+                    parameters[name] = _parse_parameter(name, table, f"{kind}/{entry.name}")
         # the regimes that exist are the rule sets in legislation/regimes/: one list, not two to keep in step
         parameters["regime"] = dataclasses.replace(parameters["regime"], allowed=tuple(rule_sets()))
         for when, value in parameters["regime"].values:
@@ -209,7 +216,7 @@ def _default_bounds(name: str, values: list, filename: str) -> tuple[float, floa
         return (0.0, math.inf)  # a text or true/false parameter: its values are checked by kind, not bounds
     top = max(numbers)
     if not 0 < top < math.inf:
-        raise ValueError(f"legislation/{filename}: {name} needs explicit bounds (its largest value is {top}, so "
+        raise ValueError(f"{filename}: {name} needs explicit bounds (its largest value is {top}, so "
                          f"{UNSTATED_BOUND_FACTOR} times it bounds nothing)")
     return (0.0, float(UNSTATED_BOUND_FACTOR * top))
 
@@ -217,13 +224,13 @@ def _default_bounds(name: str, values: list, filename: str) -> tuple[float, floa
 def _parse_parameter(name: str, table: dict, filename: str) -> DatedParameter:
     missing = {"description", "unit", "reference", "values"} - set(table)
     if missing:
-        raise ValueError(f"legislation/{filename}: parameter {name!r} lacks {sorted(missing)}")
+        raise ValueError(f"{filename}: parameter {name!r} lacks {sorted(missing)}")
     values = []
     for key, value in table["values"].items():
         try:
             when = dt.date.fromisoformat(key)
         except ValueError as exc:
-            raise ValueError(f"legislation/{filename}: {name}.values has {key!r}, not an ISO date") from exc
+            raise ValueError(f"{filename}: {name}.values has {key!r}, not an ISO date") from exc
         values.append((when, value))
     return DatedParameter(name, table["description"], table["unit"], table["reference"], tuple(sorted(values)),
                           bounds=tuple(table.get("bounds") or _default_bounds(name, values, filename)),

@@ -29,6 +29,7 @@ from passend.experiments.costing import (DISCOUNT_RATE, INDEX_SOURCE, MODEL_PRIC
 from passend.experiments.costing import markdown as costing_markdown
 from passend.experiments.who_gains import who_gains
 from passend.engine import __version__
+from passend.engine.behaviour import calibrated_names
 from passend.engine.calendar import school_year_of
 from passend.engine.ledger import PAYERS
 from passend.engine.settings import RunSettings
@@ -39,8 +40,11 @@ SETTINGS = ["bao", "sbo", "so", "vso", "lwoo", "pro", "vo_other", "rugzak", "arr
 THUISZITTERS = ["long_relative_absence", "home_over_3_months", "absolute_absence", "exempt_5a", "sent_on",
                 "true_long_relative_absence", "true_home_over_3_months", "true_absolute_absence", "exemptions_granted"]
 INFLOWS = ["inflow_sbo", "inflow_so", "inflow_vso", "indications_granted"]
-GROUPS = {"spending": SPENDING, "pupils": SETTINGS, "thuiszitters": THUISZITTERS, "inflow": INFLOWS}
-"""Measures of the report, by group. Spending and the school-year flows per school year; pupils per 1 October count."""
+RESERVES = ["alliance_reserves_eur"]
+GROUPS = {"spending": SPENDING, "pupils": SETTINGS, "thuiszitters": THUISZITTERS, "inflow": INFLOWS,
+          "reserves": RESERVES}
+"""Measures of the report, by group. Spending and the school-year flows per school year; pupils and the alliances'
+reserves per 1 October count."""
 
 
 @dataclass
@@ -249,6 +253,13 @@ def _pupils(v: float) -> str:
     return f"{v:+,.0f}"
 
 
+def _not_in_ensemble(sets: list[dict]) -> str:
+    """The calibrated parameters an ensemble lacks (calibrated after it was made): they keep their shipped values."""
+    missing = [name for name in calibrated_names() if name not in sets[0]]
+    return (", nor " + ", ".join(f"`{m}`" for m in missing) + " (calibrated after it was made: held at their shipped "
+            "values)") if missing else ""
+
+
 def _fmt(measure: str, v: float) -> str:
     return _money(v) if measure.endswith("_eur") else _pupils(v)
 
@@ -427,7 +438,8 @@ def _markdown(c: Comparison, by_year: list[dict], cumulated: list[dict], allianc
     lines += _decomposition_section(c, parts)
     lines += costing_markdown(c, costs) if costs else []
     titles = {"spending": "Spending per payer (M EUR per school year)", "pupils": "Pupils per setting (1 October count)",
-              "thuiszitters": "Thuiszitters and absence (per school year)", "inflow": "Inflow (per school year)"}
+              "thuiszitters": "Thuiszitters and absence (per school year)", "inflow": "Inflow (per school year)",
+              "reserves": "The alliances' reserves (1 October, M EUR)"}
     for group, measures in GROUPS.items():
         years = sorted({r["year"] for r in by_year if r["group"] == group})
         lines += [f"## {titles[group]}", "", "| year | " + " | ".join(_label(m) for m in measures) + " |",
@@ -472,7 +484,8 @@ def _markdown(c: Comparison, by_year: list[dict], cumulated: list[dict], allianc
         ("- Intervals cover the randomness of the simulated population and decisions, not the uncertainty of the "
          "parameters (`--uncertainty parameters` adds it)." if c.parameter_sets is None else
          "- Intervals cover the parameter sets drawn from the ensemble and the seeds; the ensemble covers the "
-         "calibrated parameters, not the assumed new-system ones at their defaults.")
+         "calibrated parameters it was made with, not the assumed new-system ones at their defaults"
+         + _not_in_ensemble(c.parameter_sets) + ".")
         + " At small scales an alliance holds few pupils and its effect is noisy.",
         "- Files: effects_by_year.csv, effects_cumulated.csv, alliance_effects.csv, costing.csv, who_gains.csv, "
         "who_gains_bands.csv, runs_by_seed.csv (every school year of every run), "

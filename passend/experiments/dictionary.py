@@ -40,6 +40,7 @@ COUNT_COLUMNS: dict[str, tuple[str, str]] = {
     "exempt": (PUPILS, "children exempted from attendance (art. 5 onder a), in no school"),
     "waiting_special": (PUPILS, "pupils waiting for a (v)so place"),
     "pupils_total": (PUPILS, "all children of school age in the model, in school or not"),
+    "alliance_reserves_eur": (EUR, "the reserves of all alliances together on 1 October (0 before they hold budgets)"),
 }
 for _level in ("light", "medium", "intensive"):
     for _sector in ("primary", "secondary"):
@@ -93,6 +94,11 @@ SCHOOL_YEAR_COLUMNS: dict[str, tuple[str, str]] = {
     "true_absolute_absence": (PUPILS, "absolute_absence as it was, found by the officer or not"),
     "spend_state_total_eur": (EUR, "everything the state pays in the school year (sum of the state's streams)"),
     "transport_eur": (EUR, "pupil transport to sbo and (v)so, paid by municipalities, in the school year"),
+    "support_time_lost": ("share (0-1)", "mean over the regular schools of the share of their support staff's time "
+                                         "that covers classes they could not staff this school year (the teacher "
+                                         "labour market, conditions/outside.toml)"),
+    "need_shift": ("sd of latent need", "how far every child's need lies above its 2015 level this school year (the "
+                                        "growth of complex problems, conditions/outside.toml)"),
     "public_spending_net_eur": (EUR, "consolidated public spending on extra support in the school year: what the "
                                      "state, municipalities, provinces and the schools' lump sums pay; a transfer an "
                                      "alliance receives and passes on is not counted again (pay_alliances_eur and the "
@@ -142,6 +148,7 @@ LABELS: dict[str, str] = {
     "arrangements": "with an arrangement", "home": "at home (1 October)",
     "unregistered": "at home, registered at no school", "exempt": "exempt (5a, 1 October)",
     "waiting_special": "waiting for a (v)so place", "pupils_total": "all children of school age",
+    "alliance_reserves_eur": "alliances' reserves",
     "months_simulated": "months simulated", "inflow_sbo": "referrals to sbo", "inflow_so": "admissions to so",
     "inflow_so_from_bao": "admissions to so from bao", "inflow_vso": "admissions to vso",
     "indication_applications": "applications for an indication", "indications_granted": "indications granted",
@@ -158,6 +165,7 @@ LABELS: dict[str, str] = {
     "true_long_relative_absence": "home over 4 weeks, true", "true_home_over_3_months": "home over 3 months, true",
     "true_absolute_absence": "at no school, true", "spend_state_total_eur": "all the state pays",
     "transport_eur": "pupil transport", "public_spending_net_eur": "consolidated public spending",
+    "support_time_lost": "support time lost to unstaffed classes", "need_shift": "needs above their 2015 level",
 }
 _PAYER_WORDS = {"state": "the state", "school_lump_sums": "schools' lump sums", "alliances": "alliances",
                 "alliance_reserves": "alliances' reserves", "municipalities": "municipalities", "provinces": "provinces"}

@@ -162,7 +162,7 @@ def data_file_hashes() -> dict[str, str]:
     """SHA-256 of each shipped data and legislation file, so results can be tied to the data they used."""
     root = resources.files("passend.engine")
     out = {}
-    for folder in ("data", "data/published", "legislation", "legislation/regimes"):
+    for folder in ("data", "data/published", "legislation", "legislation/regimes", "conditions"):
         for entry in sorted((root / folder).iterdir(), key=lambda e: e.name):
             if entry.is_file() and entry.name.endswith((".csv", ".toml")):
                 out[f"{folder}/{entry.name}"] = hashlib.sha256(entry.read_bytes()).hexdigest()

@@ -132,13 +132,15 @@ def build_country(behaviour: Behaviour, scale: float, streams: RandomStreams) ->
     return Country(pupils, areas, wsns, schools, providers, provider_index, municipalities, alliances, next_uid)
 
 
-def new_cohort(cohort, scale, behaviour, areas, choose_school, municipalities, streams, first_uid) -> dict[str, np.ndarray]:
-    """Columns of the pupils of one entering cohort (grade 0 in ``cohort``); also used for the 2003 age groups."""
+def new_cohort(cohort, scale, behaviour, areas, choose_school, municipalities, streams, first_uid,
+               need_shift: float = 0.0) -> dict[str, np.ndarray]:
+    """Columns of the pupils of one entering cohort (grade 0 in ``cohort``); also used for the 2003 age groups.
+    ``need_shift``: how far needs lie above their 2015 level (the complex problems of the year it enters)."""
     rng = streams.generator(f"cohort.{cohort}")
     n = int(round(demography.entering_cohort_size(cohort, scale)))
     z_need, z_other = rng.standard_normal(n), rng.standard_normal(n)
     rho = behaviour.need_learning_correlation
-    need = behaviour.need_sd * z_need
+    need = behaviour.need_sd * z_need + need_shift
     learning = behaviour.need_sd * (rho * z_need + np.sqrt(1 - rho**2) * z_other)
     cluster = rng.choice(np.arange(1, 5), size=n, p=np.asarray(behaviour.cluster_shares) / sum(behaviour.cluster_shares))
     onset = np.where(cluster == 4, rng.integers(4, behaviour.behaviour_onset_max_age + 1, size=n), 4)

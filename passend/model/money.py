@@ -154,6 +154,7 @@ class YearBudget(NamedTuple):
     income: np.ndarray  # this year's amount per pupil x pupils, with the light-support budget
     planning_income: np.ndarray  # the heavy-support part over the announced equalisation path
     costs: funding.SupportCosts
+    coming_fall: np.ndarray  # how far the yearly income will fall by the end of the announced path (0: no fall)
 
 
 def set_budgets(world: World, month: Month, books: Books) -> YearBudget:
@@ -183,8 +184,11 @@ def set_budgets(world: World, month: Month, books: Books) -> YearBudget:
     if law["distribution_model"] != "own":
         alliance.follow_prescribed_model(law["distribution_model"])
     planning_income = a.pupils * alliance.planning_amount(national, path, cut_per_pupil)
+    equalised_now, equalised_then = (alliance.planning_amount(national, [progress], cut_per_pupil)
+                                     for progress in (law["equalisation_progress"], path[-1]))
+    coming_fall = a.pupils * np.maximum(equalised_now - equalised_then, 0.0)
     light = funding.light_support_eur_per_pupil(a.sector, law)
-    return YearBudget(a.pupils * (a.amount_eur_per_pupil + light), planning_income, costs)
+    return YearBudget(a.pupils * (a.amount_eur_per_pupil + light), planning_income, costs, coming_fall)
 
 
 def plan_budgets(books: Books, budget: YearBudget) -> None:

@@ -65,7 +65,7 @@ from passend.agents.inspectorate import Inspectorate
 from passend.agents.municipality import Municipality
 from passend.agents.special_school import SpecialSchoolProvider
 from passend.agents.state import IndicationCommittee
-from passend.engine import funding
+from passend.engine import demography, funding
 from passend.engine.groups import total_by
 from passend.engine.population import IS_REGULAR, IS_SPECIAL, PRIMARY_GRADES, REGULAR, SPECIAL, Setting, in_settings
 from passend.model import mechanical, moves, recorder
@@ -102,7 +102,7 @@ def inspection(world: World, month: Month) -> None:
         long_home = np.flatnonzero(p.home_3m_known_this_year)  # flags of the school year just ended
         home_long_known = total_by(world.alliance_of(month.school_year - 1, long_home), len(a)) / month.scale
         a.reserves_instructed = Inspectorate.reserves_instruction(
-            a.reserves_eur, funding.reserve_signal_eur(a.plan_income_eur, law))
+            a.reserves_eur, funding.reserve_signal_eur(a.plan_income_eur, law) + a.reserve_precaution_eur)
         a.thuiszitters_signalled = Inspectorate.thuiszitter_signal(home_long_known, a.pupils)
     with month.decision("alliance.answer_thuiszitter_signal"):
         u = month.uniform("alliance.doorzettingsmacht", np.arange(len(a)))
@@ -114,8 +114,12 @@ def new_school_year(world: World, month: Month) -> None:
         return
     moves.leave_school(world, month)
     _enter_secondary(world, month)
+    _complex_problems(world, month)
     moves.enter_school(world, new_cohort(month.school_year, month.scale, month.behaviour, world.areas,
-                                         world.choose_school, world.municipalities, month.streams, world.next_uid))
+                                         world.choose_school, world.municipalities, month.streams, world.next_uid,
+                                         world.need_shift))
+    with month.decision("school.cover_unstaffed_classes"):
+        _schools_staff_classes(world, month)
     if month.rules.pupil_bound_funding:  # after the rugzak, the amounts stay where they were last set
         with month.decision("state.set_amounts"):
             world.state.set_amounts(month.law)
@@ -219,15 +223,38 @@ def _lwoo_pro(world: World, month: Month, entrants: np.ndarray, from_sbo: np.nda
     moves.label_lwoo_pro(world, entrants[pro], Setting.PRO)
 
 
+def _complex_problems(world: World, month: Month) -> None:
+    """The outside condition of children's complex problems (``complex_needs_index``): every child's need moves by
+    the change in its shift since last August. Not a decision; the actors decide on the needs as they now are."""
+    shift = demography.complex_needs_shift(month.law["complex_needs_index"], month.law["complex_needs_base_share"],
+                                           month.behaviour.need_sd)
+    if shift != world.need_shift:
+        p = world.pupils
+        p.need += np.float32(shift - world.need_shift)
+        world.need_shift = shift
+        world.rows.needs_changed()
+
+
+def _schools_staff_classes(world: World, month: Month) -> None:
+    """Each school meets the teacher labour market of the year (``teacher_posts_unfilled_share``): the classes it
+    cannot staff take its support staff's time (:func:`passend.agents.school.cover_unstaffed_classes`)."""
+    s, p = world.schools, world.pupils
+    pupils = np.bincount(p.school[IS_REGULAR[p.setting]], minlength=len(s))
+    s.support_time_lost = school.cover_unstaffed_classes(pupils, s.sector, month.law["teacher_posts_unfilled_share"],
+                                                         month.uniform("school.unfilled_posts", np.arange(len(s))))
+
+
 def _schools_learn(world: World, month: Month) -> None:
     s = world.schools
     peers = school.peer_know_how(s.know_how, s.sector)
-    reward_ratio = world.state.rugzak_school_eur / world.state.reference_rugzak_school_eur
+    reference = world.state.reference_rugzak_school_eur  # a reform may set the rugzak's school part to 0 from 2003
+    reward_ratio = world.state.rugzak_school_eur / reference if reference > 0 else 1.0
     s.know_how = school.learn_indication_practice(s.know_how, peers, reward_ratio, month.behaviour.know_how_imitation)
     budget = month.law["professionalisation_eur"] * month.law["professionalisation_skill_share"]
     if budget > 0:
         per_pupil = budget * month.scale / len(world.pupils)
-        s.skill = school.professionalise(s.skill, per_pupil, month.behaviour.professionalisation_skill_gain)
+        s.skill = school.professionalise(s.skill, per_pupil, month.behaviour.professionalisation_skill_gain,
+                                         s.support_time_lost)
 
 
 def _alliances_plan_year(world: World, month: Month) -> None:
@@ -251,7 +278,7 @@ def _alliances_plan_year(world: World, month: Month) -> None:
     medium_supplement = float(funding.special_supplement_eur(
         np.array([law["indication_criterion"] + alliances.CATEGORY_TYPICAL_NEED[1]]), law)[0])
     alliance = Alliance.every_row(a)  # each alliance plans its year; all in one call
-    alliance.plan_reserves(budget.income, law, b)
+    alliance.plan_reserves(budget.income, law, b, budget.coming_fall)
     plan_budgets(world.books, budget)
     alliance.plan_arrangements(b)
     alliance.set_tlv_policy(savings, medium_supplement, b)
@@ -358,8 +385,10 @@ def _applications(world: World, month: Month) -> np.ndarray:
             world.alliances.referral_charge_eur[alliance])
     awareness = _awareness(world, idx)
     u = month.uniform("school.apply_indication", p.uid[idx])
-    asks = school.ask_for_indication(p.need[idx] - law["indication_criterion"], world.schools.know_how[p.school[idx]],
-                                     reward, p.push[idx], awareness, month.behaviour, u)
+    rows = p.school[idx]
+    asks = school.ask_for_indication(p.need[idx] - law["indication_criterion"], world.schools.know_how[rows],
+                                     reward, p.push[idx], awareness, month.behaviour, u,
+                                     world.schools.support_time_lost[rows])
     return idx[asks]
 
 
@@ -471,7 +500,8 @@ def sbo_referral(world: World, month: Month) -> None:
             alliance, strictness = None, None
             cost = world.wsns.cost_to_school_eur[world.schools.wsns[p.school[idx]]]
         u = month.uniform("school.refer_sbo", p.uid[idx])
-        referred = school.refer_to_sbo(severity, cost, world.areas.culture[p.area[idx]], strictness, b, u)
+        referred = school.refer_to_sbo(severity, cost, world.areas.culture[p.area[idx]], strictness, b, u,
+                                       world.schools.support_time_lost[p.school[idx]])
     referred[referred] = _transport_to_the_place(world, month, idx[referred], True)
     moved = idx[referred]
     if alliance is not None:

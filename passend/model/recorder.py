@@ -32,7 +32,7 @@ COUNT_COLUMNS = [
     "rugzak_primary", "rugzak_secondary", "home", "exempt", "waiting_special", "pupils_total", "arrangements",
     "unregistered",
 ] + [f"arrangements_{level}_{sector}" for level in ARRANGEMENT_LEVELS for sector in ("primary", "secondary")] + [
-    "special_at_supervised_providers",
+    "special_at_supervised_providers", "alliance_reserves_eur",
 ]
 
 HOME_IN = tuple(ROUTES_INTO_HOME.values())
@@ -149,6 +149,7 @@ def record_count(world: World, month: Month) -> None:
     # (v)so pupils whose provider is under the Inspectorate's intensified supervision this school year
     supervised = world.providers.under_supervision[np.maximum(p.provider[rows[special]], 0)]
     row["special_at_supervised_providers"] = np.count_nonzero(supervised & (p.provider[rows[special]] >= 0)) * inv
+    row["alliance_reserves_eur"] = world.alliances.reserves_eur.sum()  # national euros already
     world.record.counts.append({k: (v if k == "date" else int(round(float(v)))) for k, v in row.items()})
     _record_alliances(world, month, rows, setting, rugzak)
 
@@ -211,7 +212,7 @@ def _alliance_money(a: AllianceTable, row: int, national: float, flagged: bool) 
         "tlv_substitution_high": a.tlv_substitution_high[row], "in_year_adjustment": a.in_year_adjustment[row],
         "start_caution": a.start_caution[row],
         "lump_sum_deductions_eur": a.year_lump_sum_eur[row], "overspent_eur": a.year_overspent_eur[row],
-        "reserves_eur": a.reserves_eur[row],
+        "reserves_eur": a.reserves_eur[row], "reserve_precaution_eur": a.reserve_precaution_eur[row],
         "reserves_flagged": flagged, "reserves_instructed": bool(a.reserves_instructed[row]),
         "thuiszitters_signalled": bool(a.thuiszitters_signalled[row]),
         "school_model": a.school_model[row], "expertise_model": a.expertise_model[row], "pupil_model": a.pupil_model[row],
@@ -271,11 +272,15 @@ def record_school_year(world: World, month: Month) -> None:
     row["true_long_relative_absence"] = np.count_nonzero(p.home_long_this_year) * inv
     row["true_home_over_3_months"] = np.count_nonzero(p.home_3m_this_year) * inv
     row["true_absolute_absence"] = np.count_nonzero(p.unregistered_this_year | p.unregistered) * inv
+    # the outside conditions as the actors met them this school year (engine/conditions/)
+    conditions = {"support_time_lost": float(world.schools.support_time_lost.mean()), "need_shift": world.need_shift}
     year_spend = record.year_spend
     row.update({f"spend_{k}_eur": v for k, v in year_spend.items()})
     row["spend_state_total_eur"] = sum(v for k, v in year_spend.items() if STREAMS[k][0] == "state")
     row["transport_eur"] = year_spend["transport"]
     row.update(by_payer_and_receiver(year_spend))
-    record.school_years.append({k: (round(v) if isinstance(v, float) else v) for k, v in row.items()})
+    row = {k: (round(v) if isinstance(v, float) else v) for k, v in row.items()}
+    row.update({k: round(v, 4) for k, v in conditions.items()})  # shares and sd: not whole numbers
+    record.school_years.append(row)
     record.year_spend = defaultdict(float)
     record.year_flows = defaultdict(float)

@@ -36,7 +36,9 @@ def school_money_per_pupil(world: World, month: Month, idx: np.ndarray,
 def basic_support(world: World, month: Month, idx: np.ndarray) -> np.ndarray:
     """The need the regular school of pupils ``idx`` carries in basic support."""
     per_pupil = school_money_per_pupil(world, month, idx)
-    return school.basic_support(world.schools.skill[world.pupils.school[idx]], per_pupil, month.behaviour)
+    rows = world.pupils.school[idx]
+    return school.basic_support(world.schools.skill[rows], per_pupil, month.behaviour,
+                                world.schools.support_time_lost[rows])
 
 
 def grant_arrangements(world: World, month: Month, idx: np.ndarray) -> None:
@@ -79,7 +81,8 @@ def carried(world: World, month: Month, idx: np.ndarray, setting: np.ndarray, sc
         money = school_money_per_pupil(world, month, idx, alliance)
     national = month.rules.supported_nationally(p.indication[idx])  # a rugzak, or the national institutions' support
     return school.support_carried(setting, world.schools.skill[school_row], national,
-                                  alliances.arrangement_support(b)[arrangement], expertise, money, b)
+                                  alliances.arrangement_support(b)[arrangement], expertise, money, b,
+                                  world.schools.support_time_lost[school_row])
 
 
 def carried_where_they_are(world: World, month: Month, idx: np.ndarray) -> np.ndarray:
@@ -92,17 +95,17 @@ def least_carried(world: World, month: Month) -> float:
     """The least need a place in any school carries this month, a hair lower for rounding: what
     :func:`school.support_carried` gives at every corner of the box its inputs span now (it rises or falls with each
     input on its own, so no place carries less than its least corner)."""
-    b, skill = month.behaviour, world.schools.skill
+    b, skill, lost = month.behaviour, world.schools.skill, world.schools.support_time_lost
     inputs = [np.arange(Setting.HOME, dtype=np.int8),  # every setting in a school
               np.array([skill.min(), skill.max()], dtype=skill.dtype), np.array([False, True]),
-              alliances.arrangement_support(b)]
+              alliances.arrangement_support(b), np.array([lost.min(), lost.max()], dtype=lost.dtype)]
     if month.rules.alliances_in_charge:
         expertise, money = world.alliances.expertise_model, alliance_money_per_pupil(world)
         inputs += [np.array([expertise.min(), expertise.max()]), np.array([money.min(), money.max()])]
     corners = [c.ravel() for c in np.meshgrid(*inputs, indexing="ij")]
-    setting, skill_at, rugzak, arranged = corners[:4]
-    expertise_at, money_at = corners[4:] if len(corners) > 4 else (None, None)
-    carried_at = school.support_carried(setting, skill_at, rugzak, arranged, expertise_at, money_at, b)
+    setting, skill_at, rugzak, arranged, lost_at = corners[:5]
+    expertise_at, money_at = corners[5:] if len(corners) > 5 else (None, None)
+    carried_at = school.support_carried(setting, skill_at, rugzak, arranged, expertise_at, money_at, b, lost_at)
     return float(carried_at.min()) - 1e-6
 
 
@@ -117,7 +120,8 @@ def cost_to_school(world: World, month: Month, idx: np.ndarray, setting: np.ndar
     if month.rules.alliances_in_charge:
         alliance = world.alliance_of(month.school_year, idx)
         money = school_money_per_pupil(world, month, idx, alliance)
-        basic = school.basic_support(world.schools.skill[school_row], money, b)
+        basic = school.basic_support(world.schools.skill[school_row], money, b,
+                                     world.schools.support_time_lost[school_row])
         asked = alliances.arrangement_level(p.need[idx] - basic, b)
         arrangement = np.where(within_arrangement_reach(world, month, idx, alliance), np.maximum(arrangement, asked),
                                arrangement)

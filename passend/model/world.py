@@ -118,7 +118,8 @@ class PupilRows:
     ==================================  ===============================================================================
     set                                 kept true by
     ==================================  ===============================================================================
-    ``with_need_above``                 needs do not change: found once per rows and threshold
+    ``with_need_above``                 needs change only in August, with the children's complex problems
+                                        (``needs_changed``): found once per rows and threshold in between
     ``unnoticed_needs``                 narrowed when read (a need once noticed stays noticed until August)
     ``detected_without_indication``     detection adds the needs it notices (``add_detected``); a granted indication is
                                         dropped when read (an indication is never taken away)
@@ -136,6 +137,11 @@ class PupilRows:
         self._unnoticed, self._detected, self._home = Kept(pupils), Kept(pupils), Kept(pupils)
         self._wsns, self._municipalities = Kept(pupils), Kept(pupils)
         self._derived: dict[str, Kept] = {}
+
+    def needs_changed(self) -> None:
+        """Children's needs changed (an outside condition, in August): what was found by need is found again."""
+        self._needs.clear()
+        self._unnoticed = Kept(self._pupils)
 
     def with_need_above(self, threshold: float) -> tuple[np.ndarray, np.ndarray]:
         """Rows of the pupils whose need is above ``threshold``, and their ids (which key their draws)."""
@@ -244,6 +250,7 @@ class World:
     this_month: ThisMonth
     record: Record = field(default_factory=Record)
     other_books: list[Books] = field(default_factory=list)
+    need_shift: float = 0.0  # how far every child's need lies above its 2015 level (complex problems; from August 2016)
 
     @classmethod
     def of(cls, country: Country, state: State) -> "World":
