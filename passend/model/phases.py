@@ -14,8 +14,10 @@ inspection             August       on the school year just ended: the Inspector
                                     (intensified supervision; they work on their quality) and visits the alliances in
                                     charge (instruction on reserves, signal on thuiszitters, answered by arranging
                                     doorzettingsmacht)
-new_school_year        August       leavers go; pupils enter secondary (vso or rugzak, lwoo/pro by the RVC); a new
-                                    cohort enters primary; the state sets the rugzak amounts; schools learn indication
+new_school_year        August       leavers go; pupils enter secondary (vso or rugzak, lwoo/pro by the RVC); children's
+                                    needs follow their complex problems (an outside condition); a new cohort enters
+                                    primary; schools cover the classes they cannot staff from their support time (the
+                                    teacher labour market); the state sets the rugzak amounts; schools learn indication
                                     practice (and teachers' skill from a professionalisation budget); providers plan
                                     capacity; municipalities improve their registers when the pact asks; alliances in
                                     charge set budgets and admission policy; yearly flags restart
