@@ -26,6 +26,7 @@ class ParameterSpec:
     source: str
     calibrate: bool
     group: str = "counts"
+    history_match: bool = False  # an assumption the targets can speak to, searched by history matching too
 
     @property
     def whole(self) -> bool:
@@ -69,6 +70,7 @@ def _load_specs() -> dict[str, ParameterSpec]:
             source=table["source"],
             calibrate=bool(table.get("calibrate", False)),
             group=table.get("group", "counts"),
+            history_match=bool(table.get("history_match", False)),
         )
     return specs
 
@@ -126,6 +128,12 @@ class Behaviour(Mapping[str, Any]):
 CALIBRATION_GROUPS = ("counts", "attendance")
 """What a calibrated parameter is fitted to: the pupil counts, intake and labelling (``counts``), or the
 Leerplichttelling's attendance counts (``attendance``; key ``group`` in behaviour.toml)."""
+
+
+def history_match_names() -> list[str]:
+    """What history matching searches over its whole bounds: every calibrated parameter, and the assumptions the
+    targets can speak to (``history_match = true``)."""
+    return [name for name, spec in SPECS.items() if spec.calibrate or spec.history_match]
 
 
 def calibrated_names(group: str | None = None) -> list[str]:
