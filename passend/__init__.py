@@ -21,7 +21,7 @@ from passend.engine import __version__
 from passend.engine.errors import ConfigError  # what every bad input raises: it names the field and what is allowed
 
 API = ("PassendModel", "Run", "simulate", "validate", "compare", "ComparisonResult", "sweep", "sensitivity", "discover",
-       "calibrate", "calibrate_ensemble", "setup")
+       "calibrate", "calibrate_ensemble", "calibrate_history_match", "setup")
 __all__ = ["__version__", "ConfigError", *API]
 
 

@@ -97,17 +97,18 @@ def test_history_matching_keeps_each_wave_s_runs_and_a_resume_runs_none_of_them_
     with Executor(1) as executor:
         first = hm.history_match(out, runs_per_wave=45, max_waves=1, scale=0.002, executor=executor,
                                  report=lambda _: None)
-    assert len(calls) == 45
+    runs_made = 45 + hm.REPLICATES  # the design and the shipped values' replicates
+    assert len(calls) == runs_made
     runs = (out / "wave_1" / "runs.jsonl").read_text().splitlines()
-    assert len(runs) == 45
+    assert len(runs) == runs_made
     with Executor(1) as executor:
         again = hm.history_match(out, runs_per_wave=45, max_waves=1, scale=0.002, executor=executor, resume=True,
                                  report=lambda _: None)
-    assert len(calls) == 45  # nothing ran again
+    assert len(calls) == runs_made  # nothing ran again
     np.testing.assert_array_equal(first.waves[0].outputs, again.waves[0].outputs)
     with open(out / "waves.csv") as f:
         wave = next(csv.DictReader(f))
-    assert wave["runs"] == "45" and 0.0 <= float(wave["space_share"]) <= 1.0
+    assert wave["runs"] == str(runs_made) and 0.0 <= float(wave["space_share"]) <= 1.0
     with open(out / "ranges.csv") as f:
         ranges = list(csv.DictReader(f))
     assert {r["parameter"] for r in ranges} == set(first.names)
@@ -126,3 +127,25 @@ def test_a_resume_of_other_work_is_refused(tmp_path, monkeypatch, few_targets):
         with pytest.raises(ConfigError, match="journal.json differs"):
             hm.history_match(out, runs_per_wave=45, max_waves=1, scale=0.003, executor=executor, resume=True,
                              report=lambda _: None)
+
+
+def test_replicates_of_an_anchor_set_the_noise_no_emulator_may_claim_to_beat():
+    rng = np.random.default_rng(4)
+    observed = toy(TRUTH[None])[0]
+    matching = hm.Matching(observed, np.full(4, 0.05 ** 2))
+    waves = hm.run_waves(lambda x, wave: toy(x) + rng.normal(0.0, 0.05, (len(x), 4)), matching, 4, 40, max_waves=1,
+                         report=lambda _: None, anchors=TRUTH, replicates=6)
+    wave = waves[0]
+    assert len(wave.design) == 46 and np.allclose(wave.design[-6:], TRUTH)
+    for i, emulator in enumerate(wave.emulators):
+        assert emulator.noise_variance >= np.var(wave.outputs[-6:, i], ddof=1) * (1 - 1e-9)
+
+
+def test_a_small_space_kept_is_filled_by_searching_around_the_points_rejection_found():
+    observed = toy(TRUTH[None])[0]
+    matching = hm.Matching(observed, np.full(4, 0.01 ** 2))
+    waves = hm.run_waves(noisy_toy(), matching, 4, 60, max_waves=1, report=lambda _: None)
+    points, share = hm.sample_kept(matching, waves, 300, np.zeros(4), np.ones(4), seed=2, batch=2000, tries=1)
+    assert 0 < share * 2000 < 300  # rejection alone found some, not enough
+    assert len(points) == 300 and matching.evaluate(waves, points).all()
+    assert len(np.unique(points, axis=0)) == 300

@@ -338,67 +338,86 @@ class Validation:
 def validate(scenario: ScenarioLike = "default", seeds: int = 5, scale: float | None = None,
              start: dt.date | str | None = None, end: dt.date | str | None = None, root_seed: int = 1, jobs: int = 1,
              scheduler: str | None = None, out: str | Path | None = None, resume: bool = False,
-             progress: bool = False, yes: bool = True) -> Validation:
+             progress: bool = False, yes: bool = True, posterior: bool = False, parameter_sets: int = 20,
+             ensemble: str | Path | None = None) -> Validation:
     """``seeds`` runs of ``scenario`` (seeds spawned from ``root_seed``) against the published targets, as ``passend
     validate`` makes them, written to ``out`` (default: ``results/validate-<time>``): ``targets.csv``,
     ``out_of_sample.csv``, ``bands.csv``, every seed's counts and school years, figures. ``jobs`` processes, or a Dask
     ``scheduler`` (an address or ``"local"``). Finished runs are kept in ``<out>.runs`` until the folder is written;
     ``resume`` reads back those an interrupted validation kept and runs only the rest. ``progress``: say on standard
     error what runs, with a progress bar. ``yes``: start work estimated above 8 hours (the command line asks
-    ``--yes``)."""
+    ``--yes``). ``posterior``: every seed runs with each of ``parameter_sets`` sets drawn from the posterior shipped
+    (or the ensemble in ``ensemble``'s folder), and ``bands.csv`` holds the 5/50/95% quantiles over all those runs of
+    every count and school-year series (``passend validate --posterior``); ``targets.csv`` then says for each
+    target whether its published value lies inside the 90% band."""
     from passend.engine.streams import RandomStreams
-    from passend.experiments.runner import Executor, open_kept_runs, simulate_many
+    from passend.experiments.one_run import simulate_rows
+    from passend.experiments.runner import Executor, open_kept_runs, run_all
 
-    _check_whole(seeds=(seeds, 1), root_seed=(root_seed, 0), jobs=(jobs, 1))
+    _check_whole(seeds=(seeds, 1), root_seed=(root_seed, 0), jobs=(jobs, 1), parameter_sets=(parameter_sets, 1))
     check_parallel(jobs, scheduler)
-    _check_flags(resume=resume, progress=progress, yes=yes)
-    check_run_count(seeds, "--seeds")  # before a list of the seeds is made
+    _check_flags(resume=resume, progress=progress, yes=yes, posterior=posterior)
+    check_run_count(seeds * (parameter_sets if posterior else 1), "--seeds x --parameter-sets")
+    sets, description = _parameter_sets("parameters" if posterior else "seeds", parameter_sets, ensemble, root_seed)
     chosen = scenario if isinstance(scenario, Scenario) else get_scenario(str(scenario), "--scenario")
     dates = parse_dates(start, end)
     settings = [chosen.run_settings(seed=s, scale=scale, **dates) for s in RandomStreams.replicate_seeds(root_seed, seeds)]
     policy, behaviour = chosen.build()
-    check_work_size(seeds, settings[0], jobs, yes, "--seeds")
+    runs_asked = len(settings) * len(sets or [None])
+    check_work_size(runs_asked, settings[0], jobs, yes, "--seeds")
     folder = _results_folder(out, resume, "validate")
     identity = {"command": "validate", "scenario": chosen.name, "settings": [s.to_dict() for s in settings],
-                "behaviour": behaviour.to_dict(), "policy": policy.to_dict()}
-    expected = [{"run_id": i, "settings": s.to_dict()} for i, s in enumerate(settings)]
+                "behaviour": behaviour.to_dict(), "policy": policy.to_dict(), **({"parameter_sets": sets} if sets else {})}
+    tasks = [(s, behaviour.replace(**values) if values else behaviour, policy, chosen.name)
+             for values in (sets or [None]) for s in settings]
+    expected = [{"run_id": i, "settings": task[0].to_dict()} for i, task in enumerate(tasks)]
     began = time.perf_counter()
     with _resumable_in(folder):
         with Executor(jobs, scheduler) as executor:  # a scheduler out of reach stops us here
             journal = open_kept_runs(folder, resume, identity, expected, "scenario, seeds and period")
             if progress:
-                print(f"passend validate: {seeds} seeds at scale {settings[0].scale}, {executor.label}",
-                      file=sys.stderr)
-            runs = simulate_many(settings, behaviour, policy, chosen.name, progress="validate" if progress else None,
-                                 executor=executor, journal=journal)
+                print(f"passend validate: {seeds} seeds" + (f" x {len(sets)} parameter sets of the posterior"
+                                                            if sets else "")
+                      + f" at scale {settings[0].scale}, {executor.label}", file=sys.stderr)
+            runs = run_all(simulate_rows, tasks, executor, "validate" if progress else None, journal)
         seconds = time.perf_counter() - began
-        fit, unseen, bands = _write_validation(folder, runs)
+        fit, unseen, bands = _write_validation(folder, runs, len(settings) if sets else None)
     shutil.rmtree(kept_runs_folder(folder))
     return Validation(pd.DataFrame(fit), pd.DataFrame(unseen), pd.DataFrame(bands), folder, seconds, executor.label)
 
 
-def _write_validation(folder: Path, runs: Sequence[RunOutput]) -> tuple[list[dict], list[dict], list[dict]]:
+def _write_validation(folder: Path, runs: Sequence[RunOutput],
+                      seeds_per_set: int | None = None) -> tuple[list[dict], list[dict], list[dict]]:
     """``passend validate``'s folder from its runs (one per seed): ``targets.csv`` (the mean over seeds against each
     calibration target), ``out_of_sample.csv`` (figures never fitted, when the data hold any), ``bands.csv``, every
     seed's counts and school years, and the figures; written whole or not at all (``folder`` must not exist yet).
     Returns (targets rows, out-of-sample rows, bands rows)."""
     from passend.experiments.figures import attendance_figure, counts_figure
     from passend.experiments.output import write_csv, written_whole
-    from passend.experiments.targets import bands_over_seeds, mean_results, out_of_sample_checks
+    from passend.experiments.targets import bands_of_targets, bands_over_seeds, mean_results, out_of_sample_checks
     from passend.experiments.targets import compare as against_targets
 
     counts, years = mean_results([(r.counts, r.school_years) for r in runs])
     fit = against_targets(counts, years)
+    quantiles = bands_of_targets([(r.counts, r.school_years) for r in runs])
+    for row in fit:  # the 90% band over the runs (seeds, or the posterior's sets x seeds) and whether it holds the truth
+        q05, q50, q95 = quantiles[row["target"]]
+        row.update(band_5=q05, band_50=q50, band_95=q95, inside_band=bool(q05 <= row["published"] <= q95))
     unseen = against_targets(counts, years, out_of_sample_checks())
-    bands = bands_over_seeds([r.counts for r in runs])
+    # a posterior's bands cover the school-year series too (a plain validation keeps bands.csv's rows as they were)
+    bands = bands_over_seeds([r.counts for r in runs], [r.school_years for r in runs] if seeds_per_set else None)
     with written_whole(folder) as partial:
         write_csv(partial / "targets.csv", fit)
         if unseen:
             write_csv(partial / "out_of_sample.csv", unseen)
         write_csv(partial / "bands.csv", bands)
-        write_csv(partial / "counts_by_seed.csv", [{"seed": r.settings.seed, **row} for r in runs for row in r.counts])
+        def run_columns(i: int, run: RunOutput) -> dict:  # a posterior's runs also name their parameter set
+            return {"seed": run.settings.seed, **({"parameter_set": i // seeds_per_set} if seeds_per_set else {})}
+
+        write_csv(partial / "counts_by_seed.csv", [{**run_columns(i, r), **row} for i, r in enumerate(runs)
+                                                   for row in r.counts])
         write_csv(partial / "school_years_by_seed.csv",
-                  [{"seed": r.settings.seed, **row} for r in runs for row in r.school_years])
+                  [{**run_columns(i, r), **row} for i, r in enumerate(runs) for row in r.school_years])
         counts_figure([r.counts for r in runs], partial / "counts_vs_published.png")
         attendance_figure([r.school_years for r in runs], partial / "attendance_vs_published.png")
     return fit, unseen, bands
@@ -469,6 +488,148 @@ def calibrate(seeds: int = 4, scale: float = 0.05, max_evaluations: int = 250, j
     installed = install_defaults(fitted) if install else None
     return CalibrationResult(fitted, {name: cal.start[name] for name in fitted}, pd.DataFrame(fit),
                              pd.DataFrame(cal.history), folder, installed)
+
+
+@dataclass(frozen=True)
+class HistoryMatchResult:
+    """History matching and, if asked, the posterior inside what it left (``passend calibrate --history-match``,
+    ``--posterior``).
+
+    Attributes:
+        waves: per wave its runs, the share of the space kept and how sure its emulators are (``waves.csv``).
+        ranges: per wave and parameter the range still plausible (``ranges.csv``).
+        folder: where everything was written.
+        members: the posterior's parameter sets with weights (``posterior/ensemble.csv``), or None.
+        description: how the posterior was made (``posterior/ensemble.json``), or None.
+        knowledge: what the data know, per parameter (``posterior/knowledge.csv``), or None.
+        installed: where the posterior was installed in the package (``install=True``), else None.
+    """
+
+    waves: pd.DataFrame
+    ranges: pd.DataFrame
+    folder: Path
+    members: pd.DataFrame | None = None
+    description: dict | None = None
+    knowledge: pd.DataFrame | None = None
+    installed: Path | None = None
+
+
+HISTORY_MATCH_RECORD = "history_match.json"
+
+
+def calibrate_history_match(runs_per_wave: int = 250, waves: int = 5, scale: float = 0.02, seed: int = 1,
+                            jobs: int = 2, scheduler: str | None = None, out: str | Path | None = None,
+                            resume: bool = False, posterior: bool = False, population: int | None = None,
+                            generations: int = 8, max_runs: int = 5000, sampler: str = "multicore",
+                            install: bool = False, progress: bool = False,
+                            command: str | None = None) -> HistoryMatchResult:
+    """History matching over the full bounds of every parameter it names (``passend calibrate --history-match``):
+    at most ``waves`` waves of ``runs_per_wave`` runs at ``scale`` on ``jobs`` processes or a Dask ``scheduler``,
+    each wave's runs kept in ``out`` as they finish (``resume``: continue in ``out``). ``posterior``: then ABC-SMC
+    inside what the waves keep (``--posterior``; see :mod:`passend.experiments.posterior` for ``population``,
+    ``generations``, ``max_runs`` and ``sampler``), written whole to ``out/posterior``; ``install`` ships it in the
+    package for ``compare(uncertainty="parameters")``. ``command``: how it was asked for, kept in the record."""
+    import json
+    import platform
+
+    from passend.engine.settings import RunSettings
+    from passend.experiments import history_match as hm
+    from passend.experiments.output import data_file_hashes, package_versions
+    from passend.experiments.posterior import PosteriorSettings
+    from passend.experiments.runner import Executor
+    from passend.experiments.targets import CALIBRATION_LAST_YEAR
+
+    _check_whole(runs_per_wave=(runs_per_wave, 10), waves=(waves, 1), seed=(seed, 0), jobs=(jobs, 1))
+    _check_flags(resume=resume, posterior=posterior, install=install, progress=progress)
+    check_parallel(jobs, scheduler)
+    if install and not posterior:
+        raise ConfigError("--install", True, "together with --posterior (it installs the posterior)")
+    RunSettings(scale=scale)  # checks the scale
+    check_run_count(runs_per_wave * waves, "--runs-per-wave x --waves")
+    post = PosteriorSettings(population, generations, max_runs, seed=seed, jobs=jobs, sampler=sampler)
+    if posterior:
+        post.check()
+    settings = {"runs_per_wave": runs_per_wave, "waves": waves, "scale": scale, "seed": seed,
+                "replicates_of_shipped_values": hm.REPLICATES, "cutoff": hm.CUTOFF, "forgiven": hm.FORGIVEN,
+                "families": {k: vars(v) for k, v in hm.FAMILIES.items()}, "targets_through": CALIBRATION_LAST_YEAR}
+    folder = _spec_folder(out, resume, "history-match")
+    record_path = folder / HISTORY_MATCH_RECORD
+    if resume:
+        if not record_path.is_file():
+            raise ConfigError("--out", str(folder), f"the folder of a history matching to continue (with its "
+                              f"{HISTORY_MATCH_RECORD})")
+        kept = json.loads(record_path.read_text())
+        if not isinstance(kept, dict) or kept.get("settings") != json.loads(json.dumps(settings)):
+            raise ConfigError("--resume", str(folder), "the same settings as the history matching kept there "
+                              f"({HISTORY_MATCH_RECORD}: runs per wave, waves, scale, seed, stated uncertainties)")
+    report = _lines_on_stderr(progress)
+    began = time.perf_counter()
+    record = {"settings": settings, "command": command or "passend.calibrate_history_match", "machine":
+              {"python": platform.python_version(), "processes": jobs, "scheduler": scheduler},
+              "versions": package_versions(), "data_files": data_file_hashes(), "wave_seconds": []}
+    if resume:
+        record["before_resume"] = kept  # the interrupted session's record, with its waves' times
+    folder.mkdir(parents=True, exist_ok=True)
+    from passend.experiments.output import write_file_whole
+
+    write_file_whole(record_path, json.dumps(record, indent=2).encode())
+    wave_began = [time.perf_counter()]
+
+    def wave_done(wave) -> None:
+        record["wave_seconds"].append(round(time.perf_counter() - wave_began[0]))
+        wave_began[0] = time.perf_counter()
+        write_file_whole(record_path, json.dumps(record, indent=2).encode())
+
+    with _resumable_in(folder):
+        with Executor(jobs, scheduler) as executor:
+            report(f"passend calibrate --history-match: at most {waves} waves of {runs_per_wave} runs at scale "
+                   f"{scale} to {CALIBRATION_LAST_YEAR + 1}-07, {executor.label}")
+            matched = hm.history_match(folder, runs_per_wave, waves, scale, executor, resume=resume, seed=seed,
+                                       report=report, progress=progress, wave_done=wave_done)
+    record["seconds_history_match"] = round(time.perf_counter() - began)
+    write_file_whole(record_path, json.dumps(record, indent=2).encode())
+    result = HistoryMatchResult(pd.read_csv(folder / "waves.csv"), pd.read_csv(folder / "ranges.csv"), folder)
+    if not posterior:
+        return result
+    return _posterior(matched, post, scale, folder, record, install, report, scheduler, progress)
+
+
+def _posterior(matched, settings, scale: float, folder: Path, record: dict, install: bool, report,
+               scheduler: str | None, progress: bool) -> HistoryMatchResult:
+    import json
+    import logging
+    import tempfile
+
+    from passend.experiments import ensemble, posterior
+    from passend.experiments.output import write_csv, written_whole
+
+    logging.getLogger("ABC").setLevel(logging.INFO)  # pyabc's line per generation
+    began = time.perf_counter()
+    target = folder / "posterior"
+    if target.exists():  # a posterior interrupted while written, or one made before: made again whole
+        shutil.rmtree(target)
+    with tempfile.TemporaryDirectory() as tmp:
+        history = posterior.run(matched, settings, scale, Path(tmp) / "abc.db", report)
+        members, meta, table, known = posterior.summarise(matched, history, settings, scale,
+                                                          time.perf_counter() - began, record)
+    report(f"posterior: {len(meta['pinned'])} of {len(known)} parameters pinned down; a Morris screening of the "
+           "others on the outcomes users read")
+    known = posterior.screen(folder / "screening", known, scale, settings.seed, settings.jobs, scheduler,
+                             progress)
+    fixed = known.loc[known["decision"].str.startswith("open; the outcomes do not"), "parameter"].tolist()
+    members = members.drop(columns=fixed)  # drawn sets leave them at their shipped values
+    meta.update(fixed_at_shipped_values=fixed, seconds=round(time.perf_counter() - began),
+                screening={"method": "Morris (SALib)", "trajectories": posterior.SCREENING_TRAJECTORIES,
+                           "outcomes": list(posterior.SCREENING_OUTCOMES), "matters_above": posterior.MATTERS})
+    with written_whole(target) as partial:
+        members.to_csv(partial / ensemble.ENSEMBLE_CSV, index=False)
+        (partial / ensemble.ENSEMBLE_JSON).write_text(json.dumps(meta, indent=2, default=str))
+        write_csv(partial / "generations.csv", table.to_dict("records"))
+        write_csv(partial / "knowledge.csv", known.to_dict("records"))
+        posterior.draw_knowledge(partial / "knowledge.png", known)
+    installed = ensemble.install(target) if install else None
+    return HistoryMatchResult(pd.read_csv(folder / "waves.csv"), pd.read_csv(folder / "ranges.csv"), folder,
+                              members, meta, known, installed)
 
 
 @dataclass(frozen=True)

@@ -157,10 +157,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_yes_option(val)
     val.add_argument("--resume", action="store_true",
                      help="continue an interrupted validation in --out: its finished runs are read back, not run again")
+    val.add_argument("--posterior", action="store_true",
+                     help="every seed with each of --parameter-sets sets drawn from the posterior shipped (passend "
+                          "calibrate --posterior): bands.csv then holds the 5/50/95%% quantiles of every series")
+    val.add_argument("--parameter-sets", type=_whole(1), default=20,
+                     help="--posterior: sets drawn from the posterior (default: %(default)s)")
+    val.add_argument("--ensemble", type=Path,
+                     help="--posterior: the folder of a posterior or ensemble (default: the one shipped)")
 
     cal = sub.add_parser("calibrate", help="fit the calibrated behaviour parameters to 2003-2018")
     cal.add_argument("--seeds", type=_whole(1), default=4, help="seeds per evaluation (default: %(default)s)")
-    cal.add_argument("--scale", type=_scale, help="scale of the runs (default: 0.05; with --ensemble 0.02)")
+    cal.add_argument("--scale", type=_scale, help="scale of the runs (default: 0.05; with --ensemble, --history-match "
+                                                  "or --posterior 0.02)")
     cal.add_argument("--max-evaluations", type=_whole(1), default=250,
                      help="at most this many evaluations of --seeds runs each, up to 100,000 (default: %(default)s)")
     _add_parallel_options(cal)
@@ -177,20 +185,41 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--ensemble", action="store_true",
                      help="instead: an accepted ensemble of the calibrated parameters by ABC-SMC (pyabc) against the "
                           "calibration targets, for compare --uncertainty parameters")
-    cal.add_argument("--population", type=_whole(10), default=100, help="--ensemble: parameter sets per generation "
-                                                                         "(default: %(default)s)")
-    cal.add_argument("--generations", type=_whole(1), default=6, help="--ensemble: at most this many generations "
-                                                                       "(default: %(default)s)")
+    cal.add_argument("--population", type=_whole(10),
+                     help="--ensemble, --posterior: parameter sets per generation (default: 100 with --ensemble; "
+                          "with --posterior 10 per parameter)")
+    cal.add_argument("--generations", type=_whole(1),
+                     help="--ensemble, --posterior: at most this many generations (default: 6 with --ensemble, 8 "
+                          "with --posterior)")
     cal.add_argument("--prior-width", type=_fraction(0.0, 1.0), default=0.3,
                      help="--ensemble: each uniform prior's width as a fraction of the parameter's range, around the "
                           "shipped default (default: %(default)s)")
     cal.add_argument("--sampler", default="multicore",
-                     help="--ensemble: single (one process, reproducible from --seed), multicore (--jobs processes) or "
+                     help="--ensemble, --posterior: single (one process, reproducible from --seed), multicore (--jobs processes) or "
                           "a Dask scheduler's address (default: %(default)s)")
-    cal.add_argument("--seed", type=_whole(0), default=1, help="--ensemble: the sampler's seed (default: %(default)s)")
+    cal.add_argument("--seed", type=_whole(0), default=1,
+                     help="--ensemble, --history-match, --posterior: the seed of the designs and the sampler "
+                          "(default: %(default)s)")
     cal.add_argument("--quantile", type=_fraction(0.0, 0.999), default=0.5,
                      help="--ensemble: each generation accepts runs closer than this quantile of the last distances "
                           "(the first: of a calibration sample from the prior) (default: %(default)s)")
+    cal.add_argument("--history-match", action="store_true",
+                     help="instead: history matching over the full bounds of every parameter marked for it, in waves "
+                          "of runs with Gaussian-process emulators, each wave kept as it finishes (see "
+                          "docs/calibration/history-matching.md)")
+    cal.add_argument("--posterior", action="store_true",
+                     help="history matching (as --history-match, continued if --resume) and then ABC-SMC inside what "
+                          "it left: the posterior, with what the data know per parameter; --install ships it for "
+                          "compare --uncertainty parameters")
+    cal.add_argument("--runs-per-wave", type=_whole(10), default=250,
+                     help="--history-match, --posterior: runs in each wave's design (default: %(default)s)")
+    cal.add_argument("--waves", type=_whole(1), default=5,
+                     help="--history-match, --posterior: at most this many waves (default: %(default)s)")
+    cal.add_argument("--max-runs", type=_whole(10), default=5000,
+                     help="--posterior: at most this many runs of ABC-SMC in all (default: %(default)s)")
+    cal.add_argument("--resume", action="store_true",
+                     help="--history-match, --posterior: continue in --out (the finished runs of each wave are read "
+                          "back, not run again)")
 
     bench = sub.add_parser("benchmark", help="speed and memory per scale (each in a fresh process)")
     bench.add_argument("--scales", type=_scale, nargs="+", default=[0.1, 1.0], help="(default: 0.1 1.0)")
@@ -364,11 +393,17 @@ def cmd_run(args) -> int:
 def cmd_validate(args) -> int:
     from passend.experiments.api import validate
 
+    if not args.posterior and (args.ensemble is not None or args.parameter_sets != 20):
+        raise ConfigError("--ensemble" if args.ensemble is not None else "--parameter-sets",
+                          str(args.ensemble or args.parameter_sets), "only with --posterior")
     result = validate(args.scenario, args.seeds, args.scale, args.start, args.end, args.root_seed, args.jobs,
-                      args.scheduler, args.out, args.resume, progress=True, yes=args.yes)
+                      args.scheduler, args.out, args.resume, progress=True, yes=args.yes, posterior=args.posterior,
+                      parameter_sets=args.parameter_sets, ensemble=args.ensemble)
     fit = result.targets.to_dict("records")
     _print_comparison("target", fit)
     print(f"{sum(r['within'] for r in fit)}/{len(fit)} targets within tolerance")
+    inside = sum(r["inside_band"] for r in fit)
+    print(f"{inside}/{len(fit)} published values inside the 90% band of the runs ({inside / len(fit):.0%})")
     if len(result.out_of_sample):
         _print_comparison("out of sample (never fitted)", result.out_of_sample.to_dict("records"))
     print(f"{result.seconds:.0f} s ({result.backend}); written to {result.folder} (bands.csv: mean and range over "
@@ -387,6 +422,10 @@ def _print_comparison(title: str, rows: list[dict]) -> None:
 def cmd_calibrate(args) -> int:
     from passend.experiments import api
 
+    if args.history_match or args.posterior:
+        return _calibrate_history_match(args)
+    if args.resume:
+        raise ConfigError("--resume", True, "with --history-match or --posterior (their waves are kept as they finish)")
     if args.ensemble:
         if args.scheduler is not None:
             raise ConfigError("--scheduler", args.scheduler, "no --scheduler with --ensemble: pyabc's samplers run its "
@@ -402,10 +441,32 @@ def cmd_calibrate(args) -> int:
     return 0
 
 
+def _calibrate_history_match(args) -> int:
+    from passend.experiments import api
+
+    if args.ensemble:
+        raise ConfigError("--ensemble", True, "not with --history-match or --posterior (the posterior replaces it)")
+    result = api.calibrate_history_match(args.runs_per_wave, args.waves, args.scale or 0.02, args.seed, args.jobs,
+                                         args.scheduler, args.out, args.resume, args.posterior, args.population,
+                                         args.generations or 8, args.max_runs, args.sampler, args.install,
+                                         progress=True, command="passend " + " ".join(sys.argv[1:]))
+    last = result.waves.iloc[-1]
+    print(f"{len(result.waves)} waves, {int(result.waves['runs'].sum())} runs; the space not ruled out: "
+          f"{float(last['space_share']):.3g} of the prior box; written to {result.folder}")
+    if result.knowledge is not None:
+        meta = result.description
+        print(f"posterior: generation {meta['generation_shipped']} of {meta['generations_run']}, {meta['size']} sets, "
+              f"effective sample size {meta['effective_sample_size']} (floor {meta['effective_sample_size_floor']}); "
+              f"{len(meta['pinned'])} of {len(result.knowledge)} parameters pinned down (knowledge.csv)")
+    if result.installed:
+        print(f"installed as {result.installed}")
+    return 0
+
+
 def _calibrate_ensemble(args) -> int:
     from passend.experiments import api
 
-    result = api.calibrate_ensemble(args.population, args.generations, args.scale or 0.02, args.prior_width,
+    result = api.calibrate_ensemble(args.population or 100, args.generations or 6, args.scale or 0.02, args.prior_width,
                                     args.sampler, args.jobs, args.seed, args.quantile, args.out, args.install,
                                     progress=True, command="passend " + " ".join(sys.argv[1:]))
     meta = result.description

@@ -68,7 +68,17 @@ def _series(runs: Sequence[list[dict]], key: str, columns: Sequence[str]) -> tup
     return x, y
 
 
+BAND_FROM_RUNS = 20
+"""From this many runs (a posterior's sets x seeds) a figure draws the median and the 5-95% band, not the mean and
+the range: the range of many runs is its two most extreme ones."""
+
+
 def _draw(ax, x, y, label="simulated"):
+    if len(y) >= BAND_FROM_RUNS:
+        ax.plot(x, np.median(y, axis=0), color=SIM_COLOUR, lw=2, label=f"{label}, median of {len(y)} runs")
+        ax.fill_between(x, *np.percentile(y, [5, 95], axis=0), color=SIM_COLOUR, alpha=0.25, lw=0,
+                        label="5-95% of the runs")
+        return
     ax.plot(x, y.mean(axis=0), color=SIM_COLOUR, lw=2, label=label if len(y) == 1 else f"simulated, mean of {len(y)}")
     if len(y) > 1:
         ax.fill_between(x, y.min(axis=0), y.max(axis=0), color=SIM_COLOUR, alpha=0.2, lw=0, label="range over seeds")

@@ -133,7 +133,8 @@ def rule_sets_named(policy: PolicyTimeline) -> dict[str, dict]:
 
 def package_versions() -> dict[str, str]:
     """Python, the versions of the packages results depend on, and the source's commit (:func:`source_revision`)."""
-    packages = ("mesa", "numpy", "scipy", "matplotlib", "joblib", "SALib", "pyarrow", "dask", "distributed")
+    packages = ("mesa", "numpy", "scipy", "matplotlib", "joblib", "SALib", "pyarrow", "dask", "distributed",
+                "scikit-learn", "pyabc")
     return {"python": platform.python_version(), **{pkg: _version(pkg) for pkg in packages},
             "passend_commit": source_revision()}
 

@@ -239,14 +239,31 @@ def compare(counts: dict, years: dict, targets: Sequence[Target] | None = None) 
     return rows
 
 
-def bands_over_seeds(runs_counts: Sequence[Sequence[dict]]) -> list[dict]:
-    """Per count date and column: mean, minimum and maximum over the runs (seeds), as tidy rows."""
+def bands_over_seeds(runs_counts: Sequence[Sequence[dict]],
+                     runs_school_years: Sequence[Sequence[dict]] | None = None) -> list[dict]:
+    """Per count date and column: mean, minimum, maximum and the 5/50/95% quantiles over the runs (seeds, or a
+    posterior's sets x seeds), as tidy rows of kind ``count``. With ``runs_school_years``, the same per school year
+    and column (flows, the Leerplichttelling's counts, money), as rows of kind ``school_year`` dated on the school
+    year's 1 August."""
     rows = []
-    for date_rows in zip(*runs_counts):
-        for column in date_rows[0]:
-            if column == "date":
-                continue
-            values = np.array([float(r[column]) for r in date_rows])
-            rows.append({"date": date_rows[0]["date"], "column": column, "mean": values.mean(),
-                         "min": values.min(), "max": values.max(), "seeds": len(values)})
+    for kind, key, runs in (("count", "date", runs_counts), ("school_year", "school_year", runs_school_years or [])):
+        for period_rows in zip(*runs):
+            for column in period_rows[0]:
+                if column in (key, "months_simulated") or isinstance(period_rows[0][column], str):
+                    continue
+                values = np.array([float(r[column]) for r in period_rows])
+                q05, q50, q95 = np.percentile(values, [5, 50, 95])
+                date = period_rows[0][key] if kind == "count" else f"{str(period_rows[0][key])[:4]}-08-01"
+                rows.append({"date": date, "column": column, "mean": values.mean(), "min": values.min(),
+                             "max": values.max(), "seeds": len(values), "q05": q05, "q50": q50, "q95": q95,
+                             "kind": kind, "school_year": period_rows[0][key] if kind == "school_year" else ""})
     return rows
+
+
+def bands_of_targets(runs: Sequence[tuple[Sequence[dict], Sequence[dict]]],
+                     targets: Sequence[Target] | None = None) -> dict[str, tuple[float, float, float]]:
+    """Per target the runs simulate (their years), the 5/50/95% quantiles of its simulated value over the runs
+    ((counts, school years) each)."""
+    chosen = calibration_targets() if targets is None else targets
+    per_run = [{row["target"]: row["simulated"] for row in compare(*index_results(c, y), chosen)} for c, y in runs]
+    return {name: tuple(np.percentile([run[name] for run in per_run], [5, 50, 95])) for name in per_run[0]}
