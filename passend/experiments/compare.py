@@ -29,7 +29,7 @@ from passend.experiments.costing import (DISCOUNT_RATE, INDEX_SOURCE, MODEL_PRIC
 from passend.experiments.costing import markdown as costing_markdown
 from passend.experiments.who_gains import who_gains
 from passend.engine import __version__
-from passend.engine.behaviour import calibrated_names
+from passend.engine.behaviour import history_match_names
 from passend.engine.calendar import school_year_of
 from passend.engine.ledger import PAYERS
 from passend.engine.settings import RunSettings
@@ -253,11 +253,14 @@ def _pupils(v: float) -> str:
     return f"{v:+,.0f}"
 
 
-def _not_in_ensemble(sets: list[dict]) -> str:
-    """The calibrated parameters an ensemble lacks (calibrated after it was made): they keep their shipped values."""
-    missing = [name for name in calibrated_names() if name not in sets[0]]
-    return (", nor " + ", ".join(f"`{m}`" for m in missing) + " (calibrated after it was made: held at their shipped "
-            "values)") if missing else ""
+def _held_at_shipped(sets: list[dict]) -> str:
+    """Which of the parameters a calibration speaks to (calibrated, or marked for history matching) the sets leave
+    out: they keep their shipped values (fixed by the calibration as ones the outcomes do not depend on, or
+    calibrated after an older ensemble was made)."""
+    held = [name for name in history_match_names() if name not in sets[0]]
+    varied = len([name for name in sets[0] if name != "weight"])
+    return (f" The sets vary {varied} parameters" + (
+        "; " + ", ".join(f"`{m}`" for m in held) + " keep their shipped values" if held else "") + ".")
 
 
 def _fmt(measure: str, v: float) -> str:
@@ -483,9 +486,8 @@ def _markdown(c: Comparison, by_year: list[dict], cumulated: list[dict], allianc
         "how much the effect depends on them.",
         ("- Intervals cover the randomness of the simulated population and decisions, not the uncertainty of the "
          "parameters (`--uncertainty parameters` adds it)." if c.parameter_sets is None else
-         "- Intervals cover the parameter sets drawn from the ensemble and the seeds; the ensemble covers the "
-         "calibrated parameters it was made with, not the assumed new-system ones at their defaults"
-         + _not_in_ensemble(c.parameter_sets) + ".")
+         "- Intervals cover the parameter sets drawn from the ensemble (by default the posterior shipped, "
+         "docs/calibration/history-matching.md) and the seeds." + _held_at_shipped(c.parameter_sets))
         + " At small scales an alliance holds few pupils and its effect is noisy.",
         "- Files: effects_by_year.csv, effects_cumulated.csv, alliance_effects.csv, costing.csv, who_gains.csv, "
         "who_gains_bands.csv, runs_by_seed.csv (every school year of every run), "

@@ -244,6 +244,10 @@ EXPLORE_SPREAD = 0.05
 among them but at least this share of the box sampled."""
 
 
+BOX_MARGIN = 0.05
+"""The margin, as a share of a wave's box, by which the next wave's box extends beyond the points kept."""
+
+
 def sample_kept(matching: Matching, waves: Sequence[Wave], n: int, low: np.ndarray, high: np.ndarray, seed: int,
                 batch: int = 20_000, tries: int = 5, rounds: int = 40) -> tuple[np.ndarray, float]:
     """``n`` points the waves keep, and the share of the box [low, high] they keep.
@@ -327,7 +331,14 @@ def run_waves(simulate: Callable[[np.ndarray, int], np.ndarray], matching: Match
         wave.kept_share = wave.space_share / previous if previous else 0.0
         probe = following if len(following) else latin_hypercube(500, low, high, seed)
         if len(following):
-            wave.kept_low, wave.kept_high = following.min(axis=0), following.max(axis=0)
+            # the box of the next wave: around the points found and the anchors still kept, widened by a margin,
+            # since a few hundred points of a thin space do not reach its edges (and what falls outside the box
+            # counts as ruled out from then on)
+            kept_anchors = inside[matching.evaluate(waves + [wave], inside)] if len(inside) else inside
+            found = np.concatenate([following, kept_anchors])
+            margin = BOX_MARGIN * (high - low)
+            wave.kept_low = np.maximum(found.min(axis=0) - margin, low)
+            wave.kept_high = np.minimum(found.max(axis=0) + margin, high)
             wave.kept_sample = following
         sd_emulator = np.array([np.sqrt(np.median(e.predict(probe[:500])[1])) for e in emulators])
         wave.emulator_to_data = float(np.median(sd_emulator / np.sqrt(matching.other_var)))
