@@ -462,13 +462,25 @@ class HistoryMatch:
 
     def values(self, point: np.ndarray) -> dict[str, float]:
         """Parameter values of a point of the unit cube (whole-number parameters rounded)."""
-        from passend.engine.behaviour import SPECS
+        return values_of(self.names, self.low, self.high, point)
 
-        out = {}
-        for name, lo, hi, u in zip(self.names, self.low, self.high, point):
-            value = float(lo + (hi - lo) * u)
-            out[name] = float(round(value)) if SPECS[name].whole else value
-        return out
+    def last_box(self) -> tuple[np.ndarray, np.ndarray]:
+        """The box (unit coordinates) of what the last wave keeps."""
+        last = self.waves[-1]
+        if last.kept_low is None:
+            return last.low, last.high
+        return last.kept_low, last.kept_high
+
+
+def values_of(names: Sequence[str], low: np.ndarray, high: np.ndarray, point: np.ndarray) -> dict[str, float]:
+    """Parameter values of a point of the unit cube [low, high] (whole-number parameters rounded)."""
+    from passend.engine.behaviour import SPECS
+
+    out = {}
+    for name, lo, hi, u in zip(names, low, high, point):
+        value = float(lo + (hi - lo) * u)
+        out[name] = float(round(value)) if SPECS[name].whole else value
+    return out
 
 
 def history_match(out: Path, runs_per_wave: int, max_waves: int, scale: float, executor, resume: bool = False,

@@ -107,23 +107,20 @@ class _Model:
     """What pyabc calls with a set: one run at scale ``scale`` to the end of the calibration window, seeded from the
     sampler's random state; its targets on the log scale (a failed run: far from everything)."""
 
-    def __init__(self, names, low, high, whole, published, scale: float):
-        self.names, self.low, self.high, self.whole = names, low, high, whole
+    def __init__(self, names, low, high, published, scale: float):
+        self.names, self.low, self.high = names, low, high
         self.published, self.scale = published, scale
-
-    def values(self, point: np.ndarray) -> dict[str, float]:
-        values = self.low + (self.high - self.low) * point
-        return {n: float(round(v)) if w else float(v) for n, v, w in zip(self.names, values, self.whole)}
 
     def __call__(self, parameters) -> dict[str, float]:
         from passend.engine.settings import RunSettings
-        from passend.experiments.history_match import log_outputs, target_values
+        from passend.experiments.history_match import log_outputs, target_values, values_of
         from passend.experiments.targets import CALIBRATION_LAST_YEAR
 
         point = np.array([parameters[n] for n in _names(len(self.names))])
         seed = int(np.random.randint(0, 2**31 - 1))
         settings = RunSettings(seed=seed, scale=self.scale, end=dt.date(CALIBRATION_LAST_YEAR + 1, 7, 31))
-        logged = log_outputs(np.array(target_values(settings, self.values(point)), dtype=float), self.published)
+        values = values_of(self.names, self.low, self.high, point)
+        logged = log_outputs(np.array(target_values(settings, values), dtype=float), self.published)
         logged = np.where(np.isfinite(logged), logged, np.log(self.published) + 10.0)
         return {f"t{i:03d}": float(v) for i, v in enumerate(logged)}
 
@@ -132,10 +129,7 @@ def start_points(hm, n: int, seed: int) -> np.ndarray:
     """``n`` points inside the space every wave keeps, from the last wave's box."""
     from passend.experiments.history_match import sample_kept
 
-    last = hm.waves[-1]
-    low = last.kept_low if last.kept_low is not None else last.low
-    high = last.kept_high if last.kept_high is not None else last.high
-    points, _ = sample_kept(hm.matching, hm.waves, n, low, high, seed)
+    points, _ = sample_kept(hm.matching, hm.waves, n, *hm.last_box(), seed)
     if not len(points):
         raise ConfigError("history matching", len(hm.waves), "waves that keep some of the space: the last wave ruled "
                           "out every value (loosen the stated discrepancy, or look at the targets that rule out most)")
@@ -147,18 +141,13 @@ def run(hm, settings: PosteriorSettings, scale: float, database: Path, report: C
     import pyabc
     from pyabc.sampler import DaskDistributedSampler, MulticoreEvalParallelSampler, SingleCoreSampler
 
-    from passend.engine.behaviour import SPECS
-
     settings.check()
     dimension = len(hm.names)
     population = settings.size(dimension)
     np.random.seed(settings.seed)
-    last = hm.waves[-1]
-    low = last.kept_low if last.kept_low is not None else last.low
-    high = last.kept_high if last.kept_high is not None else last.high
-    prior = _PlausiblePrior(low, high, start_points(hm, 4 * population, settings.seed), settings.seed)
+    prior = _PlausiblePrior(*hm.last_box(), start_points(hm, 4 * population, settings.seed), settings.seed)
     published = np.exp(hm.matching.observed)
-    model = _Model(hm.names, hm.low, hm.high, [SPECS[n].whole for n in hm.names], published, scale)
+    model = _Model(hm.names, hm.low, hm.high, published, scale)
     noise = np.array([e.noise_variance for e in hm.waves[-1].emulators])
     weights = {f"t{i:03d}": float(1.0 / np.sqrt(v)) for i, v in enumerate(hm.matching.other_var + noise)}
     if settings.sampler == "single":
@@ -213,15 +202,14 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> floa
 def knowledge(hm, members: pd.DataFrame) -> pd.DataFrame:
     """What the data know, per parameter: its prior range, the range the waves keep, its posterior 5-95% and median,
     and whether the data pin it down (posterior 5-95% at most :data:`PINNED_WIDTH` of the prior range)."""
-    last = hm.waves[-1]
+    box_low, box_high = hm.last_box()
     weights = members["weight"].to_numpy(dtype=float)
     rows = []
     for k, name in enumerate(hm.names):
         lo, hi = hm.low[k], hm.high[k]
         values = members[name].to_numpy(dtype=float)
         q05, q50, q95 = (weighted_quantile(values, weights, q) for q in (0.05, 0.5, 0.95))
-        kept_lo = lo + (hi - lo) * (last.kept_low[k] if last.kept_low is not None else 0.0)
-        kept_hi = lo + (hi - lo) * (last.kept_high[k] if last.kept_high is not None else 1.0)
+        kept_lo, kept_hi = lo + (hi - lo) * box_low[k], lo + (hi - lo) * box_high[k]
         width = (q95 - q05) / (hi - lo) if hi > lo else 0.0
         rows.append({"parameter": name, "prior_low": lo, "prior_high": hi, "kept_low": kept_lo, "kept_high": kept_hi,
                      "posterior_5": q05, "posterior_50": q50, "posterior_95": q95,
@@ -241,8 +229,7 @@ def summarise(hm, history, settings: PosteriorSettings, scale: float, seconds: f
     t = chosen_generation(table, len(hm.names))
     params, weights = history.get_distribution(t=t)
     weights = np.asarray(weights, dtype=float) / np.sum(weights)
-    model = _Model(hm.names, hm.low, hm.high, [False] * len(hm.names), None, scale)
-    values = [model.values(params.loc[i, _names(len(hm.names))].to_numpy(dtype=float)) for i in params.index]
+    values = [hm.values(params.loc[i, _names(len(hm.names))].to_numpy(dtype=float)) for i in params.index]
     members = pd.DataFrame(values, columns=hm.names).assign(weight=weights)
     known = knowledge(hm, members)
     ess = effective_sample_size(weights)
