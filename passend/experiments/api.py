@@ -346,7 +346,7 @@ def validate(scenario: ScenarioLike = "default", seeds: int = 5, scale: float | 
     ``scheduler`` (an address or ``"local"``). Finished runs are kept in ``<out>.runs`` until the folder is written;
     ``resume`` reads back those an interrupted validation kept and runs only the rest. ``progress``: say on standard
     error what runs, with a progress bar. ``yes``: start work estimated above 8 hours (the command line asks
-    ``--yes``). ``posterior``: every seed runs with each of ``parameter_sets`` sets drawn from the posterior shipped
+    ``--yes``). ``posterior``: every seed runs with each of ``parameter_sets`` sets drawn from the ensemble shipped
     (or the ensemble in ``ensemble``'s folder), and ``bands.csv`` holds the 5/50/95% quantiles over all those runs of
     every count and school-year series (``passend validate --posterior``); ``targets.csv`` then says for each
     target whether its published value lies inside the 90% band."""

@@ -158,8 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--resume", action="store_true",
                      help="continue an interrupted validation in --out: its finished runs are read back, not run again")
     val.add_argument("--posterior", action="store_true",
-                     help="every seed with each of --parameter-sets sets drawn from the posterior shipped (passend "
-                          "calibrate --posterior): bands.csv then holds the 5/50/95%% quantiles of every series")
+                     help="every seed with each of --parameter-sets sets drawn from the ensemble in the package "
+                          "(calibrate --posterior --install replaces it): bands.csv then holds the 5/50/95%% "
+                          "quantiles of every series")
     val.add_argument("--parameter-sets", type=_whole(1), default=20,
                      help="--posterior: sets drawn from the posterior (default: %(default)s)")
     val.add_argument("--ensemble", type=Path,

@@ -486,8 +486,8 @@ def _markdown(c: Comparison, by_year: list[dict], cumulated: list[dict], allianc
         "how much the effect depends on them.",
         ("- Intervals cover the randomness of the simulated population and decisions, not the uncertainty of the "
          "parameters (`--uncertainty parameters` adds it)." if c.parameter_sets is None else
-         "- Intervals cover the parameter sets drawn from the ensemble (by default the posterior shipped, "
-         "docs/calibration/history-matching.md) and the seeds." + _held_at_shipped(c.parameter_sets))
+         "- Intervals cover the parameter sets drawn from the ensemble (the one in the package, or "
+         "--ensemble) and the seeds." + _held_at_shipped(c.parameter_sets))
         + " At small scales an alliance holds few pupils and its effect is noisy.",
         "- Files: effects_by_year.csv, effects_cumulated.csv, alliance_effects.csv, costing.csv, who_gains.csv, "
         "who_gains_bands.csv, runs_by_seed.csv (every school year of every run), "
