@@ -21,3 +21,20 @@ def small_run():
 @pytest.fixture(scope="session")
 def short_settings():
     return RunSettings(seed=3, scale=SMALL, end=dt.date(2006, 7, 31))
+
+
+@pytest.fixture
+def few_targets(monkeypatch):
+    """History matching on six of the calibration targets (emulating all 127 takes minutes), fitted in this
+    process."""
+    from passend.experiments import history_match as hm
+
+    every = hm.targets_matching
+
+    def six():
+        targets, matching = every()
+        return targets[:6], hm.Matching(matching.observed[:6], matching.other_var[:6])
+
+    monkeypatch.setattr(hm, "targets_matching", six)
+    monkeypatch.setattr(hm, "EMULATOR_JOBS", 1)
+    return six

@@ -63,19 +63,6 @@ def test_sampling_what_the_waves_keep_returns_only_points_they_keep():
 
 
 # --- passend's waves: kept as they finish, resumed -------------------------------------------------------------------
-@pytest.fixture
-def few_targets(monkeypatch):
-    """Six of the calibration targets (emulating all 127 takes minutes), fitted in this process."""
-    every = hm.targets_matching
-
-    def six():
-        targets, matching = every()
-        return targets[:6], hm.Matching(matching.observed[:6], matching.other_var[:6])
-
-    monkeypatch.setattr(hm, "targets_matching", six)
-    monkeypatch.setattr(hm, "EMULATOR_JOBS", 1)
-
-
 def fake_targets(calls: list):
     """Target values of a fake model: the published ones moved by the first two parameters (no run of passend)."""
     targets, matching = hm.targets_matching()

@@ -13,17 +13,10 @@ from passend.experiments import api, ensemble, history_match as hm, posterior
 
 
 @pytest.fixture
-def fake_model(monkeypatch):
+def fake_model(monkeypatch, few_targets):
     """Six targets (emulated in this process) and a fake run: the published values moved by the first parameter
     only, so that the data pin it down and say nothing of the others."""
-    every = hm.targets_matching
-
-    def six():
-        targets, matching = every()
-        return targets[:6], hm.Matching(matching.observed[:6], matching.other_var[:6])
-
-    monkeypatch.setattr(hm, "targets_matching", six)
-    monkeypatch.setattr(hm, "EMULATOR_JOBS", 1)
+    six = few_targets
     names = __import__("passend.engine.behaviour", fromlist=["x"]).history_match_names()
     first = names[0]
     lo, hi = SPECS[first].bounds

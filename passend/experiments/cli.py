@@ -407,8 +407,8 @@ def cmd_validate(args) -> int:
     print(f"{inside}/{len(fit)} published values inside the 90% band of the runs ({inside / len(fit):.0%})")
     if len(result.out_of_sample):
         _print_comparison("out of sample (never fitted)", result.out_of_sample.to_dict("records"))
-    print(f"{result.seconds:.0f} s ({result.backend}); written to {result.folder} (bands.csv: mean and range over "
-          "seeds per year)")
+    print(f"{result.seconds:.0f} s ({result.backend}); written to {result.folder} (bands.csv: per year the mean, "
+          "range and 5/50/95% quantiles over the runs)")
     return 0
 
 

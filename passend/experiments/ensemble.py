@@ -120,23 +120,28 @@ class _Model:
         return simulated_ratios(dict(parameters), seed, self.scale)
 
 
+def pyabc_sampler(name: str, jobs: int):
+    """pyabc's sampler for ``name`` (see :data:`SAMPLERS`; else a Dask scheduler's address)."""
+    from pyabc.sampler import DaskDistributedSampler, MulticoreEvalParallelSampler, SingleCoreSampler
+
+    if name == "single":
+        return SingleCoreSampler()
+    if name == "multicore":
+        return MulticoreEvalParallelSampler(n_procs=jobs)
+    from dask.distributed import Client
+
+    return DaskDistributedSampler(Client(name))
+
+
 def run_abc(settings: EnsembleSettings, database: Path, report: Callable[[str], None] = print):
     """ABC-SMC; returns pyabc's History (kept in ``database``, an SQLite file)."""
     import pyabc
-    from pyabc.sampler import DaskDistributedSampler, MulticoreEvalParallelSampler, SingleCoreSampler
 
     settings.check()
     np.random.seed(settings.seed)
     prior = pyabc.Distribution(**{name: pyabc.RV("uniform", low, high - low)
                                   for name, (low, high) in prior_box(settings.prior_width).items()})
-    if settings.sampler == "single":
-        sampler = SingleCoreSampler()
-    elif settings.sampler == "multicore":
-        sampler = MulticoreEvalParallelSampler(n_procs=settings.jobs)
-    else:
-        from dask.distributed import Client
-
-        sampler = DaskDistributedSampler(Client(settings.sampler))
+    sampler = pyabc_sampler(settings.sampler, settings.jobs)
     observed = {t.name: 1.0 for t in targets_of_group(None)}
     abc = pyabc.ABCSMC(_Model(settings.scale), prior, pyabc.AdaptivePNormDistance(p=2),
                        population_size=settings.population, sampler=sampler,

@@ -139,7 +139,8 @@ def start_points(hm, n: int, seed: int) -> np.ndarray:
 def run(hm, settings: PosteriorSettings, scale: float, database: Path, report: Callable[[str], None] = print):
     """ABC-SMC inside the waves' space; returns pyabc's History (kept in ``database``)."""
     import pyabc
-    from pyabc.sampler import DaskDistributedSampler, MulticoreEvalParallelSampler, SingleCoreSampler
+
+    from passend.experiments.ensemble import pyabc_sampler
 
     settings.check()
     dimension = len(hm.names)
@@ -150,16 +151,9 @@ def run(hm, settings: PosteriorSettings, scale: float, database: Path, report: C
     model = _Model(hm.names, hm.low, hm.high, published, scale)
     noise = np.array([e.noise_variance for e in hm.waves[-1].emulators])
     weights = {f"t{i:03d}": float(1.0 / np.sqrt(v)) for i, v in enumerate(hm.matching.other_var + noise)}
-    if settings.sampler == "single":
-        sampler = SingleCoreSampler()
-    elif settings.sampler == "multicore":
-        sampler = MulticoreEvalParallelSampler(n_procs=settings.jobs)
-    else:
-        from dask.distributed import Client
-
-        sampler = DaskDistributedSampler(Client(settings.sampler))
     abc = pyabc.ABCSMC(model, prior, pyabc.PNormDistance(p=2, fixed_weights=weights), population_size=population,
-                       sampler=sampler, eps=pyabc.QuantileEpsilon(alpha=settings.quantile))
+                       sampler=pyabc_sampler(settings.sampler, settings.jobs),
+                       eps=pyabc.QuantileEpsilon(alpha=settings.quantile))
     abc.new(f"sqlite:///{database}", {f"t{i:03d}": float(v) for i, v in enumerate(hm.matching.observed)})
     report(f"ABC-SMC: {population} sets a generation ({POPULATION_PER_PARAMETER} per parameter), at most "
            f"{settings.generations} generations and {settings.max_runs} runs")
