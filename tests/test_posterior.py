@@ -68,6 +68,10 @@ def test_a_resume_with_other_settings_is_refused_and_bad_settings_are_named(tmp_
     with pytest.raises(ConfigError, match="same settings"):
         api.calibrate_history_match(runs_per_wave=50, waves=1, scale=0.002, jobs=1, out=tmp_path / "cal",
                                     resume=True)
+    (tmp_path / "cal" / api.HISTORY_MATCH_RECORD).write_text("{not json")
+    with pytest.raises(ConfigError, match="same settings"):  # a damaged record is refused, not a traceback
+        api.calibrate_history_match(runs_per_wave=40, waves=1, scale=0.002, jobs=1, out=tmp_path / "cal",
+                                    resume=True)
     with pytest.raises(ConfigError, match="--population"):
         api.calibrate_history_match(out=tmp_path / "other", posterior=True, population=3)
     with pytest.raises(ConfigError, match="--install"):

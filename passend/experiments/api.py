@@ -534,7 +534,7 @@ def calibrate_history_match(runs_per_wave: int = 250, waves: int = 5, scale: flo
 
     from passend.engine.settings import RunSettings
     from passend.experiments import history_match as hm
-    from passend.experiments.output import data_file_hashes, package_versions
+    from passend.experiments.output import data_file_hashes, package_versions, write_file_whole
     from passend.experiments.posterior import PosteriorSettings
     from passend.experiments.runner import Executor
     from passend.experiments.targets import CALIBRATION_LAST_YEAR
@@ -558,7 +558,10 @@ def calibrate_history_match(runs_per_wave: int = 250, waves: int = 5, scale: flo
         if not record_path.is_file():
             raise ConfigError("--out", str(folder), f"the folder of a history matching to continue (with its "
                               f"{HISTORY_MATCH_RECORD})")
-        kept = json.loads(record_path.read_text())
+        try:  # a user's folder: read as data, refused whole if it is not the record
+            kept = json.loads(record_path.read_text())
+        except (ValueError, UnicodeDecodeError):
+            kept = None
         if not isinstance(kept, dict) or kept.get("settings") != json.loads(json.dumps(settings)):
             raise ConfigError("--resume", str(folder), "the same settings as the history matching kept there "
                               f"({HISTORY_MATCH_RECORD}: runs per wave, waves, scale, seed, stated uncertainties)")
@@ -570,15 +573,17 @@ def calibrate_history_match(runs_per_wave: int = 250, waves: int = 5, scale: flo
     if resume:
         record["before_resume"] = kept  # the interrupted session's record, with its waves' times
     folder.mkdir(parents=True, exist_ok=True)
-    from passend.experiments.output import write_file_whole
 
-    write_file_whole(record_path, json.dumps(record, indent=2).encode())
+    def save_record() -> None:  # whole or not at all: an interrupted write never leaves half a record
+        write_file_whole(record_path, json.dumps(record, indent=2).encode())
+
+    save_record()
     wave_began = [time.perf_counter()]
 
     def wave_done(wave) -> None:
         record["wave_seconds"].append(round(time.perf_counter() - wave_began[0]))
         wave_began[0] = time.perf_counter()
-        write_file_whole(record_path, json.dumps(record, indent=2).encode())
+        save_record()
 
     with _resumable_in(folder):
         with Executor(jobs, scheduler) as executor:
@@ -587,7 +592,7 @@ def calibrate_history_match(runs_per_wave: int = 250, waves: int = 5, scale: flo
             matched = hm.history_match(folder, runs_per_wave, waves, scale, executor, resume=resume, seed=seed,
                                        report=report, progress=progress, wave_done=wave_done)
     record["seconds_history_match"] = round(time.perf_counter() - began)
-    write_file_whole(record_path, json.dumps(record, indent=2).encode())
+    save_record()
     result = HistoryMatchResult(pd.read_csv(folder / "waves.csv"), pd.read_csv(folder / "ranges.csv"), folder)
     if not posterior:
         return result
