@@ -41,7 +41,7 @@ def fake_model(monkeypatch, few_targets):
 
 def test_the_posterior_pins_down_what_the_data_speak_to_and_ships_as_an_ensemble(tmp_path, fake_model):
     result = api.calibrate_history_match(runs_per_wave=40, waves=2, scale=0.002, jobs=1, out=tmp_path / "cal",
-                                         posterior=True, population=30, generations=3, max_runs=400,
+                                         posterior=True, population=80, generations=3, max_runs=1000,
                                          sampler="single")
     known = result.knowledge.set_index("parameter")
     assert known.loc[fake_model, "pinned"]
@@ -49,7 +49,7 @@ def test_the_posterior_pins_down_what_the_data_speak_to_and_ships_as_an_ensemble
         SPECS[fake_model].bounds)[0] <= known.loc[fake_model, "posterior_95"]  # the truth inside the posterior
     assert known["posterior_width_share"].drop(fake_model).median() > 0.5  # the others stay open
     members, description = ensemble.load(result.folder / "posterior")
-    assert len(members) == 30 and members["weight"].sum() == pytest.approx(1.0)
+    assert len(members) == 80 and members["weight"].sum() == pytest.approx(1.0)
     # the sets keep what the data pin and what the outcomes depend on; the rest stay at their shipped values
     assert set(members.columns) == {fake_model, known.index[1], "weight"}
     assert len(description["fixed_at_shipped_values"]) == len(known) - 2
@@ -61,6 +61,19 @@ def test_the_posterior_pins_down_what_the_data_speak_to_and_ships_as_an_ensemble
     record = json.loads((result.folder / api.HISTORY_MATCH_RECORD).read_text())
     assert len(record["wave_seconds"]) == len(result.waves) and record["data_files"]
     assert (result.folder / "posterior" / "knowledge.png").stat().st_size > 10_000
+
+
+def test_an_interrupted_posterior_goes_on_from_its_last_generation_and_keeps_its_settings(tmp_path, fake_model):
+    settings = dict(runs_per_wave=40, waves=1, scale=0.002, jobs=1, out=tmp_path / "cal", posterior=True,
+                    population=80, max_runs=3000, sampler="single")
+    first = api.calibrate_history_match(generations=1, **settings)
+    assert [g["t"] for g in first.description["generations"]] == [0]
+    again = api.calibrate_history_match(generations=2, resume=True, **settings)  # as if stopped after generation 0
+    kept, added = again.description["generations"]
+    assert kept == first.description["generations"][0] and added["t"] == 1  # generation 0 read back, not run again
+    assert added["epsilon"] < kept["epsilon"]
+    with pytest.raises(ConfigError, match="same posterior settings"):
+        api.calibrate_history_match(generations=3, resume=True, **{**settings, "population": 90})
 
 
 def test_a_resume_with_other_settings_is_refused_and_bad_settings_are_named(tmp_path, fake_model):
@@ -106,6 +119,10 @@ def test_validate_with_the_posterior_runs_each_set_on_each_seed_and_writes_quant
     targets = pd.read_csv(result.folder / "targets.csv")
     assert (targets["inside_band"] == ((targets["band_5"] <= targets["published"])
                                        & (targets["published"] <= targets["band_95"]))).all()
+    # the counts of the first year are the starting population: the same in every run, so out of the share
+    start = targets[targets["starting_state"]]
+    assert len(start) and (start["year"] == 2003).all() and (start["band_5"] == start["band_95"]).all()
+    assert not targets.loc[targets["year"] > 2003, "starting_state"].any()
 
 
 def test_validate_refuses_parameter_sets_without_the_posterior(tmp_path):

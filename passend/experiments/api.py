@@ -400,9 +400,13 @@ def _write_validation(folder: Path, runs: Sequence[RunOutput],
     counts, years = mean_results([(r.counts, r.school_years) for r in runs])
     fit = against_targets(counts, years)
     quantiles = bands_of_targets([(r.counts, r.school_years) for r in runs])
+    first_year = min((row["year"] for row in fit), default=None)
     for row in fit:  # the 90% band over the runs (seeds, or the posterior's sets x seeds) and whether it holds the truth
         q05, q50, q95 = quantiles[row["target"]]
-        row.update(band_5=q05, band_50=q50, band_95=q95, inside_band=bool(q05 <= row["published"] <= q95))
+        row.update(band_5=q05, band_50=q50, band_95=q95, inside_band=bool(q05 <= row["published"] <= q95),
+                   # the first year's counts are the population the runs start from (the published count, rounded
+                   # to the scale): every run has the same value, so no band can speak to them
+                   starting_state=bool(row["year"] == first_year and q05 == q95 and len(runs) > 1))
     unseen = against_targets(counts, years, out_of_sample_checks())
     # a posterior's bands cover the school-year series too (a plain validation keeps bands.csv's rows as they were)
     bands = bands_over_seeds([r.counts for r in runs], [r.school_years for r in runs] if seeds_per_set else None)
@@ -520,7 +524,7 @@ HISTORY_MATCH_RECORD = "history_match.json"
 def calibrate_history_match(runs_per_wave: int = 250, waves: int = 5, scale: float = 0.02, seed: int = 1,
                             jobs: int = 2, scheduler: str | None = None, out: str | Path | None = None,
                             resume: bool = False, posterior: bool = False, population: int | None = None,
-                            generations: int = 8, max_runs: int = 5000, sampler: str = "multicore",
+                            generations: int = 8, max_runs: int = 9000, sampler: str = "multicore",
                             install: bool = False, progress: bool = False,
                             command: str | None = None) -> HistoryMatchResult:
     """History matching over the full bounds of every parameter it names (``passend calibrate --history-match``):
@@ -596,14 +600,13 @@ def calibrate_history_match(runs_per_wave: int = 250, waves: int = 5, scale: flo
     result = HistoryMatchResult(pd.read_csv(folder / "waves.csv"), pd.read_csv(folder / "ranges.csv"), folder)
     if not posterior:
         return result
-    return _posterior(matched, post, scale, folder, record, install, report, scheduler, progress)
+    return _posterior(matched, post, scale, folder, record, resume, install, report, scheduler, progress)
 
 
-def _posterior(matched, settings, scale: float, folder: Path, record: dict, install: bool, report,
+def _posterior(matched, settings, scale: float, folder: Path, record: dict, resume: bool, install: bool, report,
                scheduler: str | None, progress: bool) -> HistoryMatchResult:
     import json
     import logging
-    import tempfile
 
     from passend.experiments import ensemble, posterior
     from passend.experiments.output import write_csv, written_whole
@@ -613,10 +616,9 @@ def _posterior(matched, settings, scale: float, folder: Path, record: dict, inst
     target = folder / "posterior"
     if target.exists():  # a posterior interrupted while written, or one made before: made again whole
         shutil.rmtree(target)
-    with tempfile.TemporaryDirectory() as tmp:
-        history = posterior.run(matched, settings, scale, Path(tmp) / "abc.db", report)
-        members, meta, table, known = posterior.summarise(matched, history, settings, scale,
-                                                          time.perf_counter() - began, record)
+    history = posterior.run(matched, settings, scale, folder / "abc", resume, report)
+    members, meta, table, known = posterior.summarise(matched, history, settings, scale,
+                                                      time.perf_counter() - began, record)
     report(f"posterior: {len(meta['pinned'])} of {len(known)} parameters pinned down; a Morris screening of the "
            "others on the outcomes users read")
     known = posterior.screen(folder / "screening", known, scale, settings.seed, settings.jobs, scheduler,

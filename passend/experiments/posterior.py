@@ -7,9 +7,13 @@ values inside it:
 * **Prior**: uniform over every parameter's full stated bounds, truncated to the box of what the last wave keeps (a
   perturbed set outside it is redrawn without a run). Truncating to the space itself, asking the emulators of every
   wave about each perturbed set, cost more than the runs: measured, a generation of 370 sets had not finished after
-  15 minutes, most perturbations of a 37-dimensional kernel landing outside a space of 1e-19 of the box. The first
-  generation starts from points the last wave's sampler found inside the space itself (uniform where rejection
-  found them). The parameters move on the unit cube of their bounds, so that one kernel fits them all.
+  15 minutes, most perturbations of a 37-dimensional kernel landing outside a space of 1e-19 of the box. The parameters
+  move on the unit cube of their bounds, so that one kernel fits them all.
+* **Generation 0 is rejection ABC inside the space the waves keep**: its sets are drawn from points the last wave's
+  sampler found there (uniform where rejection found them, denser near the points its search started from), and
+  those closer than :data:`FIRST_QUANTILE` of the calibration sample's distances are accepted, with equal weights.
+  Later generations perturb them (pyabc's Gaussian kernel, see :data:`TRANSITION`) at the median of the last
+  generation's distances.
 * **Distance**: the same yardstick as the waves: each target's simulated value against its published one on the log
   scale, divided by the standard deviation of observation, discrepancy and the model's own noise (fixed weights,
   not adaptive ones: the families' stated uncertainties say what a miss costs).
@@ -18,9 +22,11 @@ values inside it:
   d dimensions needs of the order of 10 d particles to cover a posterior's bulk.
 * **Effective sample size**: reported per generation; the posterior shipped is the last generation whose effective
   sample size is at least :data:`ESS_FLOOR_PER_PARAMETER` sets per parameter (enough distinct sets to read each
-  parameter's 5-95% range from). Generations below the floor are reported and not used.
-* **Budget**: generations stop at ``max_runs`` runs in all, or when fewer than ``min_acceptance`` of a generation's
-  runs are accepted.
+  parameter's 5-95% range from). A generation below the floor is reported, not used, and ends the run: the next
+  would perturb a handful of sets.
+* **Budget**: generations stop at ``max_runs`` runs in all (a generation that would go beyond them is dropped
+  unfinished), or when fewer than ``min_acceptance`` of a generation's runs are accepted. The database is kept, so an
+  interrupted posterior continues from its last generation (``--resume``).
 
 The result is written in the format of :mod:`passend.experiments.ensemble` (``ensemble.csv``: parameter sets and
 weights; ``ensemble.json``: how it was made), so that ``passend compare --uncertainty parameters`` draws from it, with
@@ -46,6 +52,20 @@ POPULATION_PER_PARAMETER = 10
 """Sets per generation for each parameter matched."""
 ESS_FLOOR_PER_PARAMETER = 2
 """The least effective sample size a shipped generation may have, per parameter."""
+TRANSITION = {"kernel": "pyabc.MultivariateNormalTransition", "scaling": 0.5}
+"""The perturbation kernel: a Gaussian with the population's covariance, its bandwidth by Silverman's rule times 0.5.
+Measured: at pyabc's default (scaling 1: 0.8 of the population's spread in 37 dimensions) most perturbations of the
+thin space the waves keep fell outside it, and generation 1 had not accepted 370 sets after more than 1,500 runs. A
+local kernel (pyabc's LocalTransition, a covariance per set from its nearest quarter) accepted as often but left the
+weights more uneven (effective sample size 1.0 in tests/test_posterior.py's fake model)."""
+FIRST_QUANTILE = 0.1
+"""Generation 0 is rejection ABC inside the waves' space: of the sets drawn there, those closer than this quantile of
+the calibration sample's distances are accepted (about 1 run in 10), with equal weights. Measured: later generations'
+importance weights degenerate in 37 dimensions (generation 1 at the median of generation 0: 43% of 852 runs accepted,
+effective sample size 2 of 370, whatever the kernel), so the first generation must already be a posterior worth
+shipping, and the generations after it ship only while their effective sample size holds."""
+START_JITTER = 0.005
+"""The first generation's sets: a start point moved by this share of the box's width (sd), kept inside the box."""
 PINNED_WIDTH = 0.5
 """A parameter counts as pinned down when its posterior 5-95% range is at most this share of its prior range."""
 
@@ -54,7 +74,7 @@ PINNED_WIDTH = 0.5
 class PosteriorSettings:
     population: int | None = None  # None: POPULATION_PER_PARAMETER x the parameters
     generations: int = 8
-    max_runs: int = 5000
+    max_runs: int = 9000
     quantile: float = 0.5
     min_acceptance: float = 0.02
     seed: int = 1
@@ -87,15 +107,18 @@ class _PlausiblePrior(DistributionBase):
     """Uniform on the unit cube, truncated to the box [low, high] of what the waves keep; its first sets drawn from
     ``start`` (points the waves keep). A pyabc distribution: ``rvs`` and ``pdf``."""
 
-    def __init__(self, low: np.ndarray, high: np.ndarray, start: np.ndarray, seed: int):
+    def __init__(self, low: np.ndarray, high: np.ndarray, start: np.ndarray):
         self.low, self.high, self.start = low, high, start
         self.volume = float(np.prod(np.maximum(high - low, 1e-300)))
-        self.rng = np.random.default_rng(seed)
 
     def rvs(self, *args, **kwargs):
         import pyabc
 
-        point = self.start[self.rng.integers(len(self.start))]
+        # pyabc seeds numpy's global state in each of its processes (a Generator of our own would repeat the same
+        # draws in every worker); the jitter keeps two draws of one start point apart, as local kernels need.
+        point = self.start[np.random.randint(len(self.start))]
+        point = np.clip(point + np.random.normal(0.0, START_JITTER, len(point)) * (self.high - self.low),
+                        self.low, self.high)
         return pyabc.Parameter(dict(zip(_names(len(point)), map(float, point))))
 
     def pdf(self, x) -> float:
@@ -136,8 +159,12 @@ def start_points(hm, n: int, seed: int) -> np.ndarray:
     return points
 
 
-def run(hm, settings: PosteriorSettings, scale: float, database: Path, report: Callable[[str], None] = print):
-    """ABC-SMC inside the waves' space; returns pyabc's History (kept in ``database``)."""
+def run(hm, settings: PosteriorSettings, scale: float, folder: Path, resume: bool = False,
+        report: Callable[[str], None] = print):
+    """ABC-SMC inside the waves' space, one generation at a time within the budget; returns pyabc's History, kept in
+    ``folder`` (``abc.db`` with ``abc.json``, its settings) so that ``resume`` continues it after an interruption."""
+    import json
+
     import pyabc
 
     from passend.experiments.ensemble import pyabc_sampler
@@ -145,21 +172,72 @@ def run(hm, settings: PosteriorSettings, scale: float, database: Path, report: C
     settings.check()
     dimension = len(hm.names)
     population = settings.size(dimension)
+    if population < 2 * dimension:  # each local covariance needs more neighbours than dimensions
+        raise ConfigError("--population", population, f"at least {2 * dimension} (twice the {dimension} parameters), "
+                                                      "or none: 10 per parameter")
+    database, kept = folder / "abc.db", folder / "abc.json"
+    described = {"population": population, "first_quantile": FIRST_QUANTILE, "quantile": settings.quantile,
+                 "scale": scale, "seed": settings.seed, "transition": TRANSITION}
+    continuing = resume and database.is_file()
+    if continuing:
+        try:  # a user's folder: read as data
+            earlier = json.loads(kept.read_text())
+        except (OSError, ValueError, UnicodeDecodeError):
+            earlier = None
+        if earlier != described:
+            raise ConfigError("--resume", str(folder), f"the same posterior settings as the ABC-SMC begun there "
+                              f"(abc.json: {described})")
+    else:
+        folder.mkdir(parents=True, exist_ok=True)
+        database.unlink(missing_ok=True)
+        kept.write_text(json.dumps(described))
     np.random.seed(settings.seed)
-    prior = _PlausiblePrior(*hm.last_box(), start_points(hm, 4 * population, settings.seed), settings.seed)
+    prior = _PlausiblePrior(*hm.last_box(), start_points(hm, round(population / FIRST_QUANTILE), settings.seed))
     published = np.exp(hm.matching.observed)
     model = _Model(hm.names, hm.low, hm.high, published, scale)
     noise = np.array([e.noise_variance for e in hm.waves[-1].emulators])
     weights = {f"t{i:03d}": float(1.0 / np.sqrt(v)) for i, v in enumerate(hm.matching.other_var + noise)}
-    abc = pyabc.ABCSMC(model, prior, pyabc.PNormDistance(p=2, fixed_weights=weights), population_size=population,
-                       sampler=pyabc_sampler(settings.sampler, settings.jobs),
-                       eps=pyabc.QuantileEpsilon(alpha=settings.quantile))
-    abc.new(f"sqlite:///{database}", {f"t{i:03d}": float(v) for i, v in enumerate(hm.matching.observed)})
+    distance = pyabc.PNormDistance(p=2, fixed_weights=weights)
+
+    def smc():  # a new ABCSMC per generation, loaded from the database: pyabc's own way to continue a run
+        abc = pyabc.ABCSMC(model, prior, distance, population_size=population,
+                           sampler=pyabc_sampler(settings.sampler, settings.jobs),
+                           transitions=pyabc.MultivariateNormalTransition(scaling=TRANSITION["scaling"]),
+                           eps=pyabc.QuantileEpsilon(alpha=settings.quantile if database.is_file() else
+                                                     FIRST_QUANTILE))
+        if database.is_file():
+            abc.load(f"sqlite:///{database}", 1)
+        else:
+            abc.new(f"sqlite:///{database}", {f"t{i:03d}": float(v) for i, v in enumerate(hm.matching.observed)})
+        return abc
+
+    abc = smc()
+    history = abc.history
     report(f"ABC-SMC: {population} sets a generation ({POPULATION_PER_PARAMETER} per parameter), at most "
-           f"{settings.generations} generations and {settings.max_runs} runs")
+           f"{settings.generations} generations and {settings.max_runs} runs"
+           + (f"; continuing after generation {history.max_t}" if continuing else ""))
     began = time.perf_counter()
-    history = abc.run(max_nr_populations=settings.generations, min_acceptance_rate=settings.min_acceptance,
-                      max_total_nr_simulations=settings.max_runs)
+    while history.n_populations < settings.generations:
+        remaining = settings.max_runs - (history.total_nr_simulations if history.n_populations else 0)
+        if remaining < population:
+            report(f"ABC-SMC: stopped, the budget of {settings.max_runs} runs is spent")
+            break
+        # pyabc bounds a generation's runs only through its acceptance floor: a floor of population/remaining keeps
+        # the generation inside the budget (it is dropped, unfinished, when the runs are spent).
+        floor = max(settings.min_acceptance, population / remaining)
+        before = history.n_populations
+        history = (abc if before == 0 else smc()).run(max_nr_populations=1, min_acceptance_rate=floor)
+        if history.n_populations == before:
+            report(f"ABC-SMC: stopped, generation {before} would accept fewer than {floor:.1%} of its runs "
+                   "(the budget or the acceptance floor)")
+            break
+        row = generations(history).iloc[-1]
+        report(f"ABC-SMC: generation {int(row['t'])}: epsilon {row['epsilon']:.2f}, {int(row['samples'])} runs, "
+               f"{row['acceptance']:.0%} accepted, effective sample size {row['effective_sample_size']:.0f} "
+               f"(floor {ESS_FLOOR_PER_PARAMETER * dimension}), {time.perf_counter() - began:.0f} s")
+        if row["effective_sample_size"] < ESS_FLOOR_PER_PARAMETER * dimension:
+            report("ABC-SMC: stopped, the weights have degenerated (a next generation would perturb a few sets)")
+            break
     report(f"ABC-SMC: {history.n_populations} generations, {history.total_nr_simulations} runs, "
            f"{time.perf_counter() - began:.0f} s")
     return history
