@@ -356,8 +356,8 @@ def draw_knowledge(path: Path, known: pd.DataFrame) -> None:
     ax.set_xlim(0, 1)
     ax.invert_yaxis()
     ax.set_xlabel("share of the parameter's prior range (0 = lower bound, 1 = upper bound)")
-    ax.set_title(f"What the data know: {int(known['pinned'].sum())} of {len(known)} parameters pinned down (bold: "
-                 f"posterior 5-95% within {PINNED_WIDTH:.0%} of the range)", fontsize=10)
+    ax.set_title(f"What the data know: {int(known['pinned'].sum())} of {len(known)} parameters pinned down\n(bold: "
+                 f"posterior 5-95% within {PINNED_WIDTH:.0%} of the prior range)", fontsize=10)
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
