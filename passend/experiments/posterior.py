@@ -312,9 +312,10 @@ def summarise(hm, history, settings: PosteriorSettings, scale: float, seconds: f
     known = knowledge(hm, members)
     ess = effective_sample_size(weights)
     meta = {
-        "method": "history matching (Gaussian-process emulators, implausibility cutoff 3) then ABC-SMC (pyabc) "
-                  "inside the space kept; PNormDistance (p=2) on log(simulated/published), weights 1/sd of "
-                  "observation, discrepancy and noise",
+        "method": "history matching (Gaussian-process emulators, implausibility cutoff 3) then ABC (pyabc) inside "
+                  "the space kept: rejection at generation 0, ABC-SMC generations while their effective sample size "
+                  "holds; PNormDistance (p=2) on log(simulated/published), weights 1/sd of observation, discrepancy "
+                  "and noise",
         "passend_version": __version__, "commit": source_revision(), "made": dt.date.today().isoformat(),
         "targets_through": record["settings"]["targets_through"], "targets": len(hm.targets), "parameters": hm.names,
         "prior": {n: {"uniform": [float(lo), float(hi)]} for n, lo, hi in zip(hm.names, hm.low, hm.high)},
