@@ -217,10 +217,10 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--waves", type=_whole(1), default=5,
                      help="--history-match, --posterior: at most this many waves (default: %(default)s)")
     cal.add_argument("--max-runs", type=_whole(10), default=9000,
-                     help="--posterior: at most this many runs of ABC-SMC in all (default: %(default)s)")
+                     help="--posterior: at most this many runs of ABC in all (default: %(default)s)")
     cal.add_argument("--resume", action="store_true",
                      help="--history-match, --posterior: continue in --out (the finished runs of each wave are read "
-                          "back, not run again; ABC-SMC goes on from its last finished generation)")
+                          "back, not run again; ABC goes on from its last finished generation)")
 
     bench = sub.add_parser("benchmark", help="speed and memory per scale (each in a fresh process)")
     bench.add_argument("--scales", type=_scale, nargs="+", default=[0.1, 1.0], help="(default: 0.1 1.0)")
