@@ -204,39 +204,36 @@ def run(hm, settings: PosteriorSettings, scale: float, folder: Path, resume: boo
     weights = {f"t{i:03d}": float(1.0 / np.sqrt(v)) for i, v in enumerate(hm.matching.other_var + noise)}
     distance = pyabc.PNormDistance(p=2, fixed_weights=weights)
 
-    def smc():  # a new ABCSMC per generation, loaded from the database: pyabc's own way to continue a run
-        begun = database.is_file()
-        first = not begun or pyabc.History(f"sqlite:///{database}").n_populations == 0
+    def smc(first: bool):  # a new ABCSMC per generation, loaded from the database: pyabc's own way to continue a run
         abc = pyabc.ABCSMC(model, prior, distance, population_size=population,
                            sampler=pyabc_sampler(settings.sampler, settings.jobs),
                            transitions=pyabc.MultivariateNormalTransition(scaling=TRANSITION["scaling"]),
                            eps=pyabc.QuantileEpsilon(alpha=FIRST_QUANTILE if first else settings.quantile))
-        if begun:
+        if database.is_file():
             abc.load(f"sqlite:///{database}", 1)
         else:
             abc.new(f"sqlite:///{database}", {f"t{i:03d}": float(v) for i, v in enumerate(hm.matching.observed)})
         return abc
 
-    abc = smc()
-    history = abc.history
+    history = pyabc.History(f"sqlite:///{database}") if continuing else None
     report(f"ABC-SMC: {population} sets a generation ({POPULATION_PER_PARAMETER} per parameter), at most "
            f"{settings.generations} generations and {settings.max_runs} runs"
-           + (f"; continuing after generation {history.max_t}" if continuing else ""))
+           + (f"; continuing after generation {done - 1}" if done else ""))
     began = time.perf_counter()
-    while history.n_populations < settings.generations:
-        remaining = settings.max_runs - (history.total_nr_simulations if history.n_populations else 0)
+    while done < settings.generations:
+        remaining = settings.max_runs - (history.total_nr_simulations if done else 0)
         if remaining < population:
             report(f"ABC-SMC: stopped, the budget of {settings.max_runs} runs is spent")
             break
         # pyabc bounds a generation's runs only through its acceptance floor: a floor of population/remaining keeps
         # the generation inside the budget (it is dropped, unfinished, when the runs are spent).
         floor = max(settings.min_acceptance, population / remaining)
-        before = history.n_populations
-        history = (abc if before == 0 else smc()).run(max_nr_populations=1, min_acceptance_rate=floor)
-        if history.n_populations == before:
-            report(f"ABC-SMC: stopped, generation {before} would accept fewer than {floor:.1%} of its runs "
+        history = smc(first=done == 0).run(max_nr_populations=1, min_acceptance_rate=floor)
+        if history.n_populations == done:
+            report(f"ABC-SMC: stopped, generation {done} would accept fewer than {floor:.1%} of its runs "
                    "(the budget or the acceptance floor)")
             break
+        done = history.n_populations
         row = generations(history).iloc[-1]
         report(f"ABC-SMC: generation {int(row['t'])}: epsilon {row['epsilon']:.2f}, {int(row['samples'])} runs, "
                f"{row['acceptance']:.0%} accepted, effective sample size {row['effective_sample_size']:.0f} "
@@ -244,6 +241,9 @@ def run(hm, settings: PosteriorSettings, scale: float, folder: Path, resume: boo
         if row["effective_sample_size"] < ESS_FLOOR_PER_PARAMETER * dimension:
             report("ABC-SMC: stopped, the weights have degenerated (a next generation would perturb a few sets)")
             break
+    if not done:
+        raise ConfigError("--max-runs", settings.max_runs, f"enough runs for a first generation of {population} sets "
+                          f"(at {FIRST_QUANTILE:.0%} accepted, about {round(2 * population / FIRST_QUANTILE)})")
     report(f"ABC-SMC: {history.n_populations} generations, {history.total_nr_simulations} runs, "
            f"{time.perf_counter() - began:.0f} s")
     return history
